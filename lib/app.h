@@ -1,0 +1,57 @@
+/*
+ * app.h — the HTTP behaviour of tipline.fcgi (SPEC 4), free of FastCGI so
+ * that tests and fuzzers drive it directly. cgi/main.c only moves bytes
+ * between libfcgi and these structures.
+ */
+#ifndef TL_APP_H
+#define TL_APP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "config.h"
+#include "store.h"
+#include "tl.h"
+
+struct tl_app;
+
+/* One request, as nginx passed it. Strings may be NULL when absent. */
+struct tl_request {
+	const char	*method;	/* REQUEST_METHOD */
+	const char	*path;		/* DOCUMENT_URI */
+	const char	*content_type;	/* CONTENT_TYPE */
+	const char	*idem_key;	/* HTTP_IDEMPOTENCY_KEY */
+	const char	*body;		/* what was read, body_len bytes */
+	size_t		 body_len;
+	int		 too_large;	/* the body exceeded max_body_bytes */
+	int64_t		 now;		/* Unix seconds at arrival */
+};
+
+/* The answer: status, header lines ("Name: value\r\n"), body. */
+struct tl_response {
+	int		 status;
+	struct tl_buf	 headers;
+	struct tl_buf	 body;
+};
+
+/*
+ * Builds the application from cfg: loads templates and the form key.
+ * Returns TL_OK or an error with the reason in err. cfg must outlive app.
+ */
+enum tl_err tl_app_new(const struct tl_config *cfg, struct tl_app **out,
+	    char *err, size_t errlen);
+void tl_app_free(struct tl_app *app);
+
+/*
+ * Answers req into res, using store (the calling thread's handle; may be
+ * NULL when it could not be opened: the store then counts as failed).
+ * Never fails: out of memory becomes a plain 503. Thread-safe.
+ */
+void tl_app_handle(struct tl_app *app, struct tl_store *store,
+	    const struct tl_request *req, struct tl_response *res);
+
+void tl_response_init(struct tl_response *res);
+void tl_response_free(struct tl_response *res);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * config.h — tipline.conf: `key = value` lines (SPEC 3).
+ */
+#ifndef TL_CONFIG_H
+#define TL_CONFIG_H
+
+#include <stddef.h>
+
+#include "tl.h"
+
+#define TL_CONFIG_DEFAULT "/etc/tipline/tipline.conf"
+
+enum tl_webhook_format { TL_WEBHOOK_STANDARD, TL_WEBHOOK_SLACK };
+
+#define TL_RETRY_MAX 32	/* most waits retry_schedule may hold */
+
+struct tl_config {
+	char	*path;			/* the file read */
+	char	*database;		/* SQLite path (absolute) */
+	char	*templates;		/* folder of templates (absolute) */
+	char	*base_path;		/* "" or "/report" (no trailing /) */
+	char	*listen;		/* unix socket path or NULL (fd 0) */
+	int	 threads;
+	size_t	 max_body_bytes;
+	char	*form_key_file;
+	long	 form_min_seconds;
+	long	 form_max_age;
+	char	*org_name;
+	char	*non_emergency_phone;
+	char	*emergency_phone;
+	char	*webhook_url;		/* NULL: notifications stay queued */
+	char	*webhook_secret_file;
+	enum tl_webhook_format webhook_format;
+	long	 webhook_timeout_ms;
+	long	 summary_excerpt_chars;
+	long	 retry_schedule[TL_RETRY_MAX]; /* waits in seconds */
+	size_t	 retry_count;		/* number of waits */
+	long	 poll_ms;
+	long	 retention_days;
+};
+
+/*
+ * Picks the config path: arg if not NULL, else $TIPLINE_CONFIG if set and
+ * not empty, else TL_CONFIG_DEFAULT. Never NULL; not owned by the caller.
+ */
+const char *tl_config_path(const char *arg);
+
+/*
+ * Reads path into cfg (defaults first, then the file). Relative paths in
+ * the file are made relative to the file's folder. On error returns
+ * TL_ECONFIG (or TL_ENOMEM/TL_EIO) and writes "file:line: what is wrong" to
+ * err; cfg is then freed and zeroed. On success the caller owns cfg and
+ * frees it with tl_config_free().
+ */
+enum tl_err tl_config_load(const char *path, struct tl_config *cfg,
+	    char *err, size_t errlen);
+
+/* Same as tl_config_load but from a string; name is used in messages and
+ * dir for relative paths. For tests and fuzzing. */
+enum tl_err tl_config_parse(const char *name, const char *dir,
+	    const char *text, size_t len, struct tl_config *cfg,
+	    char *err, size_t errlen);
+
+void tl_config_free(struct tl_config *cfg);
+
+/*
+ * Parses a retry schedule such as "5s,5m,30m,2h" into waits in seconds.
+ * Returns 0 and sets *n on success, -1 if malformed or over max entries.
+ */
+int tl_config_parse_schedule(const char *s, long *waits, size_t max,
+	    size_t *n);
+
+#endif

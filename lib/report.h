@@ -1,0 +1,138 @@
+/*
+ * report.h — the report's fields, declared once (SPEC 5.1).
+ *
+ * tl_fields[] is the single table of every field: its name, whether it is
+ * required, its limits, its allowed values and the words people see. The
+ * form page, the JSON API, validation, error messages, the store and the
+ * tests all read this table; adding a field is one row here plus one
+ * column in the store.
+ */
+#ifndef TL_REPORT_H
+#define TL_REPORT_H
+
+#include <stddef.h>
+
+#include "tl.h"
+
+enum tl_field {
+	TL_F_CONCERNS,
+	TL_F_DESCRIPTION,
+	TL_F_LOCATION,
+	TL_F_POSTCODE,
+	TL_F_WHEN,
+	TL_F_TIMES,
+	TL_F_PEOPLE,
+	TL_F_VEHICLES,
+	TL_F_PHONES,
+	TL_F_CHILD_AT_RISK,
+	TL_F_WEAPONS_SEEN,
+	TL_F_VULNERABLE_ADULT,
+	TL_F__MAX
+};
+
+enum tl_kind {
+	TL_K_MULTI,	/* repeated key, values from choices (concerns) */
+	TL_K_TEXT,	/* free text, min..max code points */
+	TL_K_POSTCODE,	/* UK postcode or outward code */
+	TL_K_CHOICE,	/* one of choices (radios) */
+	TL_K_PHONES,	/* list of phone numbers */
+};
+
+struct tl_choice {
+	const char *value;	/* "child_exploitation" */
+	const char *label;	/* "Children being used to move drugs or cash" */
+	const char *words;	/* for summaries: "child exploitation" */
+};
+
+struct tl_fielddef {
+	const char	*name;		/* form and JSON name (the contract) */
+	enum tl_kind	 kind;
+	int		 required;
+	size_t		 min, max;	/* code points (TEXT); items (MULTI,
+					   PHONES: max) */
+	const struct tl_choice *choices; /* NULL-value terminated */
+	const char	*label;		/* question or label people see */
+	const char	*hint;		/* hint text under the label, or NULL */
+	int		 rows;		/* TEXT: textarea rows; 0 = one line */
+	const char	*inputmode;	/* "tel", "text", … or NULL */
+	const char	*autocomplete;	/* value of autocomplete=, or NULL */
+};
+
+extern const struct tl_fielddef tl_fields[TL_F__MAX];
+
+/* Index of the field called name (len bytes), or -1. */
+int tl_field_find(const char *name, size_t len);
+
+#define TL_MAX_PHONES	10
+#define TL_MAX_FIELDS	64	/* more fields in a body is malformed */
+
+enum tl_priority { TL_PRIO_NORMAL, TL_PRIO_URGENT };
+
+/*
+ * A report as received and, after tl_report_validate(), as normalised.
+ * raw[] keeps what the person typed (for the 422 page); value[] is the
+ * normalised form, NULL when absent or invalid. For TL_F_CONCERNS,
+ * concerns is a bit set over tl_fields[TL_F_CONCERNS].choices and value[]
+ * is the names joined with ","; for TL_F_PHONES, value[] is the normalised
+ * numbers joined with ",".
+ */
+struct tl_report {
+	char		*raw[TL_F__MAX];	/* owned; NULL = not sent */
+	char		*value[TL_F__MAX];	/* owned; NULL = none */
+	unsigned	 concerns;		/* bit i = choices[i] */
+	int		 concerns_bad;		/* an unknown concern was sent */
+	size_t		 nconcerns_raw;		/* concern values sent */
+	char		*phones[TL_MAX_PHONES];	/* owned, normalised */
+	size_t		 nphones;
+	enum tl_priority priority;
+};
+
+struct tl_field_error {
+	enum tl_field	 field;
+	const char	*code;		/* "required", "too_short", … */
+	char		 message[192];	/* plain English, says how to fix */
+};
+
+void tl_report_init(struct tl_report *r);
+void tl_report_free(struct tl_report *r);
+
+/*
+ * Records one received name/value (value is len bytes of valid UTF-8, no
+ * NUL). Unknown names are ignored (TL_OK). Returns TL_EREPEATED when a
+ * single-valued field is given twice, TL_ENOMEM on allocation failure.
+ */
+enum tl_err tl_report_set(struct tl_report *r, const char *name,
+	    size_t namelen, const char *value, size_t len);
+
+/*
+ * Fills r from a JSON API body (SPEC 4: an object, `concerns` an array of
+ * strings, every other field a string). Returns TL_EUTF8 for invalid UTF-8,
+ * TL_EJSON if the body is not a JSON object, TL_ENOMEM. A known field of
+ * the wrong type is not a request error: it is recorded so that validation
+ * reports `invalid_format` for it. Unknown keys are ignored.
+ */
+enum tl_err tl_report_from_json(struct tl_report *r, const char *body,
+	    size_t len);
+
+/*
+ * Trims, normalises and checks every field; fills value[], phones,
+ * concerns and priority. Writes at most max errors (in table order) and
+ * returns how many there were (0 = valid).
+ */
+size_t tl_report_validate(struct tl_report *r, struct tl_field_error *errs,
+	    size_t max);
+
+/* Normalises a UK postcode or outward code into out (at least 9 bytes).
+ * Returns 0 on success, -1 if it is not one. */
+int tl_postcode_normalise(const char *in, char *out, size_t outlen);
+
+/* Normalises one phone number into out (at least 17 bytes): "+" and 7-15
+ * digits; a UK number starting 0 becomes +44…. Returns 0 or -1. */
+int tl_phone_normalise(const char *in, size_t len, char *out, size_t outlen);
+
+/* The outward code of a normalised postcode into out; "" if none. */
+void tl_postcode_area(const char *postcode, char *out, size_t outlen);
+
+const char *tl_priority_name(enum tl_priority p);
+
+#endif

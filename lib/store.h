@@ -1,0 +1,76 @@
+/*
+ * store.h — the durable store of tips and their outbox of deliveries.
+ *
+ * One interface, so that a PostgreSQL store can be added beside SQLite.
+ * A handle is used by one thread at a time; each request thread opens its
+ * own. A tip is stored together with its pending delivery in one durable
+ * transaction (WAL, synchronous=FULL, BEGIN IMMEDIATE), so a tip that is
+ * acknowledged is never without its notification.
+ */
+#ifndef TL_STORE_H
+#define TL_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ref.h"
+#include "report.h"
+#include "tl.h"
+
+struct tl_store;
+
+#define TL_HASH_HEX	65	/* hex SHA-256 and NUL */
+
+/* One submission to store. Strings are borrowed. */
+struct tl_submit {
+	const struct tl_report	*report;	/* validated (value[] set) */
+	int64_t			 received_at;	/* Unix seconds, UTC */
+	const char		*token_nonce;	/* form: hex nonce, else NULL */
+	const char		*idem_key;	/* API: Idempotency-Key or NULL */
+	const char		*body_hash;	/* API: hex SHA-256 of the body */
+};
+
+enum tl_outbox_state { TL_OUT_PENDING, TL_OUT_DELIVERED, TL_OUT_DEAD,
+	TL_OUT__MAX };
+
+/*
+ * Opens (creating if needed) the store at path and brings its schema up to
+ * date. Returns TL_OK, or TL_ESTORE with the reason in err. The caller
+ * closes *out with tl_store_close().
+ */
+enum tl_err tl_store_open(const char *path, struct tl_store **out,
+	    char *err, size_t errlen);
+void tl_store_close(struct tl_store *s);
+
+/*
+ * Stores a validated tip and one pending delivery in one transaction, with
+ * a fresh reference unique in the store written to ref. Returns TL_OK only
+ * once that transaction is durably committed; TL_EDUPLICATE (nothing
+ * stored) when the token nonce or idempotency key is already stored;
+ * TL_ESTORE (nothing stored) on any store failure, including a database
+ * file that was deleted or moved.
+ */
+enum tl_err tl_store_add(struct tl_store *s, const struct tl_submit *sub,
+	    char ref[TL_REF_SIZE]);
+
+/* The reference of the tip stored with this token nonce: TL_OK,
+ * TL_ENOTFOUND or TL_ESTORE. */
+enum tl_err tl_store_find_token(struct tl_store *s, const char *nonce,
+	    char ref[TL_REF_SIZE]);
+
+/* The reference and body hash stored with this idempotency key. */
+enum tl_err tl_store_find_idem(struct tl_store *s, const char *key,
+	    char ref[TL_REF_SIZE], char hash[TL_HASH_HEX]);
+
+/* A write-capable check: TL_OK when a write transaction can be begun on
+ * the real file, else TL_ESTORE. */
+enum tl_err tl_store_health(struct tl_store *s);
+
+/* Deliveries by state into counts[TL_OUT__MAX]. */
+enum tl_err tl_store_outbox_counts(struct tl_store *s,
+	    int64_t counts[TL_OUT__MAX]);
+
+/* The last SQLite error of s, for logs (never tip content). */
+const char *tl_store_errmsg(const struct tl_store *s);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * tl.h — the error enum shared by every module of tipline's library.
+ *
+ * Every fallible function in lib/ returns an enum tl_err (TL_OK on success).
+ * tl_strerror() gives a sentence for logs and admins; tl_err_code() gives
+ * the stable machine code used in the JSON API (SPEC 5.1).
+ */
+#ifndef TL_H
+#define TL_H
+
+enum tl_err {
+	TL_OK = 0,
+	TL_ENOMEM,	/* out of memory */
+	TL_EMALFORMED,	/* body is not valid urlencoded (or holds NUL) */
+	TL_EUTF8,	/* invalid UTF-8 */
+	TL_ETOOMANY,	/* more fields than allowed */
+	TL_EREPEATED,	/* a single-valued field given twice */
+	TL_EJSON,	/* body is not the JSON object we expect */
+	TL_ETOOLARGE,	/* body over max_body_bytes */
+	TL_EMEDIA,	/* unsupported content type */
+	TL_EIDEMKEY,	/* Idempotency-Key header not 1-64 printable ASCII */
+	TL_EIDEMMISMATCH, /* same Idempotency-Key, different body */
+	TL_ESTORE,	/* the store failed: nothing was saved */
+	TL_ENOTFOUND,	/* no such record */
+	TL_EDUPLICATE,	/* already stored (token or idempotency key) */
+	TL_ECONFIG,	/* bad configuration */
+	TL_EIO,		/* file or system error */
+	TL_EINVAL,	/* invalid argument */
+	TL_ERR__MAX
+};
+
+/* A sentence describing err; never NULL. */
+const char *tl_strerror(enum tl_err err);
+
+/* The API's error code for err ("malformed_body", ...); never NULL. */
+const char *tl_err_code(enum tl_err err);
+
+#endif
