@@ -11,7 +11,7 @@
  *                 org_name, base_path
  *   error.html    heading, message, emergency_phone, non_emergency_phone,
  *                 org_name, base_path
- *   static/tipline.css, and errors/*.html (static pages nginx serves).
+ *   static/tipline.css, and errors/NNN.html (static pages nginx serves).
  */
 #ifndef TL_PAGE_H
 #define TL_PAGE_H

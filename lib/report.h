@@ -85,6 +85,10 @@ struct tl_report {
 	char		*phones[TL_MAX_PHONES];	/* owned, normalised */
 	size_t		 nphones;
 	enum tl_priority priority;
+	unsigned	 bad_type;		/* bit f: JSON field f had the
+						   wrong type (invalid_format) */
+	int		 oom;			/* validation ran out of memory:
+						   answer 503, store nothing */
 };
 
 struct tl_field_error {

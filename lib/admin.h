@@ -1,0 +1,26 @@
+/*
+ * admin.h — what `tiplinectl init` and `tiplinectl check` do (SPEC 7, 8).
+ */
+#ifndef TL_ADMIN_H
+#define TL_ADMIN_H
+
+#include <stdio.h>
+
+#include "config.h"
+
+/*
+ * Creates the store's folder, the store and its schema, the form key and
+ * the webhook secret when missing (never overwriting a key). Run as root
+ * where the users `tipline` and `tipline-notify` exist, it gives them the
+ * owners and modes of SPEC 8. Reports on out, errors on stderr.
+ * Returns 0 or -1.
+ */
+int tl_admin_init(const struct tl_config *cfg, FILE *out);
+
+/*
+ * Checks the store, templates, key files and webhook settings, printing
+ * one line per finding to out. Returns the number of problems found.
+ */
+int tl_admin_check(const struct tl_config *cfg, FILE *out);
+
+#endif

@@ -1,0 +1,287 @@
+/*
+ * app.c — routing and the small routes of tipline.fcgi (SPEC 4): the form
+ * page, health, metrics, the stylesheet, 301/404/405. Submissions are in
+ * intake.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app_impl.h"
+
+#define CSP "default-src 'none'; style-src 'self'; img-src 'self'; " \
+	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+void
+tl_response_init(struct tl_response *res)
+{
+	res->status = 200;
+	tl_buf_init(&res->headers);
+	tl_buf_init(&res->body);
+}
+
+void
+tl_response_free(struct tl_response *res)
+{
+	tl_buf_free(&res->headers);
+	tl_buf_free(&res->body);
+}
+
+void
+tl_app_headers(struct tl_response *res, const char *type)
+{
+	tl_buf_puts(&res->headers, "Cache-Control: no-store\r\n"
+	    "X-Content-Type-Options: nosniff\r\n"
+	    "Referrer-Policy: no-referrer\r\n");
+	tl_buf_printf(&res->headers, "Content-Type: %s\r\n", type);
+	if (strncmp(type, "text/html", 9) == 0)
+		tl_buf_puts(&res->headers,
+		    "Content-Security-Policy: " CSP "\r\n");
+}
+
+void
+tl_app_error_page(struct tl_app *app, struct tl_response *res, int status,
+    const char *heading, const char *message)
+{
+	res->status = status;
+	tl_app_headers(res, "text/html; charset=utf-8");
+	tl_page_error(app->pages, &app->site, heading, message, &res->body);
+}
+
+void
+tl_app_json_error(struct tl_response *res, int status, enum tl_err err)
+{
+	json_t	*j;
+	char	*s;
+
+	res->status = status;
+	tl_app_headers(res, "application/json");
+	j = json_pack("{s:{s:s,s:s}}", "error", "code", tl_err_code(err),
+	    "message", tl_strerror(err));
+	s = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+	if (s == NULL)
+		res->body.oom = 1;
+	else
+		tl_buf_puts(&res->body, s);
+	free(s);
+	json_decref(j);
+}
+
+/* Reads the whole file at path into b; returns 0 or -1 with errno. */
+static int
+slurp(const char *path, struct tl_buf *b)
+{
+	char	 chunk[4096];
+	ssize_t	 n;
+	int	 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		tl_buf_add(b, chunk, (size_t)n);
+	close(fd);
+	if (n < 0 || !tl_buf_ok(b))
+		return -1;
+	return 0;
+}
+
+enum tl_err
+tl_app_new(const struct tl_config *cfg, struct tl_app **out, char *err,
+    size_t errlen)
+{
+	struct tl_app	*app;
+	char		 path[4096];
+	enum tl_err	 rc;
+
+	if ((app = calloc(1, sizeof(*app))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return TL_ENOMEM;
+	}
+	app->cfg = cfg;
+	app->site.org_name = cfg->org_name;
+	app->site.emergency_phone = cfg->emergency_phone;
+	app->site.non_emergency_phone = cfg->non_emergency_phone;
+	app->site.base_path = cfg->base_path;
+	rc = TL_ECONFIG;
+	if (tl_token_read_key(cfg->form_key_file, app->form_key, err,
+	    errlen) == -1)
+		goto fail;
+	if ((rc = tl_pages_load(cfg->templates, &app->pages, err, errlen))
+	    != TL_OK)
+		goto fail;
+	snprintf(path, sizeof(path), "%s/static/tipline.css", cfg->templates);
+	if (slurp(path, &app->css) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		rc = TL_EIO;
+		goto fail;
+	}
+	*out = app;
+	return TL_OK;
+fail:
+	tl_app_free(app);
+	return rc;
+}
+
+void
+tl_app_free(struct tl_app *app)
+{
+	if (app == NULL)
+		return;
+	tl_pages_free(app->pages);
+	tl_buf_free(&app->css);
+	sodium_memzero(app->form_key, sizeof(app->form_key));
+	free(app);
+}
+
+/* GET of the form: a fresh token, no values, no errors. */
+static void
+form_page(struct tl_app *app, const struct tl_request *req,
+    struct tl_response *res)
+{
+	char			 token[TL_TOKEN_STRSIZE];
+	struct tl_form_view	 v;
+
+	memset(&v, 0, sizeof(v));
+	tl_token_issue(app->form_key, (uint64_t)req->now, 0, token);
+	v.token = token;
+	tl_app_headers(res, "text/html; charset=utf-8");
+	tl_page_form(app->pages, &app->site, &v, &res->body);
+}
+
+static void
+healthz(struct tl_store *store, struct tl_response *res)
+{
+	int	 ok = store != NULL && tl_store_health(store) == TL_OK;
+
+	res->status = ok ? 200 : 503;
+	tl_app_headers(res, "text/plain; charset=utf-8");
+	tl_buf_puts(&res->body, ok ? "ok\n" : "store unavailable\n");
+}
+
+static void
+metrics(struct tl_app *app, struct tl_store *store, struct tl_response *res)
+{
+	static const char *const oc[TL_OC__MAX] = { "accepted", "invalid",
+	    "malformed", "spam", "duplicate", "store_error" };
+	static const char *const st[TL_OUT__MAX] = { "pending", "delivered",
+	    "dead" };
+	int64_t		 counts[TL_OUT__MAX];
+	struct tl_buf	*b = &res->body;
+	int		 i;
+
+	tl_app_headers(res, "text/plain; version=0.0.4; charset=utf-8");
+	tl_buf_puts(b, "# HELP tipline_submissions_total Submissions by "
+	    "outcome, since this process started.\n"
+	    "# TYPE tipline_submissions_total counter\n");
+	for (i = 0; i < TL_OC__MAX; i++)
+		tl_buf_printf(b, "tipline_submissions_total{outcome=\"%s\"} "
+		    "%lu\n", oc[i], atomic_load(&app->outcomes[i]));
+	tl_buf_puts(b, "# HELP tipline_accepted_total Accepted tips by "
+	    "priority, since this process started.\n"
+	    "# TYPE tipline_accepted_total counter\n");
+	tl_buf_printf(b, "tipline_accepted_total{priority=\"urgent\"} %lu\n"
+	    "tipline_accepted_total{priority=\"normal\"} %lu\n",
+	    atomic_load(&app->accepted[TL_PRIO_URGENT]),
+	    atomic_load(&app->accepted[TL_PRIO_NORMAL]));
+	if (store == NULL || tl_store_outbox_counts(store, counts) != TL_OK)
+		return;
+	tl_buf_puts(b, "# HELP tipline_outbox Deliveries in the store by "
+	    "state.\n# TYPE tipline_outbox gauge\n");
+	for (i = 0; i < TL_OUT__MAX; i++)
+		tl_buf_printf(b, "tipline_outbox{state=\"%s\"} %lld\n", st[i],
+		    (long long)counts[i]);
+}
+
+static int
+is(const char *a, const char *b)
+{
+	return a != NULL && strcmp(a, b) == 0;
+}
+
+/* 405 with the methods the path allows. */
+static void
+not_allowed(struct tl_app *app, struct tl_response *res, const char *allow)
+{
+	tl_app_error_page(app, res, 405, "This page cannot be used that way",
+	    "The address is right but the request method is not one this "
+	    "page accepts. Please go back to the form.");
+	tl_buf_printf(&res->headers, "Allow: %s\r\n", allow);
+}
+
+static void
+not_found(struct tl_app *app, struct tl_response *res)
+{
+	tl_app_error_page(app, res, 404, "Page not found",
+	    "There is no page at this address. If you typed it, please "
+	    "check it, or go to the form to send a tip.");
+}
+
+/* Routes a path below base_path (rel starts with "/"). */
+static void
+route(struct tl_app *app, struct tl_store *store,
+    const struct tl_request *req, const char *rel, struct tl_response *res)
+{
+	int	 get = is(req->method, "GET") || is(req->method, "HEAD");
+
+	if (strcmp(rel, "/") == 0) {
+		if (get)
+			form_page(app, req, res);
+		else if (is(req->method, "POST"))
+			tl_intake_form(app, store, req, res);
+		else
+			not_allowed(app, res, "GET, HEAD, POST");
+	} else if (strcmp(rel, "/api/v1/tips") == 0) {
+		if (is(req->method, "POST"))
+			tl_intake_api(app, store, req, res);
+		else
+			not_allowed(app, res, "POST");
+	} else if (strcmp(rel, "/healthz") == 0 ||
+	    strcmp(rel, "/metrics") == 0 ||
+	    strcmp(rel, "/static/tipline.css") == 0) {
+		if (!get)
+			not_allowed(app, res, "GET, HEAD");
+		else if (rel[1] == 'h')
+			healthz(store, res);
+		else if (rel[1] == 'm')
+			metrics(app, store, res);
+		else {
+			tl_app_headers(res, "text/css; charset=utf-8");
+			tl_buf_add(&res->body, app->css.data, app->css.len);
+		}
+	} else
+		not_found(app, res);
+}
+
+void
+tl_app_handle(struct tl_app *app, struct tl_store *store,
+    const struct tl_request *req, struct tl_response *res)
+{
+	const char	*path = req->path != NULL ? req->path : "";
+	size_t		 blen = strlen(app->cfg->base_path);
+
+	if (strncmp(path, app->cfg->base_path, blen) != 0)
+		not_found(app, res);
+	else if (path[blen] == '\0' && blen > 0) {
+		res->status = 301;
+		tl_app_headers(res, "text/plain; charset=utf-8");
+		tl_buf_printf(&res->headers, "Location: %s/\r\n",
+		    app->cfg->base_path);
+		tl_buf_puts(&res->body, "Moved\n");
+	} else if (path[blen] != '/')
+		not_found(app, res);
+	else
+		route(app, store, req, path + blen, res);
+	if (is(req->method, "HEAD"))
+		tl_buf_reset(&res->body);
+	if (!tl_buf_ok(&res->headers) || !tl_buf_ok(&res->body)) {
+		/* Out of memory: a bare answer that needs none. */
+		tl_buf_free(&res->headers);
+		tl_buf_free(&res->body);
+		res->status = 503;
+	}
+}

@@ -1,0 +1,413 @@
+/*
+ * config.c — reads tipline.conf (SPEC 3): `key = value` lines, `#`
+ * comments, defaults, relative paths resolved against the file's folder,
+ * every error reported as "file:line: what is wrong".
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "config.h"
+
+enum ktype { K_STR, K_PATH, K_OPTSTR, K_OPTPATH, K_LONG, K_SIZE, K_INT,
+	K_BASE, K_URL, K_FORMAT, K_SCHED };
+
+struct key {
+	const char	*name;
+	enum ktype	 type;
+	size_t		 off;		/* offset in struct tl_config */
+	long		 min, max;	/* numbers */
+	const char	*def;		/* default, as text; NULL = none */
+};
+
+#define O(f) offsetof(struct tl_config, f)
+static const struct key keys[] = {
+	{ "database", K_PATH, O(database), 0, 0,
+	    "/var/lib/tipline/tipline.db" },
+	{ "templates", K_PATH, O(templates), 0, 0,
+	    "/usr/local/share/tipline/templates" },
+	{ "base_path", K_BASE, O(base_path), 0, 0, "/report" },
+	{ "listen", K_OPTPATH, O(listen), 0, 0, NULL },
+	{ "threads", K_INT, O(threads), 1, 256, "4" },
+	{ "max_body_bytes", K_SIZE, O(max_body_bytes), 1024, 16777216,
+	    "65536" },
+	{ "form_key_file", K_PATH, O(form_key_file), 0, 0,
+	    "/etc/tipline/form.key" },
+	{ "form_min_seconds", K_LONG, O(form_min_seconds), 0, 3600, "3" },
+	{ "form_max_age", K_LONG, O(form_max_age), 60, 31536000, "86400" },
+	{ "org_name", K_STR, O(org_name), 0, 0, "Tipline" },
+	{ "non_emergency_phone", K_STR, O(non_emergency_phone), 0, 0, "101" },
+	{ "emergency_phone", K_STR, O(emergency_phone), 0, 0, "999" },
+	{ "webhook_url", K_URL, O(webhook_url), 0, 0, NULL },
+	{ "webhook_secret_file", K_PATH, O(webhook_secret_file), 0, 0,
+	    "/etc/tipline/webhook.secret" },
+	{ "webhook_format", K_FORMAT, O(webhook_format), 0, 0, "standard" },
+	{ "webhook_timeout_ms", K_LONG, O(webhook_timeout_ms), 100, 600000,
+	    "10000" },
+	{ "summary_excerpt_chars", K_LONG, O(summary_excerpt_chars), 0,
+	    5000, "0" },
+	{ "retry_schedule", K_SCHED, 0, 0, 0, "5s,5m,30m,2h,5h,10h,10h" },
+	{ "poll_ms", K_LONG, O(poll_ms), 10, 3600000, "500" },
+	{ "retention_days", K_LONG, O(retention_days), 0, 36500, "365" },
+};
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+const char *
+tl_config_path(const char *arg)
+{
+	const char	*env;
+
+	if (arg != NULL)
+		return arg;
+	env = getenv("TIPLINE_CONFIG");
+	if (env != NULL && *env != '\0')
+		return env;
+	return TL_CONFIG_DEFAULT;
+}
+
+void
+tl_config_free(struct tl_config *cfg)
+{
+	free(cfg->path);
+	free(cfg->database);
+	free(cfg->templates);
+	free(cfg->base_path);
+	free(cfg->listen);
+	free(cfg->form_key_file);
+	free(cfg->org_name);
+	free(cfg->non_emergency_phone);
+	free(cfg->emergency_phone);
+	free(cfg->webhook_url);
+	free(cfg->webhook_secret_file);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+/* Parses a whole decimal number in [min, max]; returns 0 or -1. */
+static int
+parse_long(const char *s, long min, long max, long *out)
+{
+	char	*end;
+	long	 v;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+tl_config_parse_schedule(const char *s, long *waits, size_t max, size_t *n)
+{
+	size_t	 i = 0;
+	long	 v, mult;
+	char	*end;
+
+	while (*s != '\0') {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!isdigit((unsigned char)*s) || i == max)
+			return -1;
+		errno = 0;
+		v = strtol(s, &end, 10);
+		if (errno != 0 || v < 0)
+			return -1;
+		switch (*end) {
+		case 's': mult = 1; break;
+		case 'm': mult = 60; break;
+		case 'h': mult = 3600; break;
+		case 'd': mult = 86400; break;
+		default: return -1;
+		}
+		if (v > 365L * 86400 / mult)
+			return -1;
+		waits[i++] = v * mult;
+		s = end + 1;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == ',' && s[1] != '\0')
+			s++;
+		else if (*s != '\0')
+			return -1;
+	}
+	if (i == 0)
+		return -1;
+	*n = i;
+	return 0;
+}
+
+/* Joins dir and a relative path; absolute paths are copied. */
+static char *
+resolve(const char *dir, const char *val)
+{
+	struct tl_buf	 b = TL_BUF_INIT;
+
+	if (val[0] == '/' || dir == NULL || *dir == '\0')
+		return strdup(val);
+	tl_buf_printf(&b, "%s/%s", dir, val);
+	if (!tl_buf_ok(&b)) {
+		tl_buf_free(&b);
+		return NULL;
+	}
+	return b.data;
+}
+
+/* Checks a webhook URL: http:// or https://, a host, no spaces. */
+static int
+url_ok(const char *v)
+{
+	const char	*host, *p;
+
+	if (strncmp(v, "http://", 7) == 0)
+		host = v + 7;
+	else if (strncmp(v, "https://", 8) == 0)
+		host = v + 8;
+	else
+		return 0;
+	if (*host == '\0' || *host == '/' || *host == ':')
+		return 0;
+	for (p = v; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+static const char RANGE[] = "a whole number in range is needed";
+
+/*
+ * Sets one key from its text value. Returns NULL on success, else a
+ * description of what is wrong (static, or "" for out of memory).
+ */
+static const char *
+set_key(struct tl_config *cfg, const struct key *k, const char *dir,
+    const char *v)
+{
+	char	**sp = (char **)((char *)cfg + k->off);
+	long	  n;
+
+	switch (k->type) {
+	case K_BASE:
+		if (*v != '\0' && (v[0] != '/' || v[strlen(v) - 1] == '/' ||
+		    strpbrk(v, " \t\r?#%\"'<>\\") != NULL))
+			return "base_path must be empty or start with / "
+			    "and not end with /";
+		/* FALLTHROUGH */
+	case K_STR:
+	case K_OPTSTR:
+		free(*sp);
+		return (*sp = strdup(v)) == NULL ? "" : NULL;
+	case K_URL:
+		if (!url_ok(v))
+			return "webhook_url must be an http:// or https:// URL";
+		free(*sp);
+		return (*sp = strdup(v)) == NULL ? "" : NULL;
+	case K_PATH:
+	case K_OPTPATH:
+		if (*v == '\0')
+			return "a path is required";
+		free(*sp);
+		return (*sp = resolve(dir, v)) == NULL ? "" : NULL;
+	case K_FORMAT:
+		if (strcmp(v, "standard") == 0)
+			cfg->webhook_format = TL_WEBHOOK_STANDARD;
+		else if (strcmp(v, "slack") == 0)
+			cfg->webhook_format = TL_WEBHOOK_SLACK;
+		else
+			return "webhook_format must be standard or slack";
+		return NULL;
+	case K_SCHED:
+		if (tl_config_parse_schedule(v, cfg->retry_schedule,
+		    TL_RETRY_MAX, &cfg->retry_count) == -1)
+			return "retry_schedule must be waits like 5s,5m,2h,1d "
+			    "separated by commas";
+		return NULL;
+	case K_LONG:
+	case K_SIZE:
+	case K_INT:
+		if (parse_long(v, k->min, k->max, &n) == -1)
+			return RANGE;
+		if (k->type == K_LONG)
+			*(long *)((char *)cfg + k->off) = n;
+		else if (k->type == K_SIZE)
+			*(size_t *)((char *)cfg + k->off) = (size_t)n;
+		else
+			*(int *)((char *)cfg + k->off) = (int)n;
+		return NULL;
+	}
+	return "unknown key type";
+}
+
+/* Trims blanks (space, tab, CR) at both ends of s in place. */
+static char *
+trim(char *s)
+{
+	char	*e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+static const struct key *
+find_key(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+/* Sets every key to its default. Returns 0, or -1 out of memory. */
+static int
+set_defaults(struct tl_config *cfg)
+{
+	size_t	 i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (keys[i].def != NULL &&
+		    set_key(cfg, &keys[i], NULL, keys[i].def) != NULL)
+			return -1;
+	return 0;
+}
+
+/*
+ * Handles one line (NUL-terminated, modifiable) numbered lineno of file
+ * name. seen marks keys already set. Returns TL_OK, or TL_ECONFIG or
+ * TL_ENOMEM with "name:line: what is wrong" in err.
+ */
+static enum tl_err
+parse_line(struct tl_config *cfg, const char *name, const char *dir,
+    size_t lineno, char *line, unsigned char *seen, char *err, size_t errlen)
+{
+	char		*eq, *key, *val;
+	const struct key *k;
+	const char	*why;
+
+	line = trim(line);
+	if (*line == '\0' || *line == '#')
+		return TL_OK;
+	if ((eq = strchr(line, '=')) == NULL) {
+		snprintf(err, errlen, "%s:%zu: expected `key = value`",
+		    name, lineno);
+		return TL_ECONFIG;
+	}
+	*eq = '\0';
+	key = trim(line);
+	val = trim(eq + 1);
+	if ((k = find_key(key)) == NULL) {
+		snprintf(err, errlen, "%s:%zu: unknown key `%.64s`", name,
+		    lineno, key);
+		return TL_ECONFIG;
+	}
+	if (seen[k - keys]) {
+		snprintf(err, errlen, "%s:%zu: %s is given twice", name,
+		    lineno, k->name);
+		return TL_ECONFIG;
+	}
+	seen[k - keys] = 1;
+	if ((why = set_key(cfg, k, dir, val)) == NULL)
+		return TL_OK;
+	if (*why == '\0') {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return TL_ENOMEM;
+	}
+	if (why == RANGE)
+		snprintf(err, errlen, "%s:%zu: %s must be a whole number "
+		    "from %ld to %ld", name, lineno, k->name, k->min, k->max);
+	else
+		snprintf(err, errlen, "%s:%zu: %s", name, lineno, why);
+	return TL_ECONFIG;
+}
+
+enum tl_err
+tl_config_parse(const char *name, const char *dir, const char *text,
+    size_t len, struct tl_config *cfg, char *err, size_t errlen)
+{
+	unsigned char	 seen[NKEYS] = { 0 };
+	const char	*p, *end = text + len, *nl;
+	char		 line[4096];
+	size_t		 lineno = 0, n;
+	enum tl_err	 rc = TL_ENOMEM;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (set_defaults(cfg) == -1 || (cfg->path = strdup(name)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		goto fail;
+	}
+	for (p = text; p < end; p = nl + 1) {
+		lineno++;
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		n = (size_t)(nl - p);
+		rc = TL_ECONFIG;
+		if (n >= sizeof(line)) {
+			snprintf(err, errlen, "%s:%zu: line too long", name,
+			    lineno);
+			goto fail;
+		}
+		if (memchr(p, '\0', n) != NULL) {
+			snprintf(err, errlen, "%s:%zu: NUL byte", name, lineno);
+			goto fail;
+		}
+		memcpy(line, p, n);
+		line[n] = '\0';
+		rc = parse_line(cfg, name, dir, lineno, line, seen, err,
+		    errlen);
+		if (rc != TL_OK)
+			goto fail;
+	}
+	return TL_OK;
+fail:
+	tl_config_free(cfg);
+	return rc;
+}
+
+enum tl_err
+tl_config_load(const char *path, struct tl_config *cfg, char *err,
+    size_t errlen)
+{
+	FILE		*f;
+	struct tl_buf	 text = TL_BUF_INIT;
+	char		 chunk[4096], dir[PATH_MAX], *slash;
+	size_t		 n;
+	enum tl_err	 rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return TL_EIO;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 &&
+	    text.len < 1024 * 1024)
+		tl_buf_add(&text, chunk, n);
+	if (ferror(f) || !tl_buf_ok(&text)) {
+		snprintf(err, errlen, "%s: cannot read", path);
+		fclose(f);
+		tl_buf_free(&text);
+		return TL_EIO;
+	}
+	fclose(f);
+	/* Relative paths in the file are relative to its folder. */
+	if (realpath(path, dir) == NULL)
+		snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	rc = tl_config_parse(path, dir, text.data ? text.data : "", text.len,
+	    cfg, err, errlen);
+	tl_buf_free(&text);
+	return rc;
+}

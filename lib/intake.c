@@ -1,0 +1,403 @@
+/*
+ * intake.c — submissions: the form (POST {base_path}/) and the JSON API
+ * (POST {base_path}/api/v1/tips), in the order of checks SPEC 5.4 gives.
+ * A reference is shown only after the store has durably committed the tip
+ * and its pending delivery.
+ */
+#include <ctype.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app_impl.h"
+#include "urlenc.h"
+
+#define MAX_ERRORS	TL_F__MAX
+
+/* What a form submission carries besides the report. */
+struct form_input {
+	const char	*token;		/* borrowed from the pairs, or NULL */
+	const char	*website;	/* the honeypot, or NULL */
+};
+
+static void
+count(struct tl_app *app, enum tl_outcome oc)
+{
+	atomic_fetch_add(&app->outcomes[oc], 1);
+}
+
+/* Does the content type name mime, with or without parameters? */
+static int
+media_is(const char *type, const char *mime)
+{
+	size_t	 n = strlen(mime);
+
+	if (type == NULL || strncasecmp(type, mime, n) != 0)
+		return 0;
+	return type[n] == '\0' || type[n] == ';' || type[n] == ' ';
+}
+
+/* The 400/413/415 page for a form submission that cannot be read. */
+static void
+form_request_error(struct tl_app *app, struct tl_response *res,
+    enum tl_err err)
+{
+	int	 status = err == TL_ETOOLARGE ? 413 :
+	    err == TL_EMEDIA ? 415 : 400;
+
+	count(app, TL_OC_MALFORMED);
+	if (status == 413)
+		tl_app_error_page(app, res, 413, "Your tip is too long to send",
+		    "Nothing was saved. Please shorten the description or "
+		    "other answers and send the form again.");
+	else
+		tl_app_error_page(app, res, status, "We could not read the "
+		    "form that was sent", "Nothing was saved. This can happen "
+		    "when a form is changed or sent by a program. Please go "
+		    "back to the form, check your answers and send it again.");
+}
+
+static void
+store_failed(struct tl_app *app, struct tl_response *res, int json)
+{
+	count(app, TL_OC_STORE_ERROR);
+	if (json) {
+		tl_app_json_error(res, 503, TL_ESTORE);
+		return;
+	}
+	tl_app_error_page(app, res, 503, "Sorry, your tip was not saved",
+	    "We have a technical problem and nothing you wrote was saved. "
+	    "Please try again in a few minutes, or call the number below "
+	    "and tell them what you know.");
+}
+
+static void
+receipt(struct tl_app *app, struct tl_response *res, const char *ref)
+{
+	tl_app_headers(res, "text/html; charset=utf-8");
+	tl_page_receipt(app->pages, &app->site, ref, &res->body);
+}
+
+/*
+ * Splits the form body into the report and the form-only fields. Returns
+ * TL_OK or the request error (TL_EREPEATED for token/website twice).
+ */
+static enum tl_err
+read_form(const struct tl_pairs *pairs, struct tl_report *r,
+    struct form_input *in)
+{
+	const char	**slot;
+	enum tl_err	  rc;
+	size_t		  i;
+
+	for (i = 0; i < pairs->n; i++) {
+		const struct tl_pair *p = &pairs->v[i];
+
+		slot = strcmp(p->name, "token") == 0 ? &in->token :
+		    strcmp(p->name, "website") == 0 ? &in->website : NULL;
+		if (slot != NULL) {
+			if (*slot != NULL)
+				return TL_EREPEATED;
+			*slot = p->value;
+			continue;
+		}
+		rc = tl_report_set(r, p->name, p->namelen, p->value, p->len);
+		if (rc != TL_OK)
+			return rc;
+	}
+	return TL_OK;
+}
+
+static const char *
+token_message(enum tl_token_status st)
+{
+	switch (st) {
+	case TL_TOKEN_EXPIRED:
+		return "This form was open for a long time and has expired. "
+		    "Your answers are still here: please check them and "
+		    "send the form again.";
+	case TL_TOKEN_TOO_FAST:
+		return "Please check your answers and send the form again.";
+	default:
+		return "We could not confirm that this form came from our "
+		    "page. Please check your answers and send it again.";
+	}
+}
+
+/* 422: the form again with the values, errors and a fresh token. */
+static void
+form_again(struct tl_app *app, const struct tl_request *req,
+    struct tl_response *res, const struct tl_report *r,
+    const struct tl_field_error *errs, size_t nerrs, const char *tokmsg)
+{
+	char			 token[TL_TOKEN_STRSIZE];
+	struct tl_form_view	 v;
+
+	count(app, TL_OC_INVALID);
+	tl_token_issue(app->form_key, (uint64_t)req->now, 1, token);
+	v.report = r;
+	v.errs = errs;
+	v.nerrs = nerrs;
+	v.token_error = tokmsg;
+	v.token = token;
+	res->status = 422;
+	tl_app_headers(res, "text/html; charset=utf-8");
+	tl_page_form(app->pages, &app->site, &v, &res->body);
+}
+
+/*
+ * Stores r and answers with its receipt (or, for a token or key already
+ * stored by a concurrent request, the stored tip's). lookup finds the
+ * stored reference after TL_EDUPLICATE. Returns the store's result.
+ */
+static enum tl_err
+store_tip(struct tl_app *app, struct tl_store *store,
+    const struct tl_submit *sub, char ref[TL_REF_SIZE])
+{
+	enum tl_err	 rc;
+
+	if (store == NULL)
+		return TL_ESTORE;
+	rc = tl_store_add(store, sub, ref);
+	if (rc == TL_OK) {
+		count(app, TL_OC_ACCEPTED);
+		atomic_fetch_add(&app->accepted[sub->report->priority], 1);
+	} else if (rc == TL_ESTORE)
+		fprintf(stderr, "tipline: store: %s\n",
+		    tl_store_errmsg(store));
+	return rc;
+}
+
+/* The checks of SPEC 5.4 after the body was read into r and in. */
+static void
+form_checks(struct tl_app *app, struct tl_store *store,
+    const struct tl_request *req, struct tl_response *res,
+    struct tl_report *r, const struct form_input *in)
+{
+	struct tl_field_error	 errs[MAX_ERRORS];
+	struct tl_token		 tok;
+	struct tl_submit	 sub;
+	char			 ref[TL_REF_SIZE], nonce[TL_TOKEN_NONCEHEX];
+	enum tl_token_status	 st;
+	enum tl_err		 rc;
+	size_t			 nerrs;
+	int			 tokok;
+
+	tokok = tl_token_decode(app->form_key, in->token, &tok) == 0;
+	if (tokok) {
+		tl_token_nonce_hex(&tok, nonce);
+		rc = store != NULL ? tl_store_find_token(store, nonce, ref) :
+		    TL_ESTORE;
+		if (rc == TL_OK) {
+			count(app, TL_OC_DUPLICATE);
+			receipt(app, res, ref);
+			return;
+		} else if (rc != TL_ENOTFOUND) {
+			store_failed(app, res, 0);
+			return;
+		}
+	}
+	if (in->website != NULL && *in->website != '\0') {
+		count(app, TL_OC_SPAM);
+		if (tokok)
+			tl_token_decoy_ref(app->form_key, &tok, ref);
+		else
+			tl_ref_random(ref);
+		receipt(app, res, ref);
+		return;
+	}
+	st = tl_token_check(app->form_key, in->token, (uint64_t)req->now,
+	    app->cfg->form_min_seconds, app->cfg->form_max_age, &tok);
+	nerrs = tl_report_validate(r, errs, MAX_ERRORS);
+	if (st != TL_TOKEN_OK || nerrs > 0) {
+		form_again(app, req, res, r, errs, nerrs,
+		    st != TL_TOKEN_OK ? token_message(st) : NULL);
+		return;
+	}
+	memset(&sub, 0, sizeof(sub));
+	sub.report = r;
+	sub.received_at = req->now;
+	sub.token_nonce = nonce;
+	rc = store_tip(app, store, &sub, ref);
+	if (rc == TL_EDUPLICATE &&
+	    tl_store_find_token(store, nonce, ref) == TL_OK) {
+		count(app, TL_OC_DUPLICATE);
+		rc = TL_OK;
+	}
+	if (rc == TL_OK)
+		receipt(app, res, ref);
+	else
+		store_failed(app, res, 0);
+}
+
+void
+tl_intake_form(struct tl_app *app, struct tl_store *store,
+    const struct tl_request *req, struct tl_response *res)
+{
+	struct tl_pairs		 pairs = { NULL, 0, NULL };
+	struct tl_report	 r;
+	struct form_input	 in = { NULL, NULL };
+	enum tl_err		 rc;
+
+	tl_report_init(&r);
+	if (req->too_large)
+		rc = TL_ETOOLARGE;
+	else if (!media_is(req->content_type,
+	    "application/x-www-form-urlencoded"))
+		rc = TL_EMEDIA;
+	else if ((rc = tl_urlenc_parse(req->body, req->body_len,
+	    TL_MAX_FIELDS, &pairs)) == TL_OK)
+		rc = read_form(&pairs, &r, &in);
+	if (rc == TL_ENOMEM)
+		res->body.oom = 1;
+	else if (rc != TL_OK)
+		form_request_error(app, res, rc);
+	else
+		form_checks(app, store, req, res, &r, &in);
+	tl_report_free(&r);
+	tl_pairs_free(&pairs);
+}
+
+/* 1-64 printable ASCII characters? */
+static int
+idem_key_ok(const char *k)
+{
+	size_t	 n;
+
+	for (n = 0; k[n] != '\0'; n++)
+		if (k[n] < 0x20 || k[n] > 0x7e || n == 64)
+			return 0;
+	return n > 0;
+}
+
+/* 201 {"ref": ref}. */
+static void
+api_created(struct tl_response *res, const char *ref)
+{
+	res->status = 201;
+	tl_app_headers(res, "application/json");
+	tl_buf_printf(&res->body, "{\"ref\":\"%s\"}", ref);
+}
+
+/* 422 {"errors": [{"field", "code", "message"}, …]}. */
+static void
+api_invalid(struct tl_app *app, struct tl_response *res,
+    const struct tl_field_error *errs, size_t nerrs)
+{
+	json_t	*arr, *o;
+	char	*s = NULL;
+	size_t	 i;
+
+	count(app, TL_OC_INVALID);
+	res->status = 422;
+	tl_app_headers(res, "application/json");
+	if ((arr = json_array()) == NULL)
+		goto done;
+	for (i = 0; i < nerrs; i++) {
+		o = json_pack("{s:s,s:s,s:s}", "field",
+		    tl_fields[errs[i].field].name, "code", errs[i].code,
+		    "message", errs[i].message);
+		if (json_array_append_new(arr, o) == -1)
+			goto done;
+	}
+	o = json_pack("{s:o}", "errors", arr);
+	arr = NULL;
+	s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+done:
+	json_decref(arr);
+	if (s == NULL)
+		res->body.oom = 1;
+	else
+		tl_buf_puts(&res->body, s);
+	free(s);
+}
+
+/* An Idempotency-Key seen before: the same ref, or 422 for another body. */
+static void
+api_replay(struct tl_app *app, struct tl_response *res, const char *ref,
+    const char *stored_hash, const char *hash)
+{
+	if (strcmp(stored_hash, hash) == 0) {
+		count(app, TL_OC_DUPLICATE);
+		api_created(res, ref);
+	} else {
+		count(app, TL_OC_INVALID);
+		tl_app_json_error(res, 422, TL_EIDEMMISMATCH);
+	}
+}
+
+/* Validates and stores an API report whose body parsed. */
+static void
+api_store(struct tl_app *app, struct tl_store *store,
+    const struct tl_request *req, struct tl_response *res,
+    struct tl_report *r)
+{
+	struct tl_field_error	 errs[MAX_ERRORS];
+	struct tl_submit	 sub;
+	unsigned char		 h[crypto_hash_sha256_BYTES];
+	char			 hash[TL_HASH_HEX], stored[TL_HASH_HEX];
+	char			 ref[TL_REF_SIZE];
+	enum tl_err		 rc = TL_ENOTFOUND;
+	size_t			 nerrs;
+
+	crypto_hash_sha256(h, (const unsigned char *)req->body,
+	    req->body_len);
+	sodium_bin2hex(hash, sizeof(hash), h, sizeof(h));
+	if (req->idem_key != NULL)
+		rc = store == NULL ? TL_ESTORE :
+		    tl_store_find_idem(store, req->idem_key, ref, stored);
+	if (rc == TL_OK) {
+		api_replay(app, res, ref, stored, hash);
+		return;
+	} else if (rc != TL_ENOTFOUND) {
+		store_failed(app, res, 1);
+		return;
+	}
+	if ((nerrs = tl_report_validate(r, errs, MAX_ERRORS)) > 0) {
+		api_invalid(app, res, errs, nerrs);
+		return;
+	}
+	memset(&sub, 0, sizeof(sub));
+	sub.report = r;
+	sub.received_at = req->now;
+	sub.idem_key = req->idem_key;
+	sub.body_hash = hash;
+	rc = store_tip(app, store, &sub, ref);
+	if (rc == TL_OK)
+		api_created(res, ref);
+	else if (rc == TL_EDUPLICATE && tl_store_find_idem(store,
+	    req->idem_key, ref, stored) == TL_OK)
+		api_replay(app, res, ref, stored, hash);
+	else
+		store_failed(app, res, 1);
+}
+
+void
+tl_intake_api(struct tl_app *app, struct tl_store *store,
+    const struct tl_request *req, struct tl_response *res)
+{
+	struct tl_report	 r;
+	enum tl_err		 rc = TL_OK;
+
+	tl_report_init(&r);
+	if (req->too_large)
+		rc = TL_ETOOLARGE;
+	else if (!media_is(req->content_type, "application/json"))
+		rc = TL_EMEDIA;
+	else if (req->idem_key != NULL && !idem_key_ok(req->idem_key))
+		rc = TL_EIDEMKEY;
+	else
+		rc = tl_report_from_json(&r, req->body, req->body_len);
+	if (rc == TL_ENOMEM)
+		res->body.oom = 1;
+	else if (rc != TL_OK) {
+		count(app, TL_OC_MALFORMED);
+		tl_app_json_error(res, rc == TL_ETOOLARGE ? 413 :
+		    rc == TL_EMEDIA ? 415 : 400, rc);
+	} else
+		api_store(app, store, req, res, &r);
+	tl_report_free(&r);
+}

@@ -1,0 +1,692 @@
+/*
+ * report.c — receiving, normalising and validating a report (SPEC 5.1,
+ * 5.2). Fields arrive through tl_report_set() (the form) or
+ * tl_report_from_json() (the API); tl_report_validate() then walks the
+ * table in fields.c, fills the normalised values and writes one error a
+ * field in words a frightened member of the public can act on.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "report.h"
+#include "urlenc.h"
+
+/* Field errors as they are collected: n counts all, v holds up to max. */
+struct errs {
+	struct tl_field_error	*v;
+	size_t			 max;
+	size_t			 n;
+};
+
+/* What to say when a required field is missing. */
+static const char *const required_msg[TL_F__MAX] = {
+	[TL_F_CONCERNS] = "Please choose at least one thing your report is "
+	    "about. If you are not sure, choose \"Something else\".",
+	[TL_F_DESCRIPTION] = "Please tell us what is happening, in your own "
+	    "words.",
+	[TL_F_LOCATION] = "Please tell us where it is happening: an "
+	    "address, street, landmark or area.",
+};
+
+#define MSG_REQUIRED	"Please answer this question."
+#define MSG_SHORT	"Please tell us a little more: at least %zu " \
+			"characters (you wrote %zu)."
+#define MSG_LONG	"Please make this shorter: at most %zu characters " \
+			"(you wrote %zu)."
+#define MSG_CONTROL	"This has a hidden character we cannot accept (it " \
+			"can come from copying and pasting). Please type it " \
+			"again."
+#define MSG_CHOICE	"Please choose one of the answers shown, or leave " \
+			"this question out."
+#define MSG_CONCERN	"Please choose only from the options shown. If " \
+			"none fits, choose \"Something else\"."
+#define MSG_POSTCODE	"Please check the postcode: it should look like " \
+			"SO14 3JJ, or just the first part, like SO14. You " \
+			"can leave it empty if you do not know it."
+#define MSG_PHONE1	"Please check the phone number: it needs 7 to 15 " \
+			"digits, for example 07700 900123."
+#define MSG_PHONEN	"Please check phone number %zu: each number needs " \
+			"7 to 15 digits, for example 07700 900123. Put a " \
+			"comma between numbers."
+#define MSG_PHONES	"Please give no more than %d phone numbers. You " \
+			"can add any others to the description."
+#define MSG_TYPE	"Please send this as text (a JSON string), or " \
+			"leave it out."
+#define MSG_TYPES	"Please send this as a list of text values, for " \
+			"example [\"dealing\"]."
+#define MSG_NOMEM	"Sorry, something went wrong on our side and " \
+			"nothing was saved. Please try again in a few " \
+			"minutes."
+
+static void err_add(struct errs *, enum tl_field, const char *,
+	    const char *, ...) __attribute__((format(printf, 4, 5)));
+
+/* Records one error for field f; only the first max are written. */
+static void
+err_add(struct errs *e, enum tl_field f, const char *code,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (e->n < e->max) {
+		e->v[e->n].field = f;
+		e->v[e->n].code = code;
+		va_start(ap, fmt);
+		vsnprintf(e->v[e->n].message, sizeof(e->v[e->n].message),
+		    fmt, ap);
+		va_end(ap);
+	}
+	e->n++;
+}
+
+/* A new NUL-terminated copy of s[0..len), or NULL on allocation failure. */
+static char *
+dupn(const char *s, size_t len)
+{
+	char	*p;
+
+	if ((p = malloc(len + 1)) == NULL)
+		return NULL;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+static int
+is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+	    c == '\v' || c == '\f';
+}
+
+/* Narrows s[0..*len) to its part without surrounding white space. */
+static const char *
+trim(const char *s, size_t *len)
+{
+	while (*len > 0 && is_space(s[0])) {
+		s++;
+		(*len)--;
+	}
+	while (*len > 0 && is_space(s[*len - 1]))
+		(*len)--;
+	return s;
+}
+
+void
+tl_report_init(struct tl_report *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->priority = TL_PRIO_NORMAL;
+}
+
+static void
+phones_clear(struct tl_report *r)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->nphones; i++) {
+		free(r->phones[i]);
+		r->phones[i] = NULL;
+	}
+	r->nphones = 0;
+}
+
+/* Frees what validation produced: value[] and phones[]. */
+static void
+values_clear(struct tl_report *r)
+{
+	size_t	 i;
+
+	for (i = 0; i < TL_F__MAX; i++) {
+		free(r->value[i]);
+		r->value[i] = NULL;
+	}
+	phones_clear(r);
+	r->priority = TL_PRIO_NORMAL;
+	r->oom = 0;
+}
+
+void
+tl_report_free(struct tl_report *r)
+{
+	size_t	 i;
+
+	if (r == NULL)
+		return;
+	values_clear(r);
+	for (i = 0; i < TL_F__MAX; i++)
+		free(r->raw[i]);
+	tl_report_init(r);
+}
+
+/*
+ * Records one received concern: trimmed, matched exactly against the
+ * table's choices. An empty value is ignored; an unknown one sets
+ * concerns_bad. Never fails.
+ */
+static enum tl_err
+concern_add(struct tl_report *r, const char *value, size_t len)
+{
+	const struct tl_choice	*c = tl_fields[TL_F_CONCERNS].choices;
+	size_t			 i;
+
+	value = trim(value, &len);
+	if (len == 0)
+		return TL_OK;
+	r->nconcerns_raw++;
+	for (i = 0; c[i].value != NULL; i++)
+		if (strlen(c[i].value) == len &&
+		    memcmp(c[i].value, value, len) == 0) {
+			r->concerns |= 1u << i;
+			return TL_OK;
+		}
+	r->concerns_bad = 1;
+	return TL_OK;
+}
+
+/*
+ * See report.h. Also refuses, defensively, a value holding NUL
+ * (TL_EMALFORMED) or invalid UTF-8 (TL_EUTF8), which callers are meant
+ * to have refused already. Concerns set bits in r->concerns; raw[] of
+ * TL_F_CONCERNS stays NULL.
+ */
+enum tl_err
+tl_report_set(struct tl_report *r, const char *name, size_t namelen,
+    const char *value, size_t len)
+{
+	int	 f;
+
+	if ((f = tl_field_find(name, namelen)) < 0)
+		return TL_OK;
+	if (value == NULL)
+		value = "";
+	if (memchr(value, '\0', len) != NULL)
+		return TL_EMALFORMED;
+	if (!tl_utf8_valid(value, len))
+		return TL_EUTF8;
+	if (tl_fields[f].kind == TL_K_MULTI)
+		return concern_add(r, value, len);
+	if (r->raw[f] != NULL)
+		return TL_EREPEATED;
+	if ((r->raw[f] = dupn(value, len)) == NULL)
+		return TL_ENOMEM;
+	return TL_OK;
+}
+
+/*
+ * Records one member of a JSON object whose key names field f: strings
+ * go through tl_report_set(), null means not answered, anything else
+ * marks the field in bad_type. Returns TL_OK or TL_ENOMEM.
+ */
+static enum tl_err
+json_field(struct tl_report *r, int f, json_t *val)
+{
+	const char	*name = tl_fields[f].name;
+	json_t		*el;
+	size_t		 i;
+	enum tl_err	 rc;
+
+	if (json_is_null(val))
+		return TL_OK;
+	if (tl_fields[f].kind != TL_K_MULTI && json_is_string(val))
+		return tl_report_set(r, name, strlen(name),
+		    json_string_value(val), json_string_length(val));
+	if (tl_fields[f].kind != TL_K_MULTI || !json_is_array(val)) {
+		r->bad_type |= 1u << f;
+		return TL_OK;
+	}
+	json_array_foreach(val, i, el) {
+		if (!json_is_string(el)) {
+			r->bad_type |= 1u << f;
+			continue;
+		}
+		rc = tl_report_set(r, name, strlen(name),
+		    json_string_value(el), json_string_length(el));
+		if (rc != TL_OK)
+			return rc;
+	}
+	return TL_OK;
+}
+
+/*
+ * See report.h. A body with a repeated key or a string holding \u0000 is
+ * TL_EJSON. A JSON null counts as not answered. On error r may hold part
+ * of the body: the caller frees it with tl_report_free() as always.
+ */
+enum tl_err
+tl_report_from_json(struct tl_report *r, const char *body, size_t len)
+{
+	json_t		*root, *val;
+	json_error_t	 jerr;
+	const char	*key;
+	enum tl_err	 rc = TL_OK;
+	int		 f;
+
+	if (!tl_utf8_valid(body, len))
+		return TL_EUTF8;
+	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL)
+		return TL_EJSON;
+	if (!json_is_object(root)) {
+		rc = TL_EJSON;
+		goto out;
+	}
+	json_object_foreach(root, key, val) {
+		if ((f = tl_field_find(key, strlen(key))) < 0)
+			continue;
+		if ((rc = json_field(r, f, val)) != TL_OK)
+			goto out;
+	}
+out:
+	json_decref(root);
+	return rc;
+}
+
+/*
+ * A new copy of s without surrounding white space, with CRLF and lone CR
+ * turned into LF. Returns NULL on allocation failure.
+ */
+static char *
+text_clean(const char *s)
+{
+	size_t	 len = strlen(s), i, n = 0;
+	char	*p;
+
+	s = trim(s, &len);
+	if ((p = malloc(len + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\r') {
+			p[n++] = '\n';
+			if (i + 1 < len && s[i + 1] == '\n')
+				i++;
+		} else
+			p[n++] = s[i];
+	}
+	p[n] = '\0';
+	return p;
+}
+
+/* Returns 1 if s (valid UTF-8) holds a control character (C0, DEL or
+ * C1) other than LF and TAB, else 0. */
+static int
+has_controls(const char *s)
+{
+	const unsigned char	*p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+			return 1;
+		if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Joins the n strings of v with "," into a new string. Returns NULL on
+ * allocation failure.
+ */
+static char *
+join(const char *const *v, size_t n)
+{
+	size_t	 i, len = 1, off = 0;
+	char	*p;
+
+	for (i = 0; i < n; i++)
+		len += strlen(v[i]) + 1;
+	if ((p = malloc(len)) == NULL)
+		return NULL;
+	p[0] = '\0';
+	for (i = 0; i < n; i++) {
+		off += (size_t)snprintf(p + off, len - off, "%s%s",
+		    i > 0 ? "," : "", v[i]);
+	}
+	return p;
+}
+
+/* Concerns: one or more known choices. Returns 0, or -1 out of memory. */
+static int
+check_concerns(struct tl_report *r, struct errs *e)
+{
+	const struct tl_choice	*c = tl_fields[TL_F_CONCERNS].choices;
+	const char		*names[32];
+	size_t			 i, n = 0;
+
+	if (r->concerns_bad) {
+		err_add(e, TL_F_CONCERNS, "invalid_choice", MSG_CONCERN);
+		return 0;
+	}
+	for (i = 0; c[i].value != NULL && i < 32; i++)
+		if (r->concerns & (1u << i))
+			names[n++] = c[i].value;
+	if (n == 0) {
+		err_add(e, TL_F_CONCERNS, "required", "%s",
+		    required_msg[TL_F_CONCERNS]);
+		return 0;
+	}
+	if ((r->value[TL_F_CONCERNS] = join(names, n)) == NULL)
+		return -1;
+	return 0;
+}
+
+/* Free text of min..max code points; takes *sp on success. */
+static int
+check_text(struct tl_report *r, enum tl_field f, char **sp,
+    struct errs *e)
+{
+	const struct tl_fielddef	*d = &tl_fields[f];
+	size_t				 n;
+
+	n = tl_utf8_count(*sp, strlen(*sp));
+	if (n < d->min)
+		err_add(e, f, "too_short", MSG_SHORT, d->min, n);
+	else if (n > d->max)
+		err_add(e, f, "too_long", MSG_LONG, d->max, n);
+	else {
+		r->value[f] = *sp;
+		*sp = NULL;
+	}
+	return 0;
+}
+
+/* One of the field's choices, exactly; takes *sp on success. */
+static int
+check_choice(struct tl_report *r, enum tl_field f, char **sp,
+    struct errs *e)
+{
+	const struct tl_choice	*c;
+
+	for (c = tl_fields[f].choices; c->value != NULL; c++)
+		if (strcmp(c->value, *sp) == 0) {
+			r->value[f] = *sp;
+			*sp = NULL;
+			return 0;
+		}
+	err_add(e, f, "invalid_choice", MSG_CHOICE);
+	return 0;
+}
+
+/* A UK postcode or outward code. Returns 0, or -1 out of memory. */
+static int
+check_postcode(struct tl_report *r, enum tl_field f, const char *s,
+    struct errs *e)
+{
+	char	 pc[16];
+
+	if (tl_postcode_normalise(s, pc, sizeof(pc)) == -1) {
+		err_add(e, f, "invalid_format", MSG_POSTCODE);
+		return 0;
+	}
+	if ((r->value[f] = dupn(pc, strlen(pc))) == NULL)
+		return -1;
+	return 0;
+}
+
+/*
+ * Adds normalised number num to r->phones unless it is there already.
+ * Returns 0, 1 if the list is full, or -1 out of memory.
+ */
+static int
+phone_add(struct tl_report *r, const char *num)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->nphones; i++)
+		if (strcmp(r->phones[i], num) == 0)
+			return 0;
+	if (r->nphones == TL_MAX_PHONES)
+		return 1;
+	if ((r->phones[r->nphones] = dupn(num, strlen(num))) == NULL)
+		return -1;
+	r->nphones++;
+	return 0;
+}
+
+/*
+ * Up to TL_MAX_PHONES numbers separated by ',', ';' or LF; empty items
+ * are skipped and duplicates folded. Returns 0, or -1 out of memory.
+ */
+static int
+check_phones(struct tl_report *r, enum tl_field f, const char *s,
+    struct errs *e)
+{
+	char		 num[32];
+	size_t		 len, tlen, n = 0, bad = 0;
+	int		 full = 0, rc;
+
+	for (; *s != '\0'; s += len + (s[len] != '\0')) {
+		len = strcspn(s, ",;\n");
+		tlen = len;
+		(void)trim(s, &tlen);
+		if (tlen == 0)
+			continue;
+		n++;
+		if (tl_phone_normalise(s, len, num, sizeof(num)) == -1) {
+			if (bad == 0)
+				bad = n;
+		} else if ((rc = phone_add(r, num)) == -1)
+			return -1;
+		else if (rc == 1)
+			full = 1;
+	}
+	if (bad > 0 && n == 1)
+		err_add(e, f, "invalid_format", MSG_PHONE1);
+	else if (bad > 0)
+		err_add(e, f, "invalid_format", MSG_PHONEN, bad);
+	else if (full)
+		err_add(e, f, "too_many", MSG_PHONES, TL_MAX_PHONES);
+	else if (r->nphones > 0)
+		return (r->value[f] = join((const char *const *)r->phones,
+		    r->nphones)) == NULL ? -1 : 0;
+	phones_clear(r);
+	return 0;
+}
+
+/*
+ * Validates field f into r->value[f], adding at most one error for it.
+ * Returns 0, or -1 out of memory.
+ */
+static int
+field_validate(struct tl_report *r, enum tl_field f, struct errs *e)
+{
+	const struct tl_fielddef	*d = &tl_fields[f];
+	char				*s = NULL;
+	int				 rc = 0;
+
+	if (r->bad_type & (1u << f)) {
+		err_add(e, f, "invalid_format", "%s",
+		    d->kind == TL_K_MULTI ? MSG_TYPES : MSG_TYPE);
+		return 0;
+	}
+	if (d->kind == TL_K_MULTI)
+		return check_concerns(r, e);
+	if (r->raw[f] != NULL && (s = text_clean(r->raw[f])) == NULL)
+		return -1;
+	if (s == NULL || *s == '\0') {
+		if (d->required)
+			err_add(e, f, "required", "%s", required_msg[f] ?
+			    required_msg[f] : MSG_REQUIRED);
+	} else if (has_controls(s))
+		err_add(e, f, "invalid_characters", MSG_CONTROL);
+	else if (d->kind == TL_K_TEXT)
+		rc = check_text(r, f, &s, e);
+	else if (d->kind == TL_K_CHOICE)
+		rc = check_choice(r, f, &s, e);
+	else if (d->kind == TL_K_POSTCODE)
+		rc = check_postcode(r, f, s, e);
+	else if (d->kind == TL_K_PHONES)
+		rc = check_phones(r, f, s, e);
+	free(s);
+	return rc;
+}
+
+static int
+value_is(const struct tl_report *r, enum tl_field f, const char *v)
+{
+	return r->value[f] != NULL && strcmp(r->value[f], v) == 0;
+}
+
+/* See report.h. On out of memory, sets r->oom and adds an error with the
+ * code "store_unavailable", so a caller never stores half a report. */
+size_t
+tl_report_validate(struct tl_report *r, struct tl_field_error *errs,
+    size_t max)
+{
+	struct errs	 e = { errs, max, 0 };
+	int		 f;
+
+	values_clear(r);
+	for (f = 0; f < TL_F__MAX; f++)
+		if (field_validate(r, (enum tl_field)f, &e) == -1) {
+			values_clear(r);
+			r->oom = 1;
+			err_add(&e, (enum tl_field)f, "store_unavailable",
+			    MSG_NOMEM);
+			return e.n;
+		}
+	if (value_is(r, TL_F_CHILD_AT_RISK, "yes") ||
+	    value_is(r, TL_F_WEAPONS_SEEN, "yes") ||
+	    value_is(r, TL_F_WHEN, "now"))
+		r->priority = TL_PRIO_URGENT;
+	return e.n;
+}
+
+static int
+is_alpha(char c)
+{
+	return c >= 'A' && c <= 'Z';
+}
+
+static int
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Returns 1 if s[0..n) matches pattern pat ('A' letter, '9' digit). */
+static int
+pc_match(const char *s, size_t n, const char *pat)
+{
+	size_t	 i;
+
+	if (strlen(pat) != n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((pat[i] == 'A' && !is_alpha(s[i])) ||
+		    (pat[i] == '9' && !is_digit(s[i])))
+			return 0;
+	return 1;
+}
+
+/* Returns 1 if s[0..n) is an outward code (A9 A99 AA9 AA99 A9A AA9A). */
+static int
+pc_outward(const char *s, size_t n)
+{
+	static const char *const pats[] = {
+		"A9", "A99", "AA9", "AA99", "A9A", "AA9A", NULL
+	};
+	size_t	 i;
+
+	for (i = 0; pats[i] != NULL; i++)
+		if (pc_match(s, n, pats[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * See report.h. Spaces and tabs anywhere are dropped and letters
+ * upper-cased; then it must be an outward code, an outward code followed
+ * by an inward code (9AA), or GIR 0AA.
+ */
+int
+tl_postcode_normalise(const char *in, char *out, size_t outlen)
+{
+	char	 s[8];
+	size_t	 n = 0;
+
+	for (; *in != '\0'; in++) {
+		if (*in == ' ' || *in == '\t')
+			continue;
+		if (n == sizeof(s) - 1)
+			return -1;
+		s[n++] = *in >= 'a' && *in <= 'z' ? *in - 'a' + 'A' : *in;
+	}
+	s[n] = '\0';
+	if (outlen < 9)
+		return -1;
+	if (strcmp(s, "GIR0AA") == 0 ||
+	    (n >= 5 && pc_match(s + n - 3, 3, "9AA") && pc_outward(s, n - 3)))
+		snprintf(out, outlen, "%.*s %s", (int)(n - 3), s, s + n - 3);
+	else if (pc_outward(s, n))
+		snprintf(out, outlen, "%s", s);
+	else
+		return -1;
+	return 0;
+}
+
+/*
+ * See report.h. Spaces, tabs, dashes, dots and brackets are dropped; one
+ * '+' may come before the first digit. "+44 (0)…" loses the 0; "00…"
+ * becomes "+…"; "0…" becomes "+44…"; a number without either prefix
+ * keeps its digits with no '+' (its country is unknown). The result has
+ * at most 15 digits (E.164), so "0" and 14 digits is refused.
+ */
+int
+tl_phone_normalise(const char *in, size_t len, char *out, size_t outlen)
+{
+	char	 d[16];
+	size_t	 i, n = 0;
+	int	 plus = 0, w;
+
+	for (i = 0; i < len; i++) {
+		if (strchr(" \t-.()[]", in[i]) != NULL && in[i] != '\0')
+			continue;
+		if (in[i] == '+' && n == 0 && !plus) {
+			plus = 1;
+			continue;
+		}
+		if (!is_digit(in[i]) || n == 15)
+			return -1;
+		d[n++] = in[i];
+	}
+	d[n] = '\0';
+	if (n < 7)
+		return -1;
+	if (plus && strncmp(d, "440", 3) == 0)
+		w = snprintf(out, outlen, "+44%s", d + 3);
+	else if (plus)
+		w = snprintf(out, outlen, "+%s", d);
+	else if (strncmp(d, "00", 2) == 0)
+		w = snprintf(out, outlen, "+%s", d + 2);
+	else if (d[0] == '0' && n <= 14)
+		w = snprintf(out, outlen, "+44%s", d + 1);
+	else if (d[0] == '0')
+		return -1;
+	else
+		w = snprintf(out, outlen, "%s", d);
+	return w < 0 || (size_t)w >= outlen ? -1 : 0;
+}
+
+void
+tl_postcode_area(const char *postcode, char *out, size_t outlen)
+{
+	char	 pc[16];
+	size_t	 n;
+
+	if (outlen == 0)
+		return;
+	out[0] = '\0';
+	if (postcode == NULL ||
+	    tl_postcode_normalise(postcode, pc, sizeof(pc)) == -1)
+		return;
+	n = strcspn(pc, " ");
+	if (n < outlen) {
+		memcpy(out, pc, n);
+		out[n] = '\0';
+	}
+}

@@ -1,0 +1,123 @@
+/*
+ * secret.c — reading and creating key files. See secret.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "secret.h"
+
+int
+tl_secret_parse(const char *text, uint8_t key[TL_SECRET_MAX],
+    size_t *keylen, char *err, size_t errlen)
+{
+	uint8_t		 tmp[TL_SECRET_MAX + 3];
+	size_t		 len = strlen(text), n;
+	const char	*end;
+
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+		len--;
+	if (len < 6 || strncmp(text, "whsec_", 6) != 0) {
+		snprintf(err, errlen, "the webhook secret must start with "
+		    "whsec_");
+		return -1;
+	}
+	if (sodium_base642bin(tmp, sizeof(tmp), text + 6, len - 6, NULL, &n,
+	    &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    end != text + len) {
+		snprintf(err, errlen, "the webhook secret after whsec_ is not "
+		    "padded standard base64");
+		return -1;
+	}
+	if (n < TL_SECRET_MIN || n > TL_SECRET_MAX) {
+		snprintf(err, errlen, "the webhook secret is %zu bytes; "
+		    "%d to %d are needed", n, TL_SECRET_MIN, TL_SECRET_MAX);
+		sodium_memzero(tmp, sizeof(tmp));
+		return -1;
+	}
+	memcpy(key, tmp, n);
+	*keylen = n;
+	sodium_memzero(tmp, sizeof(tmp));
+	return 0;
+}
+
+int
+tl_secret_read(const char *path, uint8_t key[TL_SECRET_MAX],
+    size_t *keylen, char *err, size_t errlen)
+{
+	char	 text[256], why[160];
+	ssize_t	 n;
+	int	 fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	text[n] = '\0';
+	rc = tl_secret_parse(text, key, keylen, why, sizeof(why));
+	if (rc == -1)
+		snprintf(err, errlen, "%s: %s", path, why);
+	sodium_memzero(text, sizeof(text));
+	return rc;
+}
+
+int
+tl_secret_create(const char *path, const char *content, int mode,
+    char *err, size_t errlen)
+{
+	size_t	 len = strlen(content);
+	int	 fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd == -1 && errno == EEXIST)
+		return 0;
+	if (fd == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (write(fd, content, len) != (ssize_t)len || fsync(fd) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	close(fd);
+	return 1;
+}
+
+void
+tl_secret_new_form_key(char out[66])
+{
+	uint8_t	 k[32];
+
+	randombytes_buf(k, sizeof(k));
+	sodium_bin2hex(out, 65, k, sizeof(k));
+	out[64] = '\n';
+	out[65] = '\0';
+	sodium_memzero(k, sizeof(k));
+}
+
+void
+tl_secret_new_webhook(char out[64])
+{
+	uint8_t	 k[32];
+	size_t	 n;
+
+	randombytes_buf(k, sizeof(k));
+	memcpy(out, "whsec_", 6);
+	sodium_bin2base64(out + 6, 64 - 6, k, sizeof(k),
+	    sodium_base64_VARIANT_ORIGINAL);
+	n = strlen(out);
+	out[n] = '\n';
+	out[n + 1] = '\0';
+	sodium_memzero(k, sizeof(k));
+}

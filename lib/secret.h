@@ -1,0 +1,41 @@
+/*
+ * secret.h — key files: the form key (64 hex digits) and the webhook
+ * secret (Standard Webhooks: "whsec_" and standard padded base64 of 24 to
+ * 64 bytes).
+ */
+#ifndef TL_SECRET_H
+#define TL_SECRET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TL_SECRET_MIN	24
+#define TL_SECRET_MAX	64
+
+/*
+ * Parses a webhook secret from text (trailing newline allowed) into key.
+ * Returns 0 and sets *keylen, or -1 with what is wrong in err.
+ */
+int tl_secret_parse(const char *text, uint8_t key[TL_SECRET_MAX],
+	    size_t *keylen, char *err, size_t errlen);
+
+/* Reads and parses the secret file at path; errors name the path. */
+int tl_secret_read(const char *path, uint8_t key[TL_SECRET_MAX],
+	    size_t *keylen, char *err, size_t errlen);
+
+/*
+ * Creates path with mode and content if it does not exist (never
+ * overwrites). Returns 1 if created, 0 if it already existed, -1 with the
+ * reason in err.
+ */
+int tl_secret_create(const char *path, const char *content, int mode,
+	    char *err, size_t errlen);
+
+/* A new form key file's content: 64 hex digits and a newline. */
+void tl_secret_new_form_key(char out[66]);
+
+/* A new webhook secret file's content: "whsec_", base64 of 32 random
+ * bytes, newline. */
+void tl_secret_new_webhook(char out[64]);
+
+#endif

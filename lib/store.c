@@ -1,0 +1,722 @@
+/*
+ * store.c — the SQLite store of tips and their outbox (see store.h).
+ *
+ * One file in WAL mode with synchronous=FULL. A tip and its pending
+ * delivery are written in one BEGIN IMMEDIATE transaction, each tip in its
+ * own SAVEPOINT so that a later group commit can share the transaction
+ * without one tip's failure aborting its neighbours (SPEC 10). Before
+ * COMMIT the file is checked with SQLITE_FCNTL_HAS_MOVED: in WAL mode a
+ * deleted or renamed file still accepts commits into its old inode.
+ *
+ * A handle that failed, or whose file moved, is marked broken and reopened
+ * at its path on its next use (once per call, never creating the file), so
+ * that intake recovers by itself once the file is back.
+ *
+ * The schema is a list of migration steps; PRAGMA user_version counts the
+ * steps applied. Steps run inside BEGIN IMMEDIATE, so several processes
+ * may open a new store at once.
+ */
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "store.h"
+
+#define BUSY_MS		5000	/* wait this long for another writer */
+#define REF_TRIES	8	/* fresh references tried on a collision */
+#define WHID_RANDOM	24	/* random characters after "msg_" */
+#define WHID_SIZE	(4 + WHID_RANDOM + 1)
+
+/*
+ * Schema steps: migrations[i] takes user_version i to i + 1. Append only;
+ * never edit a step that has shipped.
+ */
+static const char *const migrations[] = {
+	/* 1: tips, their deliveries (the outbox), delivery totals. */
+	"CREATE TABLE tips ("
+	" id INTEGER PRIMARY KEY,"
+	" ref TEXT NOT NULL UNIQUE,"
+	" received_at INTEGER NOT NULL,"
+	" priority TEXT NOT NULL CHECK (priority IN ('urgent', 'normal')),"
+	" concerns TEXT NOT NULL,"		/* names joined with "," */
+	" description TEXT NOT NULL,"
+	" location TEXT NOT NULL,"
+	" postcode TEXT,"			/* NULL: not given */
+	" \"when\" TEXT,"
+	" times TEXT,"
+	" people TEXT,"
+	" vehicles TEXT,"
+	" phones TEXT,"				/* numbers joined with "," */
+	" child_at_risk TEXT,"
+	" weapons_seen TEXT,"
+	" vulnerable_adult TEXT,"
+	" token_nonce TEXT UNIQUE,"		/* form: token's nonce */
+	" idem_key TEXT UNIQUE,"		/* API: Idempotency-Key */
+	" body_hash TEXT,"			/* API: SHA-256 of the body */
+	" CHECK (idem_key IS NULL OR body_hash IS NOT NULL));"
+	"CREATE INDEX tips_received ON tips (received_at);"
+	"CREATE TABLE deliveries ("
+	" id INTEGER PRIMARY KEY,"
+	" tip_id INTEGER NOT NULL UNIQUE"
+	"  REFERENCES tips (id) ON DELETE CASCADE,"
+	" webhook_id TEXT NOT NULL UNIQUE,"
+	" state TEXT NOT NULL DEFAULT 'pending'"
+	"  CHECK (state IN ('pending', 'delivered', 'dead')),"
+	" urgent INTEGER NOT NULL,"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" next_at INTEGER NOT NULL,"
+	" lease_until INTEGER,"
+	" lease_owner TEXT,"
+	" last_status INTEGER,"
+	" last_error TEXT,"
+	" created_at INTEGER NOT NULL,"
+	" delivered_at INTEGER);"
+	"CREATE INDEX deliveries_due ON deliveries (state, urgent DESC, next_at);"
+	"CREATE TABLE counters ("
+	" name TEXT PRIMARY KEY,"
+	" value INTEGER NOT NULL);"
+	"INSERT INTO counters (name, value) VALUES"
+	" ('deliveries_ok', 0), ('deliveries_retry', 0),"
+	" ('deliveries_dead', 0);",
+};
+
+#define SCHEMA_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+/* Columns ?4 … ?15 of ST_INS_TIP are the report's fields in enum order. */
+_Static_assert(TL_F__MAX == 12, "a new field needs a column in tips");
+
+enum stmt {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_ROLLBACK_TO,
+	ST_INS_TIP,
+	ST_INS_DELIVERY,
+	ST_FIND_TOKEN,
+	ST_FIND_IDEM,
+	ST_OUTBOX,
+	ST__MAX
+};
+
+static const char *const sqls[ST__MAX] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_SAVEPOINT] = "SAVEPOINT tip",
+	[ST_RELEASE] = "RELEASE tip",
+	[ST_ROLLBACK_TO] = "ROLLBACK TO tip",
+	[ST_INS_TIP] = "INSERT INTO tips (ref, received_at, priority,"
+	    " concerns, description, location, postcode, \"when\", times,"
+	    " people, vehicles, phones, child_at_risk, weapons_seen,"
+	    " vulnerable_adult, token_nonce, idem_key, body_hash)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+	    " ?13, ?14, ?15, ?16, ?17, ?18)"
+	    " ON CONFLICT (ref) DO NOTHING RETURNING id",
+	[ST_INS_DELIVERY] = "INSERT INTO deliveries (tip_id, webhook_id,"
+	    " urgent, next_at, created_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+	[ST_FIND_TOKEN] = "SELECT ref FROM tips WHERE token_nonce = ?1",
+	[ST_FIND_IDEM] = "SELECT ref, body_hash FROM tips WHERE idem_key = ?1",
+	[ST_OUTBOX] = "SELECT state, count(*) FROM deliveries GROUP BY state",
+};
+
+static const char *const outbox_states[TL_OUT__MAX] = {
+	[TL_OUT_PENDING] = "pending",
+	[TL_OUT_DELIVERED] = "delivered",
+	[TL_OUT_DEAD] = "dead",
+};
+
+struct tl_store {
+	sqlite3		*db;		/* NULL after a failed reopen */
+	sqlite3_stmt	*st[ST__MAX];	/* prepared once per connection */
+	char		*path;
+	int		 broken;	/* reopen before the next use */
+	char		 err[256];	/* last error, never tip content */
+};
+
+/* Records SQLite's reason and what failed (cut short) in s->err. */
+static void
+fail(struct tl_store *s, const char *what)
+{
+	snprintf(s->err, sizeof(s->err), "%s (%.40s)",
+	    s->db != NULL ? sqlite3_errmsg(s->db) : "not open", what);
+}
+
+/*
+ * Steps statement i once and returns SQLite's result (SQLITE_ROW,
+ * SQLITE_DONE or an error, recorded in s->err). The caller reads any row,
+ * then calls done().
+ */
+static int
+step(struct tl_store *s, enum stmt i)
+{
+	int	 rc;
+
+	rc = sqlite3_step(s->st[i]);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		fail(s, sqls[i]);
+	return rc;
+}
+
+/* Resets statement i and drops its bindings, ready for reuse. */
+static void
+done(struct tl_store *s, enum stmt i)
+{
+	sqlite3_reset(s->st[i]);
+	sqlite3_clear_bindings(s->st[i]);
+}
+
+/* Runs statement i, which returns no rows: 0, or -1 (in s->err). */
+static int
+run(struct tl_store *s, enum stmt i)
+{
+	int	 rc;
+
+	rc = step(s, i);
+	done(s, i);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Runs statement i after a failure, keeping the first error in s->err. */
+static int
+run_quiet(struct tl_store *s, enum stmt i)
+{
+	int	 rc;
+
+	rc = sqlite3_step(s->st[i]);
+	done(s, i);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Whether the open file is no longer the one at the path (or unknown). */
+static int
+moved(struct tl_store *s)
+{
+	int	 m = 0;
+
+	if (sqlite3_file_control(s->db, "main", SQLITE_FCNTL_HAS_MOVED,
+	    &m) != SQLITE_OK)
+		return 1;
+	return m != 0;
+}
+
+/* Ends any open transaction; a handle that cannot is marked broken. */
+static void
+rollback(struct tl_store *s)
+{
+	if (s->db == NULL || sqlite3_get_autocommit(s->db))
+		return;
+	if (run_quiet(s, ST_ROLLBACK) == -1)
+		s->broken = 1;
+}
+
+/* Closes the connection and its statements; s->db becomes NULL. */
+static void
+db_close(struct tl_store *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < ST__MAX; i++) {
+		sqlite3_finalize(s->st[i]);
+		s->st[i] = NULL;
+	}
+	sqlite3_close_v2(s->db);
+	s->db = NULL;
+}
+
+/* Reads the single integer a PRAGMA answers into *out: 0 or -1. */
+static int
+pragma_int(struct tl_store *s, const char *sql, int *out)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		fail(s, sql);
+		return -1;
+	}
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*out = sqlite3_column_int(st, 0);
+	else
+		fail(s, sql);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* Runs SQL text that returns no rows we need: 0, or -1 (in s->err). */
+static int
+exec(struct tl_store *s, const char *sql, const char *what)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	fail(s, what);
+	return -1;
+}
+
+/* Answers 0 to sqlite3_exec() when a row's first column is "wal". */
+static int
+is_wal(void *arg, int n, char **vals, char **names)
+{
+	(void)names;
+	*(int *)arg = n > 0 && vals[0] != NULL &&
+	    sqlite3_stricmp(vals[0], "wal") == 0;
+	return 0;
+}
+
+/* Sets the connection's pragmas, WAL first: 0, or -1 (in s->err). */
+static int
+configure(struct tl_store *s)
+{
+	int	 wal = 0;
+
+	if (sqlite3_busy_timeout(s->db, BUSY_MS) != SQLITE_OK ||
+	    sqlite3_extended_result_codes(s->db, 1) != SQLITE_OK) {
+		fail(s, "configure");
+		return -1;
+	}
+	if (sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", is_wal, &wal,
+	    NULL) != SQLITE_OK) {
+		fail(s, "journal_mode");
+		return -1;
+	}
+	if (!wal) {
+		snprintf(s->err, sizeof(s->err), "journal_mode: "
+		    "the file system does not allow WAL mode");
+		return -1;
+	}
+	return exec(s, "PRAGMA synchronous = FULL;"
+	    "PRAGMA foreign_keys = ON;"
+	    "PRAGMA secure_delete = ON;", "pragmas");
+}
+
+/*
+ * Applies the schema steps the file lacks, inside BEGIN IMMEDIATE so that
+ * concurrent openers apply each step once. Returns 0, or -1 (in s->err),
+ * also when the file's schema is newer than this program's.
+ */
+static int
+migrate(struct tl_store *s)
+{
+	char	 sql[64];
+	int	 v;
+
+	if (pragma_int(s, "PRAGMA user_version", &v) == -1)
+		return -1;
+	if (v == SCHEMA_VERSION)
+		return 0;
+	if (exec(s, "BEGIN IMMEDIATE", "migrate") == -1 ||
+	    pragma_int(s, "PRAGMA user_version", &v) == -1)
+		goto fail;
+	if (v < 0 || v > SCHEMA_VERSION) {
+		snprintf(s->err, sizeof(s->err), "schema version %d is not "
+		    "one this program knows (0 to %d)", v, SCHEMA_VERSION);
+		goto fail;
+	}
+	for (; v < SCHEMA_VERSION; v++)
+		if (exec(s, migrations[v], "schema step") == -1)
+			goto fail;
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+	    SCHEMA_VERSION);
+	if (exec(s, sql, "user_version") == -1 ||
+	    exec(s, "COMMIT", "migrate") == -1)
+		goto fail;
+	return 0;
+fail:
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+/* Prepares every statement of the handle: 0, or -1 (in s->err). */
+static int
+prepare(struct tl_store *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < ST__MAX; i++)
+		if (sqlite3_prepare_v3(s->db, sqls[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
+			fail(s, sqls[i]);
+			return -1;
+		}
+	return 0;
+}
+
+/*
+ * Opens the connection at s->path, creating the file only when create is
+ * set (with mode 0660 less the umask, as SQLite's own default is 0644),
+ * and makes it ready. Returns TL_OK, or TL_ESTORE with s->db NULL.
+ */
+static enum tl_err
+db_open(struct tl_store *s, int create)
+{
+	int	 fd, flags;
+
+	flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	if (create) {
+		flags |= SQLITE_OPEN_CREATE;
+		fd = open(s->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		    0660);
+		if (fd != -1)
+			close(fd);
+	}
+	if (sqlite3_open_v2(s->path, &s->db, flags, NULL) != SQLITE_OK) {
+		fail(s, "open");
+		goto err;
+	}
+	if (configure(s) == -1 || migrate(s) == -1 || prepare(s) == -1)
+		goto err;
+	s->broken = 0;
+	return TL_OK;
+err:
+	db_close(s);
+	return TL_ESTORE;
+}
+
+/*
+ * Makes s usable for one call: a handle that is broken, closed, inside a
+ * stray transaction or whose file has moved is reopened (once) at its
+ * path. Returns TL_OK or TL_ESTORE.
+ */
+static enum tl_err
+ensure(struct tl_store *s)
+{
+	if (s->db != NULL && !s->broken &&
+	    (!sqlite3_get_autocommit(s->db) || moved(s))) {
+		snprintf(s->err, sizeof(s->err), "database file moved, "
+		    "deleted or left in a transaction: reopening");
+		s->broken = 1;
+	}
+	if (s->db != NULL && !s->broken)
+		return TL_OK;
+	db_close(s);
+	return db_open(s, 0);
+}
+
+enum tl_err
+tl_store_open(const char *path, struct tl_store **out, char *err,
+    size_t errlen)
+{
+	struct tl_store	*s;
+
+	*out = NULL;
+	if (sodium_init() == -1) {
+		snprintf(err, errlen, "libsodium failed to initialise");
+		return TL_ESTORE;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->path = strdup(path)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		free(s);
+		return TL_ENOMEM;
+	}
+	if (db_open(s, 1) != TL_OK) {
+		snprintf(err, errlen, "%s: %s", path, s->err);
+		tl_store_close(s);
+		return TL_ESTORE;
+	}
+	*out = s;
+	return TL_OK;
+}
+
+void
+tl_store_close(struct tl_store *s)
+{
+	if (s == NULL)
+		return;
+	rollback(s);
+	db_close(s);
+	free(s->path);
+	free(s);
+}
+
+/* Writes a fresh Standard Webhooks message id: "msg_" and 24 of a-z0-9. */
+static void
+webhook_id(char out[WHID_SIZE])
+{
+	static const char	 abc[] = "0123456789abcdefghjkmnpqrstvwxyz";
+	uint8_t			 b[WHID_RANDOM];
+	size_t			 i;
+
+	randombytes_buf(b, sizeof(b));
+	memcpy(out, "msg_", 4);
+	for (i = 0; i < WHID_RANDOM; i++)
+		out[4 + i] = abc[b[i] & 31];
+	out[4 + WHID_RANDOM] = '\0';
+}
+
+/* Binds the tip's columns but its reference to ST_INS_TIP. */
+static void
+bind_tip(struct tl_store *s, const struct tl_submit *sub)
+{
+	sqlite3_stmt	*st = s->st[ST_INS_TIP];
+	const struct tl_report *r = sub->report;
+	int		 i;
+
+	sqlite3_bind_int64(st, 2, sub->received_at);
+	sqlite3_bind_text(st, 3, r->priority == TL_PRIO_URGENT ?
+	    "urgent" : "normal", -1, SQLITE_STATIC);
+	for (i = 0; i < TL_F__MAX; i++)
+		sqlite3_bind_text(st, 4 + i, r->value[i], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 16, sub->token_nonce, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 17, sub->idem_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 18, sub->body_hash, -1, SQLITE_STATIC);
+}
+
+/*
+ * Inserts the tip under a fresh reference (written to ref), drawing again
+ * while the reference is taken, and its row id into *id. Returns TL_OK,
+ * TL_EDUPLICATE when the token nonce or idempotency key is stored, else
+ * TL_ESTORE.
+ */
+static enum tl_err
+insert_tip(struct tl_store *s, const struct tl_submit *sub,
+    char ref[TL_REF_SIZE], int64_t *id)
+{
+	sqlite3_stmt	*st = s->st[ST_INS_TIP];
+	int		 rc = SQLITE_DONE, try;
+
+	bind_tip(s, sub);
+	for (try = 0; try < REF_TRIES; try++) {
+		tl_ref_random(ref);
+		sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+		if ((rc = step(s, ST_INS_TIP)) == SQLITE_ROW)
+			*id = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		if (rc == SQLITE_ROW) {
+			sqlite3_clear_bindings(st);
+			return TL_OK;
+		}
+		if (rc != SQLITE_DONE)
+			break;
+		/* SQLITE_DONE, no row: the reference was taken. */
+	}
+	sqlite3_clear_bindings(st);
+	if (try == REF_TRIES) {
+		snprintf(s->err, sizeof(s->err), "no free reference after "
+		    "%d tries", REF_TRIES);
+		return TL_ESTORE;
+	}
+	return rc == SQLITE_CONSTRAINT_UNIQUE ? TL_EDUPLICATE : TL_ESTORE;
+}
+
+/* Inserts the tip's pending delivery, due now: TL_OK or TL_ESTORE. */
+static enum tl_err
+insert_delivery(struct tl_store *s, const struct tl_submit *sub,
+    int64_t tip)
+{
+	sqlite3_stmt	*st = s->st[ST_INS_DELIVERY];
+	char		 whid[WHID_SIZE];
+
+	webhook_id(whid);
+	sqlite3_bind_int64(st, 1, tip);
+	sqlite3_bind_text(st, 2, whid, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, sub->report->priority == TL_PRIO_URGENT);
+	sqlite3_bind_int64(st, 4, sub->received_at);
+	return run(s, ST_INS_DELIVERY) == 0 ? TL_OK : TL_ESTORE;
+}
+
+/*
+ * Stores one tip and its delivery in its own savepoint of the open
+ * transaction. On failure the savepoint is rolled back (the transaction
+ * stays open unless SQLite ended it) and the error returned.
+ */
+static enum tl_err
+add_one(struct tl_store *s, const struct tl_submit *sub,
+    char ref[TL_REF_SIZE])
+{
+	enum tl_err	 err;
+	int64_t		 id = 0;
+
+	if (run(s, ST_SAVEPOINT) == -1)
+		return TL_ESTORE;
+	if ((err = insert_tip(s, sub, ref, &id)) == TL_OK &&
+	    (err = insert_delivery(s, sub, id)) == TL_OK) {
+		if (run(s, ST_RELEASE) == 0)
+			return TL_OK;
+		err = TL_ESTORE;
+	}
+	if (!sqlite3_get_autocommit(s->db) &&
+	    (run_quiet(s, ST_ROLLBACK_TO) == -1 ||
+	    run_quiet(s, ST_RELEASE) == -1))
+		s->broken = 1;
+	return err;
+}
+
+enum tl_err
+tl_store_add(struct tl_store *s, const struct tl_submit *sub,
+    char ref[TL_REF_SIZE])
+{
+	enum tl_err	 err;
+
+	ref[0] = '\0';
+	if (sub == NULL || sub->report == NULL)
+		return TL_EINVAL;
+	if ((err = ensure(s)) != TL_OK)
+		return err;
+	err = TL_ESTORE;
+	if (run(s, ST_BEGIN) == -1)
+		goto fail;
+	if ((err = add_one(s, sub, ref)) != TL_OK)
+		goto fail;
+	err = TL_ESTORE;
+	if (moved(s)) {
+		snprintf(s->err, sizeof(s->err), "database file was moved "
+		    "or deleted: nothing stored");
+		goto fail;
+	}
+	if (run(s, ST_COMMIT) == -1)
+		goto fail;
+	return TL_OK;
+fail:
+	rollback(s);
+	if (err == TL_ESTORE)
+		s->broken = 1;
+	ref[0] = '\0';
+	return err;
+}
+
+/* Copies column c of a row into out (size bytes): 0, or -1 if absent or
+ * too long. */
+static int
+copy_column(sqlite3_stmt *st, int c, char *out, size_t size)
+{
+	const unsigned char	*v;
+	int			 n;
+
+	if ((v = sqlite3_column_text(st, c)) == NULL)
+		return -1;
+	if ((n = sqlite3_column_bytes(st, c)) < 0 || (size_t)n >= size)
+		return -1;
+	memcpy(out, v, n);
+	out[n] = '\0';
+	return 0;
+}
+
+/*
+ * Looks key up with statement i (?1 = key) and copies the row's first
+ * column into a (asize) and, if b is not NULL, its second into b (bsize).
+ * Returns TL_OK, TL_ENOTFOUND or TL_ESTORE.
+ */
+static enum tl_err
+find(struct tl_store *s, enum stmt i, const char *key, char *a,
+    size_t asize, char *b, size_t bsize)
+{
+	enum tl_err	 err;
+	int		 rc;
+
+	if ((err = ensure(s)) != TL_OK)
+		return err;
+	sqlite3_bind_text(s->st[i], 1, key, -1, SQLITE_STATIC);
+	if ((rc = step(s, i)) == SQLITE_ROW) {
+		err = TL_OK;
+		if (copy_column(s->st[i], 0, a, asize) == -1 ||
+		    (b != NULL && copy_column(s->st[i], 1, b, bsize) == -1)) {
+			snprintf(s->err, sizeof(s->err), "%s: bad row",
+			    sqls[i]);
+			err = TL_ESTORE;
+		}
+	} else if (rc == SQLITE_DONE)
+		err = TL_ENOTFOUND;
+	else {
+		err = TL_ESTORE;
+		s->broken = 1;
+	}
+	done(s, i);
+	return err;
+}
+
+enum tl_err
+tl_store_find_token(struct tl_store *s, const char *nonce,
+    char ref[TL_REF_SIZE])
+{
+	ref[0] = '\0';
+	if (nonce == NULL)
+		return TL_ENOTFOUND;
+	return find(s, ST_FIND_TOKEN, nonce, ref, TL_REF_SIZE, NULL, 0);
+}
+
+enum tl_err
+tl_store_find_idem(struct tl_store *s, const char *key,
+    char ref[TL_REF_SIZE], char hash[TL_HASH_HEX])
+{
+	ref[0] = hash[0] = '\0';
+	if (key == NULL)
+		return TL_ENOTFOUND;
+	return find(s, ST_FIND_IDEM, key, ref, TL_REF_SIZE, hash,
+	    TL_HASH_HEX);
+}
+
+enum tl_err
+tl_store_health(struct tl_store *s)
+{
+	enum tl_err	 err;
+
+	if ((err = ensure(s)) != TL_OK)
+		return err;
+	if (run(s, ST_BEGIN) == -1) {
+		s->broken = 1;
+		return TL_ESTORE;
+	}
+	err = TL_OK;
+	if (moved(s)) {
+		snprintf(s->err, sizeof(s->err), "database file was moved "
+		    "or deleted");
+		s->broken = 1;
+		err = TL_ESTORE;
+	}
+	rollback(s);
+	return err;
+}
+
+/* The index of the outbox state called name, or TL_OUT__MAX. */
+static enum tl_outbox_state
+outbox_state(const unsigned char *name)
+{
+	int	 i;
+
+	for (i = 0; i < TL_OUT__MAX; i++)
+		if (name != NULL &&
+		    strcmp((const char *)name, outbox_states[i]) == 0)
+			break;
+	return (enum tl_outbox_state)i;
+}
+
+enum tl_err
+tl_store_outbox_counts(struct tl_store *s, int64_t counts[TL_OUT__MAX])
+{
+	sqlite3_stmt		*st;
+	enum tl_outbox_state	 state;
+	enum tl_err		 err;
+	int			 rc;
+
+	memset(counts, 0, sizeof(*counts) * TL_OUT__MAX);
+	if ((err = ensure(s)) != TL_OK)
+		return err;
+	st = s->st[ST_OUTBOX];
+	while ((rc = step(s, ST_OUTBOX)) == SQLITE_ROW) {
+		state = outbox_state(sqlite3_column_text(st, 0));
+		if (state < TL_OUT__MAX)
+			counts[state] = sqlite3_column_int64(st, 1);
+	}
+	done(s, ST_OUTBOX);
+	if (rc == SQLITE_DONE)
+		return TL_OK;
+	s->broken = 1;
+	return TL_ESTORE;
+}
+
+const char *
+tl_store_errmsg(const struct tl_store *s)
+{
+	if (s == NULL)
+		return "no store";
+	return s->err[0] != '\0' ? s->err : "no error";
+}

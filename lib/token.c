@@ -1,0 +1,140 @@
+/*
+ * token.c — form tokens (SPEC 5.4).
+ *
+ * Wire layout before base64 (URL-safe, no padding), 58 bytes:
+ *   version (1) | flags (1) | issued, big-endian (8) | nonce (16) |
+ *   HMAC-SHA256 over the previous 26 bytes (32)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "token.h"
+
+#define VERSION		1
+#define FLAG_ERRPAGE	0x01
+#define BODYBYTES	(2 + 8 + TL_TOKEN_NONCEBYTES)
+#define RAWBYTES	(BODYBYTES + crypto_auth_hmacsha256_BYTES)
+#define SKEW		60	/* seconds a token may be from the future */
+
+static void
+mac(const uint8_t key[TL_FORM_KEYBYTES], const uint8_t *in, size_t len,
+    uint8_t out[crypto_auth_hmacsha256_BYTES])
+{
+	crypto_auth_hmacsha256(out, in, len, key);
+}
+
+void
+tl_token_issue(const uint8_t key[TL_FORM_KEYBYTES], uint64_t now,
+    int on_error_page, char out[TL_TOKEN_STRSIZE])
+{
+	uint8_t	 raw[RAWBYTES];
+	int	 i;
+
+	raw[0] = VERSION;
+	raw[1] = on_error_page ? FLAG_ERRPAGE : 0;
+	for (i = 0; i < 8; i++)
+		raw[2 + i] = (uint8_t)(now >> (56 - 8 * i));
+	randombytes_buf(raw + 10, TL_TOKEN_NONCEBYTES);
+	mac(key, raw, BODYBYTES, raw + BODYBYTES);
+	sodium_bin2base64(out, TL_TOKEN_STRSIZE, raw, sizeof(raw),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+int
+tl_token_decode(const uint8_t key[TL_FORM_KEYBYTES], const char *s,
+    struct tl_token *tok)
+{
+	uint8_t		 raw[RAWBYTES + 1], want[crypto_auth_hmacsha256_BYTES];
+	size_t		 len, i;
+	const char	*end;
+
+	if (s == NULL || *s == '\0' || strlen(s) >= TL_TOKEN_STRSIZE)
+		return -1;
+	if (sodium_base642bin(raw, sizeof(raw), s, strlen(s), NULL, &len,
+	    &end, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    *end != '\0' || len != RAWBYTES || raw[0] != VERSION ||
+	    (raw[1] & ~FLAG_ERRPAGE) != 0)
+		return -1;
+	mac(key, raw, BODYBYTES, want);
+	if (crypto_verify_32(want, raw + BODYBYTES) != 0)
+		return -1;
+	tok->on_error_page = raw[1] & FLAG_ERRPAGE;
+	tok->issued = 0;
+	for (i = 0; i < 8; i++)
+		tok->issued = tok->issued << 8 | raw[2 + i];
+	memcpy(tok->nonce, raw + 10, TL_TOKEN_NONCEBYTES);
+	return 0;
+}
+
+enum tl_token_status
+tl_token_check(const uint8_t key[TL_FORM_KEYBYTES], const char *s,
+    uint64_t now, long min_seconds, long max_age, struct tl_token *tok)
+{
+	if (s == NULL || *s == '\0')
+		return TL_TOKEN_MISSING;
+	if (tl_token_decode(key, s, tok) == -1)
+		return TL_TOKEN_INVALID;
+	if (tok->issued > now + SKEW)
+		return TL_TOKEN_INVALID;
+	if (now > tok->issued && now - tok->issued > (uint64_t)max_age)
+		return TL_TOKEN_EXPIRED;
+	if (!tok->on_error_page &&
+	    (now < tok->issued || now - tok->issued < (uint64_t)min_seconds))
+		return TL_TOKEN_TOO_FAST;
+	return TL_TOKEN_OK;
+}
+
+void
+tl_token_nonce_hex(const struct tl_token *tok, char out[TL_TOKEN_NONCEHEX])
+{
+	sodium_bin2hex(out, TL_TOKEN_NONCEHEX, tok->nonce,
+	    TL_TOKEN_NONCEBYTES);
+}
+
+void
+tl_token_decoy_ref(const uint8_t key[TL_FORM_KEYBYTES],
+    const struct tl_token *tok, char out[TL_REF_SIZE])
+{
+	uint8_t	 in[5 + TL_TOKEN_NONCEBYTES], h[crypto_auth_hmacsha256_BYTES];
+
+	memcpy(in, "decoy", 5);
+	memcpy(in + 5, tok->nonce, TL_TOKEN_NONCEBYTES);
+	mac(key, in, sizeof(in), h);
+	tl_ref_format(h, out);
+}
+
+int
+tl_token_read_key(const char *path, uint8_t key[TL_FORM_KEYBYTES],
+    char *err, size_t errlen)
+{
+	char	 text[160];
+	ssize_t	 n;
+	size_t	 len;
+	int	 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	len = (size_t)n;
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+		len--;
+	text[len] = '\0';
+	if (len != 2 * TL_FORM_KEYBYTES || sodium_hex2bin(key,
+	    TL_FORM_KEYBYTES, text, len, NULL, NULL, NULL) != 0) {
+		snprintf(err, errlen, "%s: not a form key (64 hex digits "
+		    "expected; `tiplinectl init` makes one)", path);
+		return -1;
+	}
+	return 0;
+}

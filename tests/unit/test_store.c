@@ -1,0 +1,607 @@
+/*
+ * test_store.c — the SQLite store (lib/store.c): schema, atomic adds,
+ * duplicates, and recovery from a moved, deleted or failing file.
+ *
+ * Each test gets a fresh folder under /tmp; rows are checked through a
+ * second, independent SQLite connection.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "store.h"
+
+struct fx {
+	char		 dir[64];
+	char		 path[128];
+	struct tl_store	*s;
+	struct tl_report r;
+};
+
+static const char crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/* Frees what fill_report() set (kept local: the test owns its report). */
+static void
+report_clear(struct tl_report *r)
+{
+	size_t	 i;
+
+	for (i = 0; i < TL_F__MAX; i++) {
+		free(r->raw[i]);
+		free(r->value[i]);
+	}
+	for (i = 0; i < r->nphones; i++)
+		free(r->phones[i]);
+	memset(r, 0, sizeof(*r));
+}
+
+/* A validated report as tl_report_validate() would leave it. */
+static void
+fill_report(struct tl_report *r, int urgent)
+{
+	report_clear(r);
+	r->value[TL_F_CONCERNS] = strdup("cuckooing,child_exploitation");
+	r->concerns = (1u << 1) | (1u << 2);
+	r->value[TL_F_DESCRIPTION] =
+	    strdup("Two lads keep visiting the flat at all hours.");
+	r->value[TL_F_LOCATION] = strdup("Flats behind the Co-op");
+	r->value[TL_F_POSTCODE] = strdup("SO14 3JJ");
+	r->value[TL_F_PHONES] = strdup("+447700900123,+447700900456");
+	r->phones[0] = strdup("+447700900123");
+	r->phones[1] = strdup("+447700900456");
+	r->nphones = 2;
+	if (urgent) {
+		r->value[TL_F_CHILD_AT_RISK] = strdup("yes");
+		r->priority = TL_PRIO_URGENT;
+	} else
+		r->priority = TL_PRIO_NORMAL;
+}
+
+static struct tl_submit
+submit(const struct fx *f, const char *nonce, const char *key,
+    const char *hash)
+{
+	struct tl_submit sub;
+
+	memset(&sub, 0, sizeof(sub));
+	sub.report = &f->r;
+	sub.received_at = 1700000000;
+	sub.token_nonce = nonce;
+	sub.idem_key = key;
+	sub.body_hash = hash;
+	return sub;
+}
+
+static void
+rmtree(const char *dir)
+{
+	DIR		*d;
+	struct dirent	*e;
+	char		 p[512];
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+		unlink(p);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+static int
+setup(void **state)
+{
+	struct fx	*f;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/tl-store-XXXXXX");
+	if (mkdtemp(f->dir) == NULL) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->path, sizeof(f->path), "%s/tipline.db", f->dir);
+	fill_report(&f->r, 0);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx	*f = *state;
+
+	tl_store_close(f->s);
+	report_clear(&f->r);
+	chmod(f->dir, 0700);
+	rmtree(f->dir);
+	free(f);
+	return 0;
+}
+
+/* Opens the fixture's store, which must succeed. */
+static void
+open_store(struct fx *f)
+{
+	char	 err[256];
+
+	assert_int_equal(tl_store_open(f->path, &f->s, err, sizeof(err)),
+	    TL_OK);
+	assert_non_null(f->s);
+}
+
+/* A second, independent connection to the fixture's file. */
+static sqlite3 *
+peek(const struct fx *f)
+{
+	sqlite3	*db = NULL;
+
+	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE,
+	    NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	return db;
+}
+
+/* The integer the query answers through a second connection. */
+static int64_t
+q_int(const struct fx *f, const char *sql)
+{
+	sqlite3		*db = peek(f);
+	sqlite3_stmt	*st;
+	int64_t		 v;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static void
+q_exec(const struct fx *f, const char *sql)
+{
+	sqlite3	*db = peek(f);
+
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* "TL-" and two groups of four Crockford base32 characters. */
+static int
+ref_ok(const char *ref)
+{
+	size_t	 i;
+
+	if (strlen(ref) != TL_REF_LEN || strncmp(ref, "TL-", 3) != 0 ||
+	    ref[7] != '-')
+		return 0;
+	for (i = 3; i < TL_REF_LEN; i++)
+		if (i != 7 && strchr(crockford, ref[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+static void
+add_ok(struct fx *f, const char *nonce, char ref[TL_REF_SIZE])
+{
+	struct tl_submit sub = submit(f, nonce, NULL, NULL);
+
+	assert_int_equal(tl_store_add(f->s, &sub, ref), TL_OK);
+	assert_true(ref_ok(ref));
+}
+
+static void
+test_open_creates_schema(void **state)
+{
+	struct fx	*f = *state;
+	struct stat	 sb;
+	mode_t		 old;
+
+	old = umask(007);
+	open_store(f);
+	umask(old);
+	assert_int_equal(stat(f->path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0660);
+	assert_int_equal(q_int(f, "PRAGMA user_version"), 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM sqlite_schema WHERE"
+	    " type = 'table' AND name IN ('tips', 'deliveries', 'counters')"),
+	    3);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM sqlite_schema WHERE"
+	    " name = 'deliveries_due'"), 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM counters"), 3);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"), 0);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM pragma_journal_mode"
+	    " WHERE journal_mode = 'wal'"), 1);
+}
+
+static void
+test_add_stores_tip_and_delivery(void **state)
+{
+	struct fx	*f = *state;
+	char		 ref[TL_REF_SIZE], sql[512];
+
+	open_store(f);
+	fill_report(&f->r, 1);
+	add_ok(f, "n1", ref);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM tips WHERE ref = '%s'"
+	    " AND priority = 'urgent' AND received_at = 1700000000"
+	    " AND concerns = 'cuckooing,child_exploitation'"
+	    " AND location = 'Flats behind the Co-op' AND postcode = 'SO14 3JJ'"
+	    " AND phones = '+447700900123,+447700900456'"
+	    " AND child_at_risk = 'yes' AND weapons_seen IS NULL"
+	    " AND \"when\" IS NULL AND times IS NULL AND token_nonce = 'n1'"
+	    " AND idem_key IS NULL", ref);
+	assert_int_equal(q_int(f, sql), 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"), 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries d"
+	    " JOIN tips t ON t.id = d.tip_id WHERE d.state = 'pending'"
+	    " AND d.urgent = 1 AND d.attempts = 0 AND d.next_at = 1700000000"
+	    " AND d.lease_until IS NULL AND d.webhook_id GLOB 'msg_*'"
+	    " AND length(d.webhook_id) = 28"), 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries"), 1);
+
+	fill_report(&f->r, 0);
+	add_ok(f, NULL, ref);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries"
+	    " WHERE urgent = 0"), 1);
+	assert_int_equal(q_int(f, "SELECT count(DISTINCT webhook_id)"
+	    " FROM deliveries"), 2);
+}
+
+static int
+cmp_ref(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+static void
+test_refs_unique(void **state)
+{
+	struct fx	*f = *state;
+	enum { N = 2000 };
+	char		(*refs)[TL_REF_SIZE];
+	size_t		 i;
+
+	open_store(f);
+	assert_non_null(refs = calloc(N, TL_REF_SIZE));
+	for (i = 0; i < N; i++)
+		add_ok(f, NULL, refs[i]);
+	qsort(refs, N, TL_REF_SIZE, cmp_ref);
+	for (i = 1; i < N; i++)
+		assert_string_not_equal(refs[i - 1], refs[i]);
+	free(refs);
+	assert_int_equal(q_int(f, "SELECT count(DISTINCT ref) FROM tips"), N);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries"), N);
+}
+
+static void
+test_duplicate_token(void **state)
+{
+	struct fx	*f = *state;
+	struct tl_submit sub = submit(f, "nonce-a", NULL, NULL);
+	char		 ref[TL_REF_SIZE], again[TL_REF_SIZE], found[TL_REF_SIZE];
+
+	open_store(f);
+	add_ok(f, "nonce-a", ref);
+	assert_int_equal(tl_store_add(f->s, &sub, again), TL_EDUPLICATE);
+	assert_string_equal(again, "");
+	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"), 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries"), 1);
+	assert_int_equal(tl_store_find_token(f->s, "nonce-a", found), TL_OK);
+	assert_string_equal(found, ref);
+	assert_int_equal(tl_store_find_token(f->s, "nonce-b", found),
+	    TL_ENOTFOUND);
+	/* The handle is still good after the duplicate. */
+	add_ok(f, "nonce-b", again);
+	assert_int_equal(tl_store_find_token(f->s, "nonce-b", found), TL_OK);
+	assert_string_equal(found, again);
+}
+
+static void
+test_idempotency_key(void **state)
+{
+	struct fx	*f = *state;
+	static const char h1[] =
+	    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+	struct tl_submit sub = submit(f, NULL, "key-1", h1);
+	char		 ref[TL_REF_SIZE], found[TL_REF_SIZE], hash[TL_HASH_HEX];
+
+	open_store(f);
+	assert_int_equal(tl_store_add(f->s, &sub, ref), TL_OK);
+	assert_int_equal(tl_store_find_idem(f->s, "key-1", found, hash),
+	    TL_OK);
+	assert_string_equal(found, ref);
+	assert_string_equal(hash, h1);
+	assert_int_equal(tl_store_add(f->s, &sub, found), TL_EDUPLICATE);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"), 1);
+	assert_int_equal(tl_store_find_idem(f->s, "key-2", found, hash),
+	    TL_ENOTFOUND);
+	/* A key without a body hash is refused whole. */
+	sub = submit(f, NULL, "key-3", NULL);
+	assert_int_equal(tl_store_add(f->s, &sub, found), TL_ESTORE);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"), 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries"), 1);
+}
+
+static void
+test_moved_file_recovers(void **state)
+{
+	struct fx	*f = *state;
+	struct tl_submit sub = submit(f, NULL, NULL, NULL);
+	char		 ref[TL_REF_SIZE], away[160];
+
+	open_store(f);
+	add_ok(f, NULL, ref);
+	snprintf(away, sizeof(away), "%s.away", f->path);
+	assert_int_equal(rename(f->path, away), 0);
+	assert_int_equal(tl_store_add(f->s, &sub, ref), TL_ESTORE);
+	assert_string_equal(ref, "");
+	assert_int_equal(tl_store_health(f->s), TL_ESTORE);
+	assert_int_equal(tl_store_add(f->s, &sub, ref), TL_ESTORE);
+	assert_int_equal(rename(away, f->path), 0);
+	assert_int_equal(tl_store_health(f->s), TL_OK);
+	add_ok(f, NULL, ref);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"), 2);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries"), 2);
+}
+
+static void
+test_deleted_file_recovers(void **state)
+{
+	struct fx	*f = *state;
+	struct tl_submit sub = submit(f, "gone", NULL, NULL);
+	struct tl_store	*init;
+	char		 ref[TL_REF_SIZE], p[160], err[256];
+
+	open_store(f);
+	add_ok(f, NULL, ref);
+	assert_int_equal(unlink(f->path), 0);
+	snprintf(p, sizeof(p), "%s-wal", f->path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", f->path);
+	unlink(p);
+	assert_int_equal(tl_store_add(f->s, &sub, ref), TL_ESTORE);
+	assert_int_equal(tl_store_health(f->s), TL_ESTORE);
+	assert_non_null(strstr(tl_store_errmsg(f->s), "open"));
+	/* Not recreated behind the admin's back. */
+	assert_int_equal(tl_store_add(f->s, &sub, ref), TL_ESTORE);
+	assert_int_equal(access(f->path, F_OK), -1);
+
+	/* The admin creates the store again (tiplinectl init). */
+	assert_int_equal(tl_store_open(f->path, &init, err, sizeof(err)),
+	    TL_OK);
+	tl_store_close(init);
+	assert_int_equal(tl_store_health(f->s), TL_OK);
+	assert_int_equal(tl_store_add(f->s, &sub, ref), TL_OK);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"
+	    " WHERE token_nonce = 'gone'"), 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries"), 1);
+}
+
+/* A store that refuses writes midway (full, failing) stores nothing. */
+static void
+test_failing_store_half_stores_nothing(void **state)
+{
+	struct fx	*f = *state;
+	struct tl_submit sub = submit(f, "n", NULL, NULL);
+	char		 ref[TL_REF_SIZE];
+
+	open_store(f);
+	q_exec(f, "CREATE TRIGGER full BEFORE INSERT ON deliveries"
+	    " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+	assert_int_equal(tl_store_add(f->s, &sub, ref), TL_ESTORE);
+	assert_string_equal(ref, "");
+	assert_non_null(strstr(tl_store_errmsg(f->s), "disk is full"));
+	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"), 0);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries"), 0);
+	assert_int_equal(tl_store_find_token(f->s, "n", ref), TL_ENOTFOUND);
+
+	q_exec(f, "DROP TRIGGER full");
+	add_ok(f, "n", ref);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries"), 1);
+}
+
+/* Read-only file and folder: only meaningful when not root (root writes
+ * anyway; the trigger test above covers a failing store for root). */
+static void
+test_readonly_store(void **state)
+{
+	struct fx	*f = *state;
+	struct tl_submit sub = submit(f, NULL, NULL, NULL);
+	char		 ref[TL_REF_SIZE], err[256];
+
+	if (geteuid() == 0)
+		skip();
+	open_store(f);
+	add_ok(f, NULL, ref);
+	tl_store_close(f->s);
+	f->s = NULL;
+	assert_int_equal(chmod(f->path, 0444), 0);
+	assert_int_equal(chmod(f->dir, 0555), 0);
+	/* Either the open fails, or every write does. */
+	if (tl_store_open(f->path, &f->s, err, sizeof(err)) == TL_OK) {
+		assert_int_equal(tl_store_add(f->s, &sub, ref), TL_ESTORE);
+		assert_string_equal(ref, "");
+		assert_int_equal(tl_store_health(f->s), TL_ESTORE);
+	}
+	chmod(f->dir, 0700);
+	chmod(f->path, 0600);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"), 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries"), 1);
+}
+
+static void
+test_health(void **state)
+{
+	struct fx	*f = *state;
+
+	open_store(f);
+	assert_int_equal(tl_store_health(f->s), TL_OK);
+	assert_int_equal(tl_store_health(f->s), TL_OK);
+	assert_int_equal(unlink(f->path), 0);
+	assert_int_equal(tl_store_health(f->s), TL_ESTORE);
+	assert_string_not_equal(tl_store_errmsg(f->s), "no error");
+}
+
+static void
+test_reopen_keeps_data(void **state)
+{
+	struct fx	*f = *state;
+	char		 ref[TL_REF_SIZE], found[TL_REF_SIZE];
+	int64_t		 c[TL_OUT__MAX];
+
+	open_store(f);
+	add_ok(f, "kept", ref);
+	tl_store_close(f->s);
+	f->s = NULL;
+	open_store(f);
+	assert_int_equal(tl_store_find_token(f->s, "kept", found), TL_OK);
+	assert_string_equal(found, ref);
+	assert_int_equal(tl_store_outbox_counts(f->s, c), TL_OK);
+	assert_int_equal(c[TL_OUT_PENDING], 1);
+}
+
+static void
+test_migrations_idempotent(void **state)
+{
+	struct fx	*f = *state;
+	char		 err[256];
+	int64_t		 objects;
+	int		 i;
+
+	open_store(f);
+	objects = q_int(f, "SELECT count(*) FROM sqlite_schema");
+	for (i = 0; i < 3; i++) {
+		tl_store_close(f->s);
+		f->s = NULL;
+		open_store(f);
+	}
+	assert_int_equal(q_int(f, "SELECT count(*) FROM sqlite_schema"),
+	    objects);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM counters"), 3);
+	assert_int_equal(q_int(f, "PRAGMA user_version"), 1);
+
+	/* A schema from a newer program is refused, not rewritten. */
+	tl_store_close(f->s);
+	f->s = NULL;
+	q_exec(f, "PRAGMA user_version = 99");
+	assert_int_equal(tl_store_open(f->path, &f->s, err, sizeof(err)),
+	    TL_ESTORE);
+	assert_null(f->s);
+	assert_non_null(strstr(err, "99"));
+}
+
+/* Several processes creating the same new store at once all succeed. */
+static void
+test_concurrent_open(void **state)
+{
+	struct fx	*f = *state;
+	enum { N = 6 };
+	pid_t		 pid[N];
+	int		 i, st, ok = 0;
+
+	for (i = 0; i < N; i++) {
+		assert_true((pid[i] = fork()) != -1);
+		if (pid[i] == 0) {
+			struct tl_store	*s;
+			struct tl_submit sub = submit(f, NULL, NULL, NULL);
+			char		 err[256], ref[TL_REF_SIZE];
+			int		 rc;
+
+			rc = tl_store_open(f->path, &s, err, sizeof(err)) ==
+			    TL_OK && tl_store_add(s, &sub, ref) == TL_OK;
+			tl_store_close(rc ? s : NULL);
+			report_clear(&f->r);
+			_exit(rc ? 0 : 1);
+		}
+	}
+	for (i = 0; i < N; i++)
+		if (waitpid(pid[i], &st, 0) == pid[i] && WIFEXITED(st) &&
+		    WEXITSTATUS(st) == 0)
+			ok++;
+	assert_int_equal(ok, N);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"), N);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM counters"), 3);
+}
+
+static void
+test_outbox_counts(void **state)
+{
+	struct fx	*f = *state;
+	char		 ref[TL_REF_SIZE];
+	int64_t		 c[TL_OUT__MAX];
+	int		 i;
+
+	open_store(f);
+	assert_int_equal(tl_store_outbox_counts(f->s, c), TL_OK);
+	assert_int_equal(c[TL_OUT_PENDING] + c[TL_OUT_DELIVERED] +
+	    c[TL_OUT_DEAD], 0);
+	for (i = 0; i < 4; i++)
+		add_ok(f, NULL, ref);
+	q_exec(f, "UPDATE deliveries SET state = 'delivered' WHERE id = 1;"
+	    "UPDATE deliveries SET state = 'dead' WHERE id IN (2, 3)");
+	assert_int_equal(tl_store_outbox_counts(f->s, c), TL_OK);
+	assert_int_equal(c[TL_OUT_PENDING], 1);
+	assert_int_equal(c[TL_OUT_DELIVERED], 1);
+	assert_int_equal(c[TL_OUT_DEAD], 2);
+}
+
+/* Deleting a tip deletes its delivery (foreign keys are on). */
+static void
+test_cascade(void **state)
+{
+	struct fx	*f = *state;
+	char		 ref[TL_REF_SIZE];
+	sqlite3		*db;
+
+	open_store(f);
+	add_ok(f, NULL, ref);
+	db = peek(f);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA foreign_keys = ON;"
+	    "DELETE FROM tips", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries"), 0);
+}
+
+#define T(fn)	cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_open_creates_schema),
+		T(test_add_stores_tip_and_delivery),
+		T(test_refs_unique),
+		T(test_duplicate_token),
+		T(test_idempotency_key),
+		T(test_moved_file_recovers),
+		T(test_deleted_file_recovers),
+		T(test_failing_store_half_stores_nothing),
+		T(test_readonly_store),
+		T(test_health),
+		T(test_reopen_keeps_data),
+		T(test_migrations_idempotent),
+		T(test_concurrent_open),
+		T(test_outbox_counts),
+		T(test_cascade),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
