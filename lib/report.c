@@ -37,9 +37,9 @@ static const char *const required_msg[TL_F__MAX] = {
 			"characters (you wrote %zu)."
 #define MSG_LONG	"Please make this shorter: at most %zu characters " \
 			"(you wrote %zu)."
-#define MSG_CONTROL	"This has a hidden character we cannot accept (it " \
-			"can come from copying and pasting). Please type it " \
-			"again."
+#define MSG_CONTROL	"Please type this again: it has a hidden character " \
+			"we cannot accept (this can happen when copying and " \
+			"pasting)."
 #define MSG_CHOICE	"Please choose one of the answers shown, or leave " \
 			"this question out."
 #define MSG_CONCERN	"Please choose only from the options shown. If " \

@@ -355,11 +355,62 @@ test_moved_file_recovers(void **state)
 	assert_string_equal(ref, "");
 	assert_int_equal(tl_store_health(f->s), TL_ESTORE);
 	assert_int_equal(tl_store_add(f->s, &sub, ref), TL_ESTORE);
+	/* Reads do not answer from the file that went away either. */
+	assert_int_equal(tl_store_find_token(f->s, "x", ref), TL_ESTORE);
 	assert_int_equal(rename(away, f->path), 0);
 	assert_int_equal(tl_store_health(f->s), TL_OK);
 	add_ok(f, NULL, ref);
 	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"), 2);
 	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries"), 2);
+}
+
+/* Where a trigger's test_move_file() moves the file, mid-transaction. */
+static char	 move_from[160], move_to[160];
+
+static void
+move_file(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	(void)argv;
+	sqlite3_result_int(ctx, rename(move_from, move_to));
+}
+
+/* Registers test_move_file() on every connection opened after it. */
+static int
+move_ext(sqlite3 *db, char **err, const sqlite3_api_routines *api)
+{
+	(void)err;
+	(void)api;
+	return sqlite3_create_function(db, "test_move_file", 0, SQLITE_UTF8,
+	    NULL, move_file, NULL, NULL);
+}
+
+/* The file moves after the tip is written but before COMMIT: the commit
+ * would land in the old file, so nothing is acknowledged or kept. */
+static void
+test_moved_during_add(void **state)
+{
+	struct fx	*f = *state;
+	struct tl_submit sub = submit(f, "mid", NULL, NULL);
+	char		 ref[TL_REF_SIZE];
+
+	snprintf(move_from, sizeof(move_from), "%s", f->path);
+	snprintf(move_to, sizeof(move_to), "%s.away", f->path);
+	assert_int_equal(sqlite3_auto_extension((void (*)(void))move_ext),
+	    SQLITE_OK);
+	open_store(f);
+	q_exec(f, "CREATE TRIGGER mv AFTER INSERT ON deliveries"
+	    " BEGIN SELECT test_move_file(); END");
+	assert_int_equal(tl_store_add(f->s, &sub, ref), TL_ESTORE);
+	sqlite3_reset_auto_extension();
+	assert_string_equal(ref, "");
+	assert_non_null(strstr(tl_store_errmsg(f->s), "moved"));
+	assert_int_equal(rename(move_to, move_from), 0);
+	q_exec(f, "DROP TRIGGER mv");
+	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"), 0);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries"), 0);
+	add_ok(f, "mid", ref);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"), 1);
 }
 
 static void
@@ -525,8 +576,12 @@ test_concurrent_open(void **state)
 			char		 err[256], ref[TL_REF_SIZE];
 			int		 rc;
 
+			err[0] = '\0';
 			rc = tl_store_open(f->path, &s, err, sizeof(err)) ==
 			    TL_OK && tl_store_add(s, &sub, ref) == TL_OK;
+			if (!rc)
+				fprintf(stderr, "child: %s / %s\n", err,
+				    err[0] ? "" : tl_store_errmsg(s));
 			tl_store_close(rc ? s : NULL);
 			report_clear(&f->r);
 			_exit(rc ? 0 : 1);
@@ -592,6 +647,7 @@ main(void)
 		T(test_duplicate_token),
 		T(test_idempotency_key),
 		T(test_moved_file_recovers),
+		T(test_moved_during_add),
 		T(test_deleted_file_recovers),
 		T(test_failing_store_half_stores_nothing),
 		T(test_readonly_store),

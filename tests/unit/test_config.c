@@ -1,0 +1,196 @@
+/*
+ * test_config.c — tipline.conf parsing: defaults, values, and every error
+ * naming file and line.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "config.h"
+
+static enum tl_err
+parse(const char *text, struct tl_config *cfg, char *err, size_t errlen)
+{
+	return tl_config_parse("t.conf", "/etc/tl", text, strlen(text), cfg,
+	    err, errlen);
+}
+
+static void
+test_defaults(void **state)
+{
+	struct tl_config c;
+	char		 err[256];
+
+	(void)state;
+	assert_int_equal(parse("", &c, err, sizeof(err)), TL_OK);
+	assert_string_equal(c.database, "/var/lib/tipline/tipline.db");
+	assert_string_equal(c.templates,
+	    "/usr/local/share/tipline/templates");
+	assert_string_equal(c.base_path, "/report");
+	assert_null(c.listen);
+	assert_int_equal(c.threads, 4);
+	assert_int_equal(c.max_body_bytes, 65536);
+	assert_string_equal(c.form_key_file, "/etc/tipline/form.key");
+	assert_int_equal(c.form_min_seconds, 3);
+	assert_int_equal(c.form_max_age, 86400);
+	assert_string_equal(c.org_name, "Tipline");
+	assert_string_equal(c.non_emergency_phone, "101");
+	assert_string_equal(c.emergency_phone, "999");
+	assert_null(c.webhook_url);
+	assert_string_equal(c.webhook_secret_file,
+	    "/etc/tipline/webhook.secret");
+	assert_int_equal(c.webhook_format, TL_WEBHOOK_STANDARD);
+	assert_int_equal(c.webhook_timeout_ms, 10000);
+	assert_int_equal(c.summary_excerpt_chars, 0);
+	assert_int_equal(c.retry_count, 7);
+	assert_int_equal(c.retry_schedule[0], 5);
+	assert_int_equal(c.retry_schedule[1], 300);
+	assert_int_equal(c.retry_schedule[6], 36000);
+	assert_int_equal(c.poll_ms, 500);
+	assert_int_equal(c.retention_days, 365);
+	tl_config_free(&c);
+}
+
+static void
+test_values(void **state)
+{
+	struct tl_config c;
+	char		 err[256];
+	const char	*text =
+	    "# a comment\n"
+	    "   # an indented comment\n"
+	    "\n"
+	    "database = data/tips.db\n"
+	    "templates=/srv/t\r\n"
+	    "base_path =\n"
+	    "org_name =   County # Tips  \n"
+	    "threads = 8\n"
+	    "webhook_url = https://hooks.example.org/x?y=1\n"
+	    "webhook_format = slack\n"
+	    "retry_schedule = 1s, 2m,3h,1d\n";
+
+	(void)state;
+	assert_int_equal(parse(text, &c, err, sizeof(err)), TL_OK);
+	assert_string_equal(c.database, "/etc/tl/data/tips.db");
+	assert_string_equal(c.templates, "/srv/t");
+	assert_string_equal(c.base_path, "");
+	assert_string_equal(c.org_name, "County # Tips");
+	assert_int_equal(c.threads, 8);
+	assert_string_equal(c.webhook_url, "https://hooks.example.org/x?y=1");
+	assert_int_equal(c.webhook_format, TL_WEBHOOK_SLACK);
+	assert_int_equal(c.retry_count, 4);
+	assert_int_equal(c.retry_schedule[0], 1);
+	assert_int_equal(c.retry_schedule[1], 120);
+	assert_int_equal(c.retry_schedule[2], 10800);
+	assert_int_equal(c.retry_schedule[3], 86400);
+	tl_config_free(&c);
+}
+
+static const struct {
+	const char	*text;
+	const char	*err;	/* expected message */
+} bad[] = {
+	{ "nonsense\n", "t.conf:1: expected `key = value`" },
+	{ "\n\ncolour = blue\n", "t.conf:3: unknown key `colour`" },
+	{ "threads = 2\nthreads = 3\n", "t.conf:2: threads is given twice" },
+	{ "threads = many\n",
+	    "t.conf:1: threads must be a whole number from 1 to 256" },
+	{ "threads = 0\n",
+	    "t.conf:1: threads must be a whole number from 1 to 256" },
+	{ "threads = -4\n",
+	    "t.conf:1: threads must be a whole number from 1 to 256" },
+	{ "max_body_bytes = 99999999999999999999\n",
+	    "t.conf:1: max_body_bytes must be a whole number from 1024 to "
+	    "16777216" },
+	{ "poll_ms = 5x\n",
+	    "t.conf:1: poll_ms must be a whole number from 10 to 3600000" },
+	{ "webhook_url = ftp://x\n", "t.conf:1: webhook_url must be an "
+	    "http:// or https:// URL" },
+	{ "webhook_url = http://\n", "t.conf:1: webhook_url must be an "
+	    "http:// or https:// URL" },
+	{ "webhook_format = xml\n",
+	    "t.conf:1: webhook_format must be standard or slack" },
+	{ "base_path = report\n", "t.conf:1: base_path must be empty or "
+	    "start with / and not end with /" },
+	{ "base_path = /report/\n", "t.conf:1: base_path must be empty or "
+	    "start with / and not end with /" },
+	{ "retry_schedule = 5s,,5m\n", "t.conf:1: retry_schedule must be "
+	    "waits like 5s,5m,2h,1d separated by commas" },
+	{ "retry_schedule = 5\n", "t.conf:1: retry_schedule must be "
+	    "waits like 5s,5m,2h,1d separated by commas" },
+	{ "retry_schedule =\n", "t.conf:1: retry_schedule must be "
+	    "waits like 5s,5m,2h,1d separated by commas" },
+	{ "database =\n", "t.conf:1: a path is required" },
+};
+
+static void
+test_errors(void **state)
+{
+	struct tl_config c;
+	char		 err[256];
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(parse(bad[i].text, &c, err, sizeof(err)),
+		    TL_ECONFIG);
+		assert_string_equal(err, bad[i].err);
+		assert_null(c.database);	/* freed and zeroed */
+	}
+}
+
+static void
+test_nul_and_long(void **state)
+{
+	struct tl_config c;
+	char		 err[256], big[5000];
+
+	(void)state;
+	assert_int_equal(tl_config_parse("t.conf", "/", "a\0b\n", 4, &c, err,
+	    sizeof(err)), TL_ECONFIG);
+	assert_string_equal(err, "t.conf:1: NUL byte");
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(parse(big, &c, err, sizeof(err)), TL_ECONFIG);
+	assert_string_equal(err, "t.conf:1: line too long");
+}
+
+static void
+test_path(void **state)
+{
+	struct tl_config c;
+	char		 err[256];
+
+	(void)state;
+	unsetenv("TIPLINE_CONFIG");
+	assert_string_equal(tl_config_path(NULL), TL_CONFIG_DEFAULT);
+	setenv("TIPLINE_CONFIG", "/x/y.conf", 1);
+	assert_string_equal(tl_config_path(NULL), "/x/y.conf");
+	assert_string_equal(tl_config_path("a.conf"), "a.conf");
+	setenv("TIPLINE_CONFIG", "", 1);
+	assert_string_equal(tl_config_path(NULL), TL_CONFIG_DEFAULT);
+	unsetenv("TIPLINE_CONFIG");
+	assert_int_equal(tl_config_load("/nonexistent/t.conf", &c, err,
+	    sizeof(err)), TL_EIO);
+	assert_non_null(strstr(err, "/nonexistent/t.conf"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_nul_and_long),
+		cmocka_unit_test(test_path),
+	};
+
+	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}
