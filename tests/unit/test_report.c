@@ -701,8 +701,8 @@ static const struct {
 	    "invalid_format" },
 	{ "{" VALID ", \"child_at_risk\": 1.5}", TL_OK, "child_at_risk",
 	    "invalid_format" },
-	{ "{\"concerns\": [\"dealing\"], \"description\": 12345678901234567890"
-	    "1234, \"location\": \"" LOC "\"}", TL_OK, "description",
+	{ "{\"concerns\": [\"dealing\"], \"description\": -12, "
+	    "\"location\": \"" LOC "\"}", TL_OK, "description",
 	    "invalid_format" },
 	{ "{\"concerns\": \"dealing\", \"description\": \"" DESC "\", "
 	    "\"location\": \"" LOC "\"}", TL_OK, "concerns",
@@ -742,6 +742,9 @@ static const struct {
 	{ "{" VALID "} {}", TL_EJSON, NULL, NULL },
 	{ "{" VALID ",}", TL_EJSON, NULL, NULL },
 	{ "{'description': 'x'}", TL_EJSON, NULL, NULL },
+	/* a number jansson cannot hold is not JSON we accept */
+	{ "{" VALID ", \"times\": 123456789012345678901234}", TL_EJSON,
+	    NULL, NULL },
 	/* a repeated key */
 	{ "{" VALID ", \"postcode\": \"SO14\", \"postcode\": \"SO15\"}",
 	    TL_EJSON, NULL, NULL },
