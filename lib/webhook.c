@@ -1,0 +1,199 @@
+/*
+ * webhook.c — summaries and signatures for the triage webhook (SPEC 6).
+ * Only what SPEC 6.1 lists leaves the store: no free text but an excerpt
+ * the admin asked for.
+ */
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "urlenc.h"
+#include "webhook.h"
+
+void
+tl_webhook_sign(const uint8_t *key, size_t keylen, const char *id,
+    int64_t timestamp, const char *body, size_t len, char out[TL_SIG_SIZE])
+{
+	crypto_auth_hmacsha256_state	 st;
+	unsigned char			 mac[crypto_auth_hmacsha256_BYTES];
+	char				 ts[24];
+
+	snprintf(ts, sizeof(ts), ".%lld.", (long long)timestamp);
+	crypto_auth_hmacsha256_init(&st, key, keylen);
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)id,
+	    strlen(id));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)ts,
+	    strlen(ts));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)body, len);
+	crypto_auth_hmacsha256_final(&st, mac);
+	memcpy(out, "v1,", 3);
+	sodium_bin2base64(out + 3, TL_SIG_SIZE - 3, mac, sizeof(mac),
+	    sodium_base64_VARIANT_ORIGINAL);
+	sodium_memzero(&st, sizeof(st));
+}
+
+void
+tl_time_rfc3339(int64_t t, char out[21])
+{
+	struct tm	 tm;
+	time_t		 tt = (time_t)t;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The description cut to at most n characters, or NULL when none. */
+static char *
+excerpt(const struct tl_report *r, long n)
+{
+	const char	*d = r->value[TL_F_DESCRIPTION];
+	size_t		 len;
+
+	if (n <= 0 || d == NULL)
+		return NULL;
+	len = tl_utf8_prefix(d, strlen(d), (size_t)n);
+	return strndup(d, len);
+}
+
+/* A string value or JSON null. */
+static json_t *
+str_or_null(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+static json_t *
+concerns_array(const struct tl_report *r)
+{
+	const struct tl_choice *c = tl_fields[TL_F_CONCERNS].choices;
+	json_t	*a = json_array();
+	size_t	 i;
+
+	for (i = 0; a != NULL && c[i].value != NULL; i++)
+		if ((r->concerns & (1u << i)) &&
+		    json_array_append_new(a, json_string(c[i].value)) == -1) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+/* The `standard` body of SPEC 6.1. */
+static json_t *
+standard(const struct tl_tip *tip, long n, int64_t now)
+{
+	const struct tl_report *r = &tip->report;
+	json_t	*data, *root;
+	char	 area[8], at[21], ts[21], *ex;
+
+	tl_postcode_area(r->value[TL_F_POSTCODE], area, sizeof(area));
+	tl_time_rfc3339(tip->received_at, at);
+	tl_time_rfc3339(now, ts);
+	data = json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,"
+	    "s:{s:b,s:b,s:I}}",
+	    "ref", tip->ref, "received_at", at,
+	    "priority", tl_priority_name(r->priority),
+	    "concerns", concerns_array(r),
+	    "when", str_or_null(r->value[TL_F_WHEN]),
+	    "area", str_or_null(*area != '\0' ? area : NULL),
+	    "child_at_risk", str_or_null(r->value[TL_F_CHILD_AT_RISK]),
+	    "weapons_seen", str_or_null(r->value[TL_F_WEAPONS_SEEN]),
+	    "vulnerable_adult", str_or_null(r->value[TL_F_VULNERABLE_ADULT]),
+	    "has", "people", r->value[TL_F_PEOPLE] != NULL,
+	    "vehicles", r->value[TL_F_VEHICLES] != NULL,
+	    "phones", (json_int_t)r->nphones);
+	if (data == NULL)
+		return NULL;
+	if ((ex = excerpt(r, n)) != NULL &&
+	    json_object_set_new(data, "excerpt", json_string(ex)) == -1) {
+		json_decref(data);
+		data = NULL;
+	}
+	free(ex);
+	root = json_pack("{s:s,s:s,s:o}", "type", "tip.received",
+	    "timestamp", ts, "data", data);
+	return root;
+}
+
+/* Appends s with Slack's three control characters escaped. */
+static void
+slack_escape(struct tl_buf *b, const char *s)
+{
+	for (; *s != '\0'; s++)
+		switch (*s) {
+		case '&': tl_buf_puts(b, "&amp;"); break;
+		case '<': tl_buf_puts(b, "&lt;"); break;
+		case '>': tl_buf_puts(b, "&gt;"); break;
+		default: tl_buf_putc(b, *s); break;
+		}
+}
+
+/* The label of value v of field f for a summary line ("this week"). */
+static const char *
+words(enum tl_field f, const char *v)
+{
+	const struct tl_choice *c = tl_fields[f].choices;
+
+	for (; v != NULL && c->value != NULL; c++)
+		if (strcmp(c->value, v) == 0)
+			return c->words;
+	return v;
+}
+
+/* The `slack` body of SPEC 6.2. */
+static json_t *
+slack(const struct tl_tip *tip, long n)
+{
+	const struct tl_report *r = &tip->report;
+	const struct tl_choice *c = tl_fields[TL_F_CONCERNS].choices;
+	struct tl_buf	 b = TL_BUF_INIT;
+	char		 area[8], *ex;
+	const char	*sep = ": ";
+	json_t		*root = NULL;
+	size_t		 i;
+
+	tl_buf_printf(&b, "%s %s", r->priority == TL_PRIO_URGENT ?
+	    "URGENT tip" : "Tip", tip->ref);
+	for (i = 0; c[i].value != NULL; i++)
+		if (r->concerns & (1u << i)) {
+			tl_buf_puts(&b, sep);
+			slack_escape(&b, c[i].words);
+			sep = ", ";
+		}
+	tl_postcode_area(r->value[TL_F_POSTCODE], area, sizeof(area));
+	if (*area != '\0')
+		tl_buf_printf(&b, " \xe2\x80\x94 %s", area);
+	if (r->value[TL_F_WHEN] != NULL) {
+		tl_buf_puts(&b, " \xe2\x80\x94 ");
+		slack_escape(&b, words(TL_F_WHEN, r->value[TL_F_WHEN]));
+	}
+	if ((ex = excerpt(r, n)) != NULL) {
+		tl_buf_putc(&b, '\n');
+		slack_escape(&b, ex);
+		free(ex);
+	}
+	if (tl_buf_ok(&b))
+		root = json_pack("{s:s}", "text", b.data);
+	tl_buf_free(&b);
+	return root;
+}
+
+char *
+tl_webhook_body(const struct tl_tip *tip, enum tl_webhook_format fmt,
+    long excerpt_chars, int64_t now)
+{
+	json_t	*j;
+	char	*s;
+
+	j = fmt == TL_WEBHOOK_SLACK ? slack(tip, excerpt_chars) :
+	    standard(tip, excerpt_chars, now);
+	if (j == NULL)
+		return NULL;
+	s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	return s;
+}
