@@ -211,6 +211,10 @@ form_checks(struct tl_app *app, struct tl_store *store,
 	st = tl_token_check(app->form_key, in->token, (uint64_t)req->now,
 	    app->cfg->form_min_seconds, app->cfg->form_max_age, &tok);
 	nerrs = tl_report_validate(r, errs, MAX_ERRORS);
+	if (r->oom) {
+		store_failed(app, res, 0);
+		return;
+	}
 	if (st != TL_TOKEN_OK || nerrs > 0) {
 		form_again(app, req, res, r, errs, nerrs,
 		    st != TL_TOKEN_OK ? token_message(st) : NULL);
@@ -356,7 +360,11 @@ api_store(struct tl_app *app, struct tl_store *store,
 		store_failed(app, res, 1);
 		return;
 	}
-	if ((nerrs = tl_report_validate(r, errs, MAX_ERRORS)) > 0) {
+	nerrs = tl_report_validate(r, errs, MAX_ERRORS);
+	if (r->oom) {
+		store_failed(app, res, 1);
+		return;
+	} else if (nerrs > 0) {
 		api_invalid(app, res, errs, nerrs);
 		return;
 	}

@@ -270,19 +270,24 @@ is_wal(void *arg, int n, char **vals, char **names)
 	return 0;
 }
 
-/* Sets the connection's pragmas, WAL first: 0, or -1 (in s->err). */
+/*
+ * Puts the file in WAL mode: 0, or -1 (in s->err). While several openers
+ * convert a new file at once SQLite answers SQLITE_BUSY without waiting
+ * (to avoid a deadlock), so busy is retried here, within BUSY_MS.
+ */
 static int
-configure(struct tl_store *s)
+set_wal(struct tl_store *s)
 {
-	int	 wal = 0;
+	int	 rc, wal = 0, waited;
 
-	if (sqlite3_busy_timeout(s->db, BUSY_MS) != SQLITE_OK ||
-	    sqlite3_extended_result_codes(s->db, 1) != SQLITE_OK) {
-		fail(s, "configure");
-		return -1;
+	for (waited = 0; ; waited += 50) {
+		rc = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", is_wal,
+		    &wal, NULL);
+		if ((rc & 0xff) != SQLITE_BUSY || waited >= BUSY_MS)
+			break;
+		sqlite3_sleep(50);
 	}
-	if (sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", is_wal, &wal,
-	    NULL) != SQLITE_OK) {
+	if (rc != SQLITE_OK) {
 		fail(s, "journal_mode");
 		return -1;
 	}
@@ -291,6 +296,20 @@ configure(struct tl_store *s)
 		    "the file system does not allow WAL mode");
 		return -1;
 	}
+	return 0;
+}
+
+/* Sets the connection's pragmas, WAL first: 0, or -1 (in s->err). */
+static int
+configure(struct tl_store *s)
+{
+	if (sqlite3_busy_timeout(s->db, BUSY_MS) != SQLITE_OK ||
+	    sqlite3_extended_result_codes(s->db, 1) != SQLITE_OK) {
+		fail(s, "configure");
+		return -1;
+	}
+	if (set_wal(s) == -1)
+		return -1;
 	return exec(s, "PRAGMA synchronous = FULL;"
 	    "PRAGMA foreign_keys = ON;"
 	    "PRAGMA secure_delete = ON;", "pragmas");

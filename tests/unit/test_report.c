@@ -68,8 +68,9 @@ check_field(const char *field, const char *input, const char *code,
 	struct tl_field_error		 errs[NERRS];
 	const struct tl_field_error	*e;
 	size_t				 n;
-	int				 f = tl_field_find(field, strlen(field));
+	int				 f;
 
+	f = tl_field_find(field, strlen(field));
 	assert_true(f >= 0);
 	tl_report_init(&r);
 	if (f != TL_F_CONCERNS)
@@ -127,25 +128,27 @@ static const struct field_case field_cases[] = {
 	    "line one\n\nline two is here" },
 	{ "description", "a tab\there is allowed here", NULL,
 	    "a tab\there is allowed here" },
-	{ "description", "a bell \x07 is not allowed here", "invalid_characters",
-	    NULL },
-	{ "description", "\x1b[31mred text is not allowed", "invalid_characters",
-	    NULL },
+	{ "description", "a bell \x07 is not allowed here",
+	    "invalid_characters", NULL },
+	{ "description", "\x1b[31mred text is not allowed",
+	    "invalid_characters", NULL },
 	{ "description", "a DEL \x7f is not allowed here", "invalid_characters",
 	    NULL },
 	{ "description", "a C1 \xc2\x85 is not allowed here",
 	    "invalid_characters", NULL },
 	{ "description", "form feed \f inside is not allowed",
 	    "invalid_characters", NULL },
-	{ "description", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 and more text",
-	    NULL, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 and more text" },
+	{ "description",
+	    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 and more text", NULL,
+	    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 and more text" },
 	/* location: required, 3-300 */
 	{ "location", NULL, "required", NULL },
 	{ "location", "  ", "required", NULL },
 	{ "location", "ab", "too_short", NULL },
 	{ "location", " ab ", "too_short", NULL },
 	{ "location", "abc", NULL, "abc" },
-	{ "location", "\xc3\xa9\xc3\xa9\xc3\xa9", NULL, "\xc3\xa9\xc3\xa9\xc3\xa9" },
+	{ "location", "\xc3\xa9\xc3\xa9\xc3\xa9", NULL,
+	    "\xc3\xa9\xc3\xa9\xc3\xa9" },
 	{ "location", "Park\x01Road", "invalid_characters", NULL },
 	/* postcode: optional, UK postcode or outward code */
 	{ "postcode", NULL, NULL, NULL },
@@ -374,7 +377,8 @@ test_concerns(void **state)
 		const char	*value;
 	} t[] = {
 		{ { "dealing" }, NULL, "dealing" },
-		{ { "weapons", "dealing", "weapons" }, NULL, "dealing,weapons" },
+		{ { "weapons", "dealing", "weapons" }, NULL,
+		    "dealing,weapons" },
 		{ { "other", "weapons", "child_exploitation", "cuckooing",
 		    "dealing" }, NULL,
 		    "dealing,cuckooing,child_exploitation,weapons,other" },

@@ -1,0 +1,260 @@
+/*
+ * notifier.c — tipline-notify's loop: lease, send, record (SPEC 6).
+ *
+ * No store transaction is open while a request is in flight: a lease is
+ * committed first, the HTTP request made, then the outcome committed. One
+ * curl handle is reused so that connections to the receiver are kept.
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "notifier.h"
+#include "outbox.h"
+#include "secret.h"
+
+#define BATCH		32
+#define LEASE_SLACK_S	5	/* lease = timeout + this (SPEC 6) */
+
+struct tl_notifier {
+	const struct tl_config	*cfg;
+	struct tl_store		*store;
+	CURL			*curl;
+	uint8_t			 key[TL_SECRET_MAX];
+	size_t			 keylen;
+	char			 owner[64];	/* this process's lease name */
+	char			 curlerr[CURL_ERROR_SIZE];
+};
+
+/* The result of one HTTP attempt. */
+struct attempt {
+	long	 status;	/* 0: no answer */
+	long	 retry_after;	/* seconds, or -1 */
+	char	 error[CURL_ERROR_SIZE + 16]; /* what went wrong, or "" */
+};
+
+static size_t
+discard(char *p, size_t size, size_t n, void *arg)
+{
+	(void)p;
+	(void)arg;
+	return size * n;
+}
+
+/* Options that hold for every request. Returns 0 or -1. */
+static int
+setup_curl(struct tl_notifier *n)
+{
+	CURL	*c = n->curl;
+
+	if (curl_easy_setopt(c, CURLOPT_URL, n->cfg->webhook_url) ||
+	    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") ||
+	    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) ||
+	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) ||
+	    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
+	    n->cfg->webhook_timeout_ms) ||
+	    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L) ||
+	    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L) ||
+	    curl_easy_setopt(c, CURLOPT_USERAGENT, "tipline-notify") ||
+	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard) ||
+	    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, n->curlerr))
+		return -1;
+	return 0;
+}
+
+enum tl_err
+tl_notifier_new(const struct tl_config *cfg, struct tl_notifier **out,
+    char *err, size_t errlen)
+{
+	struct tl_notifier	*n;
+	char			 host[32] = "";
+
+	if ((n = calloc(1, sizeof(*n))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return TL_ENOMEM;
+	}
+	n->cfg = cfg;
+	gethostname(host, sizeof(host) - 1);
+	snprintf(n->owner, sizeof(n->owner), "%s:%ld:%08x", host,
+	    (long)getpid(), randombytes_random());
+	if (cfg->webhook_url != NULL && tl_secret_read(cfg->webhook_secret_file,
+	    n->key, &n->keylen, err, errlen) == -1)
+		goto fail;
+	if (tl_store_open(cfg->database, &n->store, err, errlen) != TL_OK)
+		goto fail;
+	if ((n->curl = curl_easy_init()) == NULL || setup_curl(n) == -1) {
+		snprintf(err, errlen, "cannot set up libcurl");
+		goto fail;
+	}
+	*out = n;
+	return TL_OK;
+fail:
+	tl_notifier_free(n);
+	return TL_ECONFIG;
+}
+
+void
+tl_notifier_free(struct tl_notifier *n)
+{
+	if (n == NULL)
+		return;
+	if (n->curl != NULL)
+		curl_easy_cleanup(n->curl);
+	tl_store_close(n->store);
+	sodium_memzero(n->key, sizeof(n->key));
+	free(n);
+}
+
+/* Sends one signed body; fills a with what happened. */
+static void
+send_one(struct tl_notifier *n, const struct tl_delivery *d,
+    const char *body, int64_t now, struct attempt *a)
+{
+	struct curl_slist	*h = NULL, *t;
+	char			 line[160], sig[TL_SIG_SIZE];
+	curl_off_t		 ra = -1;
+	CURLcode		 rc;
+
+	memset(a, 0, sizeof(*a));
+	a->retry_after = -1;
+	tl_webhook_sign(n->key, n->keylen, d->webhook_id, now, body,
+	    strlen(body), sig);
+	h = curl_slist_append(h, "Content-Type: application/json");
+	snprintf(line, sizeof(line), "webhook-id: %s", d->webhook_id);
+	h = (t = curl_slist_append(h, line)) != NULL ? t : h;
+	snprintf(line, sizeof(line), "webhook-timestamp: %lld",
+	    (long long)now);
+	h = (t = curl_slist_append(h, line)) != NULL ? t : h;
+	snprintf(line, sizeof(line), "webhook-signature: %s", sig);
+	h = (t = curl_slist_append(h, line)) != NULL ? t : h;
+	h = (t = curl_slist_append(h, "Expect:")) != NULL ? t : h;
+	n->curlerr[0] = '\0';
+	curl_easy_setopt(n->curl, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(n->curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(n->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	rc = curl_easy_perform(n->curl);
+	if (rc != CURLE_OK)
+		snprintf(a->error, sizeof(a->error), "%s",
+		    n->curlerr[0] != '\0' ? n->curlerr :
+		    curl_easy_strerror(rc));
+	else {
+		curl_easy_getinfo(n->curl, CURLINFO_RESPONSE_CODE, &a->status);
+		curl_easy_getinfo(n->curl, CURLINFO_RETRY_AFTER, &ra);
+		a->retry_after = ra > 0 ? (long)ra : -1;
+		if (a->status < 200 || a->status > 299)
+			snprintf(a->error, sizeof(a->error), "HTTP %ld",
+			    a->status);
+	}
+	curl_easy_setopt(n->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(h);
+}
+
+/* Attempts one leased delivery and records the outcome. Returns 1 if it
+ * was not delivered, 0 if it was, -1 if the store failed. */
+static int
+deliver(struct tl_notifier *n, struct tl_delivery *d)
+{
+	struct attempt	 a;
+	enum tl_verdict	 v;
+	int64_t		 now = (int64_t)time(NULL), next = now;
+	char		*body;
+
+	body = tl_webhook_body(&d->tip, n->cfg->webhook_format,
+	    n->cfg->summary_excerpt_chars, now);
+	if (body == NULL) {
+		tl_outbox_release(n->store, d->id, n->owner);
+		return 1;
+	}
+	send_one(n, d, body, now, &a);
+	free(body);
+	v = tl_retry_judge(a.status, a.retry_after, d->attempts + 1,
+	    n->cfg->retry_schedule, n->cfg->retry_count,
+	    randombytes_random(), (int64_t)time(NULL), &next);
+	if (v != TL_DELIVERED)
+		fprintf(stderr, "tipline-notify: %s: %s%s\n", d->tip.ref,
+		    a.error, v == TL_DEAD ? " (dead)" : " (will retry)");
+	if (tl_outbox_finish(n->store, d->id, n->owner, v, next, a.status,
+	    v == TL_DELIVERED ? NULL : a.error, (int64_t)time(NULL)) ==
+	    TL_ESTORE)
+		return -1;
+	return v != TL_DELIVERED;
+}
+
+/* Leases and sends batches until nothing is due or *stop is set; what is
+ * left of a batch at a stop is released. */
+static enum tl_err
+pass(struct tl_notifier *n, volatile sig_atomic_t *stop, size_t *failed)
+{
+	struct tl_delivery	 d[BATCH];
+	size_t			 got, i;
+	int64_t			 now;
+	enum tl_err		 rc = TL_OK;
+	int			 r;
+
+	*failed = 0;
+	do {
+		now = (int64_t)time(NULL);
+		if (tl_outbox_lease(n->store, now, now +
+		    (n->cfg->webhook_timeout_ms + 999) / 1000 + LEASE_SLACK_S,
+		    n->owner, d, BATCH, &got) != TL_OK)
+			return TL_ESTORE;
+		for (i = 0; i < got; i++) {
+			if (rc != TL_OK || (stop != NULL && *stop))
+				tl_outbox_release(n->store, d[i].id,
+				    n->owner);
+			else if ((r = deliver(n, &d[i])) == -1)
+				rc = TL_ESTORE;
+			else
+				*failed += (size_t)r;
+			tl_delivery_free(&d[i]);
+		}
+	} while (got == BATCH && rc == TL_OK && (stop == NULL || !*stop));
+	return rc;
+}
+
+enum tl_err
+tl_notifier_pass(struct tl_notifier *n, size_t *failed)
+{
+	*failed = 0;
+	if (n->cfg->webhook_url == NULL)
+		return TL_OK;
+	return pass(n, NULL, failed);
+}
+
+/* Sleeps ms milliseconds, or less when a signal arrives. */
+static void
+nap(long ms)
+{
+	struct timespec	 ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+int
+tl_notifier_run(struct tl_notifier *n, volatile sig_atomic_t *stop)
+{
+	size_t	 failed;
+	int	 errors = 0;
+
+	if (n->cfg->webhook_url == NULL)
+		fprintf(stderr, "tipline-notify: no webhook_url: "
+		    "notifications stay queued\n");
+	while (!*stop) {
+		if (n->cfg->webhook_url != NULL &&
+		    pass(n, stop, &failed) != TL_OK) {
+			fprintf(stderr, "tipline-notify: store: %s\n",
+			    tl_store_errmsg(n->store));
+			if (++errors == 1000)
+				return -1;
+		} else
+			errors = 0;
+		if (!*stop)
+			nap(n->cfg->poll_ms);
+	}
+	return 0;
+}

@@ -1,0 +1,56 @@
+/*
+ * outbox.h — the store's deliveries, as the notifier and tiplinectl use
+ * them (SPEC 6, 7). A delivery is leased before it is sent, so several
+ * notifiers never send one at the same time; a lease left by a crashed
+ * notifier runs out and the delivery is due again.
+ */
+#ifndef TL_OUTBOX_H
+#define TL_OUTBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "retry.h"
+#include "store.h"
+#include "webhook.h"
+
+#define TL_WEBHOOK_ID_SIZE	40
+
+/* A leased delivery and the tip it is about. */
+struct tl_delivery {
+	int64_t		 id;
+	char		 webhook_id[TL_WEBHOOK_ID_SIZE];
+	unsigned	 attempts;	/* attempts made before this one */
+	struct tl_tip	 tip;
+};
+
+/*
+ * Leases up to max deliveries that are pending, due at now and not leased
+ * (urgent first, then oldest), until lease_until, for owner. Fills out[]
+ * and *n. The lease is committed before this returns; no transaction stays
+ * open. The caller frees each with tl_delivery_free().
+ */
+enum tl_err tl_outbox_lease(struct tl_store *s, int64_t now,
+	    int64_t lease_until, const char *owner, struct tl_delivery *out,
+	    size_t max, size_t *n);
+
+/*
+ * Records an attempt on a delivery that owner holds: TL_DELIVERED,
+ * TL_RETRY (due again at next_at) or TL_DEAD, with the HTTP status (0 for
+ * none) and an error text (no tip content) or NULL. Clears the lease and
+ * counts the outcome. TL_ENOTFOUND if owner no longer holds the lease.
+ */
+enum tl_err tl_outbox_finish(struct tl_store *s, int64_t id,
+	    const char *owner, enum tl_verdict v, int64_t next_at, long status,
+	    const char *error, int64_t now);
+
+/* Gives a lease back without an attempt (a clean stop). */
+enum tl_err tl_outbox_release(struct tl_store *s, int64_t id,
+	    const char *owner);
+
+void tl_delivery_free(struct tl_delivery *d);
+
+/* Deliveries by outcome counted so far: ok, retry, dead. */
+enum tl_err tl_outbox_outcomes(struct tl_store *s, int64_t counts[3]);
+
+#endif
