@@ -1,0 +1,1113 @@
+#!/usr/bin/env python3
+"""End-to-end tests of tipline through the real stack (SPEC 4, 5, 8).
+
+Starts nginx and tipline.fcgi with deploy/local/up --detach on a free
+loopback port and a temporary state folder, drives them with curl, looks
+into the SQLite store with sqlite3, and stops them with deploy/local/down.
+nginx runs the production configuration of deploy/nginx/ (paths changed,
+rate limit dropped), so these tests also check the shipped nginx files.
+
+    tests/e2e/run.py [--build DIR] [--keep] [TEST...]
+
+--build DIR  the binaries to test (exported as TIPLINE_BUILD; default build/)
+--keep       leave the state folder behind (it is always kept on failure)
+TEST...      run only the tests whose names contain one of these words
+
+Prints one line per test and then `e2e: N passed, M failed`; exits 1 if any
+test failed. Python standard library and the curl command only.
+"""
+
+import argparse
+import html
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.parse
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+UP = os.path.join(REPO, "deploy", "local", "up")
+DOWN = os.path.join(REPO, "deploy", "local", "down")
+TEMPLATES = os.path.join(REPO, "templates")
+
+CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+REF_RE = re.compile(r"TL-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}")
+FORM_TYPE = "application/x-www-form-urlencoded"
+JSON_TYPE = "application/json"
+MAX_BODY = 65536           # tipline.conf's max_body_bytes (the default)
+NGINX_MAX_BODY = 128 * 1024  # client_max_body_size in deploy/nginx
+MIN_SECONDS = 3            # form_min_seconds (the default)
+
+
+class Failure(Exception):
+    """A test's expectation that did not hold."""
+
+
+def check(cond, what):
+    if not cond:
+        raise Failure(what)
+
+
+# ---------------------------------------------------------------- HTTP ---
+
+class Response:
+    """One HTTP answer: status, headers (lower-case names), body bytes."""
+
+    def __init__(self, method, path, status, headers, body):
+        self.method = method
+        self.path = path
+        self.status = status
+        self.headers = headers      # [(name, value)], names lower-case
+        self.body = body
+
+    def header(self, name):
+        for n, v in self.headers:
+            if n == name:
+                return v
+        return None
+
+    def header_all(self, name):
+        return [v for n, v in self.headers if n == name]
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8", "replace")
+
+    def json(self):
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            raise Failure("%s %s: body is not JSON: %r"
+                          % (self.method, self.path, self.body[:200]))
+
+    def __repr__(self):
+        return "%s %s -> %d" % (self.method, self.path, self.status)
+
+
+RESPONSES = []  # every answer received, for the all-responses header test
+
+
+def parse_headers(raw):
+    """Status and headers of the last header block curl wrote with -D."""
+    blocks = [b for b in raw.replace(b"\r\n", b"\n").split(b"\n\n")
+              if b.strip()]
+    check(blocks, "curl wrote no response headers")
+    lines = blocks[-1].decode("latin-1").split("\n")
+    status = int(lines[0].split()[1])
+    headers = []
+    for line in lines[1:]:
+        if ":" in line:
+            name, value = line.split(":", 1)
+            headers.append((name.strip().lower(), value.strip()))
+    return status, headers
+
+
+class Client:
+    """Runs curl against the stack on 127.0.0.1:port."""
+
+    def __init__(self, port, tmp):
+        self.port = port
+        self.tmp = tmp
+
+    def request(self, method, path, body=None, ctype=None, headers=(),
+                interface=None, record=True):
+        hfile = os.path.join(self.tmp, "headers")
+        bfile = os.path.join(self.tmp, "body")
+        for f in (hfile, bfile):
+            if os.path.exists(f):
+                os.unlink(f)
+        cmd = ["curl", "-sS", "--path-as-is", "--max-time", "15",
+               "-X", method, "-D", hfile, "-o", bfile,
+               "-H", "Expect:"]
+        if ctype is not None:
+            cmd += ["-H", "Content-Type: " + ctype if ctype
+                    else "Content-Type:"]
+        for h in headers:
+            cmd += ["-H", h]
+        if interface:
+            cmd += ["--interface", interface]
+        if body is not None:
+            cmd += ["--data-binary", "@-"]
+        cmd.append("http://127.0.0.1:%d%s" % (self.port, path))
+        p = subprocess.run(cmd, input=body or b"", capture_output=True)
+        if p.returncode != 0:
+            raise Failure("curl %s %s failed (%d): %s" % (
+                method, path, p.returncode, p.stderr.decode().strip()))
+        with open(hfile, "rb") as f:
+            status, hdrs = parse_headers(f.read())
+        with open(bfile, "rb") as f:
+            data = f.read()
+        res = Response(method, path, status, hdrs, data)
+        if record:
+            RESPONSES.append(res)
+        return res
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post_form(self, pairs, path="/report/", **kw):
+        body = pairs if isinstance(pairs, bytes) else \
+            urllib.parse.urlencode(pairs).encode()
+        kw.setdefault("ctype", FORM_TYPE)
+        return self.request("POST", path, body=body, **kw)
+
+    def post_json(self, obj, headers=(), **kw):
+        body = obj if isinstance(obj, bytes) else json.dumps(obj).encode()
+        kw.setdefault("ctype", JSON_TYPE)
+        return self.request("POST", "/report/api/v1/tips", body=body,
+                            headers=headers, **kw)
+
+
+# --------------------------------------------------------------- stack ---
+
+def port_free(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def port_listening(port):
+    """True when something accepts connections on 127.0.0.1:port."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        return True
+    except OSError:
+        return False
+
+
+def free_port_pair():
+    """A port P with P and P+1 free (P+1 is the webhook sink's)."""
+    for _ in range(200):
+        p = random.randrange(20000, 60000)
+        if port_free(p) and port_free(p + 1):
+            return p
+    raise RuntimeError("no free loopback port pair found")
+
+
+def pid_alive(pid):
+    """True when pid runs and is not a zombie."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+class Stack:
+    """A local stack in state folder `state` on 127.0.0.1:port."""
+
+    def __init__(self, state, port, env):
+        self.state = state
+        self.port = port
+        self.env = env
+
+    def up(self):
+        p = subprocess.run([UP, "--port", str(self.port), "--state",
+                            self.state, "--detach"], env=self.env,
+                           capture_output=True, timeout=60)
+        if p.returncode != 0:
+            raise Failure("deploy/local/up failed (%d): %s" % (
+                p.returncode, (p.stderr or p.stdout).decode().strip()))
+
+    def down(self):
+        p = subprocess.run([DOWN, "--state", self.state], env=self.env,
+                           capture_output=True, timeout=60)
+        if p.returncode != 0:
+            raise Failure("deploy/local/down failed (%d): %s" % (
+                p.returncode, p.stderr.decode().strip()))
+
+    def path(self, *parts):
+        return os.path.join(self.state, *parts)
+
+    def pid(self, name):
+        try:
+            with open(self.path("run", name + ".pid")) as f:
+                return int(f.read().strip())
+        except (OSError, ValueError):
+            return None
+
+    def query(self, sql, args=()):
+        con = sqlite3.connect(self.path("tipline.db"), timeout=10)
+        try:
+            return con.execute(sql, args).fetchall()
+        finally:
+            con.close()
+
+    def tip_count(self):
+        return self.query("SELECT count(*) FROM tips")[0][0]
+
+    def tips_with_ref(self, ref):
+        return self.query("SELECT count(*) FROM tips WHERE ref = ?",
+                          (ref,))[0][0]
+
+    def delivery_states(self, ref):
+        """States of the deliveries of the tip `ref`."""
+        cols = [r[1] for r in self.query("PRAGMA table_info(deliveries)")]
+        if "tip_id" in cols:
+            rows = self.query(
+                "SELECT d.state FROM deliveries d JOIN tips t"
+                " ON d.tip_id = t.id WHERE t.ref = ?", (ref,))
+        elif "ref" in cols:
+            rows = self.query("SELECT state FROM deliveries WHERE ref = ?",
+                              (ref,))
+        else:
+            raise Failure("deliveries has neither tip_id nor ref")
+        return [r[0] for r in rows]
+
+
+# ------------------------------------------------------------- helpers ---
+
+def valid_pairs(token, **extra):
+    """A valid report for the form, as (name, value) pairs."""
+    pairs = [
+        ("concerns", "dealing"),
+        ("concerns", "cuckooing"),
+        ("description", "Young people keep arriving at the flat above the "
+                        "shop late at night and leaving after a few minutes."),
+        ("location", "Flat above the bakery, Mill Lane"),
+        ("postcode", "so143jj"),
+        ("when", "this_week"),
+        ("child_at_risk", "unsure"),
+        ("website", ""),
+    ]
+    if token is not None:
+        pairs.append(("token", token))
+    for k, v in extra.items():
+        pairs = [p for p in pairs if p[0] != k] + [(k, v)]
+    return pairs
+
+
+def valid_json(**extra):
+    obj = {
+        "concerns": ["dealing", "weapons"],
+        "description": "A man hands small packages to cyclists outside the "
+                       "station every evening around six.",
+        "location": "Station forecourt, north entrance",
+        "postcode": "SO14",
+        "weapons_seen": "unsure",
+    }
+    obj.update(extra)
+    return obj
+
+
+def token_of(res):
+    """The form token on an HTML page."""
+    for tag in re.findall(r"<input\b[^>]*>", res.text):
+        if re.search(r'\bname="token"', tag):
+            m = re.search(r'\bvalue="([^"]*)"', tag)
+            if m and m.group(1):
+                return html.unescape(m.group(1))
+    raise Failure("%r: no form token on the page" % res)
+
+
+def ref_of(res):
+    m = REF_RE.search(res.text)
+    check(m, "%r: no reference TL-XXXX-XXXX on the page" % res)
+    return m.group(0)
+
+
+def is_html(res):
+    return (res.header("content-type") or "").startswith("text/html")
+
+
+def check_common_headers(res):
+    """SPEC 4: the headers every response carries, and no cookie."""
+    check(res.header("cache-control") == "no-store",
+          "%r: Cache-Control is %r" % (res, res.header("cache-control")))
+    check(res.header("x-content-type-options") == "nosniff",
+          "%r: X-Content-Type-Options is %r"
+          % (res, res.header("x-content-type-options")))
+    check(res.header("referrer-policy") == "no-referrer",
+          "%r: Referrer-Policy is %r" % (res, res.header("referrer-policy")))
+    check(res.header("set-cookie") is None, "%r sets a cookie" % res)
+    if is_html(res):
+        csp = res.header_all("content-security-policy")
+        check(csp == [CSP], "%r: Content-Security-Policy is %r" % (res, csp))
+
+
+def check_html_page(res, status):
+    check(res.status == status, "%r, expected %d" % (res, status))
+    ctype = res.header("content-type") or ""
+    check(ctype.replace(" ", "").lower() == "text/html;charset=utf-8",
+          "%r: Content-Type is %r" % (res, ctype))
+    check_common_headers(res)
+
+
+def check_api_error(res, status, code):
+    check(res.status == status, "%r, expected %d: %r"
+          % (res, status, res.body[:300]))
+    ctype = res.header("content-type") or ""
+    check(ctype.startswith(JSON_TYPE), "%r: Content-Type %r" % (res, ctype))
+    doc = res.json()
+    err = doc.get("error") if isinstance(doc, dict) else None
+    check(isinstance(err, dict), "%r: no error object: %r" % (res, doc))
+    check(err.get("code") == code, "%r: error.code %r, expected %r"
+          % (res, err.get("code"), code))
+    check(isinstance(err.get("message"), str) and err["message"],
+          "%r: error.message missing" % res)
+
+
+def static_page(name):
+    with open(os.path.join(TEMPLATES, "errors", name), "rb") as f:
+        return f.read()
+
+
+class Ctx:
+    """What the tests share: the stack, a client, and aged form tokens."""
+
+    def __init__(self, stack, client, tmp, env):
+        self.stack = stack
+        self.client = client
+        self.tmp = tmp
+        self.env = env
+        self.aged = []
+
+    def fresh_token(self):
+        res = self.client.get("/report/")
+        check(res.status == 200, "%r" % res)
+        return token_of(res)
+
+    def aged_token(self):
+        """A token at least form_min_seconds old (fetched at start-up)."""
+        check(self.aged, "the pool of aged tokens is empty")
+        return self.aged.pop()
+
+    def fill_pool(self, n):
+        self.aged = [self.fresh_token() for _ in range(n)]
+        time.sleep(MIN_SECONDS + 0.05)
+
+
+# --------------------------------------------------------------- tests ---
+
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+@test
+def form_page(ctx):
+    res = ctx.client.get("/report/")
+    check_html_page(res, 200)
+    token_of(res)
+    check('name="website"' in res.text, "no honeypot field on the form")
+
+
+@test
+def no_slash_redirects(ctx):
+    res = ctx.client.get("/report")
+    check(res.status == 301, "%r, expected 301" % res)
+    loc = res.header("location") or ""
+    check(loc == "/report/" or loc.endswith("127.0.0.1:%d/report/"
+                                            % ctx.stack.port),
+          "Location is %r" % loc)
+    check_common_headers(res)
+
+
+@test
+def stylesheet(ctx):
+    res = ctx.client.get("/report/static/tipline.css")
+    check(res.status == 200, "%r" % res)
+    check((res.header("content-type") or "").startswith("text/css"),
+          "Content-Type %r" % res.header("content-type"))
+    with open(os.path.join(TEMPLATES, "static", "tipline.css"), "rb") as f:
+        check(res.body == f.read(), "stylesheet differs from templates/")
+    check_common_headers(res)
+
+
+@test
+def healthz(ctx):
+    res = ctx.client.get("/report/healthz")
+    check(res.status == 200, "%r" % res)
+    check(res.body.strip() == b"ok", "body %r" % res.body[:100])
+    check_common_headers(res)
+
+
+@test
+def valid_post_is_stored(ctx):
+    before = ctx.stack.tip_count()
+    res = ctx.client.post_form(valid_pairs(ctx.aged_token()))
+    check_html_page(res, 200)
+    ref = ref_of(res)
+    check(ctx.stack.tips_with_ref(ref) == 1, "%s not in tips" % ref)
+    check(ctx.stack.tip_count() == before + 1, "not exactly one new tip")
+    states = ctx.stack.delivery_states(ref)
+    ok = ("pending", "delivered") if ctx.stack.pid("tipline-notify") \
+        else ("pending",)
+    check(len(states) == 1 and states[0] in ok,
+          "deliveries of %s: %r, expected one pending" % (ref, states))
+    mode = ctx.stack.query("PRAGMA journal_mode")[0][0]
+    check(mode == "wal", "journal_mode is %r" % mode)
+
+
+@test
+def replayed_token_same_receipt(ctx):
+    pairs = valid_pairs(ctx.aged_token())
+    first = ctx.client.post_form(pairs)
+    check(first.status == 200, "%r" % first)
+    ref = ref_of(first)
+    count = ctx.stack.tip_count()
+    again = ctx.client.post_form(pairs)
+    check_html_page(again, 200)
+    check(ref_of(again) == ref, "replay gave %s, first %s"
+          % (ref_of(again), ref))
+    check(ctx.stack.tip_count() == count, "the replay stored a tip")
+    check(ctx.stack.tips_with_ref(ref) == 1, "%s not stored once" % ref)
+
+
+@test
+def honeypot_decoy_receipt(ctx):
+    pairs = valid_pairs(ctx.aged_token(), website="http://spam.example/")
+    count = ctx.stack.tip_count()
+    res = ctx.client.post_form(pairs)
+    check_html_page(res, 200)
+    ref = ref_of(res)
+    check(ctx.stack.tips_with_ref(ref) == 0, "decoy %s was stored" % ref)
+    again = ctx.client.post_form(pairs)
+    check(again.status == 200, "%r" % again)
+    check(ref_of(again) == ref, "replayed decoy %s, first %s"
+          % (ref_of(again), ref))
+    check(ctx.stack.tip_count() == count, "the honeypot stored a tip")
+
+
+@test
+def too_fast_token(ctx):
+    count = ctx.stack.tip_count()
+    res = ctx.client.post_form(valid_pairs(ctx.fresh_token()))
+    check_html_page(res, 422)
+    token_of(res)
+    check(ctx.stack.tip_count() == count, "a too-fast form was stored")
+
+
+@test
+def token_from_422_page_usable_at_once(ctx):
+    res = ctx.client.post_form(valid_pairs(ctx.fresh_token()))
+    check(res.status == 422, "%r, expected 422 (too fast)" % res)
+    res = ctx.client.post_form(valid_pairs(token_of(res)))
+    check_html_page(res, 200)
+    check(ctx.stack.tips_with_ref(ref_of(res)) == 1, "tip not stored")
+
+
+def checked_input(text, name, value):
+    """True when the checkbox or radio name=value is checked."""
+    for tag in re.findall(r"<input\b[^>]*>", text):
+        if (re.search(r'\bname="%s"' % re.escape(name), tag)
+                and re.search(r'\bvalue="%s"' % re.escape(value), tag)):
+            return re.search(r"\bchecked\b", tag) is not None
+    return False
+
+
+@test
+def bad_tokens_keep_input(ctx):
+    forged = ctx.aged_token()
+    forged = forged[:-2] + ("AA" if forged[-2:] != "AA" else "BB")
+    cases = [("forged", forged), ("garbage", "not-a-token"),
+             ("missing", None), ("empty", "")]
+    pairs = valid_pairs(None, times="Weekday evenings after 6pm",
+                        people="Two lads, one called Jay",
+                        vehicles="Blue Ford Fiesta, AB12 CDE",
+                        phones="07700 900123")
+    count = ctx.stack.tip_count()
+    for what, tok in cases:
+        p = pairs + ([("token", tok)] if tok is not None else [])
+        res = ctx.client.post_form(p)
+        check(res.status == 422, "%s token: %r, expected 422" % (what, res))
+        check_html_page(res, 422)
+        token_of(res)
+        for name in ("description", "location", "postcode", "times",
+                     "people", "vehicles", "phones"):
+            value = dict(p)[name]
+            check(html.escape(value, quote=True) in res.text
+                  or value in res.text,
+                  "%s token: %s value not preserved" % (what, name))
+        for name, value in (("concerns", "dealing"),
+                            ("concerns", "cuckooing"),
+                            ("when", "this_week"),
+                            ("child_at_risk", "unsure")):
+            check(checked_input(res.text, name, value),
+                  "%s token: %s=%s not checked again" % (what, name, value))
+    check(ctx.stack.tip_count() == count, "a bad token stored a tip")
+
+
+@test
+def field_errors_422(ctx):
+    count = ctx.stack.tip_count()
+    pairs = valid_pairs(ctx.aged_token(), description="Too short",
+                        when="yesterday")
+    pairs = [p for p in pairs if p[0] != "location"]
+    res = ctx.client.post_form(pairs)
+    check_html_page(res, 422)
+    token_of(res)
+    check("(you wrote 9)" in res.text,
+          "no message saying how long the description was")
+    check(ctx.stack.tip_count() == count, "an invalid report was stored")
+
+
+MARK = "<script>alert(1)</script>\"q'"
+
+
+@test
+def input_is_escaped(ctx):
+    fields = ("description", "location", "postcode", "times", "people",
+              "vehicles", "phones")
+    pairs = [("concerns", "other"), ("token", "forged")]
+    pairs += [(f, "x-%s %s and more text here" % (f, MARK)) for f in fields]
+    res = ctx.client.post_form(pairs)
+    check_html_page(res, 422)
+    low = res.text.lower()
+    check("<script" not in low and "</script" not in low,
+          "a raw <script> tag came back")
+    escaped = (r"&lt;script&gt;alert\(1\)&lt;/script&gt;"
+               r"(&quot;|&#34;|&#x22;)q(&#39;|&#x27;|&apos;|&#039;)")
+    for f in fields:
+        hits = re.findall(r"x-%s (.{0,80})" % f, res.text)
+        check(hits, "%s: value not on the page" % f)
+        for h in hits:
+            check(re.match(escaped, h), "%s came back as %r" % (f, h[:60]))
+
+
+def malformed_cases():
+    valid = urllib.parse.urlencode(valid_pairs(None)).encode()
+    many = "&".join("f%d=x" % i for i in range(65)).encode()
+    return [
+        ("bad percent-encoding %zz", valid + b"&times=%zz"),
+        ("truncated percent-encoding", valid + b"&times=100%"),
+        ("short percent-encoding", valid + b"&times=%4"),
+        ("invalid UTF-8 encoded", valid + b"&times=%C3%28"),
+        ("invalid UTF-8 raw byte", valid + b"&times=caf\xe9"),
+        ("overlong UTF-8", valid + b"&times=%C0%AF"),
+        ("NUL encoded", valid + b"&times=a%00b"),
+        ("NUL raw", valid + b"&times=a\x00b"),
+        ("65 fields", many),
+        ("repeated description", valid + b"&description=again+and+again+"
+                                          b"and+again+and+again"),
+        ("repeated token", valid + b"&token=a&token=b"),
+    ]
+
+
+@test
+def malformed_bodies_400(ctx):
+    count = ctx.stack.tip_count()
+    for what, body in malformed_cases():
+        res = ctx.client.post_form(body)
+        check(res.status == 400, "%s: %r, expected 400" % (what, res))
+        check_html_page(res, 400)
+    check(ctx.stack.tip_count() == count, "a malformed body stored a tip")
+
+
+@test
+def sixty_four_fields_accepted(ctx):
+    pairs = valid_pairs(ctx.aged_token())
+    pairs += [("extra%d" % i, "x") for i in range(64 - len(pairs))]
+    check(len(pairs) == 64, "test builds %d fields" % len(pairs))
+    res = ctx.client.post_form(pairs)
+    check_html_page(res, 200)
+    check(ctx.stack.tips_with_ref(ref_of(res)) == 1, "tip not stored")
+
+
+@test
+def body_too_large_413(ctx):
+    pairs = valid_pairs(ctx.fresh_token())
+    base = urllib.parse.urlencode(pairs).encode() + b"&people="
+    body = base + b"x" * (MAX_BODY + 1 - len(base))
+    check(len(body) == MAX_BODY + 1, "test body size")
+    res = ctx.client.post_form(body)
+    check_html_page(res, 413)
+    exact = base + b"x" * (MAX_BODY - len(base))
+    res = ctx.client.post_form(exact)
+    check(res.status == 422, "a body of exactly max_body_bytes: %r, "
+          "expected 422 (people too long), not 413" % res)
+
+
+@test
+def nginx_413_page(ctx):
+    body = b"people=" + b"x" * (NGINX_MAX_BODY + 10)
+    for path in ("/report/", "/report/api/v1/tips"):
+        res = ctx.client.request("POST", path, body=body, ctype=FORM_TYPE)
+        check_html_page(res, 413)
+        check(res.body == static_page("413.html"),
+              "%s: not templates/errors/413.html" % path)
+
+
+@test
+def wrong_content_type_415(ctx):
+    body = urllib.parse.urlencode(valid_pairs(ctx.fresh_token())).encode()
+    for ctype in ("text/plain", "application/json", "multipart/form-data; "
+                  "boundary=x", ""):
+        res = ctx.client.post_form(body, ctype=ctype)
+        check(res.status == 415, "Content-Type %r: %r, expected 415"
+              % (ctype, res))
+        check_html_page(res, 415)
+
+
+@test
+def unknown_paths_404(ctx):
+    for path in ("/report/nope", "/report/api/v1/nope", "/report/api/v1/",
+                 "/report/static/missing.css", "/report/healthz/x"):
+        res = ctx.client.get(path)
+        check_html_page(res, 404)
+
+
+@test
+def wrong_method_405(ctx):
+    cases = [
+        ("PUT", "/report/", {"GET", "POST"}),
+        ("DELETE", "/report/", {"GET", "POST"}),
+        ("GET", "/report/api/v1/tips", {"POST"}),
+        ("PUT", "/report/api/v1/tips", {"POST"}),
+        ("POST", "/report/healthz", {"GET"}),
+        ("POST", "/report/metrics", {"GET"}),
+    ]
+    for method, path, allowed in cases:
+        res = ctx.client.request(method, path)
+        check(res.status == 405, "%r, expected 405" % res)
+        allow = res.header("allow")
+        check(allow is not None, "%r: no Allow header" % res)
+        got = {m.strip() for m in allow.split(",")} - {"HEAD"}
+        check(got == allowed, "%r: Allow is %r" % (res, allow))
+        check_common_headers(res)
+
+
+@test
+def api_created(ctx):
+    before = ctx.stack.tip_count()
+    for ctype in (JSON_TYPE, JSON_TYPE + "; charset=utf-8"):
+        res = ctx.client.post_json(valid_json(), ctype=ctype)
+        check(res.status == 201, "%s: %r: %r" % (ctype, res, res.body[:300]))
+        check((res.header("content-type") or "").startswith(JSON_TYPE),
+              "Content-Type %r" % res.header("content-type"))
+        check_common_headers(res)
+        doc = res.json()
+        check(isinstance(doc, dict) and REF_RE.fullmatch(doc.get("ref", "")),
+              "body %r" % doc)
+        check(ctx.stack.tips_with_ref(doc["ref"]) == 1, "not stored")
+        states = ctx.stack.delivery_states(doc["ref"])
+        check(len(states) == 1, "deliveries: %r" % states)
+    check(ctx.stack.tip_count() == before + 2, "not two new tips")
+
+
+@test
+def api_field_errors_422(ctx):
+    cases = [
+        ({}, {("concerns", "required"), ("description", "required"),
+              ("location", "required")}),
+        (valid_json(concerns=["nonsense"], description="short",
+                    location="x"),
+         {("concerns", "invalid_choice"), ("description", "too_short"),
+          ("location", "too_short")}),
+        (valid_json(when="yesterday", child_at_risk="maybe",
+                    times="x" * 301),
+         {("when", "invalid_choice"), ("child_at_risk", "invalid_choice"),
+          ("times", "too_long")}),
+        (valid_json(phones="12, 34"), {("phones", "invalid_format")}),
+        (valid_json(description="A bell \x07 rings at the door every "
+                                "night at three"),
+         {("description", "invalid_characters")}),
+    ]
+    count = ctx.stack.tip_count()
+    for obj, want in cases:
+        res = ctx.client.post_json(obj)
+        check(res.status == 422, "%r for %r: %r" % (res, obj, res.body[:200]))
+        doc = res.json()
+        errs = doc.get("errors") if isinstance(doc, dict) else None
+        check(isinstance(errs, list), "no errors array: %r" % doc)
+        got = set()
+        for e in errs:
+            check(isinstance(e, dict) and all(
+                isinstance(e.get(k), str) and e[k]
+                for k in ("field", "code", "message")),
+                "error without field, code and message: %r" % e)
+            got.add((e["field"], e["code"]))
+        check(want <= got, "expected %r, got %r" % (sorted(want),
+                                                    sorted(got)))
+    check(ctx.stack.tip_count() == count, "an invalid report was stored")
+
+
+@test
+def api_request_errors(ctx):
+    big = json.dumps(valid_json(people="x" * (MAX_BODY + 1))).encode()
+    cases = [
+        ("syntax", b"{\"description\": ", JSON_TYPE, 400, "invalid_json"),
+        ("not an object", b"[1, 2]", JSON_TYPE, 400, "invalid_json"),
+        ("empty", b"", JSON_TYPE, 400, "invalid_json"),
+        ("invalid UTF-8", b'{"description": "caf\xe9 at the corner '
+                          b'is a front for dealing"}',
+         JSON_TYPE, 400, "invalid_utf8"),
+        ("too large", big, JSON_TYPE, 413, "body_too_large"),
+        ("text/plain", json.dumps(valid_json()).encode(), "text/plain",
+         415, "unsupported_media_type"),
+        ("form type", b"description=x", FORM_TYPE, 415,
+         "unsupported_media_type"),
+    ]
+    count = ctx.stack.tip_count()
+    for what, body, ctype, status, code in cases:
+        res = ctx.client.post_json(body, ctype=ctype)
+        try:
+            check_api_error(res, status, code)
+        except Failure as e:
+            raise Failure("%s: %s" % (what, e))
+    check(ctx.stack.tip_count() == count, "a bad request stored a tip")
+
+
+@test
+def api_idempotency_replay(ctx):
+    key = "e2e-%d-%d" % (os.getpid(), random.randrange(1 << 30))
+    body = json.dumps(valid_json(times="Every night")).encode()
+    first = ctx.client.post_json(body, headers=["Idempotency-Key: " + key])
+    check(first.status == 201, "%r: %r" % (first, first.body[:200]))
+    ref = first.json()["ref"]
+    count = ctx.stack.tip_count()
+    again = ctx.client.post_json(body, headers=["Idempotency-Key: " + key])
+    check(again.status == 201, "replay: %r" % again)
+    check(again.json().get("ref") == ref, "replay gave %r, first %s"
+          % (again.json(), ref))
+    check(ctx.stack.tip_count() == count, "the replay stored a tip")
+    other = json.dumps(valid_json(times="Every morning")).encode()
+    res = ctx.client.post_json(other, headers=["Idempotency-Key: " + key])
+    check_api_error(res, 422, "idempotency_mismatch")
+    check(ctx.stack.tip_count() == count, "the mismatch stored a tip")
+
+
+@test
+def api_bad_idempotency_key(ctx):
+    count = ctx.stack.tip_count()
+    ok = ctx.client.post_json(valid_json(), headers=[
+        "Idempotency-Key: " + "k" * 64])
+    check(ok.status == 201, "64-character key: %r" % ok)
+    count += 1
+    for what, key in (("65 characters", "k" * 65),
+                      ("control character", "abc\x01def"),
+                      ("DEL", "abc\x7fdef"),
+                      ("non-ASCII", "caf\u00e9")):
+        res = ctx.client.post_json(valid_json(), headers=[
+            "Idempotency-Key: " + key])
+        try:
+            check_api_error(res, 400, "invalid_idempotency_key")
+        except Failure as e:
+            raise Failure("%s: %s" % (what, e))
+    check(ctx.stack.tip_count() == count, "a bad key stored a tip")
+
+
+@test
+def metrics(ctx):
+    res = ctx.client.get("/report/metrics")
+    check(res.status == 200, "%r" % res)
+    check((res.header("content-type") or "").startswith("text/plain"),
+          "Content-Type %r" % res.header("content-type"))
+    m = re.search(r'^tipline_submissions_total\{outcome="accepted"\} (\d+)',
+                  res.text, re.M)
+    check(m and int(m.group(1)) >= 1, "accepted count missing or 0")
+    for line in ('tipline_accepted_total{priority="urgent"}',
+                 'tipline_outbox{state="pending"}',
+                 'tipline_deliveries_total{outcome="ok"}'):
+        check(line in res.text, "%s missing" % line)
+    check_common_headers(res)
+
+
+@test
+def metrics_loopback_only(ctx):
+    # Connecting from 127.0.0.2 makes nginx see another client address.
+    res = ctx.client.get("/report/metrics", interface="127.0.0.2")
+    check(res.status == 404, "%r from 127.0.0.2, expected 404" % res)
+    check(b"tipline_" not in res.body, "metrics leaked")
+    check_html_page(res, 404)
+
+
+def production_nginx_conf(stack, port, prefix):
+    """An nginx.conf on 127.0.0.1:port holding deploy/nginx's files with
+    the paths of stack, rate limit included, written under prefix."""
+    with open(stack.path("tipline.conf")) as f:
+        conf = dict((k.strip(), v.strip()) for k, v in (
+            line.split("=", 1) for line in f
+            if "=" in line and not line.lstrip().startswith("#")))
+    sock = conf["listen"]
+    subst = [("/run/tipline/tipline.sock", sock),
+             ("/usr/local/share/tipline/templates", TEMPLATES),
+             ("/var/log/nginx/error.log", os.path.join(prefix, "error.log"))]
+    for name in ("tipline-http.conf", "tipline-server.conf"):
+        with open(os.path.join(REPO, "deploy", "nginx", name)) as f:
+            text = f.read()
+        for a, b in subst:
+            text = text.replace(a, b)
+        with open(os.path.join(prefix, name), "w") as f:
+            f.write(text)
+    main = """%s
+worker_processes 1;
+daemon off;
+pid %s/nginx.pid;
+error_log %s/error.log warn;
+events { worker_connections 64; }
+http {
+    client_body_temp_path %s/client_body;
+    fastcgi_temp_path %s/fastcgi;
+    proxy_temp_path %s/proxy;
+    uwsgi_temp_path %s/uwsgi;
+    scgi_temp_path %s/scgi;
+    access_log off;
+    include %s/tipline-http.conf;
+    server {
+        listen 127.0.0.1:%d;
+        include %s/tipline-server.conf;
+    }
+}
+""" % (("user root root;" if os.geteuid() == 0 else ""), prefix, prefix,
+       prefix, prefix, prefix, prefix, prefix, prefix, port, prefix)
+    path = os.path.join(prefix, "nginx.conf")
+    with open(path, "w") as f:
+        f.write(main)
+    return path
+
+
+@test
+def production_rate_limit_429(ctx):
+    # A second nginx with the shipped files unchanged but for paths (the
+    # local stack drops the rate limit), in front of the same tipline.
+    prefix = os.path.join(ctx.tmp, "prod-nginx")
+    os.makedirs(prefix, exist_ok=True)
+    port = free_port_pair()
+    conf = production_nginx_conf(ctx.stack, port, prefix)
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    logf = open(os.path.join(prefix, "nginx.out"), "wb")
+    p = subprocess.Popen([nginx, "-p", prefix + "/", "-e",
+                          os.path.join(prefix, "error.log"), "-c", conf],
+                         stdin=subprocess.DEVNULL, stdout=logf, stderr=logf)
+    try:
+        deadline = time.time() + 5
+        while not port_listening(port):
+            check(p.poll() is None and time.time() < deadline,
+                  "production nginx did not start (see %s)" % prefix)
+            time.sleep(0.05)
+        client = Client(port, ctx.tmp)
+        statuses = [client.get("/report/healthz").status for _ in range(30)]
+        check(statuses[0] == 200, "first request: %d" % statuses[0])
+        check(429 in statuses, "no 429 in 30 quick requests: %r" % statuses)
+        res = client.get("/report/")
+        check_html_page(res, 429)
+        check(res.body == static_page("429.html"), "not templates/errors/429")
+        css = client.get("/report/static/tipline.css")
+        check(css.status == 200, "stylesheet rate-limited: %r" % css)
+    finally:
+        p.terminate()
+        p.wait(timeout=10)
+        logf.close()
+    with open(os.path.join(prefix, "error.log"), "rb") as f:
+        data = f.read()
+    check(b"127.0.0." not in data and b"client:" not in data,
+          "the production error log holds a client address")
+
+
+@test
+def client_data_never_stored(ctx):
+    marks = ["203.0.113.77", "e2e-agent-Zq8", "e2e-referer-Zq8",
+             "e2e-cookie-Zq8"]
+    res = ctx.client.post_form(valid_pairs(ctx.aged_token()), headers=[
+        "X-Forwarded-For: " + marks[0], "User-Agent: " + marks[1],
+        "Referer: https://" + marks[2] + ".example/", "Cookie: s=" + marks[3],
+        "X-Real-IP: " + marks[0]])
+    check(res.status == 200, "%r" % res)
+    for name in os.listdir(ctx.stack.state):
+        if name.startswith("tipline.db"):
+            with open(ctx.stack.path(name), "rb") as f:
+                data = f.read()
+            for m in marks:
+                check(m.encode() not in data, "%s holds %s" % (name, m))
+
+
+@test
+def nginx_logs_no_client(ctx):
+    for name in os.listdir(ctx.stack.path("log")):
+        if not name.startswith("nginx"):
+            continue
+        with open(ctx.stack.path("log", name), "rb") as f:
+            data = f.read()
+        for bad in (b"127.0.0.", b"client:", b"referrer:"):
+            check(bad not in data, "log/%s holds %r" % (name, bad))
+
+
+@test
+def every_response_has_headers(ctx):
+    check(len(RESPONSES) > 20, "only %d responses recorded" % len(RESPONSES))
+    bad = []
+    for res in RESPONSES:
+        try:
+            check_common_headers(res)
+        except Failure as e:
+            bad.append(str(e))
+    check(not bad, "%d responses: %s" % (len(bad), "; ".join(bad[:3])))
+
+
+@test
+def store_survives_down_and_up(ctx):
+    pairs = valid_pairs(ctx.aged_token())
+    res = ctx.client.post_form(pairs)
+    check(res.status == 200, "%r" % res)
+    ref = ref_of(res)
+    with open(ctx.stack.path("form.key"), "rb") as f:
+        key = f.read()
+    ctx.stack.down()
+    for name in ("nginx", "tipline.fcgi"):
+        check(ctx.stack.pid(name) is None, "%s.pid left by down" % name)
+    ctx.stack.up()
+    with open(ctx.stack.path("form.key"), "rb") as f:
+        check(f.read() == key, "up replaced the form key")
+    check(ctx.stack.tips_with_ref(ref) == 1, "%s lost" % ref)
+    res = ctx.client.post_form(pairs)
+    check(res.status == 200 and ref_of(res) == ref,
+          "replay after restart: %r, ref %s" % (res, REF_RE.findall(
+              res.text)))
+
+
+@test
+def tiplinectl_finds_reference(ctx):
+    res = ctx.client.post_json(valid_json())
+    check(res.status == 201, "%r" % res)
+    ref = res.json()["ref"]
+    ctl = os.path.join(ctx.env["TIPLINE_BUILD"], "tiplinectl")
+    # SPEC 5.3: typed references are read case-insensitively, with or
+    # without hyphens.
+    typed = ref.lower().replace("-", "")
+    p = subprocess.run([ctl, "-c", ctx.stack.path("tipline.conf"), "show",
+                        typed], capture_output=True)
+    check(p.returncode == 0 and ref.encode() in p.stdout,
+          "tiplinectl show %s: exit %d: %s" % (typed, p.returncode,
+                                               p.stderr.decode().strip()))
+
+
+@test
+def long_state_dir_socket(ctx):
+    deep = os.path.join(ctx.tmp, "a-rather-long-folder-name-" + "x" * 40,
+                        "and-another-level-" + "y" * 40)
+    port = free_port_pair()
+    stack = Stack(deep, port, ctx.env)
+    stack.up()
+    try:
+        with open(stack.path("run", "sockdir")) as f:
+            sockdir = f.read().strip()
+        check(os.path.isdir(sockdir), "sockdir %s missing" % sockdir)
+        res = Client(port, ctx.tmp).get("/report/", record=False)
+        check(res.status == 200, "%r" % res)
+    finally:
+        stack.down()
+    check(not os.path.exists(sockdir), "down left %s" % sockdir)
+
+
+@test
+def sigterm_exits_cleanly(ctx):
+    pid = ctx.stack.pid("tipline.fcgi")
+    check(pid and pid_alive(pid), "tipline.fcgi is not running")
+    exitf = ctx.stack.path("run", "tipline.fcgi.exit")
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.time() + 5
+    while pid_alive(pid) and time.time() < deadline:
+        time.sleep(0.05)
+    check(not pid_alive(pid), "tipline.fcgi still runs 5 s after SIGTERM")
+    while not os.path.exists(exitf) and time.time() < deadline + 1:
+        time.sleep(0.05)
+    with open(exitf) as f:
+        status = f.read().strip()
+    check(status == "0", "tipline.fcgi exit status %s" % status)
+    # With tipline down, nginx answers with its static 502 page.
+    res = ctx.client.get("/report/")
+    check_html_page(res, 502)
+    check(res.body == static_page("502.html"), "not templates/errors/502")
+
+
+@test
+def down_stops_everything(ctx):
+    pids = [(n, ctx.stack.pid(n)) for n in ("nginx", "tipline-notify",
+                                            "sink")]
+    ctx.stack.down()
+    for name, pid in pids:
+        check(not pid or not pid_alive(pid), "%s still runs" % name)
+    left = [n for n in os.listdir(ctx.stack.path("run"))
+            if n.endswith(".pid") or n.endswith(".sock")]
+    check(not left, "down left %r" % left)
+    check(not port_listening(ctx.stack.port), "port still accepts")
+    ctx.stack.down()  # a second down finds nothing to stop: fine
+
+
+# -------------------------------------------------------------- runner ---
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--build", help="folder of the binaries to test")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the state folder")
+    ap.add_argument("only", nargs="*", help="run tests matching these")
+    args = ap.parse_args()
+
+    env = dict(os.environ)
+    build = os.path.abspath(args.build or os.path.join(REPO, "build"))
+    env["TIPLINE_BUILD"] = build
+    tmp = tempfile.mkdtemp(prefix="tipline-e2e.")
+    state = os.path.join(tmp, "state")
+    port = free_port_pair()
+    stack = Stack(state, port, env)
+    ctx = Ctx(stack, Client(port, tmp), tmp, env)
+    tests = [t for t in TESTS if not args.only
+             or any(w in t.__name__ for w in args.only)]
+    # The last two tests stop the stack; keep them last.
+    passed = failed = 0
+    t0 = time.time()
+    try:
+        stack.up()
+        ctx.fill_pool(12)
+    except Exception as e:  # no stack: every test fails
+        print("e2e: could not start the stack: %s" % e)
+        for t in tests:
+            print("FAIL %s: no stack" % t.__name__)
+        failed = len(tests)
+        tests = []
+    for t in tests:
+        try:
+            t(ctx)
+            print("ok   %s" % t.__name__)
+            passed += 1
+        except Failure as e:
+            print("FAIL %s: %s" % (t.__name__, " | ".join(
+                str(e).strip().splitlines())))
+            failed += 1
+        except Exception:
+            print("FAIL %s: %s" % (t.__name__, traceback.format_exc(
+                limit=2).strip().replace("\n", " | ")))
+            failed += 1
+        sys.stdout.flush()
+    try:
+        stack.down()
+    except Exception as e:
+        print("e2e: down: %s" % e)
+        failed += 1
+    if failed or args.keep:
+        print("e2e: state kept in %s (%.1f s)" % (state, time.time() - t0))
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("e2e: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
