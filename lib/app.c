@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "app_impl.h"
+#include "outbox.h"
 
 #define CSP "default-src 'none'; style-src 'self'; img-src 'self'; " \
 	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -170,6 +171,7 @@ metrics(struct tl_app *app, struct tl_store *store, struct tl_response *res)
 	    "malformed", "spam", "duplicate", "store_error" };
 	static const char *const st[TL_OUT__MAX] = { "pending", "delivered",
 	    "dead" };
+	static const char *const dv[3] = { "ok", "retry", "dead" };
 	int64_t		 counts[TL_OUT__MAX];
 	struct tl_buf	*b = &res->body;
 	int		 i;
@@ -195,6 +197,13 @@ metrics(struct tl_app *app, struct tl_store *store, struct tl_response *res)
 	for (i = 0; i < TL_OUT__MAX; i++)
 		tl_buf_printf(b, "tipline_outbox{state=\"%s\"} %lld\n", st[i],
 		    (long long)counts[i]);
+	if (tl_outbox_outcomes(store, counts) != TL_OK)
+		return;
+	tl_buf_puts(b, "# HELP tipline_deliveries_total Delivery attempts by "
+	    "outcome.\n# TYPE tipline_deliveries_total counter\n");
+	for (i = 0; i < 3; i++)
+		tl_buf_printf(b, "tipline_deliveries_total{outcome=\"%s\"} "
+		    "%lld\n", dv[i], (long long)counts[i]);
 }
 
 static int

@@ -26,7 +26,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
-#include "store.h"
+#include "store_impl.h"
 
 #define BUSY_MS		5000	/* wait this long for another writer */
 #define REF_TRIES	8	/* fresh references tried on a collision */
@@ -92,21 +92,6 @@ static const char *const migrations[] = {
 /* Columns ?4 … ?15 of ST_INS_TIP are the report's fields in enum order. */
 _Static_assert(TL_F__MAX == 12, "a new field needs a column in tips");
 
-enum stmt {
-	ST_BEGIN,
-	ST_COMMIT,
-	ST_ROLLBACK,
-	ST_SAVEPOINT,
-	ST_RELEASE,
-	ST_ROLLBACK_TO,
-	ST_INS_TIP,
-	ST_INS_DELIVERY,
-	ST_FIND_TOKEN,
-	ST_FIND_IDEM,
-	ST_OUTBOX,
-	ST__MAX
-};
-
 static const char *const sqls[ST__MAX] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
@@ -134,17 +119,8 @@ static const char *const outbox_states[TL_OUT__MAX] = {
 	[TL_OUT_DEAD] = "dead",
 };
 
-struct tl_store {
-	sqlite3		*db;		/* NULL after a failed reopen */
-	sqlite3_stmt	*st[ST__MAX];	/* prepared once per connection */
-	char		*path;
-	int		 broken;	/* reopen before the next use */
-	char		 err[256];	/* last error, never tip content */
-};
-
-/* Records SQLite's reason and what failed (cut short) in s->err. */
-static void
-fail(struct tl_store *s, const char *what)
+void
+tl_store_fail(struct tl_store *s, const char *what)
 {
 	snprintf(s->err, sizeof(s->err), "%s (%.40s)",
 	    s->db != NULL ? sqlite3_errmsg(s->db) : "not open", what);
@@ -162,7 +138,7 @@ step(struct tl_store *s, enum stmt i)
 
 	rc = sqlite3_step(s->st[i]);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		fail(s, sqls[i]);
+		tl_store_fail(s, sqls[i]);
 	return rc;
 }
 
@@ -240,13 +216,13 @@ pragma_int(struct tl_store *s, const char *sql, int *out)
 	int		 rc;
 
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		fail(s, sql);
+		tl_store_fail(s, sql);
 		return -1;
 	}
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		*out = sqlite3_column_int(st, 0);
 	else
-		fail(s, sql);
+		tl_store_fail(s, sql);
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : -1;
 }
@@ -257,7 +233,7 @@ exec(struct tl_store *s, const char *sql, const char *what)
 {
 	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK)
 		return 0;
-	fail(s, what);
+	tl_store_fail(s, what);
 	return -1;
 }
 
@@ -289,7 +265,7 @@ set_wal(struct tl_store *s)
 		sqlite3_sleep(50);
 	}
 	if (rc != SQLITE_OK) {
-		fail(s, "journal_mode");
+		tl_store_fail(s, "journal_mode");
 		return -1;
 	}
 	if (!wal) {
@@ -306,7 +282,7 @@ configure(struct tl_store *s)
 {
 	if (sqlite3_busy_timeout(s->db, BUSY_MS) != SQLITE_OK ||
 	    sqlite3_extended_result_codes(s->db, 1) != SQLITE_OK) {
-		fail(s, "configure");
+		tl_store_fail(s, "configure");
 		return -1;
 	}
 	if (set_wal(s) == -1)
@@ -363,7 +339,7 @@ prepare(struct tl_store *s)
 	for (i = 0; i < ST__MAX; i++)
 		if (sqlite3_prepare_v3(s->db, sqls[i], -1,
 		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
-			fail(s, sqls[i]);
+			tl_store_fail(s, sqls[i]);
 			return -1;
 		}
 	return 0;
@@ -388,7 +364,7 @@ db_open(struct tl_store *s, int create)
 			close(fd);
 	}
 	if (sqlite3_open_v2(s->path, &s->db, flags, NULL) != SQLITE_OK) {
-		fail(s, "open");
+		tl_store_fail(s, "open");
 		goto err;
 	}
 	if (configure(s) == -1 || migrate(s) == -1 || prepare(s) == -1)
@@ -405,8 +381,8 @@ err:
  * stray transaction or whose file has moved is reopened (once) at its
  * path. Returns TL_OK or TL_ESTORE.
  */
-static enum tl_err
-ensure(struct tl_store *s)
+enum tl_err
+tl_store_ensure(struct tl_store *s)
 {
 	if (s->db != NULL && !s->broken &&
 	    (!sqlite3_get_autocommit(s->db) || moved(s))) {
@@ -579,7 +555,7 @@ tl_store_add(struct tl_store *s, const struct tl_submit *sub,
 	ref[0] = '\0';
 	if (sub == NULL || sub->report == NULL)
 		return TL_EINVAL;
-	if ((err = ensure(s)) != TL_OK)
+	if ((err = tl_store_ensure(s)) != TL_OK)
 		return err;
 	err = TL_ESTORE;
 	if (run(s, ST_BEGIN) == -1)
@@ -632,7 +608,7 @@ find(struct tl_store *s, enum stmt i, const char *key, char *a,
 	enum tl_err	 err;
 	int		 rc;
 
-	if ((err = ensure(s)) != TL_OK)
+	if ((err = tl_store_ensure(s)) != TL_OK)
 		return err;
 	sqlite3_bind_text(s->st[i], 1, key, -1, SQLITE_STATIC);
 	if ((rc = step(s, i)) == SQLITE_ROW) {
@@ -679,7 +655,7 @@ tl_store_health(struct tl_store *s)
 {
 	enum tl_err	 err;
 
-	if ((err = ensure(s)) != TL_OK)
+	if ((err = tl_store_ensure(s)) != TL_OK)
 		return err;
 	if (run(s, ST_BEGIN) == -1) {
 		s->broken = 1;
@@ -718,7 +694,7 @@ tl_store_outbox_counts(struct tl_store *s, int64_t counts[TL_OUT__MAX])
 	int			 rc;
 
 	memset(counts, 0, sizeof(*counts) * TL_OUT__MAX);
-	if ((err = ensure(s)) != TL_OK)
+	if ((err = tl_store_ensure(s)) != TL_OK)
 		return err;
 	st = s->st[ST_OUTBOX];
 	while ((rc = step(s, ST_OUTBOX)) == SQLITE_ROW) {

@@ -1,0 +1,351 @@
+/*
+ * outbox.c — deliveries in the SQLite store: leasing due ones, recording
+ * attempts, and reading the tips they are about (SPEC 6). See outbox.h.
+ *
+ * SQLite 3.40 has no UPDATE … ORDER BY … LIMIT: a lease is
+ * UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING … inside BEGIN
+ * IMMEDIATE, so two notifiers never lease the same delivery.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "outbox.h"
+#include "store_impl.h"
+
+static const char lease_sql[] =
+    "UPDATE deliveries SET lease_until = ?2, lease_owner = ?3"
+    " WHERE id IN (SELECT id FROM deliveries"
+    "  WHERE state = 'pending' AND next_at <= ?1"
+    "  AND (lease_until IS NULL OR lease_until <= ?1)"
+    "  ORDER BY urgent DESC, next_at, id LIMIT ?4)"
+    " RETURNING id, webhook_id, attempts, urgent, next_at, tip_id";
+
+static const char tip_sql[] =
+    "SELECT " TL_TIP_COLUMNS " FROM tips WHERE id = ?1";
+
+static const char finish_sql[] =
+    "UPDATE deliveries SET state = ?3, attempts = attempts + 1,"
+    " next_at = ?4, last_status = ?5, last_error = ?6,"
+    " lease_until = NULL, lease_owner = NULL,"
+    " delivered_at = CASE WHEN ?3 = 'delivered' THEN ?7 END"
+    " WHERE id = ?1 AND lease_owner = ?2";
+
+static const char count_sql[] =
+    "UPDATE counters SET value = value + 1 WHERE name = ?1";
+
+static const char release_sql[] =
+    "UPDATE deliveries SET lease_until = NULL, lease_owner = NULL"
+    " WHERE id = ?1 AND lease_owner = ?2";
+
+/* Splits s at commas, calling fn(arg, item, len) for each item. */
+static int
+each_item(const char *s, int (*fn)(void *, const char *, size_t), void *arg)
+{
+	const char	*e;
+
+	while (s != NULL && *s != '\0') {
+		e = strchr(s, ',');
+		if (e == NULL)
+			e = s + strlen(s);
+		if (e > s && fn(arg, s, (size_t)(e - s)) == -1)
+			return -1;
+		s = *e == ',' ? e + 1 : e;
+	}
+	return 0;
+}
+
+static int
+add_concern(void *arg, const char *v, size_t len)
+{
+	struct tl_report	*r = arg;
+	const struct tl_choice	*c = tl_fields[TL_F_CONCERNS].choices;
+	size_t			 i;
+
+	for (i = 0; c[i].value != NULL; i++)
+		if (strlen(c[i].value) == len && memcmp(c[i].value, v, len) == 0)
+			r->concerns |= 1u << i;
+	return 0;
+}
+
+static int
+add_phone(void *arg, const char *v, size_t len)
+{
+	struct tl_report	*r = arg;
+
+	if (r->nphones == TL_MAX_PHONES)
+		return 0;
+	if ((r->phones[r->nphones] = strndup(v, len)) == NULL)
+		return -1;
+	r->nphones++;
+	return 0;
+}
+
+enum tl_err
+tl_store_read_tip(sqlite3_stmt *st, int col, struct tl_tip *tip)
+{
+	struct tl_report	*r = &tip->report;
+	const unsigned char	*v;
+	int			 f;
+
+	memset(tip, 0, sizeof(*tip));
+	tl_report_init(r);
+	v = sqlite3_column_text(st, col);
+	snprintf(tip->ref, sizeof(tip->ref), "%s", v != NULL ?
+	    (const char *)v : "");
+	tip->received_at = sqlite3_column_int64(st, col + 1);
+	v = sqlite3_column_text(st, col + 2);
+	r->priority = v != NULL && strcmp((const char *)v, "urgent") == 0 ?
+	    TL_PRIO_URGENT : TL_PRIO_NORMAL;
+	for (f = 0; f < TL_F__MAX; f++) {
+		v = sqlite3_column_text(st, col + 3 + f);
+		if (v != NULL &&
+		    (r->value[f] = strdup((const char *)v)) == NULL)
+			goto oom;
+	}
+	if (each_item(r->value[TL_F_CONCERNS], add_concern, r) == -1 ||
+	    each_item(r->value[TL_F_PHONES], add_phone, r) == -1)
+		goto oom;
+	return TL_OK;
+oom:
+	tl_report_free(r);
+	return TL_ENOMEM;
+}
+
+void
+tl_delivery_free(struct tl_delivery *d)
+{
+	tl_report_free(&d->tip.report);
+	memset(d, 0, sizeof(*d));
+}
+
+/* Prepares sql on s: TL_OK or TL_ESTORE (reason in s->err). */
+static enum tl_err
+prep(struct tl_store *s, const char *sql, sqlite3_stmt **st)
+{
+	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) == SQLITE_OK)
+		return TL_OK;
+	tl_store_fail(s, sql);
+	return TL_ESTORE;
+}
+
+/* Runs a statement with no bindings (BEGIN, COMMIT): 0 or -1. */
+static int
+exec(struct tl_store *s, const char *sql)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	tl_store_fail(s, sql);
+	return -1;
+}
+
+static void
+rollback(struct tl_store *s)
+{
+	if (!sqlite3_get_autocommit(s->db) &&
+	    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
+		s->broken = 1;
+}
+
+/* Reads the tip of a leased delivery into d. */
+static enum tl_err
+read_delivery_tip(struct tl_store *s, sqlite3_stmt *tip, int64_t tip_id,
+    struct tl_delivery *d)
+{
+	enum tl_err	 rc = TL_ESTORE;
+
+	sqlite3_bind_int64(tip, 1, tip_id);
+	if (sqlite3_step(tip) == SQLITE_ROW)
+		rc = tl_store_read_tip(tip, 0, &d->tip);
+	else
+		tl_store_fail(s, tip_sql);
+	sqlite3_reset(tip);
+	return rc;
+}
+
+/* Fills out[] from the lease's RETURNING rows; *n counts them. */
+static enum tl_err
+collect(struct tl_store *s, sqlite3_stmt *up, sqlite3_stmt *tip,
+    struct tl_delivery *out, size_t max, size_t *n)
+{
+	const unsigned char	*wid;
+	int			 rc;
+
+	while (*n < max && (rc = sqlite3_step(up)) == SQLITE_ROW) {
+		struct tl_delivery *d = &out[*n];
+
+		memset(d, 0, sizeof(*d));
+		d->id = sqlite3_column_int64(up, 0);
+		wid = sqlite3_column_text(up, 1);
+		snprintf(d->webhook_id, sizeof(d->webhook_id), "%s",
+		    wid != NULL ? (const char *)wid : "");
+		d->attempts = (unsigned)sqlite3_column_int(up, 2);
+		if (read_delivery_tip(s, tip, sqlite3_column_int64(up, 5), d)
+		    != TL_OK)
+			return TL_ESTORE;
+		(*n)++;
+	}
+	if (*n < max && rc != SQLITE_DONE) {
+		tl_store_fail(s, lease_sql);
+		return TL_ESTORE;
+	}
+	return TL_OK;
+}
+
+/* Urgent first, then the longest due, as the lease chose them. */
+static int
+by_due(const void *a, const void *b)
+{
+	const struct tl_delivery *x = a, *y = b;
+
+	if (x->tip.report.priority != y->tip.report.priority)
+		return x->tip.report.priority == TL_PRIO_URGENT ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+enum tl_err
+tl_outbox_lease(struct tl_store *s, int64_t now, int64_t lease_until,
+    const char *owner, struct tl_delivery *out, size_t max, size_t *n)
+{
+	sqlite3_stmt	*up = NULL, *tip = NULL;
+	enum tl_err	 rc;
+	size_t		 i;
+
+	*n = 0;
+	if ((rc = tl_store_ensure(s)) != TL_OK)
+		return rc;
+	if ((rc = prep(s, lease_sql, &up)) != TL_OK ||
+	    (rc = prep(s, tip_sql, &tip)) != TL_OK)
+		goto out;
+	rc = TL_ESTORE;
+	if (exec(s, "BEGIN IMMEDIATE") == -1)
+		goto out;
+	sqlite3_bind_int64(up, 1, now);
+	sqlite3_bind_int64(up, 2, lease_until);
+	sqlite3_bind_text(up, 3, owner, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(up, 4, (sqlite3_int64)max);
+	if ((rc = collect(s, up, tip, out, max, n)) != TL_OK)
+		goto out;
+	sqlite3_finalize(up);
+	up = NULL;
+	rc = exec(s, "COMMIT") == 0 ? TL_OK : TL_ESTORE;
+out:
+	sqlite3_finalize(up);
+	sqlite3_finalize(tip);
+	if (rc != TL_OK) {
+		rollback(s);
+		for (i = 0; i < *n; i++)
+			tl_delivery_free(&out[i]);
+		*n = 0;
+	} else
+		qsort(out, *n, sizeof(*out), by_due);
+	return rc;
+}
+
+static const char *const verdict_state[] = {
+	[TL_DELIVERED] = "delivered", [TL_RETRY] = "pending",
+	[TL_DEAD] = "dead",
+};
+static const char *const verdict_counter[] = {
+	[TL_DELIVERED] = "deliveries_ok", [TL_RETRY] = "deliveries_retry",
+	[TL_DEAD] = "deliveries_dead",
+};
+
+/* Binds and runs the attempt's UPDATE; TL_ENOTFOUND if the lease is gone. */
+static enum tl_err
+record(struct tl_store *s, sqlite3_stmt *up, int64_t id, const char *owner,
+    enum tl_verdict v, int64_t next_at, long status, const char *error,
+    int64_t now)
+{
+	sqlite3_bind_int64(up, 1, id);
+	sqlite3_bind_text(up, 2, owner, -1, SQLITE_STATIC);
+	sqlite3_bind_text(up, 3, verdict_state[v], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(up, 4, next_at);
+	if (status > 0)
+		sqlite3_bind_int64(up, 5, status);
+	if (error != NULL)
+		sqlite3_bind_text(up, 6, error, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(up, 7, now);
+	if (sqlite3_step(up) != SQLITE_DONE) {
+		tl_store_fail(s, finish_sql);
+		return TL_ESTORE;
+	}
+	return sqlite3_changes(s->db) == 1 ? TL_OK : TL_ENOTFOUND;
+}
+
+enum tl_err
+tl_outbox_finish(struct tl_store *s, int64_t id, const char *owner,
+    enum tl_verdict v, int64_t next_at, long status, const char *error,
+    int64_t now)
+{
+	sqlite3_stmt	*up = NULL, *cnt = NULL;
+	enum tl_err	 rc;
+
+	if ((rc = tl_store_ensure(s)) != TL_OK)
+		return rc;
+	if ((rc = prep(s, finish_sql, &up)) != TL_OK ||
+	    (rc = prep(s, count_sql, &cnt)) != TL_OK)
+		goto out;
+	rc = TL_ESTORE;
+	if (exec(s, "BEGIN IMMEDIATE") == -1)
+		goto out;
+	if ((rc = record(s, up, id, owner, v, next_at, status, error, now))
+	    != TL_OK)
+		goto out;
+	sqlite3_bind_text(cnt, 1, verdict_counter[v], -1, SQLITE_STATIC);
+	rc = TL_ESTORE;
+	if (sqlite3_step(cnt) != SQLITE_DONE) {
+		tl_store_fail(s, count_sql);
+		goto out;
+	}
+	rc = exec(s, "COMMIT") == 0 ? TL_OK : TL_ESTORE;
+out:
+	sqlite3_finalize(up);
+	sqlite3_finalize(cnt);
+	if (rc != TL_OK)
+		rollback(s);
+	return rc;
+}
+
+enum tl_err
+tl_outbox_release(struct tl_store *s, int64_t id, const char *owner)
+{
+	sqlite3_stmt	*up = NULL;
+	enum tl_err	 rc;
+
+	if ((rc = tl_store_ensure(s)) != TL_OK ||
+	    (rc = prep(s, release_sql, &up)) != TL_OK)
+		return rc;
+	sqlite3_bind_int64(up, 1, id);
+	sqlite3_bind_text(up, 2, owner, -1, SQLITE_STATIC);
+	if (sqlite3_step(up) != SQLITE_DONE) {
+		tl_store_fail(s, release_sql);
+		rc = TL_ESTORE;
+	}
+	sqlite3_finalize(up);
+	return rc;
+}
+
+enum tl_err
+tl_outbox_outcomes(struct tl_store *s, int64_t counts[3])
+{
+	sqlite3_stmt	*st = NULL;
+	enum tl_err	 rc;
+	int		 i, r;
+
+	memset(counts, 0, 3 * sizeof(counts[0]));
+	if ((rc = tl_store_ensure(s)) != TL_OK || (rc = prep(s,
+	    "SELECT name, value FROM counters", &st)) != TL_OK)
+		return rc;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW)
+		for (i = 0; i < 3; i++)
+			if (strcmp((const char *)sqlite3_column_text(st, 0),
+			    verdict_counter[i]) == 0)
+				counts[i] = sqlite3_column_int64(st, 1);
+	if (r != SQLITE_DONE) {
+		tl_store_fail(s, "counters");
+		rc = TL_ESTORE;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -1,0 +1,78 @@
+/*
+ * tipline-notify — the delivery daemon (SPEC 6, 7): pushes a signed
+ * summary of each stored tip to the triage webhook, and never loses one.
+ */
+#include <curl/curl.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "notifier.h"
+
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static int
+usage(void)
+{
+	fprintf(stderr, "usage: tipline-notify [-c FILE] [--once]\n");
+	return 2;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct tl_config	 cfg;
+	struct tl_notifier	*n = NULL;
+	struct sigaction	 sa;
+	const char		*conf = NULL;
+	char			 err[512];
+	size_t			 failed = 0;
+	int			 i, once = 0, rc = 1;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--once") == 0)
+			once = 1;
+		else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+			conf = argv[++i];
+		else
+			return usage();
+	}
+	/* With CURLOPT_NOSIGNAL, SIGPIPE is ours to ignore. */
+	signal(SIGPIPE, SIG_IGN);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;	/* no SA_RESTART: naps end at once */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		fprintf(stderr, "tipline-notify: cannot start libraries\n");
+		return 1;
+	}
+	if (tl_config_load(tl_config_path(conf), &cfg, err, sizeof(err))
+	    != TL_OK) {
+		fprintf(stderr, "tipline-notify: %s\n", err);
+		goto out;
+	}
+	if (tl_notifier_new(&cfg, &n, err, sizeof(err)) != TL_OK)
+		fprintf(stderr, "tipline-notify: %s\n", err);
+	else if (once)
+		rc = tl_notifier_pass(n, &failed) == TL_OK && failed == 0 ?
+		    0 : 1;
+	else
+		rc = tl_notifier_run(n, &stop) == 0 ? 0 : 1;
+	tl_notifier_free(n);
+	tl_config_free(&cfg);
+out:
+	curl_global_cleanup();
+	return rc;
+}
