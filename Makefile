@@ -30,7 +30,7 @@ UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT	= $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 PROGS	= $(FCGI) $(CTL) $(if $(wildcard notify/main.c),$(NOTIFY))
 
-.PHONY: all deps check unit e2e demo clean
+.PHONY: all deps check unit e2e san valgrind demo clean
 all: $(PROGS)
 
 deps:
@@ -59,12 +59,38 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBA)
 unit: $(UNIT)
 	@tests/run-unit $(UNIT)
 
+E2E	= $(wildcard tests/e2e/run.py tests/e2e/notify.py tests/e2e/ctl.py)
 e2e: all
-	@python3 tests/e2e/run.py --build $(BUILD)
+	@rc=0; for t in $(E2E); do \
+		python3 $$t --build $(BUILD) || rc=1; done; exit $$rc
+
+# The unit and end-to-end suites again under ASan and UBSan. Reports go to
+# files under build-san/reports; any report fails the run.
+SANREP	= $(CURDIR)/build-san/reports
+san:
+	rm -rf $(SANREP) && mkdir -p $(SANREP)
+	ASAN_OPTIONS=log_path=$(SANREP)/asan:detect_leaks=1 \
+	UBSAN_OPTIONS=log_path=$(SANREP)/ubsan:print_stacktrace=1 \
+	    $(MAKE) BUILD=build-san SAN=1 unit e2e
+	@if ls $(SANREP) | grep -q .; then cat $(SANREP)/*; \
+		echo "san: sanitizer reports above"; exit 1; fi
+	@echo "san: no sanitizer reports"
+
+# The unit suite under valgrind: no errors, no definite leaks.
+valgrind: $(UNIT)
+	@for t in $(UNIT); do \
+		valgrind -q --error-exitcode=1 --leak-check=full \
+		    --errors-for-leak-kinds=definite $$t >/dev/null || \
+		    { echo "valgrind: $$t failed"; exit 1; }; done
+	@echo "valgrind: $(words $(UNIT)) unit binaries clean"
 
 check: deps
 	$(MAKE) all unit
 	$(MAKE) e2e
+	$(MAKE) san
+	$(MAKE) valgrind
+	$(MAKE) lint-man
+	tests/install.sh $(BUILD)
 
 demo: deps
 	$(MAKE) all
@@ -72,3 +98,84 @@ demo: deps
 
 clean:
 	rm -rf build build-*
+
+# --- Installation (SPEC 8): `make && sudo make install`. -------------------
+# Honours PREFIX (default /usr/local) and DESTDIR. The shipped systemd,
+# nginx and example files name /usr/local; install rewrites that to PREFIX.
+# With a PREFIX other than /usr/local, the installed example config also sets
+# `templates` (the programs' built-in default is under /usr/local).
+# uninstall removes exactly the files install puts there, and the folders
+# that were tipline's alone.
+BINDIR		= $(PREFIX)/bin
+TL_SHAREDIR	= $(PREFIX)/share/tipline
+TL_TMPLDIR	= $(TL_SHAREDIR)/templates
+MANDIR		= $(PREFIX)/share/man
+UNITDIR		= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR	= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR	= $(PREFIX)/lib/tmpfiles.d
+TL_MAN5		= deploy/man/tipline.conf.5
+TL_MAN8		= deploy/man/tipline.fcgi.8 deploy/man/tipline-notify.8 \
+		  deploy/man/tiplinectl.8
+TL_UNITS	= tipline.socket tipline.service tipline-notify.service \
+		  tipline-purge.service tipline-purge.timer
+TL_NGINX	= tipline-http.conf tipline-server.conf
+TL_SUBST	= sed -e 's|/usr/local/|$(PREFIX)/|g'
+TL_SUBST_CONF	= $(TL_SUBST) $(if $(filter /usr/local,$(PREFIX)),, \
+		  -e 's|^.templates = |templates = |')
+# tl_put SRC DEST MODE: SRC through TL_SUBST(_CONF) into DEST, with MODE.
+TL_PUT		= tl_put() { t=$$(mktemp) && $(TL_SUBST) "$$1" >"$$t" && \
+		  install -m "$$3" "$$t" "$$2"; rc=$$?; rm -f "$$t"; \
+		  return $$rc; }
+TL_TMPL_FILES	= cd templates && find . -type f ! -name '.*'
+TL_TMPL_DIRS	= cd templates && find . -mindepth 1 -depth -type d
+
+.PHONY: install uninstall lint-man
+install: all
+	install -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(TL_TMPLDIR) \
+	    $(DESTDIR)$(TL_SHAREDIR)/nginx $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR)
+	install -m 0755 $(PROGS) $(DESTDIR)$(BINDIR)/
+	($(TL_TMPL_DIRS)) | while read -r d; do \
+	    install -d -m 0755 "$(DESTDIR)$(TL_TMPLDIR)/$$d" || exit 1; done
+	($(TL_TMPL_FILES)) | while read -r f; do \
+	    install -m 0644 "templates/$$f" "$(DESTDIR)$(TL_TMPLDIR)/$$f" || \
+	    exit 1; done
+	install -m 0644 $(TL_MAN5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(TL_MAN8) $(DESTDIR)$(MANDIR)/man8/
+	@$(TL_PUT); set -e; \
+	for u in $(TL_UNITS); do echo "install deploy/systemd/$$u"; \
+	    tl_put deploy/systemd/$$u $(DESTDIR)$(UNITDIR)/$$u 0644; done; \
+	for n in $(TL_NGINX); do echo "install deploy/nginx/$$n"; \
+	    tl_put deploy/nginx/$$n $(DESTDIR)$(TL_SHAREDIR)/nginx/$$n 0644; \
+	    done; \
+	tl_put deploy/systemd/tipline.sysusers.conf \
+	    $(DESTDIR)$(SYSUSERSDIR)/tipline.conf 0644; \
+	tl_put deploy/systemd/tipline.tmpfiles.conf \
+	    $(DESTDIR)$(TMPFILESDIR)/tipline.conf 0644
+	t=$$(mktemp) && $(TL_SUBST_CONF) deploy/tipline.conf.example >"$$t" && \
+	    install -m 0644 "$$t" $(DESTDIR)$(TL_SHAREDIR)/tipline.conf.example; \
+	    rc=$$?; rm -f "$$t"; exit $$rc
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(FCGI) $(CTL) $(NOTIFY)))
+	($(TL_TMPL_FILES)) | while read -r f; do \
+	    rm -f "$(DESTDIR)$(TL_TMPLDIR)/$$f"; done
+	($(TL_TMPL_DIRS)) | while read -r d; do \
+	    rmdir "$(DESTDIR)$(TL_TMPLDIR)/$$d" 2>/dev/null || true; done
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(TL_MAN5))) \
+	    $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(TL_MAN8))) \
+	    $(addprefix $(DESTDIR)$(UNITDIR)/,$(TL_UNITS)) \
+	    $(addprefix $(DESTDIR)$(TL_SHAREDIR)/nginx/,$(TL_NGINX)) \
+	    $(DESTDIR)$(SYSUSERSDIR)/tipline.conf \
+	    $(DESTDIR)$(TMPFILESDIR)/tipline.conf \
+	    $(DESTDIR)$(TL_SHAREDIR)/tipline.conf.example
+	rmdir $(DESTDIR)$(TL_TMPLDIR) $(DESTDIR)$(TL_SHAREDIR)/nginx \
+	    $(DESTDIR)$(TL_SHAREDIR) 2>/dev/null || true
+
+# The man pages must lint clean: any mandoc message at warning level or
+# above fails.
+lint-man:
+	@out=$$(mandoc -Tlint -Wwarning $(TL_MAN5) $(TL_MAN8) 2>&1); \
+	if [ -n "$$out" ]; then echo "$$out" >&2; exit 1; fi; \
+	echo "lint-man: $(words $(TL_MAN5) $(TL_MAN8)) man pages clean"

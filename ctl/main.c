@@ -1,49 +1,412 @@
 /*
  * tiplinectl — the admin's command line (SPEC 7).
+ *
+ * A table of commands, each with the options it takes. The command line
+ * is parsed and checked whole (dates, numbers, references) before the
+ * config is read, so a usage error is always exit 2 with the command's
+ * usage line; the work itself is in lib/admin.c and lib/query.c.
  */
+#include <errno.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "admin.h"
 #include "config.h"
+#include "query.h"
+#include "webhook.h"
+
+#define MAX_LIMIT	1000000L	/* --limit */
+#define MAX_DAYS	36500L		/* --older-than: 100 years */
+
+enum opt { O_SINCE, O_PRIORITY, O_LIMIT, O_JSON, O_OLDER_THAN, O_DRY_RUN,
+	O_STATE, O_DEAD, O__MAX };
+
+/* How an option's value is read. */
+enum kind { K_FLAG, K_DATE, K_PRIORITY, K_LIMIT, K_DAYS, K_STATE };
+
+static const struct optdef {
+	const char	*name;
+	enum kind	 kind;
+} optdefs[O__MAX] = {
+	[O_SINCE] = { "--since", K_DATE },
+	[O_PRIORITY] = { "--priority", K_PRIORITY },
+	[O_LIMIT] = { "--limit", K_LIMIT },
+	[O_JSON] = { "--json", K_FLAG },
+	[O_OLDER_THAN] = { "--older-than", K_DAYS },
+	[O_DRY_RUN] = { "--dry-run", K_FLAG },
+	[O_STATE] = { "--state", K_STATE },
+	[O_DEAD] = { "--dead", K_FLAG },
+};
+
+#define OPT(o)	(1u << (o))
+
+/* The command line of one command, checked. */
+struct args {
+	unsigned	 set;		/* OPT(o): option o given */
+	char		 ref[TL_REF_SIZE]; /* REF, canonical, or "" */
+	int64_t		 since;		/* TL_SINCE_ALL without --since */
+	int		 priority;	/* -1 or enum tl_priority */
+	int		 state;		/* -1 or enum tl_outbox_state */
+	long		 limit;		/* 0: none */
+	long		 days;		/* --older-than */
+};
+
+/* The REF argument: none, required, or required unless --dead. */
+enum refarg { R_NONE, R_REF, R_REF_OR_DEAD };
 
 struct cmd {
 	const char	*name;
 	const char	*usage;
-	int		(*run)(const struct tl_config *, int, char **);
+	unsigned	 opts;		/* OPT() of the options it takes */
+	enum refarg	 ref;
+	int		(*run)(const struct tl_config *, const struct args *);
 };
 
+static int	cmd_init(const struct tl_config *, const struct args *);
+static int	cmd_check(const struct tl_config *, const struct args *);
+static int	cmd_list(const struct tl_config *, const struct args *);
+static int	cmd_show(const struct tl_config *, const struct args *);
+static int	cmd_export(const struct tl_config *, const struct args *);
+static int	cmd_purge(const struct tl_config *, const struct args *);
+static int	cmd_deliveries(const struct tl_config *, const struct args *);
+static int	cmd_redeliver(const struct tl_config *, const struct args *);
+static int	cmd_stats(const struct tl_config *, const struct args *);
+
+static const struct cmd cmds[] = {
+	{ "init", "init", 0, R_NONE, cmd_init },
+	{ "check", "check", 0, R_NONE, cmd_check },
+	{ "list", "list [--since DATE] [--priority urgent|normal] "
+	    "[--limit N] [--json]", OPT(O_SINCE) | OPT(O_PRIORITY) |
+	    OPT(O_LIMIT) | OPT(O_JSON), R_NONE, cmd_list },
+	{ "show", "show REF [--json]", OPT(O_JSON), R_REF, cmd_show },
+	{ "export", "export [--since DATE]", OPT(O_SINCE), R_NONE,
+	    cmd_export },
+	{ "purge", "purge [--older-than DAYS] [--dry-run]",
+	    OPT(O_OLDER_THAN) | OPT(O_DRY_RUN), R_NONE, cmd_purge },
+	{ "deliveries", "deliveries [--state pending|delivered|dead]",
+	    OPT(O_STATE), R_NONE, cmd_deliveries },
+	{ "redeliver", "redeliver REF | --dead", OPT(O_DEAD), R_REF_OR_DEAD,
+	    cmd_redeliver },
+	{ "stats", "stats [--json]", OPT(O_JSON), R_NONE, cmd_stats },
+};
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+static int bad(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/* Says what is wrong with the command line; returns -1. */
 static int
-cmd_init(const struct tl_config *cfg, int argc, char **argv)
+bad(const char *fmt, ...)
 {
-	(void)argv;
-	if (argc != 1)
-		return 2;
+	va_list	 ap;
+
+	fputs("tiplinectl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -1;
+}
+
+/* Reads a whole decimal number in [min, max]: 0, or -1. */
+static int
+number(const char *s, long min, long max, long *out)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 ||
+	    v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* The index of name in list (NULL-terminated), or -1. */
+static int
+word(const char *name, const char *const *list)
+{
+	int	 i;
+
+	for (i = 0; list[i] != NULL; i++)
+		if (strcmp(name, list[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* Reads the value v of option o into a: 0, or -1 (said). */
+static int
+value(enum opt o, const char *v, struct args *a)
+{
+	static const char *const prios[] = { "normal", "urgent", NULL };
+	static const char *const states[] = { "pending", "delivered",
+	    "dead", NULL };
+	const char	*n = optdefs[o].name;
+
+	switch (optdefs[o].kind) {
+	case K_DATE:
+		if (tl_date_parse(v, &a->since) == -1)
+			return bad("%s: `%s` is not a date (YYYY-MM-DD or "
+			    "RFC 3339 such as 2026-11-28T04:05:06Z)", n, v);
+		return 0;
+	case K_PRIORITY:
+		if ((a->priority = word(v, prios)) == -1)
+			return bad("%s: expected urgent or normal", n);
+		return 0;
+	case K_LIMIT:
+		if (number(v, 1, MAX_LIMIT, &a->limit) == -1)
+			return bad("%s: expected a number from 1 to %ld", n,
+			    MAX_LIMIT);
+		return 0;
+	case K_DAYS:
+		if (number(v, 0, MAX_DAYS, &a->days) == -1)
+			return bad("%s: expected days from 0 to %ld", n,
+			    MAX_DAYS);
+		return 0;
+	case K_STATE:
+		if ((a->state = word(v, states)) == -1)
+			return bad("%s: expected pending, delivered or dead",
+			    n);
+		return 0;
+	case K_FLAG:
+		break;
+	}
+	return bad("%s takes no value", n);
+}
+
+/* Reads option argv[*i] (with its value) for command c into a. */
+static int
+option(const struct cmd *c, int argc, char **argv, int *i, struct args *a)
+{
+	const char	*arg = argv[*i], *eq, *v;
+	size_t		 len;
+	int		 o;
+
+	len = (eq = strchr(arg, '=')) != NULL ? (size_t)(eq - arg) :
+	    strlen(arg);
+	for (o = 0; o < O__MAX; o++)
+		if ((c->opts & OPT(o)) && strlen(optdefs[o].name) == len &&
+		    strncmp(optdefs[o].name, arg, len) == 0)
+			break;
+	if (o == O__MAX)
+		return bad("%s: unknown option `%.*s`", c->name, (int)len,
+		    arg);
+	if (a->set & OPT(o))
+		return bad("%s given twice", optdefs[o].name);
+	a->set |= OPT(o);
+	if (optdefs[o].kind == K_FLAG)
+		return eq == NULL ? 0 : value(o, eq + 1, a);
+	if (eq != NULL)
+		v = eq + 1;
+	else if (*i + 1 < argc)
+		v = argv[++*i];
+	else
+		return bad("%s needs a value", optdefs[o].name);
+	return value(o, v, a);
+}
+
+/* Reads the REF argument. */
+static int
+refarg(const struct cmd *c, const char *arg, struct args *a)
+{
+	if (c->ref == R_NONE || a->ref[0] != '\0')
+		return bad("%s: unexpected argument `%s`", c->name, arg);
+	if (tl_ref_parse(arg, a->ref) == -1)
+		return bad("`%s` is not a reference (like TL-7K3M-9QXD)", arg);
+	return 0;
+}
+
+/* Parses and checks the arguments of command c: 0, or -1 (said). */
+static int
+parse(const struct cmd *c, int argc, char **argv, struct args *a)
+{
+	int	 i;
+
+	memset(a, 0, sizeof(*a));
+	a->since = TL_SINCE_ALL;
+	a->priority = a->state = -1;
+	for (i = 1; i < argc; i++)
+		if ((strncmp(argv[i], "-", 1) == 0 ?
+		    option(c, argc, argv, &i, a) :
+		    refarg(c, argv[i], a)) == -1)
+			return -1;
+	if (c->ref == R_REF && a->ref[0] == '\0')
+		return bad("%s: which reference?", c->name);
+	if (c->ref == R_REF_OR_DEAD && (a->ref[0] != '\0') ==
+	    ((a->set & OPT(O_DEAD)) != 0))
+		return bad("%s: give a reference or --dead (one of them)",
+		    c->name);
+	return 0;
+}
+
+/* Opens the configured store, which must exist: NULL (said) or it. */
+static struct tl_store *
+open_store(const struct tl_config *cfg)
+{
+	struct tl_store	*s;
+	char		 err[512];
+
+	if (access(cfg->database, F_OK) == -1) {
+		fprintf(stderr, "tiplinectl: %s: %s (run tiplinectl init "
+		    "first?)\n", cfg->database, strerror(errno));
+		return NULL;
+	}
+	if (tl_store_open(cfg->database, &s, err, sizeof(err)) != TL_OK) {
+		fprintf(stderr, "tiplinectl: %s\n", err);
+		return NULL;
+	}
+	return s;
+}
+
+/* Closes s, says what failed and checks stdout: the exit status. */
+static int
+finish(struct tl_store *s, enum tl_err err, const char *what)
+{
+	if (err != TL_OK)
+		fprintf(stderr, "tiplinectl: %s: %s\n", what,
+		    err == TL_ESTORE ? tl_store_errmsg(s) : tl_strerror(err));
+	tl_store_close(s);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		fprintf(stderr, "tiplinectl: %s: writing the output failed\n",
+		    what);
+		return 1;
+	}
+	return err == TL_OK ? 0 : 1;
+}
+
+static int
+cmd_init(const struct tl_config *cfg, const struct args *a)
+{
+	(void)a;
 	return tl_admin_init(cfg, stdout) == 0 ? 0 : 1;
 }
 
 static int
-cmd_check(const struct tl_config *cfg, int argc, char **argv)
+cmd_check(const struct tl_config *cfg, const struct args *a)
 {
-	int	 bad;
+	int	 n;
 
-	(void)argv;
-	if (argc != 1)
-		return 2;
-	if ((bad = tl_admin_check(cfg, stdout)) == 0)
+	(void)a;
+	if ((n = tl_admin_check(cfg, stdout)) == 0)
 		return 0;
-	fprintf(stderr, "tiplinectl: check found %d problem%s\n", bad,
-	    bad == 1 ? "" : "s");
+	fprintf(stderr, "tiplinectl: check found %d problem%s\n", n,
+	    n == 1 ? "" : "s");
 	return 1;
 }
 
-static const struct cmd cmds[] = {
-	{ "init", "init", cmd_init },
-	{ "check", "check", cmd_check },
-};
-#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+static int
+cmd_list(const struct tl_config *cfg, const struct args *a)
+{
+	struct tl_list_opts	 o;
+	struct tl_store		*s;
+
+	if ((s = open_store(cfg)) == NULL)
+		return 1;
+	o.since = a->since;
+	o.priority = a->priority;
+	o.limit = a->limit;
+	o.json = (a->set & OPT(O_JSON)) != 0;
+	return finish(s, tl_query_list(s, &o, stdout), "list");
+}
+
+static int
+cmd_show(const struct tl_config *cfg, const struct args *a)
+{
+	struct tl_store	*s;
+	enum tl_err	 err;
+
+	if ((s = open_store(cfg)) == NULL)
+		return 1;
+	err = tl_query_show(s, a->ref, (a->set & OPT(O_JSON)) != 0, stdout);
+	if (err == TL_ENOTFOUND) {
+		fprintf(stderr, "tiplinectl: show: no tip %s\n", a->ref);
+		finish(s, TL_OK, "show");
+		return 1;
+	}
+	return finish(s, err, "show");
+}
+
+static int
+cmd_export(const struct tl_config *cfg, const struct args *a)
+{
+	struct tl_store	*s;
+
+	if ((s = open_store(cfg)) == NULL)
+		return 1;
+	return finish(s, tl_query_export(s, a->since, stdout), "export");
+}
+
+static int
+cmd_purge(const struct tl_config *cfg, const struct args *a)
+{
+	struct tl_store	*s;
+	enum tl_err	 err;
+	int64_t		 cutoff, n;
+	char		 at[21];
+	int		 dry = (a->set & OPT(O_DRY_RUN)) != 0;
+
+	cutoff = (int64_t)time(NULL) - 86400 * (int64_t)((a->set &
+	    OPT(O_OLDER_THAN)) ? a->days : cfg->retention_days);
+	if ((s = open_store(cfg)) == NULL)
+		return 1;
+	err = tl_query_purge(s, cutoff, dry, &n);
+	tl_time_rfc3339(cutoff, at);
+	if (err == TL_OK || n > 0)
+		printf("%s %lld tip%s received up to %s\n", dry ?
+		    "would delete" : "deleted", (long long)n, n == 1 ? "" : "s",
+		    at);
+	return finish(s, err, "purge");
+}
+
+static int
+cmd_deliveries(const struct tl_config *cfg, const struct args *a)
+{
+	struct tl_store	*s;
+
+	if ((s = open_store(cfg)) == NULL)
+		return 1;
+	return finish(s, tl_query_deliveries(s, a->state, stdout),
+	    "deliveries");
+}
+
+static int
+cmd_redeliver(const struct tl_config *cfg, const struct args *a)
+{
+	struct tl_store	*s;
+	enum tl_err	 err;
+	int64_t		 n;
+
+	if ((s = open_store(cfg)) == NULL)
+		return 1;
+	err = tl_query_redeliver(s, a->ref[0] != '\0' ? a->ref : NULL,
+	    (int64_t)time(NULL), &n);
+	if (err == TL_ENOTFOUND) {
+		fprintf(stderr, "tiplinectl: redeliver: no tip %s\n", a->ref);
+		finish(s, TL_OK, "redeliver");
+		return 1;
+	}
+	if (err == TL_OK)
+		printf("queued %lld deliver%s again\n", (long long)n,
+		    n == 1 ? "y" : "ies");
+	return finish(s, err, "redeliver");
+}
+
+static int
+cmd_stats(const struct tl_config *cfg, const struct args *a)
+{
+	struct tl_store	*s;
+
+	if ((s = open_store(cfg)) == NULL)
+		return 1;
+	return finish(s, tl_query_stats(s, (a->set & OPT(O_JSON)) != 0,
+	    stdout), "stats");
+}
 
 static int
 usage(void)
@@ -61,6 +424,7 @@ int
 main(int argc, char *argv[])
 {
 	struct tl_config cfg;
+	struct args	 a;
 	const struct cmd *c = NULL;
 	const char	*conf = NULL;
 	char		 err[512];
@@ -86,6 +450,10 @@ main(int argc, char *argv[])
 		fprintf(stderr, "tiplinectl: unknown command `%s`\n", argv[0]);
 		return usage();
 	}
+	if (parse(c, argc, argv, &a) == -1) {
+		fprintf(stderr, "usage: tiplinectl [-c FILE] %s\n", c->usage);
+		return 2;
+	}
 	if (sodium_init() < 0) {
 		fprintf(stderr, "tiplinectl: libsodium failed to start\n");
 		return 1;
@@ -95,9 +463,7 @@ main(int argc, char *argv[])
 		fprintf(stderr, "tiplinectl: %s\n", err);
 		return 1;
 	}
-	rc = c->run(&cfg, argc, argv);
-	if (rc == 2)
-		fprintf(stderr, "usage: tiplinectl %s\n", c->usage);
+	rc = c->run(&cfg, &a);
 	tl_config_free(&cfg);
 	return rc;
 }

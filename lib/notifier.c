@@ -154,6 +154,14 @@ send_one(struct tl_notifier *n, const struct tl_delivery *d,
 	curl_slist_free_all(h);
 }
 
+/* The lease a delivery gets at time now: the timeout and some slack. */
+static int64_t
+lease_end(const struct tl_notifier *n, int64_t now)
+{
+	return now + (n->cfg->webhook_timeout_ms + 999) / 1000 +
+	    LEASE_SLACK_S;
+}
+
 /* Attempts one leased delivery and records the outcome. Returns 1 if it
  * was not delivered, 0 if it was, -1 if the store failed. */
 static int
@@ -161,9 +169,20 @@ deliver(struct tl_notifier *n, struct tl_delivery *d)
 {
 	struct attempt	 a;
 	enum tl_verdict	 v;
+	enum tl_err	 rc;
 	int64_t		 now = (int64_t)time(NULL), next = now;
 	char		*body;
 
+	/* Earlier sends of this batch took time: hold the lease anew. */
+	rc = tl_outbox_renew(n->store, d->id, n->owner, now,
+	    lease_end(n, now));
+	if (rc == TL_ENOTFOUND) {
+		fprintf(stderr, "tipline-notify: %s: lease ran out before "
+		    "sending; left to the notifier that holds it\n",
+		    d->tip.ref);
+		return 0;
+	} else if (rc != TL_OK)
+		return -1;
 	body = tl_webhook_body(&d->tip, n->cfg->webhook_format,
 	    n->cfg->summary_excerpt_chars, now);
 	if (body == NULL) {
@@ -172,15 +191,20 @@ deliver(struct tl_notifier *n, struct tl_delivery *d)
 	}
 	send_one(n, d, body, now, &a);
 	free(body);
+	/* Whole seconds: + 1 so that a wait is never cut short. */
 	v = tl_retry_judge(a.status, a.retry_after, d->attempts + 1,
 	    n->cfg->retry_schedule, n->cfg->retry_count,
-	    randombytes_random(), (int64_t)time(NULL), &next);
+	    randombytes_random(), (int64_t)time(NULL) + 1, &next);
 	if (v != TL_DELIVERED)
 		fprintf(stderr, "tipline-notify: %s: %s%s\n", d->tip.ref,
 		    a.error, v == TL_DEAD ? " (dead)" : " (will retry)");
-	if (tl_outbox_finish(n->store, d->id, n->owner, v, next, a.status,
-	    v == TL_DELIVERED ? NULL : a.error, (int64_t)time(NULL)) ==
-	    TL_ESTORE)
+	rc = tl_outbox_finish(n->store, d->id, n->owner, v, next, a.status,
+	    v == TL_DELIVERED ? NULL : a.error, (int64_t)time(NULL));
+	if (rc == TL_ENOTFOUND)
+		fprintf(stderr, "tipline-notify: %s: lease lost while "
+		    "sending; the outcome is left to its holder\n",
+		    d->tip.ref);
+	else if (rc != TL_OK)
 		return -1;
 	return v != TL_DELIVERED;
 }
@@ -199,8 +223,7 @@ pass(struct tl_notifier *n, volatile sig_atomic_t *stop, size_t *failed)
 	*failed = 0;
 	do {
 		now = (int64_t)time(NULL);
-		if (tl_outbox_lease(n->store, now, now +
-		    (n->cfg->webhook_timeout_ms + 999) / 1000 + LEASE_SLACK_S,
+		if (tl_outbox_lease(n->store, now, lease_end(n, now),
 		    n->owner, d, BATCH, &got) != TL_OK)
 			return TL_ESTORE;
 		for (i = 0; i < got; i++) {

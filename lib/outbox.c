@@ -34,6 +34,11 @@ static const char finish_sql[] =
 static const char count_sql[] =
     "UPDATE counters SET value = value + 1 WHERE name = ?1";
 
+static const char renew_sql[] =
+    "UPDATE deliveries SET lease_until = ?4"
+    " WHERE id = ?1 AND lease_owner = ?2 AND state = 'pending'"
+    " AND lease_until > ?3";
+
 static const char release_sql[] =
     "UPDATE deliveries SET lease_until = NULL, lease_owner = NULL"
     " WHERE id = ?1 AND lease_owner = ?2";
@@ -169,7 +174,7 @@ collect(struct tl_store *s, sqlite3_stmt *up, sqlite3_stmt *tip,
     struct tl_delivery *out, size_t max, size_t *n)
 {
 	const unsigned char	*wid;
-	int			 rc;
+	int			 rc = SQLITE_DONE;
 
 	while (*n < max && (rc = sqlite3_step(up)) == SQLITE_ROW) {
 		struct tl_delivery *d = &out[*n];
@@ -304,6 +309,29 @@ out:
 	sqlite3_finalize(cnt);
 	if (rc != TL_OK)
 		rollback(s);
+	return rc;
+}
+
+enum tl_err
+tl_outbox_renew(struct tl_store *s, int64_t id, const char *owner,
+    int64_t now, int64_t lease_until)
+{
+	sqlite3_stmt	*up = NULL;
+	enum tl_err	 rc;
+
+	if ((rc = tl_store_ensure(s)) != TL_OK ||
+	    (rc = prep(s, renew_sql, &up)) != TL_OK)
+		return rc;
+	sqlite3_bind_int64(up, 1, id);
+	sqlite3_bind_text(up, 2, owner, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(up, 3, now);
+	sqlite3_bind_int64(up, 4, lease_until);
+	if (sqlite3_step(up) != SQLITE_DONE) {
+		tl_store_fail(s, renew_sql);
+		rc = TL_ESTORE;
+	} else if (sqlite3_changes(s->db) != 1)
+		rc = TL_ENOTFOUND;
+	sqlite3_finalize(up);
 	return rc;
 }
 

@@ -44,6 +44,15 @@ enum tl_err tl_outbox_finish(struct tl_store *s, int64_t id,
 	    const char *owner, enum tl_verdict v, int64_t next_at, long status,
 	    const char *error, int64_t now);
 
+/*
+ * Extends owner's lease on a delivery to lease_until just before it is
+ * sent, so that a long batch never outlives its leases. TL_ENOTFOUND when
+ * the lease already ran out (another notifier may hold it now): the
+ * delivery must then not be sent.
+ */
+enum tl_err tl_outbox_renew(struct tl_store *s, int64_t id,
+	    const char *owner, int64_t now, int64_t lease_until);
+
 /* Gives a lease back without an attempt (a clean stop). */
 enum tl_err tl_outbox_release(struct tl_store *s, int64_t id,
 	    const char *owner);

@@ -142,7 +142,7 @@ parse_tag(struct parse *p, struct tl_tmpl *t)
 	if ((name = name_known(p->known, s + open, n)) == NULL) {
 		snprintf(p->err, p->errlen, "%s:%zu: unknown variable "
 		    "\"%.*s\"", p->file, p->line, (int)n, s + open);
-		return TL_OK;
+		return TL_ECONFIG;
 	}
 	if (seg_add(t, kind, 0, 0, name) == -1)
 		return TL_ENOMEM;

@@ -216,16 +216,19 @@ def pid_alive(pid):
 
 
 class Stack:
-    """A local stack in state folder `state` on 127.0.0.1:port."""
+    """A local stack in state folder `state` on 127.0.0.1:port; with
+    `webhook`, up is given --webhook URL (and starts no sink)."""
 
-    def __init__(self, state, port, env):
+    def __init__(self, state, port, env, webhook=None):
         self.state = state
         self.port = port
         self.env = env
+        self.webhook = webhook
 
     def up(self):
+        hook = ["--webhook", self.webhook] if self.webhook else []
         p = subprocess.run([UP, "--port", str(self.port), "--state",
-                            self.state, "--detach"], env=self.env,
+                            self.state, "--detach"] + hook, env=self.env,
                            capture_output=True, timeout=60)
         if p.returncode != 0:
             raise Failure("deploy/local/up failed (%d): %s" % (

@@ -177,6 +177,48 @@ test_empty_form(void **state)
 }
 
 /* The notice of what is kept comes before the first field. */
+/* Copies the attribute value after p (which points at `attr="`) into v. */
+static void
+attr_value(const char *p, size_t skip, char *v, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; p[skip + i] != '"' && p[skip + i] != '\0'; i++) {
+		assert_true(i < n - 1);
+		v[i] = p[skip + i];
+	}
+	v[i] = '\0';
+}
+
+/* Ids are unique, and every label's for= names one of them. */
+static void
+test_ids_unique(void **state)
+{
+	struct tl_field_error	 e[1];
+	struct tl_form_view	 v = { NULL, e, 1, "x", "tok" };
+	char			*s, id[64], again[80];
+	const char		*p, *q;
+	size_t			 labels = 0;
+
+	memset(e, 0, sizeof(e));
+	e[0].field = TL_F_WHEN;
+	s = form(state, &v);
+	for (p = s; (p = strstr(p, " id=\"")) != NULL; p++) {
+		attr_value(p, 5, id, sizeof(id));
+		snprintf(again, sizeof(again), " id=\"%s\"", id);
+		q = strstr(p + 1, again);
+		if (q != NULL)
+			fail_msg("id \"%s\" used twice", id);
+	}
+	for (p = s; (p = strstr(p, " for=\"")) != NULL; p++) {
+		attr_value(p, 6, id, sizeof(id));
+		assert_has_id(s, id);
+		labels++;
+	}
+	assert_true(labels > TL_F__MAX);
+	free(s);
+}
+
 static void
 test_privacy_before_fields(void **state)
 {
@@ -517,6 +559,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_empty_form),
+		cmocka_unit_test(test_ids_unique),
 		cmocka_unit_test(test_privacy_before_fields),
 		cmocka_unit_test(test_text_values_escaped),
 		cmocka_unit_test(test_token_escaped),

@@ -127,6 +127,7 @@ test_unclosed(void **state)
 	assert_non_null(strstr(err, "unclosed"));
 	parse_fails("{{title\n}}", err, sizeof(err));
 	assert_non_null(strstr(err, "bad.html:1:"));
+	assert_non_null(strstr(err, "unclosed"));
 	parse_fails("{{{content}}", err, sizeof(err));
 	assert_non_null(strstr(err, "unclosed"));
 	parse_fails("x {{", err, sizeof(err));

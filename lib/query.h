@@ -1,0 +1,106 @@
+/*
+ * query.h — what `tiplinectl` reads and changes in the store (SPEC 7):
+ * listing, showing and exporting tips, purging old ones, the outbox, and
+ * counts. tiplinectl's main only parses the command line and calls these.
+ *
+ * Text output is for people: tip content passes through one escaping
+ * function that replaces control characters, so that a tip cannot drive
+ * the admin's terminal. JSON output goes through jansson.
+ */
+#ifndef TL_QUERY_H
+#define TL_QUERY_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ref.h"
+#include "store.h"
+
+#define TL_SINCE_ALL	INT64_MIN	/* no --since */
+
+/* What `list` shows. */
+struct tl_list_opts {
+	int64_t		 since;		/* received at or after; TL_SINCE_ALL */
+	int		 priority;	/* -1: any; else enum tl_priority */
+	long		 limit;		/* most tips shown; 0: all */
+	int		 json;		/* one JSON array instead of lines */
+};
+
+/*
+ * Reads a date as an admin types it: "YYYY-MM-DD" (UTC midnight) or
+ * RFC 3339 ("2026-11-28T04:05:06Z", "…T04:05:06.25+01:00"; fractions of
+ * a second are dropped; "t", "z" and a space for "T" are accepted).
+ * Writes Unix seconds to *out and returns 0, or -1 if it is not a date
+ * (out of range fields included, leap seconds too).
+ */
+int tl_date_parse(const char *s, int64_t *out);
+
+/*
+ * Writes the tips o selects to out, newest first: one line a tip
+ * (reference, time, priority with urgent as "URGENT", concerns, area,
+ * delivery state) under a heading line, or with o->json one JSON array of
+ * objects (ref, received_at, priority, concerns, area, delivery).
+ * Streams row by row. Returns TL_OK, TL_ENOMEM or TL_ESTORE (reason in
+ * tl_store_errmsg()).
+ */
+enum tl_err tl_query_list(struct tl_store *s, const struct tl_list_opts *o,
+	    FILE *out);
+
+/*
+ * Writes every field of the tip ref (canonical, as tl_ref_parse() writes
+ * it) to out: labelled text using tl_fields[]' labels and choice labels,
+ * or with json one object with the keys of tl_query_export(). Returns
+ * TL_OK, TL_ENOTFOUND, TL_ENOMEM or TL_ESTORE.
+ */
+enum tl_err tl_query_show(struct tl_store *s, const char *ref, int json,
+	    FILE *out);
+
+/*
+ * Writes the tips received at or after since (TL_SINCE_ALL: every tip) as
+ * JSON Lines to out, oldest first, one tip a line, keys in a stable order:
+ * ref, received_at (RFC 3339 UTC), priority, then the fields of SPEC 5.1 in
+ * table order (concerns and phones as arrays, unanswered fields null).
+ * Streams row by row. Returns TL_OK, TL_ENOMEM, TL_EIO (out failed) or
+ * TL_ESTORE.
+ */
+enum tl_err tl_query_export(struct tl_store *s, int64_t since, FILE *out);
+
+/*
+ * Deletes the tips received at or before cutoff (Unix seconds) and their
+ * deliveries, in one transaction with secure_delete on, then checkpoints
+ * the WAL with TRUNCATE, so that their content is gone from the database
+ * file, its freed pages and its WAL. With dry_run it only counts. *n is
+ * the number deleted (or that would be). Returns TL_OK; TL_ESTORE when the
+ * store failed or the checkpoint could not finish (busy readers: *n tips
+ * were then deleted, but old pages may stay in the WAL until the next
+ * complete checkpoint), reason in tl_store_errmsg().
+ */
+enum tl_err tl_query_purge(struct tl_store *s, int64_t cutoff, int dry_run,
+	    int64_t *n);
+
+/*
+ * Writes the outbox to out, newest tip first, one line a delivery under a
+ * heading: reference, state, attempts, next attempt time (pending only),
+ * last HTTP status and last error. state is -1 for all or an enum
+ * tl_outbox_state. Returns TL_OK or TL_ESTORE.
+ */
+enum tl_err tl_query_deliveries(struct tl_store *s, int state, FILE *out);
+
+/*
+ * Queues deliveries again: the one of tip ref, or every dead one when ref
+ * is NULL. Each becomes pending, due at now, with no lease and 0 attempts,
+ * keeping its webhook id (receivers dedupe on it). *n is how many were
+ * queued. Returns TL_OK, TL_ENOTFOUND (no tip ref) or TL_ESTORE.
+ */
+enum tl_err tl_query_redeliver(struct tl_store *s, const char *ref,
+	    int64_t now, int64_t *n);
+
+/*
+ * Writes counts of tips to out: the total, by priority, by concern (every
+ * choice, zeros too) and by UTC day (oldest first), as text or, with
+ * json, one object {"total", "by_priority", "by_concern", "by_day"}.
+ * Returns TL_OK, TL_ENOMEM or TL_ESTORE.
+ */
+enum tl_err tl_query_stats(struct tl_store *s, int json, FILE *out);
+
+#endif

@@ -1,0 +1,525 @@
+#!/usr/bin/env python3
+"""End-to-end tests of tiplinectl's commands (SPEC 7) on a real store.
+
+Starts the local stack (deploy/local/up --detach) in a temporary state
+folder, fills its store through the real intake path (POST
+/report/api/v1/tips), ages some tips by rewriting tips.received_at with
+sqlite3, then drives every tiplinectl command: outputs, JSON shapes,
+filters, exit codes and usage errors, purge (the purged text is gone from
+the bytes of the database file and its WAL), and the deliveries/redeliver
+round trip through tipline-notify and the webhook sink.
+
+    tests/e2e/ctl.py [--build DIR] [--keep] [TEST...]
+
+Prints one line per test and then `ctl: N passed, M failed`; exits 1 if
+any test failed. Python standard library (and curl, via run.py) only.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run as e2e  # noqa: E402  (helpers: Stack, Client, check, ...)
+
+check = e2e.check
+Failure = e2e.Failure
+
+DAY = 86400
+MARKER = "PURGE-MARKER-7fq2Zx"
+EXPORT_KEYS = ["ref", "received_at", "priority", "concerns", "description",
+               "location", "postcode", "when", "times", "people",
+               "vehicles", "phones", "child_at_risk", "weapons_seen",
+               "vulnerable_adult"]
+RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+USAGES = {
+    "init": "init",
+    "check": "check",
+    "list": "list [--since DATE] [--priority urgent|normal] [--limit N] "
+            "[--json]",
+    "show": "show REF [--json]",
+    "export": "export [--since DATE]",
+    "purge": "purge [--older-than DAYS] [--dry-run]",
+    "deliveries": "deliveries [--state pending|delivered|dead]",
+    "redeliver": "redeliver REF | --dead",
+    "stats": "stats [--json]",
+}
+
+# The tips the tests submit: (name, JSON body, age in days).
+TIPS = [
+    ("old_marker", {
+        "concerns": ["dealing"],
+        "description": "A grey van parks by the garages every night. "
+                       + MARKER,
+        "location": "Garages behind Elm Road",
+        "postcode": "so143jj",
+        "phones": "07700 900123, 07700 900456",
+        "vulnerable_adult": "no"}, 400),
+    ("month_old", {
+        "concerns": ["cuckooing", "other"],
+        "description": "Strangers have moved into the flat of an old man "
+                       "who lives alone upstairs.",
+        "location": "Block C, Harbour Estate",
+        "vulnerable_adult": "yes", "when": "this_month"}, 40),
+    ("urgent_child", {
+        "concerns": ["child_exploitation", "dealing"],
+        "description": "A boy of about twelve is sent out with small "
+                       "packages every evening after school.",
+        "location": "Corner shop on Mill Lane",
+        "postcode": "SO15",
+        "child_at_risk": "yes",
+        "people": "Older lad called \"T\", red jacket",
+        "vehicles": "Black Audi A3"}, 2),
+    ("urgent_now", {
+        "concerns": ["weapons"],
+        "description": "Two men outside the chip shop, one showed a "
+                       "knife to the other right now.",
+        "location": "High Street chip shop",
+        "when": "now"}, 0),
+    ("normal_new", {
+        "concerns": ["dealing"],
+        "description": "People come and go from the house all day, only "
+                       "staying a few minutes each time.",
+        "location": "14 Station Road",
+        "times": "Weekday afternoons"}, 0),
+]
+
+
+class Ctx:
+    """The stack, the tips submitted (name -> ref) and tiplinectl."""
+
+    def __init__(self, stack, client, build):
+        self.stack = stack
+        self.client = client
+        self.ctl_path = os.path.join(build, "tiplinectl")
+        self.conf = stack.path("tipline.conf")
+        self.refs = {}
+
+    def ctl(self, *args, conf=True):
+        cmd = [self.ctl_path] + (["-c", self.conf] if conf else [])
+        p = subprocess.run(cmd + list(args), capture_output=True,
+                           timeout=60)
+        return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+    def ok(self, *args):
+        rc, out, err = self.ctl(*args)
+        check(rc == 0, "tiplinectl %s: exit %d: %s"
+              % (" ".join(args), rc, err.strip()))
+        return out
+
+    def exec(self, sql, params=()):
+        con = e2e.sqlite3.connect(self.stack.path("tipline.db"), timeout=10)
+        try:
+            con.execute(sql, params)
+            con.commit()
+        finally:
+            con.close()
+
+    def delivery(self, ref):
+        rows = self.stack.query(
+            "SELECT d.state, d.attempts, d.webhook_id FROM deliveries d"
+            " JOIN tips t ON t.id = d.tip_id WHERE t.ref = ?", (ref,))
+        return rows[0] if rows else None
+
+    def wait_state(self, ref, state, seconds=15):
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            d = self.delivery(ref)
+            if d and d[0] == state:
+                return d
+            time.sleep(0.1)
+        raise Failure("delivery of %s not %s after %d s: %r"
+                      % (ref, state, seconds, self.delivery(ref)))
+
+    def notify_runs(self):
+        pid = self.stack.pid("tipline-notify")
+        return bool(pid and e2e.pid_alive(pid))
+
+
+def fill(ctx):
+    """Submits TIPS through the API and ages them in the store."""
+    now = int(time.time())
+    for i, (name, body, age) in enumerate(TIPS):
+        res = ctx.client.post_json(body, record=False)
+        check(res.status == 201, "submit %s: %r %r" % (name, res,
+                                                       res.body[:300]))
+        ref = res.json()["ref"]
+        ctx.refs[name] = ref
+        # Distinct times, in TIPS order, the aged ones days ago.
+        ctx.exec("UPDATE tips SET received_at = ? WHERE ref = ?",
+                 (now - age * DAY - (len(TIPS) - i), ref))
+
+
+# --------------------------------------------------------------- tests ---
+
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+def tip_lines(out):
+    """The lines of `list` output that are tips (not the heading)."""
+    return [l for l in out.splitlines() if e2e.REF_RE.match(l)]
+
+
+@test
+def list_newest_first(ctx):
+    out = ctx.ok("list")
+    lines = tip_lines(out)
+    check(len(lines) == len(TIPS), "%d tip lines: %r" % (len(lines), out))
+    order = [l.split()[0] for l in lines]
+    want = [ctx.refs[n] for n, _, _ in reversed(TIPS)]
+    check(order == want, "order %r, expected %r" % (order, want))
+    for line in lines:
+        ref, at, prio = line.split()[:3]
+        check(RFC3339_UTC.match(at), "time %r" % at)
+        urgent = ref in (ctx.refs["urgent_child"], ctx.refs["urgent_now"])
+        check(prio == ("URGENT" if urgent else "normal"),
+              "%s: priority %r" % (ref, prio))
+    line = [l for l in lines if l.startswith(ctx.refs["urgent_child"])][0]
+    check("child_exploitation" in line and "SO15" in line,
+          "concerns or area missing: %r" % line)
+    check(line.split()[-1] in ("pending", "delivered"),
+          "delivery state: %r" % line)
+
+
+@test
+def list_filters(ctx):
+    lines = tip_lines(ctx.ok("list", "--priority", "urgent"))
+    check(sorted(l.split()[0] for l in lines) ==
+          sorted([ctx.refs["urgent_child"], ctx.refs["urgent_now"]]),
+          "--priority urgent: %r" % lines)
+    check(all("URGENT" in l for l in lines), "not all URGENT")
+    lines = tip_lines(ctx.ok("list", "--priority=normal", "--limit", "2"))
+    check([l.split()[0] for l in lines] ==
+          [ctx.refs["normal_new"], ctx.refs["month_old"]],
+          "--priority normal --limit 2: %r" % lines)
+    since = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 10 * DAY))
+    lines = tip_lines(ctx.ok("list", "--since", since))
+    check(len(lines) == 3, "--since %s: %r" % (since, lines))
+    since = time.strftime("%Y-%m-%dT%H:%M:%S+00:00",
+                          time.gmtime(time.time() - 100 * DAY))
+    lines = tip_lines(ctx.ok("list", "--since=" + since))
+    check(len(lines) == 4, "--since %s: %r" % (since, lines))
+
+
+@test
+def list_json(ctx):
+    doc = json.loads(ctx.ok("list", "--json"))
+    check(isinstance(doc, list) and len(doc) == len(TIPS), "%r" % doc)
+    for o in doc:
+        for k in ("ref", "received_at", "priority", "concerns", "area",
+                  "delivery"):
+            check(k in o, "list --json: no %r in %r" % (k, o))
+        check(isinstance(o["concerns"], list), "concerns %r" % o)
+        check(RFC3339_UTC.match(o["received_at"]), "%r" % o)
+    by = {o["ref"]: o for o in doc}
+    o = by[ctx.refs["old_marker"]]
+    check(o["area"] == "SO14" and o["priority"] == "normal"
+          and o["concerns"] == ["dealing"], "old tip %r" % o)
+    check(by[ctx.refs["urgent_now"]]["area"] is None, "area not null")
+    check(by[ctx.refs["urgent_now"]]["priority"] == "urgent", "priority")
+    doc = json.loads(ctx.ok("list", "--json", "--since", "2999-01-01"))
+    check(doc == [], "empty list --json: %r" % doc)
+
+
+@test
+def show_text(ctx):
+    ref = ctx.refs["urgent_child"]
+    typed = ref.lower().replace("-", "").replace("0", "o")
+    out = ctx.ok("show", typed)
+    for want in (ref, "URGENT", "What is happening?",
+                 "A boy of about twelve", "Is a child at risk?",
+                 "Older lad called \"T\"", "Black Audi A3",
+                 "Children or young people used to carry drugs or cash",
+                 "(not answered)"):
+        check(want in out, "show: %r missing in %r" % (want, out))
+    rc, out, err = ctx.ctl("show", "TL-0000-0000")
+    check(rc == 1 and "no tip TL-0000-0000" in err and not out,
+          "unknown ref: %d %r %r" % (rc, out, err))
+
+
+@test
+def show_json_keys(ctx):
+    ref = ctx.refs["old_marker"]
+    o = json.loads(ctx.ok("show", ref, "--json"))
+    check(list(o) == EXPORT_KEYS, "keys %r" % list(o))
+    check(o["phones"] == ["+447700900123", "+447700900456"],
+          "phones %r" % o["phones"])
+    check(o["postcode"] == "SO14 3JJ" and o["when"] is None, "%r" % o)
+
+
+@test
+def export_lines(ctx):
+    out = ctx.ok("export")
+    lines = out.splitlines()
+    check(len(lines) == len(TIPS), "%d lines" % len(lines))
+    docs = [json.loads(l) for l in lines]
+    for o in docs:
+        check(list(o) == EXPORT_KEYS, "keys %r" % list(o))
+        check(isinstance(o["concerns"], list) and o["concerns"],
+              "concerns %r" % o["concerns"])
+        check(o["phones"] is None or isinstance(o["phones"], list),
+              "phones %r" % o["phones"])
+        check(RFC3339_UTC.match(o["received_at"]), "%r" % o)
+        check(o["priority"] in ("urgent", "normal"), "%r" % o)
+    check([o["ref"] for o in docs] == [ctx.refs[n] for n, _, _ in TIPS],
+          "export is not oldest first")
+    o = docs[3]
+    check(o["when"] == "now" and o["priority"] == "urgent"
+          and o["times"] is None and o["weapons_seen"] is None
+          and o["phones"] is None, "urgent_now %r" % o)
+    since = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 10 * DAY))
+    lines = ctx.ok("export", "--since", since).splitlines()
+    check(len(lines) == 3, "--since: %d lines" % len(lines))
+
+
+@test
+def usage_errors(ctx):
+    for cmd, usage in USAGES.items():
+        rc, out, err = ctx.ctl(cmd, "--bogus")
+        check(rc == 2, "%s --bogus: exit %d" % (cmd, rc))
+        check(err.startswith("tiplinectl: ") and "--bogus" in err,
+              "%s --bogus: %r" % (cmd, err))
+        check("usage: tiplinectl [-c FILE] " + usage in err,
+              "%s: no usage line in %r" % (cmd, err))
+        check(not out, "%s --bogus wrote %r" % (cmd, out))
+    bad = [
+        ("list", "--since", "yesterday"), ("list", "--since", "2026-02-30"),
+        ("list", "--since"), ("list", "--priority", "high"),
+        ("list", "--limit", "0"), ("list", "--limit", "ten"),
+        ("list", "--limit", "99999999999999999999"), ("list", "extra"),
+        ("list", "--json", "--json"), ("show",), ("show", "not-a-ref!"),
+        ("show", "TL-0000-0000", "TL-1111-1111"),
+        ("export", "--since", "2026-01-01T10:00:00"),
+        ("purge", "--older-than", "-1"), ("purge", "--older-than", "x"),
+        ("purge", "--dry-run=yes"), ("deliveries", "--state", "lost"),
+        ("redeliver",), ("redeliver", "--dead", "TL-0000-0000"),
+        ("stats", "--json=1"), ("init", "x"), ("check", "x"),
+    ]
+    for args in bad:
+        rc, out, err = ctx.ctl(*args)
+        check(rc == 2 and err.startswith("tiplinectl: ")
+              and "usage: tiplinectl" in err,
+              "%s: exit %d, %r" % (" ".join(args), rc, err))
+    rc, _, err = ctx.ctl("frobnicate")
+    check(rc == 2 and "unknown command" in err, "unknown command: %d" % rc)
+    rc, _, err = ctx.ctl(conf=False)
+    check(rc == 2 and "usage:" in err, "no command: %d" % rc)
+    # A usage error is found before the config is read.
+    rc, _, err = ctx.ctl("-c", "/nonexistent/tipline.conf", "list", "-x",
+                         conf=False)
+    check(rc == 2, "usage error without config: %d %r" % (rc, err))
+    rc, _, err = ctx.ctl("-c", "/nonexistent/tipline.conf", "list",
+                         conf=False)
+    check(rc == 1 and "/nonexistent/tipline.conf" in err,
+          "missing config: %d %r" % (rc, err))
+
+
+@test
+def deliveries_listed(ctx):
+    if ctx.notify_runs():
+        for name, _, _ in TIPS:
+            ctx.wait_state(ctx.refs[name], "delivered")
+        state = "delivered"
+    else:
+        state = "pending"
+    out = ctx.ok("deliveries")
+    check(out.splitlines()[0].startswith("REF"), "no heading: %r" % out)
+    lines = tip_lines(out)
+    check(len(lines) == len(TIPS), "%d deliveries: %r" % (len(lines), out))
+    check(all(l.split()[1] == state for l in lines), "states: %r" % lines)
+    check(tip_lines(ctx.ok("deliveries", "--state", "dead")) == [],
+          "dead deliveries listed")
+    lines = tip_lines(ctx.ok("deliveries", "--state=" + state))
+    check(len(lines) == len(TIPS), "--state %s: %r" % (state, lines))
+
+
+def sink_ids(ctx, ref):
+    """webhook-id of every request the sink got about ref."""
+    ids = []
+    try:
+        with open(ctx.stack.path("webhook.log")) as f:
+            for line in f:
+                entry = json.loads(line)
+                if ref in entry.get("body", ""):
+                    ids.append(entry["headers"].get("webhook-id"))
+    except FileNotFoundError:
+        pass
+    return ids
+
+
+@test
+def redeliver_round_trip(ctx):
+    ref = ctx.refs["month_old"]
+    before = ctx.delivery(ref)
+    ctx.exec("UPDATE deliveries SET state = 'dead', attempts = 8,"
+             " last_status = 410, last_error = 'gone' WHERE tip_id ="
+             " (SELECT id FROM tips WHERE ref = ?)", (ref,))
+    lines = tip_lines(ctx.ok("deliveries", "--state", "dead"))
+    check(len(lines) == 1 and lines[0].split()[:3] == [ref, "dead", "8"]
+          and "410" in lines[0] and "gone" in lines[0],
+          "dead list: %r" % lines)
+    out = ctx.ok("redeliver", "--dead")
+    check("queued 1 " in out, "redeliver --dead said %r" % out)
+    d = ctx.delivery(ref)
+    check(d[2] == before[2], "webhook id changed")
+    if ctx.notify_runs():
+        d = ctx.wait_state(ref, "delivered")
+        check(d[1] == 1, "attempts after redelivery: %r" % (d,))
+        deadline = time.time() + 5
+        while len(sink_ids(ctx, ref)) < 2 and time.time() < deadline:
+            time.sleep(0.1)
+        ids = sink_ids(ctx, ref)
+        check(len(ids) >= 2 and len(set(ids)) == 1 and ids[0] == before[2],
+              "sink got %r for %s (webhook id %s)" % (ids, ref, before[2]))
+    else:
+        check(d[0] == "pending" and d[1] == 0, "after redeliver: %r" % (d,))
+    out = ctx.ok("redeliver", ref.lower())
+    check("queued 1 " in out, "redeliver REF said %r" % out)
+    if ctx.notify_runs():
+        ctx.wait_state(ref, "delivered")
+    out = ctx.ok("redeliver", "--dead")
+    check("queued 0 " in out, "nothing dead: %r" % out)
+    rc, _, err = ctx.ctl("redeliver", "TL-0000-0000")
+    check(rc == 1 and "no tip" in err, "unknown ref: %d %r" % (rc, err))
+
+
+@test
+def stats_counts(ctx):
+    o = json.loads(ctx.ok("stats", "--json"))
+    check(o["total"] == len(TIPS), "total %r" % o)
+    check(o["by_priority"] == {"urgent": 2, "normal": 3}, "%r" % o)
+    c = o["by_concern"]
+    check(c["dealing"] == 3 and c["weapons"] == 1 and c["cuckooing"] == 1
+          and c["child_exploitation"] == 1 and c["other"] == 1, "%r" % c)
+    check(sum(o["by_day"].values()) == len(TIPS), "by_day %r" % o)
+    check(all(re.match(r"^\d{4}-\d\d-\d\d$", k) for k in o["by_day"]),
+          "by_day keys %r" % o["by_day"])
+    out = ctx.ok("stats")
+    check("tips %d" % len(TIPS) in out and "by concern" in out
+          and "by day" in out, "stats text %r" % out)
+
+
+def store_bytes(ctx):
+    """The bytes of the database file and of its WAL."""
+    data = {}
+    for suffix in ("", "-wal"):
+        path = ctx.stack.path("tipline.db" + suffix)
+        try:
+            with open(path, "rb") as f:
+                data["tipline.db" + suffix] = f.read()
+        except FileNotFoundError:
+            data["tipline.db" + suffix] = b""
+    return data
+
+
+@test
+def purge_dry_run_deletes_nothing(ctx):
+    count = ctx.stack.tip_count()
+    out = ctx.ok("purge", "--older-than", "30", "--dry-run")
+    check(out.startswith("would delete 2 tips"), "dry run said %r" % out)
+    out = ctx.ok("purge", "--dry-run")   # retention_days: 365
+    check(out.startswith("would delete 1 tip "), "dry run said %r" % out)
+    check(ctx.stack.tip_count() == count, "the dry run deleted tips")
+
+
+@test
+def purge_removes_content(ctx):
+    old = [ctx.refs["old_marker"], ctx.refs["month_old"]]
+    check(any(MARKER.encode() in b for b in store_bytes(ctx).values()),
+          "the marker is not in the store to begin with")
+    out = ctx.ok("purge", "--older-than", "30")
+    check(out.startswith("deleted 2 tips"), "purge said %r" % out)
+    for ref in old:
+        check(ctx.stack.tips_with_ref(ref) == 0, "%s still stored" % ref)
+        check(ctx.delivery(ref) is None, "%s: delivery left" % ref)
+    n = ctx.stack.query("SELECT count(*) FROM deliveries d LEFT JOIN tips t"
+                        " ON t.id = d.tip_id WHERE t.id IS NULL")[0][0]
+    check(n == 0, "%d orphan deliveries" % n)
+    for name, data in store_bytes(ctx).items():
+        check(MARKER.encode() not in data, "%s still holds the marker"
+              % name)
+    rc, _, err = ctx.ctl("show", old[0])
+    check(rc == 1, "show of a purged tip: exit %d" % rc)
+    check(ctx.stack.tip_count() == len(TIPS) - 2, "others deleted too")
+    out = ctx.ok("purge", "--older-than", "0")
+    check(out.startswith("deleted %d tips" % (len(TIPS) - 2)),
+          "purge 0 said %r" % out)
+    check(ctx.stack.tip_count() == 0, "purge 0 left tips")
+    check(ctx.ok("export") == "", "export after purge not empty")
+
+
+# -------------------------------------------------------------- runner ---
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--build", help="folder of the binaries to test")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the state folder")
+    ap.add_argument("only", nargs="*", help="run tests matching these")
+    args = ap.parse_args()
+
+    env = dict(os.environ)
+    build = os.path.abspath(args.build or os.path.join(e2e.REPO, "build"))
+    env["TIPLINE_BUILD"] = build
+    tmp = tempfile.mkdtemp(prefix="tipline-ctl.")
+    state = os.path.join(tmp, "state")
+    port = e2e.free_port_pair()
+    stack = e2e.Stack(state, port, env)
+    ctx = Ctx(stack, e2e.Client(port, tmp), build)
+    # The tests depend on each other's order (purge last): a filter only
+    # skips tests, it does not reorder them.
+    tests = [t for t in TESTS if not args.only
+             or any(w in t.__name__ for w in args.only)]
+    passed = failed = 0
+    t0 = time.time()
+    try:
+        stack.up()
+        fill(ctx)
+    except Exception as e:
+        print("ctl: could not start the stack or fill it: %s" % e)
+        for t in tests:
+            print("FAIL %s: no stack" % t.__name__)
+        failed = len(tests)
+        tests = []
+    for t in tests:
+        try:
+            t(ctx)
+            print("ok   %s" % t.__name__)
+            passed += 1
+        except Failure as e:
+            print("FAIL %s: %s" % (t.__name__, " | ".join(
+                str(e).strip().splitlines())))
+            failed += 1
+        except Exception:
+            print("FAIL %s: %s" % (t.__name__, traceback.format_exc(
+                limit=2).strip().replace("\n", " | ")))
+            failed += 1
+        sys.stdout.flush()
+    try:
+        stack.down()
+    except Exception as e:
+        print("ctl: down: %s" % e)
+        failed += 1
+    if failed or args.keep:
+        print("ctl: state kept in %s (%.1f s)" % (state, time.time() - t0))
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("ctl: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

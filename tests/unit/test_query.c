@@ -1,0 +1,623 @@
+/*
+ * test_query.c — tiplinectl's queries (lib/query.c): dates as admins type
+ * them, and list, show, export, purge, deliveries, redeliver and stats
+ * against a temporary store filled with tl_store_add().
+ *
+ * Output is captured with open_memstream(); rows are changed and checked
+ * through a second, independent SQLite connection.
+ */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "query.h"
+
+#define T0	1700000000	/* 2023-11-14T22:13:20Z */
+#define DAY	86400
+
+struct fx {
+	char		 dir[64];
+	char		 path[128];
+	struct tl_store	*s;
+	char		 refs[3][TL_REF_SIZE];	/* old, middle, new */
+	char		*buf;			/* captured output */
+	size_t		 len;
+	FILE		*out;
+};
+
+/* ------------------------------------------------------------ dates --- */
+
+static void
+test_date_parse(void **state)
+{
+	static const struct {
+		const char	*in;
+		int		 ok;
+		int64_t		 want;
+	} cases[] = {
+		{ "1970-01-01", 1, 0 },
+		{ "2023-11-14", 1, 1699920000 },
+		{ "2023-11-14T22:13:20Z", 1, T0 },
+		{ "2023-11-14t22:13:20z", 1, T0 },
+		{ "2023-11-14 22:13:20Z", 1, T0 },
+		{ "2023-11-14T22:13:20.999Z", 1, T0 },
+		{ "2023-11-14T23:13:20+01:00", 1, T0 },
+		{ "2023-11-14T20:43:20-01:30", 1, T0 },
+		{ "2023-11-15T00:00:00+00:00", 1, 1699920000 + DAY },
+		{ "2024-02-29", 1, 1709164800 },
+		{ "2000-02-29", 1, 951782400 },
+		{ "1969-12-31T23:59:59Z", 1, -1 },
+		{ "", 0, 0 },
+		{ "yesterday", 0, 0 },
+		{ "2023-1-14", 0, 0 },
+		{ "2023-11-14T", 0, 0 },
+		{ "2023-11-14T22:13Z", 0, 0 },
+		{ "2023-11-14T22:13:20", 0, 0 },	/* no offset */
+		{ "2023-11-14T22:13:20.Z", 0, 0 },
+		{ "2023-11-14T22:13:20+0100", 0, 0 },
+		{ "2023-11-14T24:00:00Z", 0, 0 },
+		{ "2023-11-14T22:60:00Z", 0, 0 },
+		{ "2023-11-14T22:13:60Z", 0, 0 },
+		{ "2023-11-14T22:13:20+24:00", 0, 0 },
+		{ "2023-13-01", 0, 0 },
+		{ "2023-00-10", 0, 0 },
+		{ "2023-02-29", 0, 0 },
+		{ "1900-02-29", 0, 0 },
+		{ "2023-04-31", 0, 0 },
+		{ "2023-11-14x", 0, 0 },
+		{ "2023-11-14Z", 0, 0 },
+		{ "2023-11-14T22:13:20Z ", 0, 0 },
+		{ " 2023-11-14", 0, 0 },
+	};
+	size_t	 i;
+	int64_t	 t;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		t = 42;
+		if (cases[i].ok) {
+			if (tl_date_parse(cases[i].in, &t) != 0)
+				fail_msg("`%s` refused", cases[i].in);
+			if (t != cases[i].want)
+				fail_msg("`%s` read as %lld, not %lld",
+				    cases[i].in, (long long)t,
+				    (long long)cases[i].want);
+		} else if (tl_date_parse(cases[i].in, &t) != -1 || t != 42)
+			fail_msg("`%s` accepted", cases[i].in);
+	}
+}
+
+/* ---------------------------------------------------------- fixture --- */
+
+/* A validated report as tl_report_validate() would leave it. */
+static void
+make_report(struct tl_report *r, int urgent, const char *desc,
+    const char *postcode, int phones)
+{
+	tl_report_init(r);
+	if (urgent) {
+		r->value[TL_F_CONCERNS] = strdup("cuckooing,child_exploitation");
+		r->concerns = (1u << 1) | (1u << 2);
+		r->value[TL_F_CHILD_AT_RISK] = strdup("yes");
+		r->value[TL_F_WHEN] = strdup("now");
+		r->priority = TL_PRIO_URGENT;
+	} else {
+		r->value[TL_F_CONCERNS] = strdup("dealing");
+		r->concerns = 1u;
+		r->value[TL_F_VULNERABLE_ADULT] = strdup("unsure");
+	}
+	r->value[TL_F_DESCRIPTION] = strdup(desc);
+	r->value[TL_F_LOCATION] = strdup("Flats behind the Co-op");
+	if (postcode != NULL)
+		r->value[TL_F_POSTCODE] = strdup(postcode);
+	if (phones) {
+		r->value[TL_F_PHONES] = strdup("+447700900123,+447700900456");
+		r->phones[0] = strdup("+447700900123");
+		r->phones[1] = strdup("+447700900456");
+		r->nphones = 2;
+	}
+}
+
+/* Adds a tip received at t; its reference goes to ref. */
+static void
+add(struct fx *f, int64_t t, int urgent, const char *desc,
+    const char *postcode, int phones, char ref[TL_REF_SIZE])
+{
+	struct tl_report r;
+	struct tl_submit sub;
+
+	make_report(&r, urgent, desc, postcode, phones);
+	memset(&sub, 0, sizeof(sub));
+	sub.report = &r;
+	sub.received_at = t;
+	assert_int_equal(tl_store_add(f->s, &sub, ref), TL_OK);
+	tl_report_free(&r);
+}
+
+static void
+rmtree(const char *dir)
+{
+	DIR		*d;
+	struct dirent	*e;
+	char		 p[512];
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+		unlink(p);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+/* Three tips: a normal one at T0 - 10 days (with phones and a marker in
+ * its description), an urgent one at T0, a normal one at T0 + 1 day. */
+static int
+setup(void **state)
+{
+	struct fx	*f;
+	char		 err[256];
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/tl-query-XXXXXX");
+	if (mkdtemp(f->dir) == NULL) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->path, sizeof(f->path), "%s/tipline.db", f->dir);
+	if (tl_store_open(f->path, &f->s, err, sizeof(err)) != TL_OK)
+		return -1;
+	add(f, T0 - 10 * DAY, 0, "OLD-MARKER-Qz7 a van comes every night "
+	    "to the garages.", "SO14 3JJ", 1, f->refs[0]);
+	add(f, T0, 1, "A child is made to carry packages\nfrom the flat.",
+	    "SO14", 0, f->refs[1]);
+	add(f, T0 + DAY, 0, "Someone sells from the bench by the park.",
+	    NULL, 0, f->refs[2]);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx	*f = *state;
+
+	if (f->out != NULL)
+		fclose(f->out);
+	free(f->buf);
+	tl_store_close(f->s);
+	rmtree(f->dir);
+	free(f);
+	return 0;
+}
+
+/* A fresh capture stream (the previous capture is dropped). */
+static FILE *
+capture(struct fx *f)
+{
+	if (f->out != NULL)
+		fclose(f->out);
+	free(f->buf);
+	f->buf = NULL;
+	assert_non_null(f->out = open_memstream(&f->buf, &f->len));
+	return f->out;
+}
+
+/* What was captured since capture(). */
+static const char *
+captured(struct fx *f)
+{
+	assert_int_equal(fflush(f->out), 0);
+	return f->buf;
+}
+
+static sqlite3 *
+peek(const struct fx *f)
+{
+	sqlite3	*db = NULL;
+
+	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE,
+	    NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	return db;
+}
+
+static int64_t
+q_int(const struct fx *f, const char *sql)
+{
+	sqlite3		*db = peek(f);
+	sqlite3_stmt	*st;
+	int64_t		 v;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static void
+q_exec(const struct fx *f, const char *sql)
+{
+	sqlite3	*db = peek(f);
+
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* How many lines text has. */
+static size_t
+lines(const char *text)
+{
+	size_t	 n = 0;
+
+	for (; *text != '\0'; text++)
+		n += *text == '\n';
+	return n;
+}
+
+/* --------------------------------------------------------------- list --- */
+
+static void
+test_list_text(void **state)
+{
+	struct fx		*f = *state;
+	struct tl_list_opts	 o = { TL_SINCE_ALL, -1, 0, 0 };
+	const char		*t, *a, *b, *c;
+
+	assert_int_equal(tl_query_list(f->s, &o, capture(f)), TL_OK);
+	t = captured(f);
+	assert_int_equal(lines(t), 4);		/* heading and three tips */
+	assert_non_null(a = strstr(t, f->refs[2]));
+	assert_non_null(b = strstr(t, f->refs[1]));
+	assert_non_null(c = strstr(t, f->refs[0]));
+	assert_true(a < b && b < c);		/* newest first */
+	assert_non_null(strstr(b, "2023-11-14T22:13:20Z  URGENT  "
+	    "cuckooing,child_exploitation"));
+	assert_non_null(strstr(c, "normal  dealing"));
+	assert_non_null(strstr(c, "SO14      pending"));
+
+	o.priority = TL_PRIO_NORMAL;
+	o.limit = 1;
+	assert_int_equal(tl_query_list(f->s, &o, capture(f)), TL_OK);
+	t = captured(f);
+	assert_int_equal(lines(t), 2);
+	assert_non_null(strstr(t, f->refs[2]));
+
+	o.priority = -1;
+	o.limit = 0;
+	o.since = T0;
+	assert_int_equal(tl_query_list(f->s, &o, capture(f)), TL_OK);
+	t = captured(f);
+	assert_int_equal(lines(t), 3);
+	assert_null(strstr(t, f->refs[0]));
+}
+
+static void
+test_list_json(void **state)
+{
+	struct fx		*f = *state;
+	struct tl_list_opts	 o = { TL_SINCE_ALL, TL_PRIO_URGENT, 0, 1 };
+	json_t			*a, *t;
+	json_error_t		 e;
+
+	assert_int_equal(tl_query_list(f->s, &o, capture(f)), TL_OK);
+	assert_non_null(a = json_loads(captured(f), 0, &e));
+	assert_true(json_is_array(a));
+	assert_int_equal(json_array_size(a), 1);
+	t = json_array_get(a, 0);
+	assert_string_equal(json_string_value(json_object_get(t, "ref")),
+	    f->refs[1]);
+	assert_string_equal(json_string_value(json_object_get(t,
+	    "received_at")), "2023-11-14T22:13:20Z");
+	assert_string_equal(json_string_value(json_object_get(t,
+	    "priority")), "urgent");
+	assert_int_equal(json_array_size(json_object_get(t, "concerns")), 2);
+	assert_string_equal(json_string_value(json_object_get(t, "area")),
+	    "SO14");
+	assert_string_equal(json_string_value(json_object_get(t,
+	    "delivery")), "pending");
+	json_decref(a);
+
+	o.priority = -1;
+	o.since = T0 + 2 * DAY;		/* nothing: still one array */
+	assert_int_equal(tl_query_list(f->s, &o, capture(f)), TL_OK);
+	assert_non_null(a = json_loads(captured(f), 0, &e));
+	assert_int_equal(json_array_size(a), 0);
+	json_decref(a);
+}
+
+/* --------------------------------------------------------- show/export --- */
+
+static void
+test_show(void **state)
+{
+	struct fx	*f = *state;
+	const char	*t;
+	json_t		*o;
+	json_error_t	 e;
+
+	assert_int_equal(tl_query_show(f->s, f->refs[1], 0, capture(f)),
+	    TL_OK);
+	t = captured(f);
+	assert_non_null(strstr(t, "Priority    URGENT"));
+	assert_non_null(strstr(t, "Delivery    pending, 0 attempts"));
+	assert_non_null(strstr(t, "What is happening?\n  A child is made to "
+	    "carry packages\n  from the flat.\n"));
+	assert_non_null(strstr(t, "Is a child at risk?\n  Yes\n"));
+	assert_non_null(strstr(t, "When did it happen?\n  It is happening "
+	    "now\n"));
+	assert_non_null(strstr(t, "Vehicles\n  (not answered)\n"));
+	assert_non_null(strstr(t, "  Children or young people used to carry"));
+
+	assert_int_equal(tl_query_show(f->s, f->refs[0], 1, capture(f)),
+	    TL_OK);
+	assert_non_null(o = json_loads(captured(f), 0, &e));
+	assert_string_equal(json_string_value(json_object_get(o, "ref")),
+	    f->refs[0]);
+	assert_int_equal(json_array_size(json_object_get(o, "phones")), 2);
+	assert_true(json_is_null(json_object_get(o, "when")));
+	json_decref(o);
+
+	assert_int_equal(tl_query_show(f->s, "TL-0000-0000", 0, capture(f)),
+	    TL_ENOTFOUND);
+}
+
+static void
+test_show_escapes_controls(void **state)
+{
+	struct fx	*f = *state;
+	char		 sql[256];
+	const char	*t;
+
+	snprintf(sql, sizeof(sql), "UPDATE tips SET people = 'a' || char(27)"
+	    " || '[31mred' || char(7) || char(155) || 'x' WHERE ref = '%s'",
+	    f->refs[1]);
+	q_exec(f, sql);
+	assert_int_equal(tl_query_show(f->s, f->refs[1], 0, capture(f)),
+	    TL_OK);
+	t = captured(f);
+	assert_null(strchr(t, 27));
+	assert_null(strchr(t, 7));
+	assert_null(strstr(t, "\xc2\x9b"));
+	assert_non_null(strstr(t, "  a?[31mred??x\n"));
+}
+
+static void
+test_export(void **state)
+{
+	struct fx	*f = *state;
+	static const char *const keys[] = { "ref", "received_at", "priority",
+	    "concerns", "description", "location", "postcode", "when",
+	    "times", "people", "vehicles", "phones", "child_at_risk",
+	    "weapons_seen", "vulnerable_adult" };
+	const char	*t, *k;
+	json_t		*o, *v;
+	json_error_t	 e;
+	size_t		 i = 0;
+
+	assert_int_equal(tl_query_export(f->s, TL_SINCE_ALL, capture(f)),
+	    TL_OK);
+	t = captured(f);
+	assert_int_equal(lines(t), 3);
+	assert_non_null(o = json_loadb(t, strcspn(t, "\n"), 0, &e));
+	json_object_foreach(o, k, v) {		/* oldest first, stable keys */
+		assert_true(i < sizeof(keys) / sizeof(keys[0]));
+		assert_string_equal(k, keys[i++]);
+	}
+	assert_int_equal(i, sizeof(keys) / sizeof(keys[0]));
+	assert_string_equal(json_string_value(json_object_get(o, "ref")),
+	    f->refs[0]);
+	assert_string_equal(json_string_value(json_array_get(
+	    json_object_get(o, "phones"), 1)), "+447700900456");
+	assert_string_equal(json_string_value(json_array_get(
+	    json_object_get(o, "concerns"), 0)), "dealing");
+	assert_true(json_is_null(json_object_get(o, "times")));
+	json_decref(o);
+	assert_non_null(strstr(t, "\"phones\":null"));
+
+	assert_int_equal(tl_query_export(f->s, T0 + 1, capture(f)), TL_OK);
+	t = captured(f);
+	assert_int_equal(lines(t), 1);
+	assert_non_null(strstr(t, f->refs[2]));
+}
+
+/* ------------------------------------------------------------- purge --- */
+
+/* Whether the file at path holds needle. */
+static int
+file_holds(const char *path, const char *needle)
+{
+	FILE	*fp;
+	char	*data;
+	long	 n;
+	int	 found = 0;
+	size_t	 i, len = strlen(needle);
+
+	if ((fp = fopen(path, "rb")) == NULL)
+		return 0;
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	assert_non_null(data = malloc((size_t)n + 1));
+	assert_int_equal(fread(data, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	for (i = 0; !found && i + len <= (size_t)n; i++)
+		found = memcmp(data + i, needle, len) == 0;
+	free(data);
+	return found;
+}
+
+static void
+test_purge(void **state)
+{
+	struct fx	*f = *state;
+	char		 wal[160];
+	int64_t		 n = -1;
+
+	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	assert_true(file_holds(f->path, "OLD-MARKER-Qz7") ||
+	    file_holds(wal, "OLD-MARKER-Qz7"));
+	assert_int_equal(tl_query_purge(f->s, T0 - DAY, 1, &n), TL_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"), 3);
+
+	assert_int_equal(tl_query_purge(f->s, T0 - DAY, 0, &n), TL_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"), 2);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries"), 2);
+	assert_false(file_holds(f->path, "OLD-MARKER-Qz7"));
+	assert_false(file_holds(wal, "OLD-MARKER-Qz7"));
+
+	/* At the cutoff itself is "received up to" it. */
+	assert_int_equal(tl_query_purge(f->s, T0, 0, &n), TL_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(tl_query_purge(f->s, T0, 0, &n), TL_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"), 1);
+}
+
+static void
+test_purge_busy_reader(void **state)
+{
+	struct fx	*f = *state;
+	sqlite3		*db = peek(f);
+	sqlite3_stmt	*st;
+	int64_t		 n = -1;
+
+	/* A reader holding a snapshot keeps the WAL from being emptied. */
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT ref FROM tips", -1,
+	    &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	sqlite3_busy_timeout(db, 0);
+	assert_int_equal(tl_query_purge(f->s, T0 - DAY, 0, &n), TL_ESTORE);
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(tl_store_errmsg(f->s), "run purge again"));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	assert_int_equal(tl_query_purge(f->s, T0 - DAY, 0, &n), TL_OK);
+	assert_int_equal(n, 0);
+}
+
+/* -------------------------------------------------------- deliveries --- */
+
+static void
+test_deliveries_and_redeliver(void **state)
+{
+	struct fx	*f = *state;
+	char		 sql[256];
+	const char	*t;
+	int64_t		 n = -1, whid;
+
+	snprintf(sql, sizeof(sql), "UPDATE deliveries SET state = 'dead',"
+	    " attempts = 8, last_status = 503, last_error = 'HTTP 503',"
+	    " lease_owner = 'x', lease_until = 5 WHERE tip_id ="
+	    " (SELECT id FROM tips WHERE ref = '%s')", f->refs[0]);
+	q_exec(f, sql);
+	whid = q_int(f, "SELECT sum(unicode(substr(webhook_id, 5)))"
+	    " FROM deliveries WHERE state = 'dead'");
+	assert_int_equal(tl_query_deliveries(f->s, TL_OUT_DEAD, capture(f)),
+	    TL_OK);
+	t = captured(f);
+	assert_int_equal(lines(t), 2);
+	assert_non_null(strstr(t, f->refs[0]));
+	assert_non_null(strstr(t, "dead              8  -                 "
+	    "    503     HTTP 503\n"));
+	assert_int_equal(tl_query_deliveries(f->s, -1, capture(f)), TL_OK);
+	assert_int_equal(lines(captured(f)), 4);
+
+	assert_int_equal(tl_query_redeliver(f->s, NULL, T0 + 5, &n), TL_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries WHERE"
+	    " state = 'pending' AND attempts = 0 AND next_at = 1700000005"
+	    " AND lease_owner IS NULL AND lease_until IS NULL"
+	    " AND last_error IS NULL"), 1);
+	assert_int_equal(q_int(f, "SELECT sum(unicode(substr(webhook_id, 5)))"
+	    " FROM deliveries WHERE next_at = 1700000005"), whid);
+	assert_int_equal(tl_query_redeliver(f->s, NULL, T0, &n), TL_OK);
+	assert_int_equal(n, 0);
+
+	q_exec(f, "UPDATE deliveries SET state = 'delivered'");
+	assert_int_equal(tl_query_redeliver(f->s, f->refs[2], T0 + 9, &n),
+	    TL_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries WHERE"
+	    " state = 'pending' AND next_at = 1700000009"), 1);
+	assert_int_equal(tl_query_redeliver(f->s, "TL-0000-0000", T0, &n),
+	    TL_ENOTFOUND);
+}
+
+/* ------------------------------------------------------------- stats --- */
+
+static void
+test_stats(void **state)
+{
+	struct fx	*f = *state;
+	json_t		*o, *c;
+	json_error_t	 e;
+	const char	*t;
+
+	assert_int_equal(tl_query_stats(f->s, 1, capture(f)), TL_OK);
+	assert_non_null(o = json_loads(captured(f), 0, &e));
+	assert_int_equal(json_integer_value(json_object_get(o, "total")), 3);
+	c = json_object_get(o, "by_priority");
+	assert_int_equal(json_integer_value(json_object_get(c, "urgent")), 1);
+	assert_int_equal(json_integer_value(json_object_get(c, "normal")), 2);
+	c = json_object_get(o, "by_concern");
+	assert_int_equal(json_object_size(c), 5);
+	assert_int_equal(json_integer_value(json_object_get(c, "dealing")), 2);
+	assert_int_equal(json_integer_value(json_object_get(c,
+	    "child_exploitation")), 1);
+	assert_int_equal(json_integer_value(json_object_get(c, "weapons")), 0);
+	c = json_object_get(o, "by_day");
+	assert_int_equal(json_object_size(c), 3);
+	assert_int_equal(json_integer_value(json_object_get(c,
+	    "2023-11-14")), 1);
+	json_decref(o);
+
+	assert_int_equal(tl_query_stats(f->s, 0, capture(f)), TL_OK);
+	t = captured(f);
+	assert_non_null(strstr(t, "tips 3\n"));
+	assert_non_null(strstr(t, "  urgent                      1\n"));
+	assert_non_null(strstr(t, "  2023-11-04                  1\n"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_date_parse),
+		cmocka_unit_test_setup_teardown(test_list_text, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_list_json, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_show, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_show_escapes_controls,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_export, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_purge, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_purge_busy_reader, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_deliveries_and_redeliver,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
