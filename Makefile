@@ -31,6 +31,7 @@ UNIT	= $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 PROGS	= $(FCGI) $(CTL) $(if $(wildcard notify/main.c),$(NOTIFY))
 
 .PHONY: all deps check unit e2e san valgrind demo clean
+.SECONDARY:
 all: $(PROGS)
 
 deps:
