@@ -108,6 +108,11 @@ tl_app_new(const struct tl_config *cfg, struct tl_app **out, char *err,
 	app->site.emergency_phone = cfg->emergency_phone;
 	app->site.non_emergency_phone = cfg->non_emergency_phone;
 	app->site.base_path = cfg->base_path;
+	if ((app->commitq = tl_commitq_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		rc = TL_ENOMEM;
+		goto fail;
+	}
 	rc = TL_ECONFIG;
 	if (tl_token_read_key(cfg->form_key_file, app->form_key, err,
 	    errlen) == -1)
@@ -134,6 +139,7 @@ tl_app_free(struct tl_app *app)
 	if (app == NULL)
 		return;
 	tl_pages_free(app->pages);
+	tl_commitq_free(app->commitq);
 	tl_buf_free(&app->css);
 	sodium_memzero(app->form_key, sizeof(app->form_key));
 	free(app);

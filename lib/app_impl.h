@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 
 #include "app.h"
+#include "commitq.h"
 #include "page.h"
 #include "token.h"
 
@@ -27,6 +28,7 @@ struct tl_app {
 	struct tl_site		 site;
 	uint8_t			 form_key[TL_FORM_KEYBYTES];
 	struct tl_buf		 css;		/* the stylesheet */
+	struct tl_commitq	*commitq;	/* group commit of tips */
 	atomic_ulong		 outcomes[TL_OC__MAX];
 	atomic_ulong		 accepted[2];	/* by enum tl_priority */
 };

@@ -160,7 +160,7 @@ store_tip(struct tl_app *app, struct tl_store *store,
 
 	if (store == NULL)
 		return TL_ESTORE;
-	rc = tl_store_add(store, sub, ref);
+	rc = tl_commitq_add(app->commitq, store, sub, ref);
 	if (rc == TL_OK) {
 		count(app, TL_OC_ACCEPTED);
 		atomic_fetch_add(&app->accepted[sub->report->priority], 1);

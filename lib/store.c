@@ -546,37 +546,60 @@ add_one(struct tl_store *s, const struct tl_submit *sub,
 	return err;
 }
 
+/* Fails every submission of a batch that cannot be committed. */
+static enum tl_err
+fail_all(struct tl_store *s, size_t n, char (*refs)[TL_REF_SIZE],
+    enum tl_err *results)
+{
+	size_t	 i;
+
+	rollback(s);
+	s->broken = 1;
+	for (i = 0; i < n; i++) {
+		refs[i][0] = '\0';
+		results[i] = TL_ESTORE;
+	}
+	return TL_ESTORE;
+}
+
+enum tl_err
+tl_store_add_batch(struct tl_store *s, const struct tl_submit *const *subs,
+    size_t n, char (*refs)[TL_REF_SIZE], enum tl_err *results)
+{
+	size_t	 i;
+
+	if (tl_store_ensure(s) != TL_OK || run(s, ST_BEGIN) == -1)
+		return fail_all(s, n, refs, results);
+	for (i = 0; i < n; i++) {
+		refs[i][0] = '\0';
+		results[i] = subs[i] == NULL || subs[i]->report == NULL ?
+		    TL_EINVAL : add_one(s, subs[i], refs[i]);
+		/* A failed savepoint can end the whole transaction. */
+		if (results[i] == TL_ESTORE && sqlite3_get_autocommit(s->db))
+			return fail_all(s, n, refs, results);
+		if (results[i] != TL_OK)
+			refs[i][0] = '\0';
+	}
+	if (moved(s)) {
+		snprintf(s->err, sizeof(s->err), "database file was moved "
+		    "or deleted: nothing stored");
+		return fail_all(s, n, refs, results);
+	}
+	if (run(s, ST_COMMIT) == -1)
+		return fail_all(s, n, refs, results);
+	return TL_OK;
+}
+
 enum tl_err
 tl_store_add(struct tl_store *s, const struct tl_submit *sub,
     char ref[TL_REF_SIZE])
 {
-	enum tl_err	 err;
+	enum tl_err	 result;
 
-	ref[0] = '\0';
-	if (sub == NULL || sub->report == NULL)
-		return TL_EINVAL;
-	if ((err = tl_store_ensure(s)) != TL_OK)
-		return err;
-	err = TL_ESTORE;
-	if (run(s, ST_BEGIN) == -1)
-		goto fail;
-	if ((err = add_one(s, sub, ref)) != TL_OK)
-		goto fail;
-	err = TL_ESTORE;
-	if (moved(s)) {
-		snprintf(s->err, sizeof(s->err), "database file was moved "
-		    "or deleted: nothing stored");
-		goto fail;
-	}
-	if (run(s, ST_COMMIT) == -1)
-		goto fail;
-	return TL_OK;
-fail:
-	rollback(s);
-	if (err == TL_ESTORE)
+	tl_store_add_batch(s, &sub, 1, (char (*)[TL_REF_SIZE])ref, &result);
+	if (result == TL_ESTORE)
 		s->broken = 1;
-	ref[0] = '\0';
-	return err;
+	return result;
 }
 
 /* Copies column c of a row into out (size bytes): 0, or -1 if absent or

@@ -53,6 +53,18 @@ void tl_store_close(struct tl_store *s);
 enum tl_err tl_store_add(struct tl_store *s, const struct tl_submit *sub,
 	    char ref[TL_REF_SIZE]);
 
+/*
+ * Group commit: stores n submissions in one transaction, so with one fsync,
+ * each inside its own SAVEPOINT so that one tip's duplicate or failure
+ * does not undo its neighbours. results[i] and refs[i] are what
+ * tl_store_add() would give for subs[i]; none is durable before this
+ * returns. Returns TL_OK when the transaction committed, else TL_ESTORE
+ * and every result is TL_ESTORE (nothing stored).
+ */
+enum tl_err tl_store_add_batch(struct tl_store *s,
+	    const struct tl_submit *const *subs, size_t n,
+	    char (*refs)[TL_REF_SIZE], enum tl_err *results);
+
 /* The reference of the tip stored with this token nonce: TL_OK,
  * TL_ENOTFOUND or TL_ESTORE. */
 enum tl_err tl_store_find_token(struct tl_store *s, const char *nonce,

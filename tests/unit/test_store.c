@@ -19,8 +19,10 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <pthread.h>
 #include <sqlite3.h>
 
+#include "commitq.h"
 #include "store.h"
 
 struct fx {
@@ -639,6 +641,112 @@ test_cascade(void **state)
 
 #define T(fn)	cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
+/* A batch keeps its neighbours when one tip is a duplicate. */
+static void
+test_batch_isolates_duplicate(void **state)
+{
+	struct fx		*f = *state;
+	struct tl_submit	 a, b, c;
+	const struct tl_submit	*subs[3];
+	char			 refs[3][TL_REF_SIZE], first[TL_REF_SIZE];
+	enum tl_err		 res[3];
+
+	open_store(f);
+	add_ok(f, "nonce-b", first);
+	a = submit(f, "nonce-a", NULL, NULL);
+	b = submit(f, "nonce-b", NULL, NULL);	/* already stored */
+	c = submit(f, "nonce-c", NULL, NULL);
+	subs[0] = &a;
+	subs[1] = &b;
+	subs[2] = &c;
+	assert_int_equal(tl_store_add_batch(f->s, subs, 3, refs, res), TL_OK);
+	assert_int_equal(res[0], TL_OK);
+	assert_int_equal(res[1], TL_EDUPLICATE);
+	assert_int_equal(res[2], TL_OK);
+	assert_true(ref_ok(refs[0]) && ref_ok(refs[2]));
+	assert_string_equal(refs[1], "");
+	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"), 3);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries"), 3);
+}
+
+#define GC_THREADS	8
+#define GC_EACH		50
+
+struct gc_arg {
+	struct fx	*f;
+	int		 id;
+	int		 ok, dup, bad;
+	struct tl_commitq *q;
+};
+
+/* One request thread: its own handle, tips through the shared queue;
+ * every fifth nonce is shared by all threads (only one may store it). */
+static void *
+gc_thread(void *p)
+{
+	struct gc_arg	*a = p;
+	struct tl_store	*s;
+	struct tl_submit sub;
+	char		 nonce[32], ref[TL_REF_SIZE], err[256];
+	int		 i;
+	enum tl_err	 rc;
+
+	if (tl_store_open(a->f->path, &s, err, sizeof(err)) != TL_OK) {
+		a->bad = GC_EACH;
+		return NULL;
+	}
+	for (i = 0; i < GC_EACH; i++) {
+		if (i % 5 == 0)
+			snprintf(nonce, sizeof(nonce), "shared-%d", i);
+		else
+			snprintf(nonce, sizeof(nonce), "t%d-%d", a->id, i);
+		sub = submit(a->f, nonce, NULL, NULL);
+		rc = tl_commitq_add(a->q, s, &sub, ref);
+		if (rc == TL_OK && ref_ok(ref))
+			a->ok++;
+		else if (rc == TL_EDUPLICATE)
+			a->dup++;
+		else
+			a->bad++;
+	}
+	tl_store_close(s);
+	return NULL;
+}
+
+static void
+test_group_commit(void **state)
+{
+	struct fx		*f = *state;
+	struct gc_arg		 a[GC_THREADS];
+	pthread_t		 t[GC_THREADS];
+	struct tl_commitq	*q;
+	int			 i, ok = 0, dup = 0;
+	const int		 shared = GC_EACH / 5;
+
+	open_store(f);
+	assert_non_null(q = tl_commitq_new());
+	for (i = 0; i < GC_THREADS; i++) {
+		memset(&a[i], 0, sizeof(a[i]));
+		a[i].f = f;
+		a[i].id = i;
+		a[i].q = q;
+		assert_int_equal(pthread_create(&t[i], NULL, gc_thread, &a[i]),
+		    0);
+	}
+	for (i = 0; i < GC_THREADS; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(a[i].bad, 0);
+		ok += a[i].ok;
+		dup += a[i].dup;
+	}
+	tl_commitq_free(q);
+	/* Each private nonce once, each shared nonce once in all. */
+	assert_int_equal(ok, GC_THREADS * (GC_EACH - shared) + shared);
+	assert_int_equal(dup, (GC_THREADS - 1) * shared);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"), ok);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries"), ok);
+}
+
 int
 main(void)
 {
@@ -659,6 +767,8 @@ main(void)
 		T(test_concurrent_open),
 		T(test_outbox_counts),
 		T(test_cascade),
+		T(test_batch_isolates_duplicate),
+		T(test_group_commit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

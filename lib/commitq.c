@@ -1,0 +1,119 @@
+/*
+ * commitq.c — leader-based group commit. See commitq.h.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "commitq.h"
+
+/* One waiting submission; lives on its caller's stack. */
+struct item {
+	const struct tl_submit	*sub;
+	char			*ref;
+	enum tl_err		 result;
+	int			 done;
+	struct item		*next;
+};
+
+struct tl_commitq {
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 cond;		/* a commit ended */
+	struct item	*head, *tail;	/* queued, not yet taken */
+	int		 leading;	/* a commit is in progress */
+};
+
+struct tl_commitq *
+tl_commitq_new(void)
+{
+	struct tl_commitq	*q;
+
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return NULL;
+	if (pthread_mutex_init(&q->lock, NULL) != 0) {
+		free(q);
+		return NULL;
+	}
+	if (pthread_cond_init(&q->cond, NULL) != 0) {
+		pthread_mutex_destroy(&q->lock);
+		free(q);
+		return NULL;
+	}
+	return q;
+}
+
+void
+tl_commitq_free(struct tl_commitq *q)
+{
+	if (q == NULL)
+		return;
+	pthread_cond_destroy(&q->cond);
+	pthread_mutex_destroy(&q->lock);
+	free(q);
+}
+
+/* Takes up to TL_COMMITQ_BATCH queued items into batch; lock held. */
+static size_t
+take(struct tl_commitq *q, struct item **batch)
+{
+	size_t	 n = 0;
+
+	while (q->head != NULL && n < TL_COMMITQ_BATCH) {
+		batch[n++] = q->head;
+		q->head = q->head->next;
+	}
+	if (q->head == NULL)
+		q->tail = NULL;
+	return n;
+}
+
+/* Commits batch with store; called without the lock. */
+static void
+commit(struct tl_store *store, struct item **batch, size_t n)
+{
+	const struct tl_submit	*subs[TL_COMMITQ_BATCH];
+	char			 refs[TL_COMMITQ_BATCH][TL_REF_SIZE];
+	enum tl_err		 results[TL_COMMITQ_BATCH];
+	size_t			 i, j;
+
+	for (i = 0; i < n; i++)
+		subs[i] = batch[i]->sub;
+	tl_store_add_batch(store, subs, n, refs, results);
+	for (i = 0; i < n; i++) {
+		batch[i]->result = results[i];
+		for (j = 0; j < TL_REF_SIZE; j++)
+			batch[i]->ref[j] = refs[i][j];
+	}
+}
+
+enum tl_err
+tl_commitq_add(struct tl_commitq *q, struct tl_store *store,
+    const struct tl_submit *sub, char ref[TL_REF_SIZE])
+{
+	struct item	 me = { sub, ref, TL_ESTORE, 0, NULL };
+	struct item	*batch[TL_COMMITQ_BATCH];
+	size_t		 n, i;
+
+	pthread_mutex_lock(&q->lock);
+	if (q->tail != NULL)
+		q->tail->next = &me;
+	else
+		q->head = &me;
+	q->tail = &me;
+	while (!me.done) {
+		if (q->leading) {
+			pthread_cond_wait(&q->cond, &q->lock);
+			continue;
+		}
+		q->leading = 1;
+		n = take(q, batch);
+		pthread_mutex_unlock(&q->lock);
+		commit(store, batch, n);
+		pthread_mutex_lock(&q->lock);
+		for (i = 0; i < n; i++)
+			batch[i]->done = 1;
+		q->leading = 0;
+		pthread_cond_broadcast(&q->cond);
+	}
+	pthread_mutex_unlock(&q->lock);
+	return me.result;
+}
