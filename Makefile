@@ -60,7 +60,8 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBA)
 unit: $(UNIT)
 	@tests/run-unit $(UNIT)
 
-E2E	= $(wildcard tests/e2e/run.py tests/e2e/notify.py tests/e2e/ctl.py)
+E2E	= $(wildcard tests/e2e/run.py tests/e2e/notify.py tests/e2e/ctl.py \
+	  tests/e2e/attack.py)
 e2e: all
 	@rc=0; for t in $(E2E); do \
 		python3 $$t --build $(BUILD) || rc=1; done; exit $$rc
@@ -99,6 +100,76 @@ demo: deps
 
 clean:
 	rm -rf build build-*
+
+# --- fuzz: libFuzzer targets, one per parser of outside input ------------
+# (tests/fuzz/). `make fuzz` builds them with clang's libFuzzer and runs
+# each for FUZZ_SECONDS (`make -j2 fuzz` runs two at once); new inputs go
+# to build-fuzz/corpus/, crashes to build-fuzz/artifacts/. `make
+# fuzz-replay` (part of `make check`) replays tests/fuzz/corpus/ with gcc
+# under ASan and UBSan, no libFuzzer needed. The library is compiled again
+# here with the same sanitizers, never taken from build/ (with clang, its
+# warnings do not stop the build: gcc's -Werror build is the one that
+# judges lib/).
+FUZZ_DIR	= build-fuzz
+FUZZ_TARGETS	= fuzz_urlenc fuzz_json fuzz_token fuzz_normalise \
+		  fuzz_config fuzz_page fuzz_summary fuzz_app
+FUZZ_SECONDS	?= 60
+FUZZ_CLANG	?= clang
+FUZZ_SAN	= -O1 -g -fno-omit-frame-pointer \
+		  -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CPPFLAGS	= $(CPPFLAGS) -Itests/fuzz \
+		  -DTL_FUZZ_TEMPLATES='"$(CURDIR)/templates"'
+FUZZ_HDRS	= $(wildcard lib/*.h tests/fuzz/*.h)
+FUZZ_GCC_LIB	= $(LIB_SRC:%.c=$(FUZZ_DIR)/gcc/%.o)
+FUZZ_CL_LIB	= $(LIB_SRC:%.c=$(FUZZ_DIR)/clang/%.o)
+FUZZ_DICT_fuzz_urlenc	= tests/fuzz/urlenc.dict
+FUZZ_DICT_fuzz_page	= tests/fuzz/urlenc.dict
+FUZZ_DICT_fuzz_summary	= tests/fuzz/urlenc.dict
+FUZZ_DICT_fuzz_json	= tests/fuzz/json.dict
+FUZZ_DICT_fuzz_config	= tests/fuzz/config.dict
+FUZZ_DICT_fuzz_app	= $(FUZZ_DIR)/app-all.dict
+
+.PHONY: fuzz fuzz-replay fuzz-build
+$(FUZZ_DIR)/gcc/%.o: %.c $(FUZZ_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(FUZZ_CPPFLAGS) $(FUZZ_SAN) $(WARN) -c -o $@ $<
+$(FUZZ_DIR)/gcc/libtipline.a: $(FUZZ_GCC_LIB)
+	rm -f $@ && ar rcs $@ $^
+$(FUZZ_DIR)/replay-%: $(FUZZ_DIR)/gcc/tests/fuzz/%.o \
+    $(FUZZ_DIR)/gcc/tests/fuzz/replay.o $(FUZZ_DIR)/gcc/libtipline.a
+	$(CC) $(FUZZ_SAN) -o $@ $^ $(LIBS_CORE)
+$(FUZZ_DIR)/clang/lib/%.o: lib/%.c $(FUZZ_HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CLANG) $(FUZZ_CPPFLAGS) $(FUZZ_SAN) \
+	    -fsanitize=fuzzer-no-link $(WARN) -Wno-error -c -o $@ $<
+$(FUZZ_DIR)/clang/libtipline.a: $(FUZZ_CL_LIB)
+	rm -f $@ && ar rcs $@ $^
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HDRS) \
+    $(FUZZ_DIR)/clang/libtipline.a
+	$(FUZZ_CLANG) $(FUZZ_CPPFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer \
+	    $(WARN) -o $@ $< $(FUZZ_DIR)/clang/libtipline.a $(LIBS_CORE)
+$(FUZZ_DIR)/app-all.dict: tests/fuzz/urlenc.dict tests/fuzz/json.dict \
+    tests/fuzz/app.dict
+	@mkdir -p $(dir $@)
+	cat $^ >$@
+fuzz-build: $(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS) app-all.dict)
+fuzz-run-%: fuzz-build
+	@mkdir -p $(FUZZ_DIR)/corpus/$* $(FUZZ_DIR)/artifacts
+	$(FUZZ_DIR)/$* -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_DIR)/artifacts/$*- \
+	    $(if $(FUZZ_DICT_$*),-dict=$(FUZZ_DICT_$*)) \
+	    $(FUZZ_DIR)/corpus/$* tests/fuzz/corpus/$*
+fuzz: $(addprefix fuzz-run-,$(FUZZ_TARGETS))
+fuzz-replay: $(addprefix $(FUZZ_DIR)/replay-,$(FUZZ_TARGETS))
+	@pass=0; fail=0; for t in $(FUZZ_TARGETS); do \
+	    line=$$($(FUZZ_DIR)/replay-$$t tests/fuzz/corpus/$$t | tail -n 1); \
+	    set -- $$(echo "$$line" | sed -n \
+	        's/^.*: \([0-9]*\) passed, \([0-9]*\) failed$$/\1 \2/p'); \
+	    [ $$# -eq 2 ] || { echo "  $$t: did not run"; set -- 0 1; }; \
+	    [ -z "$$line" ] || echo "  $$line"; \
+	    pass=$$((pass + $$1)); fail=$$((fail + $$2)); done; \
+	echo "fuzz-replay: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+# --- end of fuzz ----------------------------------------------------------
 
 # --- Installation (SPEC 8): `make && sudo make install`. -------------------
 # Honours PREFIX (default /usr/local) and DESTDIR. The shipped systemd,
@@ -180,3 +251,20 @@ lint-man:
 	@out=$$(mandoc -Tlint -Wwarning $(TL_MAN5) $(TL_MAN8) 2>&1); \
 	if [ -n "$$out" ]; then echo "$$out" >&2; exit 1; fi; \
 	echo "lint-man: $(words $(TL_MAN5) $(TL_MAN8)) man pages clean"
+
+# --- Benchmark (issue 6): `make bench`, never part of `make check`. --------
+# tests/bench/run starts nginx, tipline.fcgi and a do-nothing FastCGI
+# baseline on loopback and measures them with wrk; BENCH_SECONDS sets the
+# length of each measured run (default 10). Results: $(BUILD)/bench.json.
+BENCH_BIN	= $(BUILD)/bench/baseline $(BUILD)/bench/mktokens
+
+.PHONY: bench
+bench: all $(BENCH_BIN)
+	python3 tests/bench/run --build $(BUILD)
+
+$(BUILD)/bench/baseline: tests/bench/baseline.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $< \
+	    $(LIBS_FCGI) -lpthread
+$(BUILD)/bench/mktokens: $(BUILD)/tests/bench/mktokens.o $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)

@@ -120,7 +120,7 @@ serve_one(struct worker *w, FCGX_Request *r, struct tl_store **store,
 	struct tl_response	 res;
 	char			 err[256];
 
-	if (*store == NULL && tl_store_open(w->cfg->database, store, err,
+	if (*store == NULL && tl_store_attach(w->cfg->database, store, err,
 	    sizeof(err)) != TL_OK) {
 		fprintf(stderr, "tipline.fcgi: store: %s\n", err);
 		*store = NULL;

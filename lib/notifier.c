@@ -85,7 +85,7 @@ tl_notifier_new(const struct tl_config *cfg, struct tl_notifier **out,
 	if (cfg->webhook_url != NULL && tl_secret_read(cfg->webhook_secret_file,
 	    n->key, &n->keylen, err, errlen) == -1)
 		goto fail;
-	if (tl_store_open(cfg->database, &n->store, err, errlen) != TL_OK)
+	if (tl_store_attach(cfg->database, &n->store, err, errlen) != TL_OK)
 		goto fail;
 	if ((n->curl = curl_easy_init()) == NULL || setup_curl(n) == -1) {
 		snprintf(err, errlen, "cannot set up libcurl");

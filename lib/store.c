@@ -184,6 +184,27 @@ moved(struct tl_store *s)
 	return m != 0;
 }
 
+/*
+ * Whether the file at the path is no longer the open one, or can no longer
+ * be written (read-only, immutable): committing into it would be lost or
+ * stuck in the WAL, so nothing may be acknowledged.
+ */
+static int
+unusable(struct tl_store *s)
+{
+	if (moved(s)) {
+		snprintf(s->err, sizeof(s->err), "database file was moved "
+		    "or deleted: nothing stored");
+		return 1;
+	}
+	if (access(s->path, W_OK) == -1) {
+		snprintf(s->err, sizeof(s->err), "database file is not "
+		    "writable: nothing stored");
+		return 1;
+	}
+	return 0;
+}
+
 /* Ends any open transaction; a handle that cannot is marked broken. */
 static void
 rollback(struct tl_store *s)
@@ -396,8 +417,9 @@ tl_store_ensure(struct tl_store *s)
 	return db_open(s, 0);
 }
 
-enum tl_err
-tl_store_open(const char *path, struct tl_store **out, char *err,
+/* Opens a handle on path, creating the file and schema if create. */
+static enum tl_err
+open_handle(const char *path, int create, struct tl_store **out, char *err,
     size_t errlen)
 {
 	struct tl_store	*s;
@@ -413,13 +435,27 @@ tl_store_open(const char *path, struct tl_store **out, char *err,
 		free(s);
 		return TL_ENOMEM;
 	}
-	if (db_open(s, 1) != TL_OK) {
+	if (db_open(s, create) != TL_OK) {
 		snprintf(err, errlen, "%s: %s", path, s->err);
 		tl_store_close(s);
 		return TL_ESTORE;
 	}
 	*out = s;
 	return TL_OK;
+}
+
+enum tl_err
+tl_store_open(const char *path, struct tl_store **out, char *err,
+    size_t errlen)
+{
+	return open_handle(path, 1, out, err, errlen);
+}
+
+enum tl_err
+tl_store_attach(const char *path, struct tl_store **out, char *err,
+    size_t errlen)
+{
+	return open_handle(path, 0, out, err, errlen);
 }
 
 void
@@ -580,11 +616,8 @@ tl_store_add_batch(struct tl_store *s, const struct tl_submit *const *subs,
 		if (results[i] != TL_OK)
 			refs[i][0] = '\0';
 	}
-	if (moved(s)) {
-		snprintf(s->err, sizeof(s->err), "database file was moved "
-		    "or deleted: nothing stored");
+	if (unusable(s))
 		return fail_all(s, n, refs, results);
-	}
 	if (run(s, ST_COMMIT) == -1)
 		return fail_all(s, n, refs, results);
 	return TL_OK;
@@ -685,9 +718,7 @@ tl_store_health(struct tl_store *s)
 		return TL_ESTORE;
 	}
 	err = TL_OK;
-	if (moved(s)) {
-		snprintf(s->err, sizeof(s->err), "database file was moved "
-		    "or deleted");
+	if (unusable(s)) {
 		s->broken = 1;
 		err = TL_ESTORE;
 	}

@@ -40,6 +40,13 @@ enum tl_outbox_state { TL_OUT_PENDING, TL_OUT_DELIVERED, TL_OUT_DEAD,
  */
 enum tl_err tl_store_open(const char *path, struct tl_store **out,
 	    char *err, size_t errlen);
+/*
+ * Opens an existing store only, never creating one: the programs that
+ * serve (tipline.fcgi, tipline-notify) leave creating to `tiplinectl
+ * init`, so that a deleted store is an error, not a new empty one.
+ */
+enum tl_err tl_store_attach(const char *path, struct tl_store **out,
+	    char *err, size_t errlen);
 void tl_store_close(struct tl_store *s);
 
 /*
