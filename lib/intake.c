@@ -148,6 +148,41 @@ form_again(struct tl_app *app, const struct tl_request *req,
 }
 
 /*
+ * Stands in for the reference in an answer built before its tip is stored,
+ * so that nothing needs memory once the tip is durable: a tip is never
+ * stored and then answered "not saved". As long as a reference, and no
+ * character of it is escaped in HTML or JSON.
+ */
+static const char pending_ref[TL_REF_SIZE] = "TL-....-....";
+
+/* Writes ref over every pending_ref in b. */
+static void
+patch_ref(struct tl_buf *b, const char *ref)
+{
+	size_t	 i;
+
+	for (i = 0; i + TL_REF_LEN <= b->len; i++)
+		if (memcmp(b->data + i, pending_ref, TL_REF_LEN) == 0)
+			memcpy(b->data + i, ref, TL_REF_LEN);
+}
+
+/* Whether the answer built so far is whole (no allocation failed). */
+static int
+built(const struct tl_response *res)
+{
+	return tl_buf_ok(&res->headers) && tl_buf_ok(&res->body);
+}
+
+/* Empties res for another answer. */
+static void
+restart(struct tl_response *res)
+{
+	res->status = 200;
+	tl_buf_reset(&res->headers);
+	tl_buf_reset(&res->body);
+}
+
+/*
  * Stores r and answers with its receipt (or, for a token or key already
  * stored by a concurrent request, the stored tip's). lookup finds the
  * stored reference after TL_EDUPLICATE. Returns the store's result.
@@ -170,6 +205,36 @@ store_tip(struct tl_app *app, struct tl_store *store,
 	return rc;
 }
 
+/* Stores a valid form tip; answers its receipt only once it is durable. */
+static void
+form_store(struct tl_app *app, struct tl_store *store,
+    const struct tl_request *req, struct tl_response *res,
+    const struct tl_report *r, const char *nonce)
+{
+	struct tl_submit	 sub;
+	char			 ref[TL_REF_SIZE];
+	enum tl_err		 rc = TL_ENOMEM;
+
+	memset(&sub, 0, sizeof(sub));
+	sub.report = r;
+	sub.received_at = req->now;
+	sub.token_nonce = nonce;
+	receipt(app, res, pending_ref);
+	if (built(res))
+		rc = store_tip(app, store, &sub, ref);
+	if (rc == TL_EDUPLICATE &&
+	    tl_store_find_token(store, nonce, ref) == TL_OK) {
+		count(app, TL_OC_DUPLICATE);
+		rc = TL_OK;
+	}
+	if (rc == TL_OK)
+		patch_ref(&res->body, ref);
+	else {
+		restart(res);
+		store_failed(app, res, 0);
+	}
+}
+
 /* The checks of SPEC 5.4 after the body was read into r and in. */
 static void
 form_checks(struct tl_app *app, struct tl_store *store,
@@ -178,7 +243,6 @@ form_checks(struct tl_app *app, struct tl_store *store,
 {
 	struct tl_field_error	 errs[MAX_ERRORS];
 	struct tl_token		 tok;
-	struct tl_submit	 sub;
 	char			 ref[TL_REF_SIZE], nonce[TL_TOKEN_NONCEHEX];
 	enum tl_token_status	 st;
 	enum tl_err		 rc;
@@ -220,20 +284,7 @@ form_checks(struct tl_app *app, struct tl_store *store,
 		    st != TL_TOKEN_OK ? token_message(st) : NULL);
 		return;
 	}
-	memset(&sub, 0, sizeof(sub));
-	sub.report = r;
-	sub.received_at = req->now;
-	sub.token_nonce = nonce;
-	rc = store_tip(app, store, &sub, ref);
-	if (rc == TL_EDUPLICATE &&
-	    tl_store_find_token(store, nonce, ref) == TL_OK) {
-		count(app, TL_OC_DUPLICATE);
-		rc = TL_OK;
-	}
-	if (rc == TL_OK)
-		receipt(app, res, ref);
-	else
-		store_failed(app, res, 0);
+	form_store(app, store, req, res, r, nonce);
 }
 
 void
@@ -373,10 +424,14 @@ api_store(struct tl_app *app, struct tl_store *store,
 	sub.received_at = req->now;
 	sub.idem_key = req->idem_key;
 	sub.body_hash = hash;
-	rc = store_tip(app, store, &sub, ref);
-	if (rc == TL_OK)
-		api_created(res, ref);
-	else if (rc == TL_EDUPLICATE && tl_store_find_idem(store,
+	api_created(res, pending_ref);
+	rc = built(res) ? store_tip(app, store, &sub, ref) : TL_ENOMEM;
+	if (rc == TL_OK) {
+		patch_ref(&res->body, ref);
+		return;
+	}
+	restart(res);
+	if (rc == TL_EDUPLICATE && tl_store_find_idem(store,
 	    req->idem_key, ref, stored) == TL_OK)
 		api_replay(app, res, ref, stored, hash);
 	else

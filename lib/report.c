@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <pthread.h>
 
 #include "report.h"
 #include "urlenc.h"
@@ -253,6 +254,31 @@ json_field(struct tl_report *r, int f, json_t *val)
 }
 
 /*
+ * Set when one of jansson's allocations failed on this thread. jansson
+ * 2.14 reports out of memory as a syntax error or as no error at all, and
+ * its lexer drops a byte it could not save and parses on: only its
+ * allocator hook can tell a valid body from a damaged parse.
+ */
+static _Thread_local int json_oom;
+static pthread_once_t json_once = PTHREAD_ONCE_INIT;
+
+static void *
+json_alloc(size_t n)
+{
+	void	*p;
+
+	if ((p = malloc(n)) == NULL)
+		json_oom = 1;
+	return p;
+}
+
+static void
+json_alloc_init(void)
+{
+	json_set_alloc_funcs(json_alloc, free);
+}
+
+/*
  * See report.h. A body with a repeated key or a string holding \u0000 is
  * TL_EJSON. A JSON null counts as not answered. On error r may hold part
  * of the body: the caller frees it with tl_report_free() as always.
@@ -268,7 +294,13 @@ tl_report_from_json(struct tl_report *r, const char *body, size_t len)
 
 	if (!tl_utf8_valid(body, len))
 		return TL_EUTF8;
+	pthread_once(&json_once, json_alloc_init);
+	json_oom = 0;
 	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (json_oom) {		/* even with a root: its text may be cut */
+		json_decref(root);
+		return TL_ENOMEM;
+	}
 	if (root == NULL)
 		return TL_EJSON;
 	if (!json_is_object(root)) {

@@ -611,7 +611,8 @@ tl_store_add_batch(struct tl_store *s, const struct tl_submit *const *subs,
 		results[i] = subs[i] == NULL || subs[i]->report == NULL ?
 		    TL_EINVAL : add_one(s, subs[i], refs[i]);
 		/* A failed savepoint can end the whole transaction. */
-		if (results[i] == TL_ESTORE && sqlite3_get_autocommit(s->db))
+		if (results[i] == TL_ESTORE &&
+		    (sqlite3_get_autocommit(s->db) || s->broken))
 			return fail_all(s, n, refs, results);
 		if (results[i] != TL_OK)
 			refs[i][0] = '\0';
