@@ -108,7 +108,7 @@ tl_app_new(const struct tl_config *cfg, struct tl_app **out, char *err,
 	app->site.emergency_phone = cfg->emergency_phone;
 	app->site.non_emergency_phone = cfg->non_emergency_phone;
 	app->site.base_path = cfg->base_path;
-	if ((app->commitq = tl_commitq_new()) == NULL) {
+	if ((app->commitq = tl_commitq_new(cfg->database)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		rc = TL_ENOMEM;
 		goto fail;
@@ -131,6 +131,12 @@ tl_app_new(const struct tl_config *cfg, struct tl_app **out, char *err,
 fail:
 	tl_app_free(app);
 	return rc;
+}
+
+void
+tl_app_idle(struct tl_app *app)
+{
+	tl_commitq_idle(app->commitq);
 }
 
 void

@@ -2,7 +2,9 @@
  * commitq.c — leader-based group commit. See commitq.h.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "commitq.h"
 
@@ -20,21 +22,30 @@ struct tl_commitq {
 	pthread_cond_t	 cond;		/* a commit ended */
 	struct item	*head, *tail;	/* queued, not yet taken */
 	int		 leading;	/* a commit is in progress */
+	char		*path;		/* the store's file */
+	struct tl_store	*store;		/* the writer; only the leader uses it */
+	char		 err[256];	/* why the store could not be opened */
 };
 
 struct tl_commitq *
-tl_commitq_new(void)
+tl_commitq_new(const char *path)
 {
 	struct tl_commitq	*q;
 
 	if ((q = calloc(1, sizeof(*q))) == NULL)
 		return NULL;
+	if ((q->path = strdup(path)) == NULL) {
+		free(q);
+		return NULL;
+	}
 	if (pthread_mutex_init(&q->lock, NULL) != 0) {
+		free(q->path);
 		free(q);
 		return NULL;
 	}
 	if (pthread_cond_init(&q->cond, NULL) != 0) {
 		pthread_mutex_destroy(&q->lock);
+		free(q->path);
 		free(q);
 		return NULL;
 	}
@@ -48,7 +59,24 @@ tl_commitq_free(struct tl_commitq *q)
 		return;
 	pthread_cond_destroy(&q->cond);
 	pthread_mutex_destroy(&q->lock);
+	tl_store_close(q->store);
+	free(q->path);
 	free(q);
+}
+
+void
+tl_commitq_idle(struct tl_commitq *q)
+{
+	pthread_mutex_lock(&q->lock);
+	tl_store_close(q->store);
+	q->store = NULL;
+	pthread_mutex_unlock(&q->lock);
+}
+
+const char *
+tl_commitq_errmsg(const struct tl_commitq *q)
+{
+	return q->store != NULL ? tl_store_errmsg(q->store) : q->err;
 }
 
 /* Takes up to TL_COMMITQ_BATCH queued items into batch; lock held. */
@@ -66,18 +94,24 @@ take(struct tl_commitq *q, struct item **batch)
 	return n;
 }
 
-/* Commits batch with store; called without the lock. */
+/* Commits batch through the queue's writer; called by the leader only,
+ * without the lock. */
 static void
-commit(struct tl_store *store, struct item **batch, size_t n)
+commit(struct tl_commitq *q, struct item **batch, size_t n)
 {
 	const struct tl_submit	*subs[TL_COMMITQ_BATCH];
 	char			 refs[TL_COMMITQ_BATCH][TL_REF_SIZE];
 	enum tl_err		 results[TL_COMMITQ_BATCH];
 	size_t			 i, j;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		subs[i] = batch[i]->sub;
-	tl_store_add_batch(store, subs, n, refs, results);
+		results[i] = TL_ESTORE;
+		refs[i][0] = '\0';
+	}
+	if (q->store != NULL || tl_store_attach(q->path, &q->store, q->err,
+	    sizeof(q->err)) == TL_OK)
+		tl_store_add_batch(q->store, subs, n, refs, results);
 	for (i = 0; i < n; i++) {
 		batch[i]->result = results[i];
 		for (j = 0; j < TL_REF_SIZE; j++)
@@ -86,8 +120,8 @@ commit(struct tl_store *store, struct item **batch, size_t n)
 }
 
 enum tl_err
-tl_commitq_add(struct tl_commitq *q, struct tl_store *store,
-    const struct tl_submit *sub, char ref[TL_REF_SIZE])
+tl_commitq_add(struct tl_commitq *q, const struct tl_submit *sub,
+    char ref[TL_REF_SIZE])
 {
 	struct item	 me = { sub, ref, TL_ESTORE, 0, NULL };
 	struct item	*batch[TL_COMMITQ_BATCH];
@@ -107,7 +141,7 @@ tl_commitq_add(struct tl_commitq *q, struct tl_store *store,
 		q->leading = 1;
 		n = take(q, batch);
 		pthread_mutex_unlock(&q->lock);
-		commit(store, batch, n);
+		commit(q, batch, n);
 		pthread_mutex_lock(&q->lock);
 		for (i = 0; i < n; i++)
 			batch[i]->done = 1;

@@ -2,10 +2,11 @@
  * commitq.h — group commit for tipline.fcgi's request threads.
  *
  * Concurrent submissions share one transaction and one fsync: the first
- * thread to arrive leads, committing everything queued with its own store
- * handle, while the others wait; whoever is waiting when a commit ends
- * leads the next. Each caller returns only after the transaction holding
- * its tip committed, so nothing is acknowledged before it is durable.
+ * thread to arrive leads, committing everything queued through the queue's
+ * own store handle (one writer connection, so its page cache stays warm),
+ * while the others wait; whoever is waiting when a commit ends leads the
+ * next. Each caller returns only after the transaction holding its tip
+ * committed, so nothing is acknowledged before it is durable.
  */
 #ifndef TL_COMMITQ_H
 #define TL_COMMITQ_H
@@ -16,16 +17,25 @@
 
 struct tl_commitq;
 
-/* A new queue, or NULL out of memory. */
-struct tl_commitq *tl_commitq_new(void);
+/* A new queue writing to the existing store at path (opened when first
+ * needed, never created), or NULL out of memory. */
+struct tl_commitq *tl_commitq_new(const char *path);
 void tl_commitq_free(struct tl_commitq *q);
 
 /*
  * Stores sub as tl_store_add() would, in a transaction shared with the
- * other callers of the moment; store is the calling thread's own handle,
- * used if this caller leads. Thread-safe; blocks until durable or failed.
+ * other callers of the moment. Thread-safe; blocks until durable or
+ * failed (TL_ESTORE also when the store cannot be opened).
  */
-enum tl_err tl_commitq_add(struct tl_commitq *q, struct tl_store *store,
+enum tl_err tl_commitq_add(struct tl_commitq *q,
 	    const struct tl_submit *sub, char ref[TL_REF_SIZE]);
+
+/* Closes the writer connection (and frees its cache) until it is next
+ * needed. Call only while no tl_commitq_add() is running. */
+void tl_commitq_idle(struct tl_commitq *q);
+
+/* The reason of the last store failure, for logs. Not thread-safe: read it
+ * only as a hint. */
+const char *tl_commitq_errmsg(const struct tl_commitq *q);
 
 #endif

@@ -183,25 +183,22 @@ restart(struct tl_response *res)
 }
 
 /*
- * Stores r and answers with its receipt (or, for a token or key already
- * stored by a concurrent request, the stored tip's). lookup finds the
- * stored reference after TL_EDUPLICATE. Returns the store's result.
+ * Stores sub through the group commit and counts the outcome. Returns the
+ * store's result; ref is set for TL_OK.
  */
 static enum tl_err
-store_tip(struct tl_app *app, struct tl_store *store,
-    const struct tl_submit *sub, char ref[TL_REF_SIZE])
+store_tip(struct tl_app *app, const struct tl_submit *sub,
+    char ref[TL_REF_SIZE])
 {
 	enum tl_err	 rc;
 
-	if (store == NULL)
-		return TL_ESTORE;
-	rc = tl_commitq_add(app->commitq, store, sub, ref);
+	rc = tl_commitq_add(app->commitq, sub, ref);
 	if (rc == TL_OK) {
 		count(app, TL_OC_ACCEPTED);
 		atomic_fetch_add(&app->accepted[sub->report->priority], 1);
 	} else if (rc == TL_ESTORE)
 		fprintf(stderr, "tipline: store: %s\n",
-		    tl_store_errmsg(store));
+		    tl_commitq_errmsg(app->commitq));
 	return rc;
 }
 
@@ -221,8 +218,8 @@ form_store(struct tl_app *app, struct tl_store *store,
 	sub.token_nonce = nonce;
 	receipt(app, res, pending_ref);
 	if (built(res))
-		rc = store_tip(app, store, &sub, ref);
-	if (rc == TL_EDUPLICATE &&
+		rc = store_tip(app, &sub, ref);
+	if (rc == TL_EDUPLICATE && store != NULL &&
 	    tl_store_find_token(store, nonce, ref) == TL_OK) {
 		count(app, TL_OC_DUPLICATE);
 		rc = TL_OK;
@@ -425,13 +422,13 @@ api_store(struct tl_app *app, struct tl_store *store,
 	sub.idem_key = req->idem_key;
 	sub.body_hash = hash;
 	api_created(res, pending_ref);
-	rc = built(res) ? store_tip(app, store, &sub, ref) : TL_ENOMEM;
+	rc = built(res) ? store_tip(app, &sub, ref) : TL_ENOMEM;
 	if (rc == TL_OK) {
 		patch_ref(&res->body, ref);
 		return;
 	}
 	restart(res);
-	if (rc == TL_EDUPLICATE && tl_store_find_idem(store,
+	if (rc == TL_EDUPLICATE && store != NULL && tl_store_find_idem(store,
 	    req->idem_key, ref, stored) == TL_OK)
 		api_replay(app, res, ref, stored, hash);
 	else

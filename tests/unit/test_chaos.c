@@ -590,7 +590,6 @@ struct fx {
 	char		 idem[32];
 	struct tl_request req;
 	struct tl_response res;
-	unsigned long	 stored_503;	/* stored, yet answered 503 */
 	char		 content[16384]; /* the columns of a whole tip */
 };
 
@@ -989,10 +988,10 @@ request_after(void *arg)
 		CHECK(tips == f->tips + 1);
 		CHECK(ref_ok(ref) && stored(f, ref));
 	} else {
+		/* "Not saved" must be true: answers are built before the
+		 * tip is stored, so a durable tip never gets a 503. */
 		CHECK(well_formed_503(f));
-		CHECK(tips == f->tips || tips == f->tips + 1);
-		if (tips == f->tips + 1)
-			f->stored_503++;
+		CHECK(tips == f->tips);
 	}
 	tl_response_free(&f->res);
 	tl_response_init(&f->res);
@@ -1004,6 +1003,8 @@ request_after(void *arg)
 	CHECK(tips == f->tips + 1 && dels == f->dels + 1);
 	tl_response_free(&f->res);
 	close_store(f);
+	/* The group commit's writer keeps a page cache: not a leak. */
+	tl_app_idle(f->app);
 }
 
 static void
@@ -1013,15 +1014,11 @@ request_chaos(struct fx *f, int api, const char *name)
 	    request_after, 5000, 0 };
 
 	f->api = api;
-	f->stored_503 = 0;
 	/* Once through, so that the file and its schema exist already. */
 	request_before(f);
 	request_run(f);
 	request_after(f);
 	chaos_each(&p, f);
-	if (f->stored_503 > 0)
-		print_message("chaos: %-34s %lu runs stored the tip yet "
-		    "answered 503\n", name, f->stored_503);
 }
 
 static void

@@ -701,7 +701,7 @@ gc_thread(void *p)
 		else
 			snprintf(nonce, sizeof(nonce), "t%d-%d", a->id, i);
 		sub = submit(a->f, nonce, NULL, NULL);
-		rc = tl_commitq_add(a->q, s, &sub, ref);
+		rc = tl_commitq_add(a->q, &sub, ref);
 		if (rc == TL_OK && ref_ok(ref))
 			a->ok++;
 		else if (rc == TL_EDUPLICATE)
@@ -724,7 +724,7 @@ test_group_commit(void **state)
 	const int		 shared = GC_EACH / 5;
 
 	open_store(f);
-	assert_non_null(q = tl_commitq_new());
+	assert_non_null(q = tl_commitq_new(f->path));
 	for (i = 0; i < GC_THREADS; i++) {
 		memset(&a[i], 0, sizeof(a[i]));
 		a[i].f = f;
