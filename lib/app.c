@@ -73,6 +73,37 @@ tl_app_json_error(struct tl_response *res, int status, enum tl_err err)
 	json_decref(j);
 }
 
+/*
+ * Renders the empty form once, with a stand-in token of a real token's
+ * length that no escaping changes, and finds where the stand-in went.
+ * Returns 0, or -1 if out of memory or the stand-in is not there once.
+ */
+static int
+render_form(struct tl_app *app)
+{
+	char			 standin[TL_TOKEN_LEN + 1];
+	struct tl_form_view	 v;
+	const char		*p, *found = NULL;
+
+	memset(standin, '~', TL_TOKEN_LEN);
+	standin[TL_TOKEN_LEN] = '\0';
+	memset(&v, 0, sizeof(v));
+	v.token = standin;
+	tl_page_form(app->pages, &app->site, &v, &app->form);
+	if (!tl_buf_ok(&app->form))
+		return -1;
+	for (p = app->form.data; (p = strstr(p, standin)) != NULL;
+	    p += TL_TOKEN_LEN) {
+		if (found != NULL)
+			return -1;
+		found = p;
+	}
+	if (found == NULL)
+		return -1;
+	app->form_token_at = (size_t)(found - app->form.data);
+	return 0;
+}
+
 /* Reads the whole file at path into b; returns 0 or -1 with errno. */
 static int
 slurp(const char *path, struct tl_buf *b)
@@ -120,6 +151,12 @@ tl_app_new(const struct tl_config *cfg, struct tl_app **out, char *err,
 	if ((rc = tl_pages_load(cfg->templates, &app->pages, err, errlen))
 	    != TL_OK)
 		goto fail;
+	if (render_form(app) == -1) {
+		snprintf(err, errlen, "%s/form.html: the form cannot be "
+		    "rendered with its token", cfg->templates);
+		rc = TL_ECONFIG;
+		goto fail;
+	}
 	snprintf(path, sizeof(path), "%s/static/tipline.css", cfg->templates);
 	if (slurp(path, &app->css) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -146,24 +183,26 @@ tl_app_free(struct tl_app *app)
 		return;
 	tl_pages_free(app->pages);
 	tl_commitq_free(app->commitq);
+	tl_buf_free(&app->form);
 	tl_buf_free(&app->css);
 	sodium_memzero(app->form_key, sizeof(app->form_key));
 	free(app);
 }
 
-/* GET of the form: a fresh token, no values, no errors. */
+/* GET of the form: the page rendered at start-up with a fresh token put
+ * in place of its stand-in, so a GET renders nothing. */
 static void
 form_page(struct tl_app *app, const struct tl_request *req,
     struct tl_response *res)
 {
 	char			 token[TL_TOKEN_STRSIZE];
-	struct tl_form_view	 v;
 
-	memset(&v, 0, sizeof(v));
-	tl_token_issue(app->form_key, (uint64_t)req->now, 0, token);
-	v.token = token;
 	tl_app_headers(res, "text/html; charset=utf-8");
-	tl_page_form(app->pages, &app->site, &v, &res->body);
+	tl_buf_add(&res->body, app->form.data, app->form.len);
+	if (!tl_buf_ok(&res->body))
+		return;
+	tl_token_issue(app->form_key, (uint64_t)req->now, 0, token);
+	memcpy(res->body.data + app->form_token_at, token, TL_TOKEN_LEN);
 }
 
 static void

@@ -29,6 +29,8 @@ struct tl_app {
 	uint8_t			 form_key[TL_FORM_KEYBYTES];
 	struct tl_buf		 css;		/* the stylesheet */
 	struct tl_commitq	*commitq;	/* group commit of tips */
+	struct tl_buf		 form;		/* the empty form, rendered once */
+	size_t			 form_token_at;	/* where its token goes */
 	atomic_ulong		 outcomes[TL_OC__MAX];
 	atomic_ulong		 accepted[2];	/* by enum tl_priority */
 };

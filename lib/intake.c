@@ -269,8 +269,12 @@ form_checks(struct tl_app *app, struct tl_store *store,
 		receipt(app, res, ref);
 		return;
 	}
-	st = tl_token_check(app->form_key, in->token, (uint64_t)req->now,
-	    app->cfg->form_min_seconds, app->cfg->form_max_age, &tok);
+	if (!tokok)
+		st = in->token == NULL || *in->token == '\0' ?
+		    TL_TOKEN_MISSING : TL_TOKEN_INVALID;
+	else
+		st = tl_token_age(&tok, (uint64_t)req->now,
+		    app->cfg->form_min_seconds, app->cfg->form_max_age);
 	nerrs = tl_report_validate(r, errs, MAX_ERRORS);
 	if (r->oom) {
 		store_failed(app, res, 0);
@@ -395,12 +399,14 @@ api_store(struct tl_app *app, struct tl_store *store,
 	enum tl_err		 rc = TL_ENOTFOUND;
 	size_t			 nerrs;
 
-	crypto_hash_sha256(h, (const unsigned char *)req->body,
-	    req->body_len);
-	sodium_bin2hex(hash, sizeof(hash), h, sizeof(h));
-	if (req->idem_key != NULL)
+	/* The body's hash tells a retry from a reuse of the key. */
+	if (req->idem_key != NULL) {
+		crypto_hash_sha256(h, (const unsigned char *)req->body,
+		    req->body_len);
+		sodium_bin2hex(hash, sizeof(hash), h, sizeof(h));
 		rc = store == NULL ? TL_ESTORE :
 		    tl_store_find_idem(store, req->idem_key, ref, stored);
+	}
 	if (rc == TL_OK) {
 		api_replay(app, res, ref, stored, hash);
 		return;
@@ -420,7 +426,7 @@ api_store(struct tl_app *app, struct tl_store *store,
 	sub.report = r;
 	sub.received_at = req->now;
 	sub.idem_key = req->idem_key;
-	sub.body_hash = hash;
+	sub.body_hash = req->idem_key != NULL ? hash : NULL;
 	api_created(res, pending_ref);
 	rc = built(res) ? store_tip(app, &sub, ref) : TL_ENOMEM;
 	if (rc == TL_OK) {

@@ -87,6 +87,12 @@ tl_notifier_new(const struct tl_config *cfg, struct tl_notifier **out,
 		goto fail;
 	if (tl_store_attach(cfg->database, &n->store, err, errlen) != TL_OK)
 		goto fail;
+	/* Outcomes need no fsync each: a lost one is a resend, never a loss
+	 * (see tl_store_relax); tips keep theirs in tipline.fcgi. */
+	if (tl_store_relax(n->store) != TL_OK) {
+		snprintf(err, errlen, "%s", tl_store_errmsg(n->store));
+		goto fail;
+	}
 	if ((n->curl = curl_easy_init()) == NULL || setup_curl(n) == -1) {
 		snprintf(err, errlen, "cannot set up libcurl");
 		goto fail;

@@ -308,9 +308,21 @@ configure(struct tl_store *s)
 	}
 	if (set_wal(s) == -1)
 		return -1;
-	return exec(s, "PRAGMA synchronous = FULL;"
-	    "PRAGMA foreign_keys = ON;"
+	if (exec(s, s->relaxed ? "PRAGMA synchronous = NORMAL;" :
+	    "PRAGMA synchronous = FULL;", "synchronous") == -1)
+		return -1;
+	return exec(s, "PRAGMA foreign_keys = ON;"
 	    "PRAGMA secure_delete = ON;", "pragmas");
+}
+
+enum tl_err
+tl_store_relax(struct tl_store *s)
+{
+	s->relaxed = 1;
+	if (s->db == NULL || exec(s, "PRAGMA synchronous = NORMAL",
+	    "synchronous") == 0)
+		return TL_OK;
+	return TL_ESTORE;
 }
 
 /*

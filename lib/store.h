@@ -89,6 +89,16 @@ enum tl_err tl_store_health(struct tl_store *s);
 enum tl_err tl_store_outbox_counts(struct tl_store *s,
 	    int64_t counts[TL_OUT__MAX]);
 
+/*
+ * For the notifier's bookkeeping only: commits on s are no longer fsynced
+ * one by one (synchronous=NORMAL in WAL mode); the next durable commit on
+ * the file, or a checkpoint, carries them. A crash may then forget that a
+ * delivery was made or leased, and it is sent again with the same
+ * webhook-id (delivery is at least once). Never for a handle that stores
+ * tips. Returns TL_OK or TL_ESTORE.
+ */
+enum tl_err tl_store_relax(struct tl_store *s);
+
 /* The last SQLite error of s, for logs (never tip content). */
 const char *tl_store_errmsg(const struct tl_store *s);
 

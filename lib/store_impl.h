@@ -30,6 +30,7 @@ struct tl_store {
 	sqlite3_stmt	*st[ST__MAX];	/* prepared once per connection */
 	char		*path;
 	int		 broken;	/* reopen before the next use */
+	int		 relaxed;	/* synchronous=NORMAL: tl_store_relax() */
 	char		 err[256];	/* last error, never tip content */
 };
 

@@ -70,6 +70,10 @@ tl_token_decode(const uint8_t key[TL_FORM_KEYBYTES], const char *s,
 	return 0;
 }
 
+_Static_assert(sodium_base64_ENCODED_LEN(RAWBYTES,
+    sodium_base64_VARIANT_URLSAFE_NO_PADDING) == TL_TOKEN_LEN + 1,
+    "TL_TOKEN_LEN is the length of an encoded token");
+
 enum tl_token_status
 tl_token_check(const uint8_t key[TL_FORM_KEYBYTES], const char *s,
     uint64_t now, long min_seconds, long max_age, struct tl_token *tok)
@@ -78,6 +82,13 @@ tl_token_check(const uint8_t key[TL_FORM_KEYBYTES], const char *s,
 		return TL_TOKEN_MISSING;
 	if (tl_token_decode(key, s, tok) == -1)
 		return TL_TOKEN_INVALID;
+	return tl_token_age(tok, now, min_seconds, max_age);
+}
+
+enum tl_token_status
+tl_token_age(const struct tl_token *tok, uint64_t now, long min_seconds,
+    long max_age)
+{
 	if (tok->issued > now + SKEW)
 		return TL_TOKEN_INVALID;
 	if (now > tok->issued && now - tok->issued > (uint64_t)max_age)

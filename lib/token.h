@@ -13,6 +13,7 @@
 
 #define TL_FORM_KEYBYTES	32
 #define TL_TOKEN_NONCEBYTES	16
+#define TL_TOKEN_LEN		78	/* characters of an encoded token */
 #define TL_TOKEN_STRSIZE	96	/* encoded token and NUL fit */
 #define TL_TOKEN_NONCEHEX	(TL_TOKEN_NONCEBYTES * 2 + 1)
 
@@ -41,6 +42,11 @@ void tl_token_issue(const uint8_t key[TL_FORM_KEYBYTES], uint64_t now,
  */
 int tl_token_decode(const uint8_t key[TL_FORM_KEYBYTES], const char *s,
 	    struct tl_token *tok);
+
+/* The age checks of a token already decoded (tl_token_decode): from the
+ * future, expired, or too fast unless issued on a 422 page. */
+enum tl_token_status tl_token_age(const struct tl_token *tok, uint64_t now,
+	    long min_seconds, long max_age);
 
 /* Full check of s at time now (MAC, age, minimum time unless issued on a
  * 422 page). Fills tok when the MAC is good. */
