@@ -671,9 +671,10 @@ tl_postcode_normalise(const char *in, char *out, size_t outlen)
 int
 tl_phone_normalise(const char *in, size_t len, char *out, size_t outlen)
 {
-	char	 d[16];
-	size_t	 i, n = 0;
-	int	 plus = 0, w;
+	char		 d[16];
+	const char	*intl;
+	size_t		 i, n = 0;
+	int		 plus = 0, w;
 
 	for (i = 0; i < len; i++) {
 		if (strchr(" \t-.()[]", in[i]) != NULL && in[i] != '\0')
@@ -689,19 +690,24 @@ tl_phone_normalise(const char *in, size_t len, char *out, size_t outlen)
 	d[n] = '\0';
 	if (n < 7)
 		return -1;
-	if (plus && strncmp(d, "440", 3) == 0)
-		w = snprintf(out, outlen, "+44%s", d + 3);
-	else if (plus)
-		w = snprintf(out, outlen, "+%s", d);
-	else if (strncmp(d, "00", 2) == 0)
-		w = snprintf(out, outlen, "+%s", d + 2);
-	else if (d[0] == '0' && n <= 14)
-		w = snprintf(out, outlen, "+44%s", d + 1);
-	else if (d[0] == '0')
-		return -1;
+	/* Unknown country: the digits as typed. */
+	if (!plus && d[0] != '0')
+		return snprintf(out, outlen, "%s", d) < (int)outlen ? 0 : -1;
+	/* International: after "+", after "00", or UK ("0…" is +44…). */
+	intl = plus ? d : d[1] == '0' ? d + 2 : d + 1;
+	if (!plus && d[1] != '0')
+		w = snprintf(out, outlen, "+44%s", intl);
 	else
-		w = snprintf(out, outlen, "%s", d);
-	return w < 0 || (size_t)w >= outlen ? -1 : 0;
+		w = snprintf(out, outlen, "+%s", intl);
+	if (w < 0 || (size_t)w >= outlen)
+		return -1;
+	/* A UK trunk 0 written after +44 ("+44 (0)20 …") is not dialled. */
+	if (strncmp(out, "+44", 3) == 0)
+		while (out[3] == '0')
+			memmove(out + 3, out + 4, strlen(out + 3));
+	/* What is left must still be a number: 7 to 15 digits. */
+	n = strlen(out + 1);
+	return n >= 7 && n <= 15 ? 0 : -1;
 }
 
 void

@@ -25,6 +25,13 @@ tl_secret_parse(const char *text, uint8_t key[TL_SECRET_MAX],
 		    "whsec_");
 		return -1;
 	}
+	/* libsodium 1.0.18 reads any byte over 0x7f as a base64 digit. */
+	if (strspn(text + 6, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789+/=") < len - 6) {
+		snprintf(err, errlen, "the webhook secret after whsec_ is not "
+		    "padded standard base64");
+		return -1;
+	}
 	if (sodium_base642bin(tmp, sizeof(tmp), text + 6, len - 6, NULL, &n,
 	    &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    end != text + len) {

@@ -52,7 +52,11 @@ tl_token_decode(const uint8_t key[TL_FORM_KEYBYTES], const char *s,
 	size_t		 len, i;
 	const char	*end;
 
-	if (s == NULL || *s == '\0' || strlen(s) >= TL_TOKEN_STRSIZE)
+	/* libsodium 1.0.18 reads any byte over 0x7f as a base64 digit:
+	 * only the URL-safe alphabet itself may be a token. */
+	if (s == NULL || *s == '\0' || strlen(s) >= TL_TOKEN_STRSIZE ||
+	    s[strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789-_")] != '\0')
 		return -1;
 	if (sodium_base642bin(raw, sizeof(raw), s, strlen(s), NULL, &len,
 	    &end, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||

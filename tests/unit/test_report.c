@@ -639,6 +639,13 @@ static const struct {
 	{ "07700/900123", NULL },
 	{ "07700_900123", NULL },
 	{ "\xd9\xa0\xd9\xa1\xd9\xa2\xd9\xa3\xd9\xa4\xd9\xa5\xd9\xa6", NULL },
+	/* Found by fuzzing: too short once a prefix or trunk 0 is gone. */
+	{ "00 1 202 55", NULL },
+	{ "+44 020 00", NULL },
+	{ "0000000", NULL },
+	/* Found by fuzzing: one number, one stored form. */
+	{ "0044 (0)20 7946 0000", "+442079460000" },
+	{ "+44 00)2 (7694 0000", "+44276940000" },
 };
 
 static void
@@ -659,6 +666,16 @@ test_phone(void **state)
 		if (phones[i].out != NULL && (rc != 0 ||
 		    strcmp(out, phones[i].out) != 0))
 			fail_msg("phone \"%s\" refused or wrong", phones[i].in);
+	}
+	/* Normalising a normalised number changes nothing. */
+	for (i = 0; i < sizeof(phones) / sizeof(phones[0]); i++) {
+		char	 again[17];
+
+		if (phones[i].out == NULL)
+			continue;
+		assert_int_equal(tl_phone_normalise(phones[i].out,
+		    strlen(phones[i].out), again, sizeof(again)), 0);
+		assert_string_equal(again, phones[i].out);
 	}
 	/* only len bytes are read */
 	assert_int_equal(tl_phone_normalise("07700900123xyz", 11, out,
