@@ -30,7 +30,7 @@ UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT	= $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 PROGS	= $(FCGI) $(CTL) $(if $(wildcard notify/main.c),$(NOTIFY))
 
-.PHONY: all deps check unit e2e san valgrind demo clean
+.PHONY: all deps check unit e2e browser san valgrind demo clean
 .SECONDARY:
 all: $(PROGS)
 
@@ -66,6 +66,22 @@ e2e: all
 	@rc=0; for t in $(E2E); do \
 		python3 $$t --build $(BUILD) || rc=1; done; exit $$rc
 
+# Real-browser tests (issue 7): Debian's chromium (scripts/deps) driven by
+# playwright-core, with axe-core, both pinned in tests/browser's lock file.
+# npm ci runs when node_modules is missing or the lock changed since. No
+# node at all is a skip; anything else missing (chromium, npm) fails.
+BROWSER	= tests/browser
+browser: all
+	@if ! command -v node >/dev/null 2>&1; then \
+		echo "browser: SKIPPED: node not found (Debian nodejs and npm)"; \
+		exit 0; fi; \
+	if ! cmp -s $(BROWSER)/package-lock.json \
+	    $(BROWSER)/node_modules/.tipline-lock; then \
+		(cd $(BROWSER) && npm ci --no-audit --no-fund) && \
+		cp $(BROWSER)/package-lock.json \
+		    $(BROWSER)/node_modules/.tipline-lock || exit 1; fi; \
+	node $(BROWSER)/run.mjs --build $(BUILD)
+
 # The unit and end-to-end suites again under ASan and UBSan. Reports go to
 # files under build-san/reports; any report fails the run.
 SANREP	= $(CURDIR)/build-san/reports
@@ -89,9 +105,11 @@ valgrind: $(UNIT)
 check: deps
 	$(MAKE) all unit
 	$(MAKE) e2e
+	$(MAKE) browser
 	$(MAKE) san
 	$(MAKE) valgrind
 	$(MAKE) lint-man
+	$(MAKE) fuzz-replay
 	tests/install.sh $(BUILD)
 
 demo: deps
@@ -120,6 +138,7 @@ FUZZ_SAN	= -O1 -g -fno-omit-frame-pointer \
 FUZZ_CPPFLAGS	= $(CPPFLAGS) -Itests/fuzz \
 		  -DTL_FUZZ_TEMPLATES='"$(CURDIR)/templates"'
 FUZZ_HDRS	= $(wildcard lib/*.h tests/fuzz/*.h)
+FUZZ_LIB_HDRS	= $(wildcard lib/*.h)
 FUZZ_GCC_LIB	= $(LIB_SRC:%.c=$(FUZZ_DIR)/gcc/%.o)
 FUZZ_CL_LIB	= $(LIB_SRC:%.c=$(FUZZ_DIR)/clang/%.o)
 FUZZ_DICT_fuzz_urlenc	= tests/fuzz/urlenc.dict
@@ -130,7 +149,10 @@ FUZZ_DICT_fuzz_config	= tests/fuzz/config.dict
 FUZZ_DICT_fuzz_app	= $(FUZZ_DIR)/app-all.dict
 
 .PHONY: fuzz fuzz-replay fuzz-build
-$(FUZZ_DIR)/gcc/%.o: %.c $(FUZZ_HDRS)
+$(FUZZ_DIR)/gcc/lib/%.o: lib/%.c $(FUZZ_LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(FUZZ_CPPFLAGS) $(FUZZ_SAN) $(WARN) -c -o $@ $<
+$(FUZZ_DIR)/gcc/tests/fuzz/%.o: tests/fuzz/%.c $(FUZZ_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(FUZZ_CPPFLAGS) $(FUZZ_SAN) $(WARN) -c -o $@ $<
 $(FUZZ_DIR)/gcc/libtipline.a: $(FUZZ_GCC_LIB)
@@ -138,7 +160,7 @@ $(FUZZ_DIR)/gcc/libtipline.a: $(FUZZ_GCC_LIB)
 $(FUZZ_DIR)/replay-%: $(FUZZ_DIR)/gcc/tests/fuzz/%.o \
     $(FUZZ_DIR)/gcc/tests/fuzz/replay.o $(FUZZ_DIR)/gcc/libtipline.a
 	$(CC) $(FUZZ_SAN) -o $@ $^ $(LIBS_CORE)
-$(FUZZ_DIR)/clang/lib/%.o: lib/%.c $(FUZZ_HDRS)
+$(FUZZ_DIR)/clang/lib/%.o: lib/%.c $(FUZZ_LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CLANG) $(FUZZ_CPPFLAGS) $(FUZZ_SAN) \
 	    -fsanitize=fuzzer-no-link $(WARN) -Wno-error -c -o $@ $<
@@ -259,7 +281,8 @@ lint-man:
 BENCH_BIN	= $(BUILD)/bench/baseline $(BUILD)/bench/mktokens
 
 .PHONY: bench
-bench: all $(BENCH_BIN)
+bench: deps
+	$(MAKE) all $(BENCH_BIN)
 	python3 tests/bench/run --build $(BUILD)
 
 $(BUILD)/bench/baseline: tests/bench/baseline.c

@@ -1,0 +1,262 @@
+/*
+ * fuzz_summary.c — the summary a triage receiver gets (SPEC 6):
+ * tl_webhook_body() in the `standard` and `slack` formats for a tip whose
+ * fields come from the input.
+ *
+ * Input: 14 header bytes, then a form body whose pairs give the fields.
+ *   h[0] bit 0: 0 = the fields go through tl_report_set() and
+ *               tl_report_validate() (a tip as the store holds it);
+ *               1 = the values are put in value[] directly, unchecked
+ *               (the store's content, whatever it is);
+ *        bit 1: priority urgent (direct mode).
+ *   h[1] concerns bits and h[2] number of phones (direct mode); h[3..4]
+ *   summary_excerpt_chars (-8..); h[5..9] the reference; h[10..13] the
+ *   received time.
+ *
+ * Oracles: both bodies are JSON that jansson reads back. `standard` has
+ * exactly SPEC 6.1's keys with exactly the tip's values (so no other
+ * field content leaves the store) and the excerpt, only when asked for,
+ * is a prefix of the description of at most that many characters.
+ * `slack` is {"text": …} whose text starts "URGENT tip TL-" or "Tip TL-"
+ * and holds no '<' or '>' and no '&' but in &amp; &lt; &gt;; for a
+ * validated tip, its second line unescaped is the excerpt.
+ */
+#include <jansson.h>
+
+#include "fuzz.h"
+#include "ref.h"
+#include "report.h"
+#include "urlenc.h"
+#include "webhook.h"
+
+#define HDR	14
+#define NOW	((int64_t)1764300000)
+
+static uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Fills r from the pairs of body; returns 0, or -1 to skip the input. */
+static int
+fill(struct tl_report *r, const uint8_t *h, const char *body, size_t len)
+{
+	struct tl_pairs	 pairs;
+	size_t		 i;
+	int		 f, direct = h[0] & 1;
+
+	if (tl_urlenc_parse(body, len, TL_MAX_FIELDS, &pairs) != TL_OK)
+		return -1;
+	for (i = 0; i < pairs.n; i++) {
+		const struct tl_pair *p = &pairs.v[i];
+
+		if (!direct) {
+			(void)tl_report_set(r, p->name, p->namelen, p->value,
+			    p->len);
+			continue;
+		}
+		if ((f = tl_field_find(p->name, p->namelen)) <= 0)
+			continue;
+		free(r->value[f]);
+		r->value[f] = strdup(p->value);
+		FUZZ_CHECK(r->value[f] != NULL);
+	}
+	tl_pairs_free(&pairs);
+	if (!direct) {
+		struct tl_field_error errs[TL_F__MAX];
+
+		(void)tl_report_validate(r, errs, TL_F__MAX);
+		return 0;
+	}
+	r->concerns = h[1];
+	r->priority = h[0] & 2 ? TL_PRIO_URGENT : TL_PRIO_NORMAL;
+	r->nphones = h[2] % (TL_MAX_PHONES + 1);
+	for (i = 0; i < r->nphones; i++) {
+		r->phones[i] = strdup("+447700900123");
+		FUZZ_CHECK(r->phones[i] != NULL);
+	}
+	return 0;
+}
+
+static void
+check_str_or_null(json_t *data, const char *key, const char *want)
+{
+	json_t	*v = json_object_get(data, key);
+
+	FUZZ_CHECK(v != NULL);
+	if (want == NULL)
+		FUZZ_CHECK(json_is_null(v));
+	else
+		FUZZ_CHECK(json_is_string(v) &&
+		    strcmp(json_string_value(v), want) == 0);
+}
+
+/* The excerpt the tip should get, or NULL; caller frees. */
+static char *
+want_excerpt(const struct tl_report *r, long n)
+{
+	const char	*d = r->value[TL_F_DESCRIPTION];
+
+	if (n <= 0 || d == NULL)
+		return NULL;
+	return strndup(d, tl_utf8_prefix(d, strlen(d), (size_t)n));
+}
+
+static void
+check_standard(const struct tl_tip *tip, long n, const char *body)
+{
+	const struct tl_report	*r = &tip->report;
+	const struct tl_choice	*c = tl_fields[TL_F_CONCERNS].choices;
+	json_t			*root, *data, *a, *has;
+	json_error_t		 jerr;
+	char			 at[21], area[8], *ex;
+	size_t			 i, k = 0;
+
+	root = json_loads(body, 0, &jerr);
+	FUZZ_CHECK(root != NULL && json_is_object(root));
+	FUZZ_CHECK(json_object_size(root) == 3);
+	check_str_or_null(root, "type", "tip.received");
+	tl_time_rfc3339(NOW, at);
+	check_str_or_null(root, "timestamp", at);
+	data = json_object_get(root, "data");
+	FUZZ_CHECK(json_is_object(data));
+	check_str_or_null(data, "ref", tip->ref);
+	tl_time_rfc3339(tip->received_at, at);
+	check_str_or_null(data, "received_at", at);
+	check_str_or_null(data, "priority", tl_priority_name(r->priority));
+	a = json_object_get(data, "concerns");
+	FUZZ_CHECK(json_is_array(a));
+	for (i = 0; c[i].value != NULL; i++)
+		if (r->concerns & (1u << i)) {
+			FUZZ_CHECK(json_is_string(json_array_get(a, k)));
+			FUZZ_CHECK(strcmp(json_string_value(
+			    json_array_get(a, k)), c[i].value) == 0);
+			k++;
+		}
+	FUZZ_CHECK(json_array_size(a) == k);
+	check_str_or_null(data, "when", r->value[TL_F_WHEN]);
+	tl_postcode_area(r->value[TL_F_POSTCODE], area, sizeof(area));
+	check_str_or_null(data, "area", *area != '\0' ? area : NULL);
+	check_str_or_null(data, "child_at_risk", r->value[TL_F_CHILD_AT_RISK]);
+	check_str_or_null(data, "weapons_seen", r->value[TL_F_WEAPONS_SEEN]);
+	check_str_or_null(data, "vulnerable_adult",
+	    r->value[TL_F_VULNERABLE_ADULT]);
+	has = json_object_get(data, "has");
+	FUZZ_CHECK(json_is_object(has) && json_object_size(has) == 3);
+	FUZZ_CHECK(json_is_boolean(json_object_get(has, "people")) &&
+	    json_is_true(json_object_get(has, "people")) ==
+	    (r->value[TL_F_PEOPLE] != NULL));
+	FUZZ_CHECK(json_is_boolean(json_object_get(has, "vehicles")) &&
+	    json_is_true(json_object_get(has, "vehicles")) ==
+	    (r->value[TL_F_VEHICLES] != NULL));
+	FUZZ_CHECK(json_is_integer(json_object_get(has, "phones")) &&
+	    json_integer_value(json_object_get(has, "phones")) ==
+	    (json_int_t)r->nphones);
+	ex = want_excerpt(r, n);
+	FUZZ_CHECK(json_object_size(data) == (ex != NULL ? 11u : 10u));
+	if (ex != NULL)
+		check_str_or_null(data, "excerpt", ex);
+	free(ex);
+	json_decref(root);
+}
+
+/* Text with &amp; &lt; &gt; turned back; NULL if any other '&', '<' or
+ * '>' is in it. */
+static char *
+slack_unescape(const char *s)
+{
+	char	*o = malloc(strlen(s) + 1);
+	size_t	 n = 0;
+
+	FUZZ_CHECK(o != NULL);
+	while (*s != '\0') {
+		if (*s == '<' || *s == '>')
+			goto bad;
+		if (*s != '&') {
+			o[n++] = *s++;
+			continue;
+		}
+		if (strncmp(s, "&amp;", 5) == 0) {
+			o[n++] = '&';
+			s += 5;
+		} else if (strncmp(s, "&lt;", 4) == 0) {
+			o[n++] = '<';
+			s += 4;
+		} else if (strncmp(s, "&gt;", 4) == 0) {
+			o[n++] = '>';
+			s += 4;
+		} else
+			goto bad;
+	}
+	o[n] = '\0';
+	return o;
+bad:
+	free(o);
+	return NULL;
+}
+
+static void
+check_slack(const struct tl_tip *tip, long n, const char *body,
+    int validated)
+{
+	json_t		*root, *t;
+	json_error_t	 jerr;
+	const char	*text, *nl;
+	char		*plain, *ex;
+
+	root = json_loads(body, 0, &jerr);
+	FUZZ_CHECK(root != NULL && json_is_object(root));
+	FUZZ_CHECK(json_object_size(root) == 1);
+	t = json_object_get(root, "text");
+	FUZZ_CHECK(json_is_string(t));
+	text = json_string_value(t);
+	if (tip->report.priority == TL_PRIO_URGENT)
+		FUZZ_CHECK(strncmp(text, "URGENT tip TL-", 14) == 0);
+	else
+		FUZZ_CHECK(strncmp(text, "Tip TL-", 7) == 0);
+	if ((plain = slack_unescape(text)) == NULL)
+		fprintf(stderr, "slack text not escaped: %s\n", text);
+	FUZZ_CHECK(plain != NULL);
+	if (validated) {
+		ex = want_excerpt(&tip->report, n);
+		nl = strchr(plain, '\n');
+		FUZZ_CHECK((nl != NULL) == (ex != NULL));
+		if (ex != NULL)
+			FUZZ_CHECK(strcmp(nl + 1, ex) == 0);
+		free(ex);
+	}
+	free(plain);
+	json_decref(root);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct tl_tip	 tip;
+	char		*body, *out;
+	long		 n;
+
+	if (size < HDR)
+		return 0;
+	memset(&tip, 0, sizeof(tip));
+	tl_report_init(&tip.report);
+	tl_ref_format(data + 5, tip.ref);
+	tip.received_at = (int64_t)get32(data + 10) * 32;
+	n = (long)((data[3] << 8 | data[4]) % 6000) - 8;
+	body = fuzz_strndup(data + HDR, size - HDR);
+	if (fill(&tip.report, data, body, size - HDR) == 0) {
+		out = tl_webhook_body(&tip, TL_WEBHOOK_STANDARD, n, NOW);
+		FUZZ_CHECK(out != NULL);
+		check_standard(&tip, n, out);
+		free(out);
+		out = tl_webhook_body(&tip, TL_WEBHOOK_SLACK, n, NOW);
+		FUZZ_CHECK(out != NULL);
+		check_slack(&tip, n, out, !(data[0] & 1));
+		free(out);
+	}
+	tl_report_free(&tip.report);
+	free(body);
+	return 0;
+}
