@@ -383,6 +383,16 @@ prepare(struct tl_store *s)
  * set (with mode 0660 less the umask, as SQLite's own default is 0644),
  * and makes it ready. Returns TL_OK, or TL_ESTORE with s->db NULL.
  */
+/* Removes path+suffix if it exists. */
+static void
+unlink_beside(const char *path, const char *suffix)
+{
+	char	 p[4096];
+
+	if ((size_t)snprintf(p, sizeof(p), "%s%s", path, suffix) < sizeof(p))
+		unlink(p);
+}
+
 static enum tl_err
 db_open(struct tl_store *s, int create)
 {
@@ -393,8 +403,13 @@ db_open(struct tl_store *s, int create)
 		flags |= SQLITE_OPEN_CREATE;
 		fd = open(s->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 		    0660);
-		if (fd != -1)
+		if (fd != -1) {
+			/* A new file: a -wal or -shm beside it is left from
+			 * a deleted store and must not be applied to it. */
 			close(fd);
+			unlink_beside(s->path, "-wal");
+			unlink_beside(s->path, "-shm");
+		}
 	}
 	if (sqlite3_open_v2(s->path, &s->db, flags, NULL) != SQLITE_OK) {
 		tl_store_fail(s, "open");
