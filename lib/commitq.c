@@ -14,12 +14,12 @@ struct item {
 	char			*ref;
 	enum tl_err		 result;
 	int			 done;
+	pthread_cond_t		 wake;	/* done, or time to lead */
 	struct item		*next;
 };
 
 struct tl_commitq {
 	pthread_mutex_t	 lock;
-	pthread_cond_t	 cond;		/* a commit ended */
 	struct item	*head, *tail;	/* queued, not yet taken */
 	int		 leading;	/* a commit is in progress */
 	char		*path;		/* the store's file */
@@ -43,12 +43,6 @@ tl_commitq_new(const char *path)
 		free(q);
 		return NULL;
 	}
-	if (pthread_cond_init(&q->cond, NULL) != 0) {
-		pthread_mutex_destroy(&q->lock);
-		free(q->path);
-		free(q);
-		return NULL;
-	}
 	return q;
 }
 
@@ -57,7 +51,6 @@ tl_commitq_free(struct tl_commitq *q)
 {
 	if (q == NULL)
 		return;
-	pthread_cond_destroy(&q->cond);
 	pthread_mutex_destroy(&q->lock);
 	tl_store_close(q->store);
 	free(q->path);
@@ -119,13 +112,35 @@ commit(struct tl_commitq *q, struct item **batch, size_t n)
 	}
 }
 
+/*
+ * Ends a commit (lock held): wakes each caller of the batch, then the
+ * first one still queued, who leads the next commit. Nobody else wakes,
+ * so a commit costs one wake-up per tip, not one per waiting thread.
+ */
+static void
+finish(struct tl_commitq *q, struct item **batch, size_t n,
+    const struct item *me)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		batch[i]->done = 1;
+		if (batch[i] != me)
+			pthread_cond_signal(&batch[i]->wake);
+	}
+	q->leading = 0;
+	if (q->head != NULL)
+		pthread_cond_signal(&q->head->wake);
+}
+
 enum tl_err
 tl_commitq_add(struct tl_commitq *q, const struct tl_submit *sub,
     char ref[TL_REF_SIZE])
 {
-	struct item	 me = { sub, ref, TL_ESTORE, 0, NULL };
+	struct item	 me = { sub, ref, TL_ESTORE, 0,
+	    PTHREAD_COND_INITIALIZER, NULL };
 	struct item	*batch[TL_COMMITQ_BATCH];
-	size_t		 n, i;
+	size_t		 n;
 
 	pthread_mutex_lock(&q->lock);
 	if (q->tail != NULL)
@@ -135,7 +150,7 @@ tl_commitq_add(struct tl_commitq *q, const struct tl_submit *sub,
 	q->tail = &me;
 	while (!me.done) {
 		if (q->leading) {
-			pthread_cond_wait(&q->cond, &q->lock);
+			pthread_cond_wait(&me.wake, &q->lock);
 			continue;
 		}
 		q->leading = 1;
@@ -143,11 +158,9 @@ tl_commitq_add(struct tl_commitq *q, const struct tl_submit *sub,
 		pthread_mutex_unlock(&q->lock);
 		commit(q, batch, n);
 		pthread_mutex_lock(&q->lock);
-		for (i = 0; i < n; i++)
-			batch[i]->done = 1;
-		q->leading = 0;
-		pthread_cond_broadcast(&q->cond);
+		finish(q, batch, n, &me);
 	}
 	pthread_mutex_unlock(&q->lock);
+	pthread_cond_destroy(&me.wake);
 	return me.result;
 }
