@@ -31,13 +31,11 @@ count and in time. Python standard library, curl, and (for the disk tests,
 as root) mount and chattr.
 """
 
-import argparse
 import errno
 import http.client
 import json
 import os
 import random
-import shutil
 import signal
 import socket
 import subprocess
@@ -45,7 +43,6 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 import urllib.parse
 
 sys.dont_write_bytecode = True     # no __pycache__ in tests/e2e
@@ -67,8 +64,7 @@ ROUTES = ["/report", "/report/", "/report/api/v1/tips", "/report/healthz",
 METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 
 
-class Skip(Exception):
-    """A test that cannot run here (says why)."""
+Skip = e2e.Skip
 
 
 def wait_until(cond, timeout, what):
@@ -1157,60 +1153,26 @@ def cleanup(ctx):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--build", help="folder of the binaries to test")
-    ap.add_argument("--keep", action="store_true",
-                    help="keep the temporary folder")
-    ap.add_argument("only", nargs="*", help="run tests matching these")
-    args = ap.parse_args()
-
-    env = dict(os.environ)
-    env["TIPLINE_BUILD"] = os.path.abspath(
-        args.build or os.path.join(e2e.REPO, "build"))
+    args = e2e.parse_args(__doc__)
+    env = dict(os.environ, TIPLINE_BUILD=args.build)
     tmp = tempfile.mkdtemp(prefix="tipline-attack.")
     ctx = Ctx(env, tmp)
-    tests = ordered([t for t in TESTS if not args.only
-                     or any(w in t.__name__ for w in args.only)])
-    passed = failed = 0
+    tests = ordered(e2e.selected(TESTS, args.only))
     t0 = time.time()
     try:
         ctx.stack.up()
         ctx.aged = fill_pool(ctx, ctx.stack, 24)
         time.sleep(e2e.MIN_SECONDS + 0.1)
+        passed, failed = e2e.run_tests(tests, ctx, timed=True)
     except Exception as e:
-        print("attack: could not start the stack: %s" % e)
-        for t in tests:
-            print("FAIL %s: no stack" % t.__name__)
-        failed, tests = len(tests), []
-    for t in tests:
-        t1 = time.time()
-        try:
-            t(ctx)
-            print("ok   %s (%.1f s)" % (t.__name__, time.time() - t1))
-            passed += 1
-        except Skip as e:
-            print("skip %s: %s" % (t.__name__, e))
-        except Failure as e:
-            print("FAIL %s: %s" % (t.__name__, " | ".join(
-                str(e).strip().splitlines())))
-            failed += 1
-        except Exception:
-            print("FAIL %s: %s" % (t.__name__, traceback.format_exc(
-                limit=3).strip().replace("\n", " | ")))
-            failed += 1
-        sys.stdout.flush()
+        passed, failed = 0, e2e.no_stack("attack", tests, e)
     try:
         ctx.stack.down()
     except Exception as e:
         print("attack: down: %s" % e)
         failed += 1
     cleanup(ctx)
-    if failed or args.keep:
-        print("attack: state kept in %s (%.1f s)" % (tmp, time.time() - t0))
-    else:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print("attack: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return e2e.finish("attack", passed, failed, args.keep, tmp, t0)
 
 
 if __name__ == "__main__":

@@ -15,16 +15,13 @@ Prints one line per test and then `ctl: N passed, M failed`; exits 1 if
 any test failed. Python standard library (and curl, via run.py) only.
 """
 
-import argparse
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
-import traceback
 
 sys.dont_write_bytecode = True  # no __pycache__ in the tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -464,61 +461,28 @@ def purge_removes_content(ctx):
 # -------------------------------------------------------------- runner ---
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--build", help="folder of the binaries to test")
-    ap.add_argument("--keep", action="store_true",
-                    help="keep the state folder")
-    ap.add_argument("only", nargs="*", help="run tests matching these")
-    args = ap.parse_args()
-
-    env = dict(os.environ)
-    build = os.path.abspath(args.build or os.path.join(e2e.REPO, "build"))
-    env["TIPLINE_BUILD"] = build
+    args = e2e.parse_args(__doc__)
+    env = dict(os.environ, TIPLINE_BUILD=args.build)
     tmp = tempfile.mkdtemp(prefix="tipline-ctl.")
-    state = os.path.join(tmp, "state")
     port = e2e.free_port_pair()
-    stack = e2e.Stack(state, port, env)
-    ctx = Ctx(stack, e2e.Client(port, tmp), build)
+    stack = e2e.Stack(os.path.join(tmp, "state"), port, env)
+    ctx = Ctx(stack, e2e.Client(port, tmp), args.build)
     # The tests depend on each other's order (purge last): a filter only
     # skips tests, it does not reorder them.
-    tests = [t for t in TESTS if not args.only
-             or any(w in t.__name__ for w in args.only)]
-    passed = failed = 0
+    tests = e2e.selected(TESTS, args.only)
     t0 = time.time()
     try:
         stack.up()
         fill(ctx)
+        passed, failed = e2e.run_tests(tests, ctx)
     except Exception as e:
-        print("ctl: could not start the stack or fill it: %s" % e)
-        for t in tests:
-            print("FAIL %s: no stack" % t.__name__)
-        failed = len(tests)
-        tests = []
-    for t in tests:
-        try:
-            t(ctx)
-            print("ok   %s" % t.__name__)
-            passed += 1
-        except Failure as e:
-            print("FAIL %s: %s" % (t.__name__, " | ".join(
-                str(e).strip().splitlines())))
-            failed += 1
-        except Exception:
-            print("FAIL %s: %s" % (t.__name__, traceback.format_exc(
-                limit=2).strip().replace("\n", " | ")))
-            failed += 1
-        sys.stdout.flush()
+        passed, failed = 0, e2e.no_stack("ctl", tests, e)
     try:
         stack.down()
     except Exception as e:
         print("ctl: down: %s" % e)
         failed += 1
-    if failed or args.keep:
-        print("ctl: state kept in %s (%.1f s)" % (state, time.time() - t0))
-    else:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print("ctl: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return e2e.finish("ctl", passed, failed, args.keep, tmp, t0)
 
 
 if __name__ == "__main__":

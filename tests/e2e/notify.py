@@ -21,7 +21,6 @@ any test failed. Python standard library and the curl command only;
 everything listens on 127.0.0.1.
 """
 
-import argparse
 import base64
 import calendar
 import hashlib
@@ -29,7 +28,6 @@ import hmac
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import statistics
@@ -38,7 +36,6 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.dont_write_bytecode = True     # no __pycache__ in tests/e2e
@@ -975,58 +972,30 @@ class Run:
         self.env = env
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--build", help="folder of the binaries to test")
-    ap.add_argument("--keep", action="store_true",
-                    help="keep the temporary folder")
-    ap.add_argument("only", nargs="*", help="run tests matching these")
-    args = ap.parse_args()
-
-    build = os.path.abspath(args.build or os.path.join(e2e.REPO, "build"))
-    env = dict(os.environ, TIPLINE_BUILD=build)
-    tmp = tempfile.mkdtemp(prefix="tipline-notify-e2e.")
-    run = Run(build, tmp, env)
-    tests = [t for t in TESTS if not args.only
-             or any(a in t.__name__ for a in args.only)]
-    passed = failed = 0
-    t_all = time.monotonic()
-    for t in tests:
-        t0 = time.monotonic()
-        w = None
-        note = ""
-        err = None
+def in_world(run, t):
+    """t run in its own World (stack, receiver), closed whatever happens."""
+    def test(_):
+        if not os.access(os.path.join(run.build, "tipline-notify"),
+                         os.X_OK):
+            raise Failure("%s/tipline-notify not found" % run.build)
+        w = World(run, t.__name__)
         try:
-            if not os.access(os.path.join(build, "tipline-notify"), os.X_OK):
-                raise Failure("%s/tipline-notify not found" % build)
-            w = World(run, t.__name__)
-            note = t(w) or ""
-        except Failure as e:
-            err = " | ".join(str(e).strip().splitlines())
-        except Exception:
-            err = traceback.format_exc(limit=3).strip().replace("\n", " | ")
+            return t(w)
         finally:
-            if w is not None:
-                try:
-                    w.close()
-                except Exception as e:
-                    err = err or "cleanup: %s" % e
-        took = time.monotonic() - t0
-        if err is None:
-            passed += 1
-            print("ok   %s (%.1f s)%s" % (t.__name__, took,
-                                          ": " + note if note else ""))
-        else:
-            failed += 1
-            print("FAIL %s (%.1f s): %s" % (t.__name__, took, err))
-        sys.stdout.flush()
-    if failed or args.keep:
-        print("notify: files kept in %s (%.1f s)" % (
-            tmp, time.monotonic() - t_all))
-    else:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print("notify: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+            w.close()
+    test.__name__ = t.__name__
+    return test
+
+
+def main():
+    args = e2e.parse_args(__doc__)
+    env = dict(os.environ, TIPLINE_BUILD=args.build)
+    tmp = tempfile.mkdtemp(prefix="tipline-notify-e2e.")
+    run = Run(args.build, tmp, env)
+    tests = [in_world(run, t) for t in e2e.selected(TESTS, args.only)]
+    t0 = time.time()
+    passed, failed = e2e.run_tests(tests, None, timed=True)
+    return e2e.finish("notify", passed, failed, args.keep, tmp, t0)
 
 
 if __name__ == "__main__":

@@ -54,6 +54,81 @@ class Failure(Exception):
     """A test's expectation that did not hold."""
 
 
+class Skip(Exception):
+    """A test that cannot run here (not root, say): neither passed nor
+    failed."""
+
+
+# ------------------------------------------------------------- running ---
+# What every suite's main() shares: its arguments, running the tests with
+# one line each, and the closing tally.
+
+def parse_args(doc):
+    """--build DIR (made absolute; default build/), --keep, and words
+    that select tests by name."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("--build", help="folder of the binaries to test")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the temporary folder")
+    ap.add_argument("only", nargs="*", help="run tests matching these")
+    args = ap.parse_args()
+    args.build = os.path.abspath(args.build or os.path.join(REPO, "build"))
+    return args
+
+
+def selected(tests, only):
+    """The tests whose names contain one of the words, in their order."""
+    return [t for t in tests if not only
+            or any(w in t.__name__ for w in only)]
+
+
+def run_tests(tests, arg, timed=False):
+    """Runs each test with arg and prints ok, skip or FAIL for it.
+    Returns (passed, failed)."""
+    passed = failed = 0
+    for t in tests:
+        t0 = time.monotonic()
+        try:
+            note = t(arg)
+            took = " (%.1f s)" % (time.monotonic() - t0) if timed else ""
+            print("ok   %s%s%s" % (t.__name__, took,
+                                   ": " + note if note else ""))
+            passed += 1
+        except Skip as e:
+            print("skip %s: %s" % (t.__name__, e))
+        except Failure as e:
+            print("FAIL %s: %s" % (t.__name__, " | ".join(
+                str(e).strip().splitlines())))
+            failed += 1
+        except Exception:
+            print("FAIL %s: %s" % (t.__name__, traceback.format_exc(
+                limit=3).strip().replace("\n", " | ")))
+            failed += 1
+        sys.stdout.flush()
+    return passed, failed
+
+
+def no_stack(name, tests, err):
+    """Every test fails when the stack could not start. Returns the
+    number failed."""
+    print("%s: could not start the stack: %s" % (name, err))
+    for t in tests:
+        print("FAIL %s: no stack" % t.__name__)
+    return len(tests)
+
+
+def finish(name, passed, failed, keep, tmp, t0):
+    """Keeps tmp after a failure (or with --keep), else removes it, and
+    prints the tally. Returns the exit status."""
+    if failed or keep:
+        print("%s: files kept in %s (%.1f s)" % (name, tmp,
+                                                time.time() - t0))
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("%s: %d passed, %d failed" % (name, passed, failed))
+    return 1 if failed else 0
+
+
 def check(cond, what):
     if not cond:
         raise Failure(what)
@@ -1056,60 +1131,27 @@ def down_stops_everything(ctx):
 # -------------------------------------------------------------- runner ---
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--build", help="folder of the binaries to test")
-    ap.add_argument("--keep", action="store_true",
-                    help="keep the state folder")
-    ap.add_argument("only", nargs="*", help="run tests matching these")
-    args = ap.parse_args()
-
-    env = dict(os.environ)
-    build = os.path.abspath(args.build or os.path.join(REPO, "build"))
-    env["TIPLINE_BUILD"] = build
+    args = parse_args(__doc__)
+    env = dict(os.environ, TIPLINE_BUILD=args.build)
     tmp = tempfile.mkdtemp(prefix="tipline-e2e.")
-    state = os.path.join(tmp, "state")
     port = free_port_pair()
-    stack = Stack(state, port, env)
+    stack = Stack(os.path.join(tmp, "state"), port, env)
     ctx = Ctx(stack, Client(port, tmp), tmp, env)
-    tests = [t for t in TESTS if not args.only
-             or any(w in t.__name__ for w in args.only)]
     # The last two tests stop the stack; keep them last.
-    passed = failed = 0
+    tests = selected(TESTS, args.only)
     t0 = time.time()
     try:
         stack.up()
         ctx.fill_pool(12)
-    except Exception as e:  # no stack: every test fails
-        print("e2e: could not start the stack: %s" % e)
-        for t in tests:
-            print("FAIL %s: no stack" % t.__name__)
-        failed = len(tests)
-        tests = []
-    for t in tests:
-        try:
-            t(ctx)
-            print("ok   %s" % t.__name__)
-            passed += 1
-        except Failure as e:
-            print("FAIL %s: %s" % (t.__name__, " | ".join(
-                str(e).strip().splitlines())))
-            failed += 1
-        except Exception:
-            print("FAIL %s: %s" % (t.__name__, traceback.format_exc(
-                limit=2).strip().replace("\n", " | ")))
-            failed += 1
-        sys.stdout.flush()
+        passed, failed = run_tests(tests, ctx)
+    except Exception as e:
+        passed, failed = 0, no_stack("e2e", tests, e)
     try:
         stack.down()
     except Exception as e:
         print("e2e: down: %s" % e)
         failed += 1
-    if failed or args.keep:
-        print("e2e: state kept in %s (%.1f s)" % (state, time.time() - t0))
-    else:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print("e2e: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return finish("e2e", passed, failed, args.keep, tmp, t0)
 
 
 if __name__ == "__main__":
