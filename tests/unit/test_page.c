@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "page.h"
 
 #define TEMPLATES	"templates"
@@ -47,19 +48,6 @@ teardown(void **state)
 {
 	tl_pages_free(*state);
 	return 0;
-}
-
-/* Frees what a hand-built report holds (report.c's free may not exist). */
-static void
-report_clear(struct tl_report *r)
-{
-	size_t	 i;
-
-	for (i = 0; i < TL_F__MAX; i++) {
-		free(r->raw[i]);
-		free(r->value[i]);
-	}
-	memset(r, 0, sizeof(*r));
 }
 
 /* Renders the form for v into a new string. */

@@ -6,7 +6,6 @@
  * Output is captured with open_memstream(); rows are changed and checked
  * through a second, independent SQLite connection.
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +19,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "fixture.h"
 #include "query.h"
 
 #define T0	1700000000	/* 2023-11-14T22:13:20Z */
@@ -144,25 +144,6 @@ add(struct fx *f, int64_t t, int urgent, const char *desc,
 	tl_report_free(&r);
 }
 
-static void
-rmtree(const char *dir)
-{
-	DIR		*d;
-	struct dirent	*e;
-	char		 p[512];
-
-	if ((d = opendir(dir)) == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-		unlink(p);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 /* Three tips: a normal one at T0 - 10 days (with phones and a marker in
  * its description), an urgent one at T0, a normal one at T0 + 1 day. */
 static int
@@ -223,42 +204,6 @@ captured(struct fx *f)
 {
 	assert_int_equal(fflush(f->out), 0);
 	return f->buf;
-}
-
-static sqlite3 *
-peek(const struct fx *f)
-{
-	sqlite3	*db = NULL;
-
-	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE,
-	    NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	return db;
-}
-
-static int64_t
-q_int(const struct fx *f, const char *sql)
-{
-	sqlite3		*db = peek(f);
-	sqlite3_stmt	*st;
-	int64_t		 v;
-
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
-	    SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
-static void
-q_exec(const struct fx *f, const char *sql)
-{
-	sqlite3	*db = peek(f);
-
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
 }
 
 /* How many lines text has. */
@@ -389,7 +334,7 @@ test_show_escapes_controls(void **state)
 	snprintf(sql, sizeof(sql), "UPDATE tips SET people = 'a' || char(27)"
 	    " || '[31mred' || char(7) || char(155) || 'x' WHERE ref = '%s'",
 	    f->refs[1]);
-	q_exec(f, sql);
+	q_exec(f->path, sql);
 	assert_int_equal(tl_query_show(f->s, f->refs[1], 0, capture(f)),
 	    TL_OK);
 	t = captured(f);
@@ -476,12 +421,12 @@ test_purge(void **state)
 	    file_holds(wal, "OLD-MARKER-Qz7"));
 	assert_int_equal(tl_query_purge(f->s, T0 - DAY, 1, &n), TL_OK);
 	assert_int_equal(n, 1);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"), 3);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips"), 3);
 
 	assert_int_equal(tl_query_purge(f->s, T0 - DAY, 0, &n), TL_OK);
 	assert_int_equal(n, 1);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"), 2);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries"), 2);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips"), 2);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM deliveries"), 2);
 	assert_false(file_holds(f->path, "OLD-MARKER-Qz7"));
 	assert_false(file_holds(wal, "OLD-MARKER-Qz7"));
 
@@ -490,14 +435,14 @@ test_purge(void **state)
 	assert_int_equal(n, 1);
 	assert_int_equal(tl_query_purge(f->s, T0, 0, &n), TL_OK);
 	assert_int_equal(n, 0);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"), 1);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips"), 1);
 }
 
 static void
 test_purge_busy_reader(void **state)
 {
 	struct fx	*f = *state;
-	sqlite3		*db = peek(f);
+	sqlite3		*db = peek(f->path);
 	sqlite3_stmt	*st;
 	int64_t		 n = -1;
 
@@ -529,8 +474,8 @@ test_deliveries_and_redeliver(void **state)
 	    " attempts = 8, last_status = 503, last_error = 'HTTP 503',"
 	    " lease_owner = 'x', lease_until = 5 WHERE tip_id ="
 	    " (SELECT id FROM tips WHERE ref = '%s')", f->refs[0]);
-	q_exec(f, sql);
-	whid = q_int(f, "SELECT sum(unicode(substr(webhook_id, 5)))"
+	q_exec(f->path, sql);
+	whid = q_int(f->path, "SELECT sum(unicode(substr(webhook_id, 5)))"
 	    " FROM deliveries WHERE state = 'dead'");
 	assert_int_equal(tl_query_deliveries(f->s, TL_OUT_DEAD, capture(f)),
 	    TL_OK);
@@ -544,20 +489,21 @@ test_deliveries_and_redeliver(void **state)
 
 	assert_int_equal(tl_query_redeliver(f->s, NULL, T0 + 5, &n), TL_OK);
 	assert_int_equal(n, 1);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries WHERE"
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM deliveries WHERE"
 	    " state = 'pending' AND attempts = 0 AND next_at = 1700000005"
 	    " AND lease_owner IS NULL AND lease_until IS NULL"
 	    " AND last_error IS NULL"), 1);
-	assert_int_equal(q_int(f, "SELECT sum(unicode(substr(webhook_id, 5)))"
-	    " FROM deliveries WHERE next_at = 1700000005"), whid);
+	assert_int_equal(q_int(f->path, "SELECT"
+	    " sum(unicode(substr(webhook_id, 5))) FROM deliveries"
+	    " WHERE next_at = 1700000005"), whid);
 	assert_int_equal(tl_query_redeliver(f->s, NULL, T0, &n), TL_OK);
 	assert_int_equal(n, 0);
 
-	q_exec(f, "UPDATE deliveries SET state = 'delivered'");
+	q_exec(f->path, "UPDATE deliveries SET state = 'delivered'");
 	assert_int_equal(tl_query_redeliver(f->s, f->refs[2], T0 + 9, &n),
 	    TL_OK);
 	assert_int_equal(n, 1);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries WHERE"
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM deliveries WHERE"
 	    " state = 'pending' AND next_at = 1700000009"), 1);
 	assert_int_equal(tl_query_redeliver(f->s, "TL-0000-0000", T0, &n),
 	    TL_ENOTFOUND);

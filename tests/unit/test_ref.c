@@ -11,22 +11,8 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "fixture.h"
 #include "ref.h"
-
-static int
-well_formed(const char *r)
-{
-	size_t	 i;
-
-	if (strlen(r) != TL_REF_LEN || memcmp(r, "TL-", 3) != 0 ||
-	    r[7] != '-')
-		return 0;
-	for (i = 3; i < TL_REF_LEN; i++)
-		if (i != 7 && strchr("0123456789ABCDEFGHJKMNPQRSTVWXYZ",
-		    r[i]) == NULL)
-			return 0;
-	return 1;
-}
 
 static void
 test_format(void **state)
@@ -62,7 +48,7 @@ test_random(void **state)
 	(void)state;
 	for (i = 0; i < N; i++) {
 		tl_ref_random(refs[i]);
-		assert_true(well_formed(refs[i]));
+		assert_true(ref_ok(refs[i]));
 	}
 	qsort(refs, N, sizeof(refs[0]), cmp);
 	for (i = 1; i < N; i++)

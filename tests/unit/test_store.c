@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +22,7 @@
 #include <sqlite3.h>
 
 #include "commitq.h"
+#include "fixture.h"
 #include "store.h"
 
 struct fx {
@@ -31,23 +31,6 @@ struct fx {
 	struct tl_store	*s;
 	struct tl_report r;
 };
-
-static const char crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
-/* Frees what fill_report() set (kept local: the test owns its report). */
-static void
-report_clear(struct tl_report *r)
-{
-	size_t	 i;
-
-	for (i = 0; i < TL_F__MAX; i++) {
-		free(r->raw[i]);
-		free(r->value[i]);
-	}
-	for (i = 0; i < r->nphones; i++)
-		free(r->phones[i]);
-	memset(r, 0, sizeof(*r));
-}
 
 /* A validated report as tl_report_validate() would leave it. */
 static void
@@ -84,25 +67,6 @@ submit(const struct fx *f, const char *nonce, const char *key,
 	sub.idem_key = key;
 	sub.body_hash = hash;
 	return sub;
-}
-
-static void
-rmtree(const char *dir)
-{
-	DIR		*d;
-	struct dirent	*e;
-	char		 p[512];
-
-	if ((d = opendir(dir)) == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-		unlink(p);
-	}
-	closedir(d);
-	rmdir(dir);
 }
 
 static int
@@ -147,59 +111,6 @@ open_store(struct fx *f)
 	assert_non_null(f->s);
 }
 
-/* A second, independent connection to the fixture's file. */
-static sqlite3 *
-peek(const struct fx *f)
-{
-	sqlite3	*db = NULL;
-
-	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE,
-	    NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	return db;
-}
-
-/* The integer the query answers through a second connection. */
-static int64_t
-q_int(const struct fx *f, const char *sql)
-{
-	sqlite3		*db = peek(f);
-	sqlite3_stmt	*st;
-	int64_t		 v;
-
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
-	    SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
-static void
-q_exec(const struct fx *f, const char *sql)
-{
-	sqlite3	*db = peek(f);
-
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-}
-
-/* "TL-" and two groups of four Crockford base32 characters. */
-static int
-ref_ok(const char *ref)
-{
-	size_t	 i;
-
-	if (strlen(ref) != TL_REF_LEN || strncmp(ref, "TL-", 3) != 0 ||
-	    ref[7] != '-')
-		return 0;
-	for (i = 3; i < TL_REF_LEN; i++)
-		if (i != 7 && strchr(crockford, ref[i]) == NULL)
-			return 0;
-	return 1;
-}
-
 static void
 add_ok(struct fx *f, const char *nonce, char ref[TL_REF_SIZE])
 {
@@ -221,16 +132,16 @@ test_open_creates_schema(void **state)
 	umask(old);
 	assert_int_equal(stat(f->path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0660);
-	assert_int_equal(q_int(f, "PRAGMA user_version"), 1);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM sqlite_schema WHERE"
-	    " type = 'table' AND name IN ('tips', 'deliveries', 'counters')"),
-	    3);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM sqlite_schema WHERE"
-	    " name = 'deliveries_due'"), 1);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM counters"), 3);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"), 0);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM pragma_journal_mode"
-	    " WHERE journal_mode = 'wal'"), 1);
+	assert_int_equal(q_int(f->path, "PRAGMA user_version"), 1);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM sqlite_schema"
+	    " WHERE type = 'table'"
+	    " AND name IN ('tips', 'deliveries', 'counters')"), 3);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM sqlite_schema"
+	    " WHERE name = 'deliveries_due'"), 1);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM counters"), 3);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips"), 0);
+	assert_int_equal(q_int(f->path, "SELECT count(*)"
+	    " FROM pragma_journal_mode WHERE journal_mode = 'wal'"), 1);
 }
 
 static void
@@ -250,20 +161,20 @@ test_add_stores_tip_and_delivery(void **state)
 	    " AND child_at_risk = 'yes' AND weapons_seen IS NULL"
 	    " AND \"when\" IS NULL AND times IS NULL AND token_nonce = 'n1'"
 	    " AND idem_key IS NULL", ref);
-	assert_int_equal(q_int(f, sql), 1);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"), 1);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries d"
+	assert_int_equal(q_int(f->path, sql), 1);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips"), 1);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM deliveries d"
 	    " JOIN tips t ON t.id = d.tip_id WHERE d.state = 'pending'"
 	    " AND d.urgent = 1 AND d.attempts = 0 AND d.next_at = 1700000000"
 	    " AND d.lease_until IS NULL AND d.webhook_id GLOB 'msg_*'"
 	    " AND length(d.webhook_id) = 28"), 1);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries"), 1);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM deliveries"), 1);
 
 	fill_report(&f->r, 0);
 	add_ok(f, NULL, ref);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries"
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM deliveries"
 	    " WHERE urgent = 0"), 1);
-	assert_int_equal(q_int(f, "SELECT count(DISTINCT webhook_id)"
+	assert_int_equal(q_int(f->path, "SELECT count(DISTINCT webhook_id)"
 	    " FROM deliveries"), 2);
 }
 
@@ -289,8 +200,9 @@ test_refs_unique(void **state)
 	for (i = 1; i < N; i++)
 		assert_string_not_equal(refs[i - 1], refs[i]);
 	free(refs);
-	assert_int_equal(q_int(f, "SELECT count(DISTINCT ref) FROM tips"), N);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries"), N);
+	assert_int_equal(q_int(f->path, "SELECT count(DISTINCT ref)"
+	    " FROM tips"), N);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM deliveries"), N);
 }
 
 static void
@@ -305,8 +217,8 @@ test_duplicate_token(void **state)
 	add_ok(f, "nonce-a", ref);
 	assert_int_equal(tl_store_add(f->s, &sub, again), TL_EDUPLICATE);
 	assert_string_equal(again, "");
-	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"), 1);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries"), 1);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips"), 1);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM deliveries"), 1);
 	assert_int_equal(tl_store_find_token(f->s, "nonce-a", found), TL_OK);
 	assert_string_equal(found, ref);
 	assert_int_equal(tl_store_find_token(f->s, "nonce-b", found),
@@ -334,14 +246,14 @@ test_idempotency_key(void **state)
 	assert_string_equal(found, ref);
 	assert_string_equal(hash, h1);
 	assert_int_equal(tl_store_add(f->s, &sub, found), TL_EDUPLICATE);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"), 1);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips"), 1);
 	assert_int_equal(tl_store_find_idem(f->s, "key-2", found, hash),
 	    TL_ENOTFOUND);
 	/* A key without a body hash is refused whole. */
 	sub = submit(f, NULL, "key-3", NULL);
 	assert_int_equal(tl_store_add(f->s, &sub, found), TL_ESTORE);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"), 1);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries"), 1);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips"), 1);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM deliveries"), 1);
 }
 
 static void
@@ -364,8 +276,8 @@ test_moved_file_recovers(void **state)
 	assert_int_equal(rename(away, f->path), 0);
 	assert_int_equal(tl_store_health(f->s), TL_OK);
 	add_ok(f, NULL, ref);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"), 2);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries"), 2);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips"), 2);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM deliveries"), 2);
 }
 
 /* Where a trigger's test_move_file() moves the file, mid-transaction. */
@@ -403,18 +315,18 @@ test_moved_during_add(void **state)
 	assert_int_equal(sqlite3_auto_extension((void (*)(void))move_ext),
 	    SQLITE_OK);
 	open_store(f);
-	q_exec(f, "CREATE TRIGGER mv AFTER INSERT ON deliveries"
+	q_exec(f->path, "CREATE TRIGGER mv AFTER INSERT ON deliveries"
 	    " BEGIN SELECT test_move_file(); END");
 	assert_int_equal(tl_store_add(f->s, &sub, ref), TL_ESTORE);
 	sqlite3_reset_auto_extension();
 	assert_string_equal(ref, "");
 	assert_non_null(strstr(tl_store_errmsg(f->s), "moved"));
 	assert_int_equal(rename(move_to, move_from), 0);
-	q_exec(f, "DROP TRIGGER mv");
-	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"), 0);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries"), 0);
+	q_exec(f->path, "DROP TRIGGER mv");
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips"), 0);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM deliveries"), 0);
 	add_ok(f, "mid", ref);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"), 1);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips"), 1);
 }
 
 static void
@@ -445,9 +357,9 @@ test_deleted_file_recovers(void **state)
 	tl_store_close(init);
 	assert_int_equal(tl_store_health(f->s), TL_OK);
 	assert_int_equal(tl_store_add(f->s, &sub, ref), TL_OK);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips"
 	    " WHERE token_nonce = 'gone'"), 1);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries"), 1);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM deliveries"), 1);
 }
 
 /* A store that refuses writes midway (full, failing) stores nothing. */
@@ -459,18 +371,18 @@ test_failing_store_half_stores_nothing(void **state)
 	char		 ref[TL_REF_SIZE];
 
 	open_store(f);
-	q_exec(f, "CREATE TRIGGER full BEFORE INSERT ON deliveries"
+	q_exec(f->path, "CREATE TRIGGER full BEFORE INSERT ON deliveries"
 	    " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
 	assert_int_equal(tl_store_add(f->s, &sub, ref), TL_ESTORE);
 	assert_string_equal(ref, "");
 	assert_non_null(strstr(tl_store_errmsg(f->s), "disk is full"));
-	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"), 0);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries"), 0);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips"), 0);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM deliveries"), 0);
 	assert_int_equal(tl_store_find_token(f->s, "n", ref), TL_ENOTFOUND);
 
-	q_exec(f, "DROP TRIGGER full");
+	q_exec(f->path, "DROP TRIGGER full");
 	add_ok(f, "n", ref);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries"), 1);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM deliveries"), 1);
 }
 
 /* Read-only file and folder: only meaningful when not root (root writes
@@ -498,8 +410,8 @@ test_readonly_store(void **state)
 	}
 	chmod(f->dir, 0700);
 	chmod(f->path, 0600);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"), 1);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries"), 1);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips"), 1);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM deliveries"), 1);
 }
 
 static void
@@ -542,21 +454,21 @@ test_migrations_idempotent(void **state)
 	int		 i;
 
 	open_store(f);
-	objects = q_int(f, "SELECT count(*) FROM sqlite_schema");
+	objects = q_int(f->path, "SELECT count(*) FROM sqlite_schema");
 	for (i = 0; i < 3; i++) {
 		tl_store_close(f->s);
 		f->s = NULL;
 		open_store(f);
 	}
-	assert_int_equal(q_int(f, "SELECT count(*) FROM sqlite_schema"),
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM sqlite_schema"),
 	    objects);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM counters"), 3);
-	assert_int_equal(q_int(f, "PRAGMA user_version"), 1);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM counters"), 3);
+	assert_int_equal(q_int(f->path, "PRAGMA user_version"), 1);
 
 	/* A schema from a newer program is refused, not rewritten. */
 	tl_store_close(f->s);
 	f->s = NULL;
-	q_exec(f, "PRAGMA user_version = 99");
+	q_exec(f->path, "PRAGMA user_version = 99");
 	assert_int_equal(tl_store_open(f->path, &f->s, err, sizeof(err)),
 	    TL_ESTORE);
 	assert_null(f->s);
@@ -596,8 +508,8 @@ test_concurrent_open(void **state)
 		    WEXITSTATUS(st) == 0)
 			ok++;
 	assert_int_equal(ok, N);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"), N);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM counters"), 3);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips"), N);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM counters"), 3);
 }
 
 static void
@@ -614,7 +526,8 @@ test_outbox_counts(void **state)
 	    c[TL_OUT_DEAD], 0);
 	for (i = 0; i < 4; i++)
 		add_ok(f, NULL, ref);
-	q_exec(f, "UPDATE deliveries SET state = 'delivered' WHERE id = 1;"
+	q_exec(f->path, "UPDATE deliveries SET state = 'delivered'"
+	    " WHERE id = 1;"
 	    "UPDATE deliveries SET state = 'dead' WHERE id IN (2, 3)");
 	assert_int_equal(tl_store_outbox_counts(f->s, c), TL_OK);
 	assert_int_equal(c[TL_OUT_PENDING], 1);
@@ -632,11 +545,11 @@ test_cascade(void **state)
 
 	open_store(f);
 	add_ok(f, NULL, ref);
-	db = peek(f);
+	db = peek(f->path);
 	assert_int_equal(sqlite3_exec(db, "PRAGMA foreign_keys = ON;"
 	    "DELETE FROM tips", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries"), 0);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM deliveries"), 0);
 }
 
 #define T(fn)	cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -665,8 +578,8 @@ test_batch_isolates_duplicate(void **state)
 	assert_int_equal(res[2], TL_OK);
 	assert_true(ref_ok(refs[0]) && ref_ok(refs[2]));
 	assert_string_equal(refs[1], "");
-	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"), 3);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries"), 3);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips"), 3);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM deliveries"), 3);
 }
 
 #define GC_THREADS	8
@@ -743,8 +656,8 @@ test_group_commit(void **state)
 	/* Each private nonce once, each shared nonce once in all. */
 	assert_int_equal(ok, GC_THREADS * (GC_EACH - shared) + shared);
 	assert_int_equal(dup, (GC_THREADS - 1) * shared);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM tips"), ok);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM deliveries"), ok);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips"), ok);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM deliveries"), ok);
 }
 
 int
