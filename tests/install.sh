@@ -294,7 +294,7 @@ if mk PREFIX="$pre" install; then
 	    "$pre/share/tipline/nginx/tipline-server.conf"
 	if command -v systemd-analyze >/dev/null 2>&1; then
 		(cd "$pre/lib/systemd/system" && MANPATH=$pre/share/man \
-		    systemd-analyze verify tipline.socket tipline.service \
+		    systemd-analyze verify --man=no tipline.socket tipline.service \
 		    tipline-notify.service tipline-purge.service \
 		    tipline-purge.timer) >"$out" 2>&1
 		rc=$?
