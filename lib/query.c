@@ -237,25 +237,6 @@ stepped(struct tl_store *s, int rc, const char *what)
 	return TL_ESTORE;
 }
 
-/* The tip's concerns, in table order, as an array of names. */
-static json_t *
-concerns_json(const struct tl_report *r)
-{
-	const struct tl_choice	*c = tl_fields[TL_F_CONCERNS].choices;
-	json_t			*a;
-	size_t			 i;
-
-	if ((a = json_array()) == NULL)
-		return NULL;
-	for (i = 0; c[i].value != NULL; i++)
-		if ((r->concerns & (1u << i)) &&
-		    json_array_append_new(a, json_string(c[i].value)) == -1) {
-			json_decref(a);
-			return NULL;
-		}
-	return a;
-}
-
 /* Field f of r as export writes it (NULL out of memory). */
 static json_t *
 field_json(const struct tl_report *r, enum tl_field f)
@@ -264,7 +245,7 @@ field_json(const struct tl_report *r, enum tl_field f)
 	size_t	 i;
 
 	if (tl_fields[f].kind == TL_K_MULTI)
-		return concerns_json(r);
+		return tl_concerns_json(r);
 	if (r->value[f] == NULL)
 		return json_null();
 	if (tl_fields[f].kind != TL_K_PHONES)
@@ -359,7 +340,7 @@ list_json(const struct tl_tip *t, const char *delivery)
 	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}",
 	    "ref", t->ref, "received_at", at,
 	    "priority", tl_priority_name(t->report.priority),
-	    "concerns", concerns_json(&t->report),
+	    "concerns", tl_concerns_json(&t->report),
 	    "area", a != NULL ? json_string(a) : json_null(),
 	    "delivery", delivery != NULL ? json_string(delivery) : json_null());
 }

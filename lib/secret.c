@@ -52,24 +52,35 @@ tl_secret_parse(const char *text, uint8_t key[TL_SECRET_MAX],
 }
 
 int
-tl_secret_read(const char *path, uint8_t key[TL_SECRET_MAX],
-    size_t *keylen, char *err, size_t errlen)
+tl_secret_slurp(const char *path, char *text, size_t size, char *err,
+    size_t errlen)
 {
-	char	 text[256], why[160];
 	ssize_t	 n;
-	int	 fd, rc;
+	int	 fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	n = read(fd, text, sizeof(text) - 1);
+	n = read(fd, text, size - 1);
 	close(fd);
 	if (n < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	text[n] = '\0';
+	return 0;
+}
+
+int
+tl_secret_read(const char *path, uint8_t key[TL_SECRET_MAX],
+    size_t *keylen, char *err, size_t errlen)
+{
+	char	 text[256], why[160];
+	int	 rc;
+
+	if (tl_secret_slurp(path, text, sizeof(text), err, errlen) == -1)
+		return -1;
 	rc = tl_secret_parse(text, key, keylen, why, sizeof(why));
 	if (rc == -1)
 		snprintf(err, errlen, "%s: %s", path, why);

@@ -13,6 +13,13 @@
 #define TL_SECRET_MAX	64
 
 /*
+ * Reads the small file at path (a key file) into text, NUL-terminated,
+ * at most size - 1 bytes. Returns 0, or -1 with "path: reason" in err.
+ */
+int tl_secret_slurp(const char *path, char *text, size_t size, char *err,
+	    size_t errlen);
+
+/*
  * Parses a webhook secret from text (trailing newline allowed) into key.
  * Returns 0 and sets *keylen, or -1 with what is wrong in err.
  */

@@ -5,13 +5,11 @@
  *   version (1) | flags (1) | issued, big-endian (8) | nonce (16) |
  *   HMAC-SHA256 over the previous 26 bytes (32)
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "secret.h"
 #include "token.h"
 
 #define VERSION		1
@@ -127,21 +125,11 @@ tl_token_read_key(const char *path, uint8_t key[TL_FORM_KEYBYTES],
     char *err, size_t errlen)
 {
 	char	 text[160];
-	ssize_t	 n;
 	size_t	 len;
-	int	 fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (tl_secret_slurp(path, text, sizeof(text), err, errlen) == -1)
 		return -1;
-	}
-	n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	if (n < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	len = (size_t)n;
+	len = strlen(text);
 	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
 		len--;
 	text[len] = '\0';
@@ -151,5 +139,6 @@ tl_token_read_key(const char *path, uint8_t key[TL_FORM_KEYBYTES],
 		    "expected; `tiplinectl init` makes one)", path);
 		return -1;
 	}
+	sodium_memzero(text, sizeof(text));
 	return 0;
 }

@@ -66,8 +66,8 @@ str_or_null(const char *s)
 	return s != NULL ? json_string(s) : json_null();
 }
 
-static json_t *
-concerns_array(const struct tl_report *r)
+json_t *
+tl_concerns_json(const struct tl_report *r)
 {
 	const struct tl_choice *c = tl_fields[TL_F_CONCERNS].choices;
 	json_t	*a = json_array();
@@ -97,7 +97,7 @@ standard(const struct tl_tip *tip, long n, int64_t now)
 	    "s:{s:b,s:b,s:I}}",
 	    "ref", tip->ref, "received_at", at,
 	    "priority", tl_priority_name(r->priority),
-	    "concerns", concerns_array(r),
+	    "concerns", tl_concerns_json(r),
 	    "when", str_or_null(r->value[TL_F_WHEN]),
 	    "area", str_or_null(*area != '\0' ? area : NULL),
 	    "child_at_risk", str_or_null(r->value[TL_F_CHILD_AT_RISK]),

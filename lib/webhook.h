@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "config.h"
 #include "ref.h"
 #include "report.h"
@@ -37,6 +39,10 @@ void tl_webhook_sign(const uint8_t *key, size_t keylen, const char *id,
  */
 char *tl_webhook_body(const struct tl_tip *tip, enum tl_webhook_format fmt,
 	    long excerpt_chars, int64_t now);
+
+/* r's concerns, in table order, as a JSON array of names (a new
+ * reference), or NULL out of memory. */
+json_t *tl_concerns_json(const struct tl_report *r);
 
 /* RFC 3339 UTC ("2026-11-28T04:05:06Z") of t into out (21 bytes). */
 void tl_time_rfc3339(int64_t t, char out[21]);
