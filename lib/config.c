@@ -13,7 +13,7 @@
 #include "buf.h"
 #include "config.h"
 
-enum ktype { K_STR, K_PATH, K_OPTSTR, K_OPTPATH, K_LONG, K_SIZE, K_INT,
+enum ktype { K_STR, K_PATH, K_OPTPATH, K_LONG, K_SIZE, K_INT,
 	K_BASE, K_URL, K_FORMAT, K_SCHED };
 
 struct key {
@@ -200,7 +200,6 @@ set_key(struct tl_config *cfg, const struct key *k, const char *dir,
 			    "and not end with /";
 		/* FALLTHROUGH */
 	case K_STR:
-	case K_OPTSTR:
 		free(*sp);
 		return (*sp = strdup(v)) == NULL ? "" : NULL;
 	case K_URL:

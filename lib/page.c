@@ -29,7 +29,7 @@ static const char *const layout_vars[] = { SITE_VARS, "title", "content",
 	NULL };
 static const char *const form_vars[] = { SITE_VARS, "error_summary",
 	"fields", "token", NULL };
-static const char *const receipt_vars[] = { SITE_VARS, "ref", "priority",
+static const char *const receipt_vars[] = { SITE_VARS, "ref",
 	NULL };
 static const char *const error_vars[] = { SITE_VARS, "heading", "message",
 	NULL };

@@ -7,7 +7,7 @@
  *                 base_path, {{{content}}}
  *   form.html     {{{error_summary}}}, {{{fields}}}, token, base_path,
  *                 org_name, emergency_phone, non_emergency_phone
- *   receipt.html  ref, priority, non_emergency_phone, emergency_phone,
+ *   receipt.html  ref, non_emergency_phone, emergency_phone,
  *                 org_name, base_path
  *   error.html    heading, message, emergency_phone, non_emergency_phone,
  *                 org_name, base_path
