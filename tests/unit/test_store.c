@@ -582,6 +582,46 @@ test_batch_isolates_duplicate(void **state)
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM deliveries"), 3);
 }
 
+/*
+ * A tip that fails half-way (its row stored, its delivery refused) is
+ * undone alone: the batch runs again with savepoints, its neighbours are
+ * stored whole and no tip is left without its delivery.
+ */
+static void
+test_batch_undoes_half_tip(void **state)
+{
+	struct fx		*f = *state;
+	struct tl_submit	 a, b, c;
+	const struct tl_submit	*subs[3];
+	char			 refs[3][TL_REF_SIZE];
+	enum tl_err		 res[3];
+	sqlite3			*db;
+
+	open_store(f);
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TRIGGER refuse BEFORE "
+	    "INSERT ON deliveries WHEN (SELECT token_nonce FROM tips WHERE "
+	    "id = NEW.tip_id) = 'nonce-bad' BEGIN SELECT RAISE(ABORT, "
+	    "'refused'); END", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	a = submit(f, "nonce-a", NULL, NULL);
+	b = submit(f, "nonce-bad", NULL, NULL);
+	c = submit(f, "nonce-c", NULL, NULL);
+	subs[0] = &a;
+	subs[1] = &b;
+	subs[2] = &c;
+	assert_int_equal(tl_store_add_batch(f->s, subs, 3, refs, res), TL_OK);
+	assert_int_equal(res[0], TL_OK);
+	assert_int_equal(res[1], TL_ESTORE);
+	assert_int_equal(res[2], TL_OK);
+	assert_true(ref_ok(refs[0]) && ref_ok(refs[2]));
+	assert_string_equal(refs[1], "");
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips"), 2);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips WHERE "
+	    "token_nonce = 'nonce-bad'"), 0);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM deliveries"), 2);
+}
+
 #define GC_THREADS	8
 #define GC_EACH		50
 
@@ -681,6 +721,7 @@ main(void)
 		T(test_outbox_counts),
 		T(test_cascade),
 		T(test_batch_isolates_duplicate),
+		T(test_batch_undoes_half_tip),
 		T(test_group_commit),
 	};
 
