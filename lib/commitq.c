@@ -1,7 +1,9 @@
 /*
  * commitq.c — leader-based group commit. See commitq.h.
  */
+#include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +15,8 @@ struct item {
 	const struct tl_submit	*sub;
 	char			*ref;
 	enum tl_err		 result;
-	int			 done;
-	pthread_cond_t		 wake;	/* done, or time to lead */
+	int			 done;	/* result and ref are set */
+	sem_t			 wake;	/* posted once: done, or time to lead */
 	struct item		*next;
 };
 
@@ -113,54 +115,58 @@ commit(struct tl_commitq *q, struct item **batch, size_t n)
 }
 
 /*
- * Ends a commit (lock held): wakes each caller of the batch, then the
- * first one still queued, who leads the next commit. Nobody else wakes,
- * so a commit costs one wake-up per tip, not one per waiting thread.
+ * Leads one commit: takes the queue's first tips (me among them: a leader
+ * is always at the head), commits them, then wakes whoever is queued first
+ * to lead the next commit and each caller of this one. The wake-ups happen
+ * after the lock is released, by semaphore, so a woken thread runs without
+ * waiting for the lock: one wake-up per tip, no convoy behind the leader.
  */
 static void
-finish(struct tl_commitq *q, struct item **batch, size_t n,
-    const struct item *me)
+lead(struct tl_commitq *q, struct item *me)
 {
-	size_t	 i;
+	struct item	*batch[TL_COMMITQ_BATCH], *next;
+	size_t		 i, n;
 
+	pthread_mutex_lock(&q->lock);
+	n = take(q, batch);
+	pthread_mutex_unlock(&q->lock);
+	commit(q, batch, n);
+	pthread_mutex_lock(&q->lock);
+	if ((next = q->head) == NULL)
+		q->leading = 0;
+	pthread_mutex_unlock(&q->lock);
+	if (next != NULL)
+		sem_post(&next->wake);
 	for (i = 0; i < n; i++) {
 		batch[i]->done = 1;
 		if (batch[i] != me)
-			pthread_cond_signal(&batch[i]->wake);
+			sem_post(&batch[i]->wake);
 	}
-	q->leading = 0;
-	if (q->head != NULL)
-		pthread_cond_signal(&q->head->wake);
 }
 
 enum tl_err
 tl_commitq_add(struct tl_commitq *q, const struct tl_submit *sub,
     char ref[TL_REF_SIZE])
 {
-	struct item	 me = { sub, ref, TL_ESTORE, 0,
-	    PTHREAD_COND_INITIALIZER, NULL };
-	struct item	*batch[TL_COMMITQ_BATCH];
-	size_t		 n;
+	struct item	 me = { sub, ref, TL_ESTORE, 0, { { 0 } }, NULL };
+	int		 leader;
 
+	if (sem_init(&me.wake, 0, 0) == -1)
+		return TL_ESTORE;
 	pthread_mutex_lock(&q->lock);
 	if (q->tail != NULL)
 		q->tail->next = &me;
 	else
 		q->head = &me;
 	q->tail = &me;
-	while (!me.done) {
-		if (q->leading) {
-			pthread_cond_wait(&me.wake, &q->lock);
-			continue;
-		}
+	if ((leader = !q->leading))
 		q->leading = 1;
-		n = take(q, batch);
-		pthread_mutex_unlock(&q->lock);
-		commit(q, batch, n);
-		pthread_mutex_lock(&q->lock);
-		finish(q, batch, n, &me);
-	}
 	pthread_mutex_unlock(&q->lock);
-	pthread_cond_destroy(&me.wake);
+	if (!leader)
+		while (sem_wait(&me.wake) == -1 && errno == EINTR)
+			continue;
+	if (!me.done)
+		lead(q, &me);
+	sem_destroy(&me.wake);
 	return me.result;
 }
