@@ -232,7 +232,37 @@ form_store(struct tl_app *app, struct tl_store *store,
 	}
 }
 
-/* The checks of SPEC 5.4 after the body was read into r and in. */
+/*
+ * Answers a replay of a token already used for a stored tip with that
+ * tip's receipt, the first check of SPEC 5.4. Returns 1 when it answered
+ * (the receipt, or 503 when the store cannot say), 0 for a fresh token.
+ */
+static int
+form_replayed(struct tl_app *app, struct tl_store *store,
+    struct tl_response *res, const char *nonce)
+{
+	char		 ref[TL_REF_SIZE];
+	enum tl_err	 rc;
+
+	rc = store != NULL ? tl_store_find_token(store, nonce, ref) :
+	    TL_ESTORE;
+	if (rc == TL_ENOTFOUND)
+		return 0;
+	if (rc == TL_OK) {
+		count(app, TL_OC_DUPLICATE);
+		receipt(app, res, ref);
+	} else
+		store_failed(app, res, 0);
+	return 1;
+}
+
+/*
+ * The checks of SPEC 5.4 after the body was read into r and in. A replayed
+ * token must be answered with its receipt before any other check, but a
+ * submission that passes them all is not looked up first: the store
+ * refuses its used nonce and form_store() answers that receipt. Only one
+ * that would be refused here is looked up.
+ */
 static void
 form_checks(struct tl_app *app, struct tl_store *store,
     const struct tl_request *req, struct tl_response *res,
@@ -242,25 +272,15 @@ form_checks(struct tl_app *app, struct tl_store *store,
 	struct tl_token		 tok;
 	char			 ref[TL_REF_SIZE], nonce[TL_TOKEN_NONCEHEX];
 	enum tl_token_status	 st;
-	enum tl_err		 rc;
 	size_t			 nerrs;
 	int			 tokok;
 
 	tokok = tl_token_decode(app->form_key, in->token, &tok) == 0;
-	if (tokok) {
+	if (tokok)
 		tl_token_nonce_hex(&tok, nonce);
-		rc = store != NULL ? tl_store_find_token(store, nonce, ref) :
-		    TL_ESTORE;
-		if (rc == TL_OK) {
-			count(app, TL_OC_DUPLICATE);
-			receipt(app, res, ref);
-			return;
-		} else if (rc != TL_ENOTFOUND) {
-			store_failed(app, res, 0);
-			return;
-		}
-	}
 	if (in->website != NULL && *in->website != '\0') {
+		if (tokok && form_replayed(app, store, res, nonce))
+			return;
 		count(app, TL_OC_SPAM);
 		if (tokok)
 			tl_token_decoy_ref(app->form_key, &tok, ref);
@@ -281,6 +301,8 @@ form_checks(struct tl_app *app, struct tl_store *store,
 		return;
 	}
 	if (st != TL_TOKEN_OK || nerrs > 0) {
+		if (tokok && form_replayed(app, store, res, nonce))
+			return;
 		form_again(app, req, res, r, errs, nerrs,
 		    st != TL_TOKEN_OK ? token_message(st) : NULL);
 		return;

@@ -558,6 +558,26 @@ def replayed_token_same_receipt(ctx):
 
 
 @test
+def replayed_token_before_other_checks(ctx):
+    """A used token answers its tip's receipt even when the replay would
+    fail a later check (SPEC 5.4's order): honeypot filled, a field
+    emptied."""
+    pairs = valid_pairs(ctx.aged_token())
+    first = ctx.client.post_form(pairs)
+    check(first.status == 200, "%r" % first)
+    ref = ref_of(first)
+    count = ctx.stack.tip_count()
+    for name, value in (("website", "http://spam.example/"),
+                        ("description", "")):
+        changed = [(k, value if k == name else v) for k, v in pairs]
+        again = ctx.client.post_form(changed)
+        check_html_page(again, 200)
+        check(ref_of(again) == ref, "replay with %s changed gave %s, "
+              "first %s" % (name, ref_of(again), ref))
+    check(ctx.stack.tip_count() == count, "a replay stored a tip")
+
+
+@test
 def honeypot_decoy_receipt(ctx):
     pairs = valid_pairs(ctx.aged_token(), website="http://spam.example/")
     count = ctx.stack.tip_count()
