@@ -336,6 +336,11 @@ tl_app_handle(struct tl_app *app, struct tl_store *store,
 		not_found(app, res);
 	else
 		route(app, store, req, path + blen, res);
+	/* The length lets nginx pass the body on as it is, not in chunks;
+	 * HEAD is told the length GET would have. */
+	if (res->headers.len > 0)
+		tl_buf_printf(&res->headers, "Content-Length: %zu\r\n",
+		    res->body.len);
 	if (is(req->method, "HEAD"))
 		tl_buf_reset(&res->body);
 	if (!tl_buf_ok(&res->headers) || !tl_buf_ok(&res->body)) {

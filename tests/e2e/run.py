@@ -19,6 +19,7 @@ test failed. Python standard library and the curl command only.
 
 import argparse
 import html
+import http.client
 import json
 import os
 import random
@@ -420,6 +421,11 @@ def check_common_headers(res):
     check(res.header("referrer-policy") == "no-referrer",
           "%r: Referrer-Policy is %r" % (res, res.header("referrer-policy")))
     check(res.header("set-cookie") is None, "%r sets a cookie" % res)
+    # A known length, not chunks: a person on a slow phone sees progress.
+    if res.method != "HEAD":
+        check(res.header("content-length") == str(len(res.body)),
+              "%r: Content-Length %r for %d bytes" % (
+                  res, res.header("content-length"), len(res.body)))
     if is_html(res):
         csp = res.header_all("content-security-policy")
         check(csp == [CSP], "%r: Content-Security-Policy is %r" % (res, csp))
@@ -493,6 +499,19 @@ def form_page(ctx):
     check_html_page(res, 200)
     token_of(res)
     check('name="website"' in res.text, "no honeypot field on the form")
+    # HEAD: the headers GET has, its length, no body.
+    con = http.client.HTTPConnection("127.0.0.1", ctx.stack.port, timeout=15)
+    try:
+        con.request("HEAD", "/report/")
+        head = con.getresponse()
+        body = head.read()
+    finally:
+        con.close()
+    check(head.status == 200 and body == b"", "HEAD: %d, %d bytes"
+          % (head.status, len(body)))
+    check(head.getheader("content-length") == str(len(res.body)),
+          "HEAD: Content-Length %r, GET has %d bytes"
+          % (head.getheader("content-length"), len(res.body)))
 
 
 @test
