@@ -20,6 +20,33 @@ struct item {
 	struct item		*next;
 };
 
+/*
+ * Checkpoints. SQLite's own runs in the commit that fills the WAL past a
+ * size and copies all of it into the database file: on a large store that
+ * held every waiting tip for tens of milliseconds. Here a thread with its
+ * own connection copies the WAL while the writer goes on (a PASSIVE
+ * checkpoint never blocks it), asked whenever CK_ASK frames wait to be
+ * copied. The WAL can only start again from its beginning once all of it
+ * is copied, at a commit's start; so once it is CK_START frames long and
+ * at most CK_FINISH are left, the writer copies those itself, which takes
+ * a few milliseconds. CK_FORCE bounds the WAL if the thread falls behind.
+ */
+#define CK_ASK		1000	/* frames left that wake the thread */
+#define CK_START	4000	/* a WAL this long is made to start again */
+#define CK_FINISH	500	/* frames left that the writer copies */
+#define CK_FORCE	TL_WAL_FORCE
+
+struct ckpt {
+	pthread_t	 tid;
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 wake;
+	int		 asked;		/* the thread is wanted */
+	int		 stop;
+	int		 done;		/* frames of the WAL copied */
+	int		 failing;	/* the last one failed (logged once) */
+	struct tl_store	*store;		/* used by its thread only */
+};
+
 struct tl_commitq {
 	pthread_mutex_t	 lock;
 	struct item	*head, *tail;	/* queued, not yet taken */
@@ -27,7 +54,65 @@ struct tl_commitq {
 	char		*path;		/* the store's file */
 	struct tl_store	*store;		/* the writer; only the leader uses it */
 	char		 err[256];	/* why the store could not be opened */
+	struct ckpt	 ck;
 };
+
+static void *
+checkpointer(void *arg)
+{
+	struct tl_commitq	*q = arg;
+	struct ckpt		*ck = &q->ck;
+	enum tl_err		 rc;
+	char			 err[256];
+	int			 done;
+
+	pthread_mutex_lock(&ck->lock);
+	for (;;) {
+		while (!ck->asked && !ck->stop)
+			pthread_cond_wait(&ck->wake, &ck->lock);
+		if (ck->stop)
+			break;
+		ck->asked = 0;
+		pthread_mutex_unlock(&ck->lock);
+		done = 0;
+		if (ck->store != NULL)
+			rc = tl_store_checkpoint(ck->store, &done);
+		else if ((rc = tl_store_attach(q->path, &ck->store, err,
+		    sizeof(err))) == TL_OK)
+			rc = tl_store_checkpoint(ck->store, &done);
+		if (rc != TL_OK && !ck->failing)
+			fprintf(stderr, "tipline: checkpoint: %s\n",
+			    ck->store != NULL ? tl_store_errmsg(ck->store) : err);
+		ck->failing = rc != TL_OK;
+		pthread_mutex_lock(&ck->lock);
+		if (done > ck->done)
+			ck->done = done;
+	}
+	pthread_mutex_unlock(&ck->lock);
+	return NULL;
+}
+
+/* The writer's hook after each commit (tl_store_on_commit()): wakes the
+ * thread, or returns 1 for the writer to copy what is left itself. */
+static int
+on_commit(void *arg, int frames)
+{
+	struct ckpt	*ck = &((struct tl_commitq *)arg)->ck;
+	int		 left, finish;
+
+	pthread_mutex_lock(&ck->lock);
+	if (frames < ck->done)
+		ck->done = 0;		/* the WAL started again */
+	left = frames - ck->done;
+	finish = frames >= CK_FORCE || (frames >= CK_START &&
+	    left <= CK_FINISH);
+	if (!finish && left >= CK_ASK && !ck->asked) {
+		ck->asked = 1;
+		pthread_cond_signal(&ck->wake);
+	}
+	pthread_mutex_unlock(&ck->lock);
+	return finish;
+}
 
 struct tl_commitq *
 tl_commitq_new(const char *path)
@@ -36,16 +121,28 @@ tl_commitq_new(const char *path)
 
 	if ((q = calloc(1, sizeof(*q))) == NULL)
 		return NULL;
-	if ((q->path = strdup(path)) == NULL) {
-		free(q);
-		return NULL;
-	}
-	if (pthread_mutex_init(&q->lock, NULL) != 0) {
-		free(q->path);
-		free(q);
-		return NULL;
-	}
+	if ((q->path = strdup(path)) == NULL)
+		goto fail_path;
+	if (pthread_mutex_init(&q->lock, NULL) != 0)
+		goto fail_lock;
+	if (pthread_mutex_init(&q->ck.lock, NULL) != 0)
+		goto fail_cklock;
+	if (pthread_cond_init(&q->ck.wake, NULL) != 0)
+		goto fail_ckwake;
+	if (pthread_create(&q->ck.tid, NULL, checkpointer, q) != 0)
+		goto fail_thread;
 	return q;
+fail_thread:
+	pthread_cond_destroy(&q->ck.wake);
+fail_ckwake:
+	pthread_mutex_destroy(&q->ck.lock);
+fail_cklock:
+	pthread_mutex_destroy(&q->lock);
+fail_lock:
+	free(q->path);
+fail_path:
+	free(q);
+	return NULL;
 }
 
 void
@@ -53,6 +150,14 @@ tl_commitq_free(struct tl_commitq *q)
 {
 	if (q == NULL)
 		return;
+	pthread_mutex_lock(&q->ck.lock);
+	q->ck.stop = 1;
+	pthread_cond_signal(&q->ck.wake);
+	pthread_mutex_unlock(&q->ck.lock);
+	pthread_join(q->ck.tid, NULL);
+	tl_store_close(q->ck.store);
+	pthread_cond_destroy(&q->ck.wake);
+	pthread_mutex_destroy(&q->ck.lock);
 	pthread_mutex_destroy(&q->lock);
 	tl_store_close(q->store);
 	free(q->path);
@@ -104,8 +209,10 @@ commit(struct tl_commitq *q, struct item **batch, size_t n)
 		results[i] = TL_ESTORE;
 		refs[i][0] = '\0';
 	}
-	if (q->store != NULL || tl_store_attach(q->path, &q->store, q->err,
+	if (q->store == NULL && tl_store_attach(q->path, &q->store, q->err,
 	    sizeof(q->err)) == TL_OK)
+		tl_store_on_commit(q->store, on_commit, q);
+	if (q->store != NULL)
 		tl_store_add_batch(q->store, subs, n, refs, results);
 	for (i = 0; i < n; i++) {
 		batch[i]->result = results[i];

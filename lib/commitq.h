@@ -7,6 +7,9 @@
  * while the others wait; whoever is waiting when a commit ends leads the
  * next. Each caller returns only after the transaction holding its tip
  * committed, so nothing is acknowledged before it is durable.
+ *
+ * A thread of the queue's own copies the WAL into the database file
+ * beside the commits (checkpoints), so that no commit waits for that copy.
  */
 #ifndef TL_COMMITQ_H
 #define TL_COMMITQ_H
@@ -18,7 +21,8 @@
 struct tl_commitq;
 
 /* A new queue writing to the existing store at path (opened when first
- * needed, never created), or NULL out of memory. */
+ * needed, never created), with its checkpoint thread started, or NULL
+ * when memory or a thread could not be had. */
 struct tl_commitq *tl_commitq_new(const char *path);
 void tl_commitq_free(struct tl_commitq *q);
 
@@ -31,7 +35,8 @@ enum tl_err tl_commitq_add(struct tl_commitq *q,
 	    const struct tl_submit *sub, char ref[TL_REF_SIZE]);
 
 /* Closes the writer connection (and frees its cache) until it is next
- * needed. Call only while no tl_commitq_add() is running. */
+ * needed; the checkpoint thread keeps its own. Call only while no
+ * tl_commitq_add() is running. */
 void tl_commitq_idle(struct tl_commitq *q);
 
 /* The reason of the last store failure, for logs. Not thread-safe: read it

@@ -299,6 +299,18 @@ set_wal(struct tl_store *s)
 	return 0;
 }
 
+/* After each commit: see tl_store_on_commit(). */
+static int
+wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct tl_store	*s = arg;
+
+	if (s->on_commit(s->on_commit_arg, frames))
+		(void)sqlite3_wal_checkpoint_v2(db, name,
+		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return SQLITE_OK;
+}
+
 /* Sets the connection's pragmas, WAL first: 0, or -1 (in s->err). */
 static int
 configure(struct tl_store *s)
@@ -313,11 +325,44 @@ configure(struct tl_store *s)
 	if (exec(s, s->relaxed ? "PRAGMA synchronous = NORMAL;" :
 	    "PRAGMA synchronous = FULL;", "synchronous") == -1)
 		return -1;
-	/* A checkpoint runs in the committing connection and holds up the
-	 * group commit: let the WAL grow to ~40 MB between them. */
-	return exec(s, "PRAGMA foreign_keys = ON;"
-	    "PRAGMA wal_autocheckpoint = 10000;"
-	    "PRAGMA secure_delete = ON;", "pragmas");
+	if (exec(s, "PRAGMA foreign_keys = ON;"
+	    "PRAGMA secure_delete = ON;", "pragmas") == -1)
+		return -1;
+	/* Replaces SQLite's automatic checkpoint (the same hook). */
+	if (s->on_commit != NULL)
+		sqlite3_wal_hook(s->db, wal_hook, s);
+	else
+		sqlite3_wal_autocheckpoint(s->db, TL_WAL_FORCE);
+	return 0;
+}
+
+void
+tl_store_on_commit(struct tl_store *s, int (*hook)(void *, int), void *arg)
+{
+	s->on_commit = hook;
+	s->on_commit_arg = arg;
+	if (s->db != NULL)
+		sqlite3_wal_hook(s->db, wal_hook, s);
+}
+
+enum tl_err
+tl_store_checkpoint(struct tl_store *s, int *done)
+{
+	enum tl_err	 err;
+	int		 rc, log = 0;
+
+	*done = 0;
+	if ((err = tl_store_ensure(s)) != TL_OK)
+		return err;
+	rc = sqlite3_wal_checkpoint_v2(s->db, "main",
+	    SQLITE_CHECKPOINT_PASSIVE, &log, done);
+	if (*done < 0)
+		*done = 0;
+	if (rc == SQLITE_OK || (rc & 0xff) == SQLITE_BUSY)
+		return TL_OK;	/* busy: another checkpoint is running */
+	tl_store_fail(s, "wal_checkpoint(PASSIVE)");
+	s->broken = 1;
+	return TL_ESTORE;
 }
 
 enum tl_err

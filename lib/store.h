@@ -99,6 +99,23 @@ enum tl_err tl_store_outbox_counts(struct tl_store *s,
  */
 enum tl_err tl_store_relax(struct tl_store *s);
 
+/*
+ * Lets the owner of s decide where checkpoints run, instead of SQLite's
+ * automatic checkpoint in the commit that crossed TL_WAL_FORCE frames.
+ * After each commit on s, hook(arg, frames) is called on the committing
+ * thread with the frames now in the WAL; SQLite is busy, so it may only
+ * take a short lock and wake someone. When it returns 1, the commit
+ * checkpoints right there (PASSIVE).
+ */
+#define TL_WAL_FORCE	10000	/* frames (about 40 MB): SQLite's checkpoint */
+void tl_store_on_commit(struct tl_store *s, int (*hook)(void *, int),
+	    void *arg);
+
+/* Copies what it can of the WAL into the database file without waiting
+ * for or holding up anyone (a PASSIVE checkpoint). *done: the frames of
+ * the WAL now copied. Returns TL_OK or TL_ESTORE. */
+enum tl_err tl_store_checkpoint(struct tl_store *s, int *done);
+
 /* The last SQLite error of s, for logs (never tip content). */
 const char *tl_store_errmsg(const struct tl_store *s);
 

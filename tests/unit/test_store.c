@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -622,6 +623,63 @@ test_batch_undoes_half_tip(void **state)
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM deliveries"), 2);
 }
 
+/* The WAL's checkpoint sequence number (bytes 12-15 of its header), which
+ * changes each time the WAL starts again from its beginning; -1 without
+ * a WAL. Keeps the largest size seen in *max. */
+static long
+wal_seq(const struct fx *f, off_t *max)
+{
+	char		 p[160];
+	unsigned char	 h[16];
+	struct stat	 st;
+	ssize_t		 n;
+	int		 fd;
+
+	snprintf(p, sizeof(p), "%s-wal", f->path);
+	if ((fd = open(p, O_RDONLY)) == -1)
+		return -1;
+	if (fstat(fd, &st) == 0 && st.st_size > *max)
+		*max = st.st_size;
+	n = read(fd, h, sizeof(h));
+	close(fd);
+	if (n != (ssize_t)sizeof(h))
+		return -1;
+	return (long)h[12] << 24 | (long)h[13] << 16 | (long)h[14] << 8 |
+	    (long)h[15];
+}
+
+/*
+ * Checkpoints run beside the commits (commitq.c): under a stream of tips
+ * the WAL starts again long before SQLite's own checkpoint would copy it
+ * (TL_WAL_FORCE frames, about 41 MB), and every tip is in the file.
+ */
+static void
+test_checkpoints_beside_commits(void **state)
+{
+	struct fx		*f = *state;
+	struct tl_commitq	*q;
+	struct tl_submit	 sub;
+	char			 ref[TL_REF_SIZE], nonce[32];
+	long			 seq, last = -1;
+	off_t			 max = 0;
+	int			 i, restarts = 0;
+
+	open_store(f);
+	assert_non_null(q = tl_commitq_new(f->path));
+	for (i = 0; i < 6000 && restarts < 2; i++) {
+		snprintf(nonce, sizeof(nonce), "ck-%d", i);
+		sub = submit(f, nonce, NULL, NULL);
+		assert_int_equal(tl_commitq_add(q, &sub, ref), TL_OK);
+		if ((seq = wal_seq(f, &max)) != last && last != -1)
+			restarts++;
+		last = seq;
+	}
+	tl_commitq_free(q);
+	assert_true(restarts >= 2);
+	assert_true(max < (off_t)(TL_WAL_FORCE / 2) * (4096 + 24));
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips"), i);
+}
+
 #define GC_THREADS	8
 #define GC_EACH		50
 
@@ -722,6 +780,7 @@ main(void)
 		T(test_cascade),
 		T(test_batch_isolates_duplicate),
 		T(test_batch_undoes_half_tip),
+		T(test_checkpoints_beside_commits),
 		T(test_group_commit),
 	};
 
