@@ -4,16 +4,10 @@
  * Wire layout before base64 (URL-safe, no padding), 58 bytes:
  *   version (1) | flags (1) | issued, big-endian (8) | nonce (16) |
  *   HMAC-SHA256 over the previous 26 bytes (32)
- *
- * The nonce is the time of issue in milliseconds (6 bytes, big-endian)
- * and 80 random bits. The store keeps used nonces in a unique index; led
- * by the time, new ones go near its end instead of onto a random page, so
- * a group commit writes a page or two of it rather than one per tip.
  */
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "secret.h"
 #include "token.h"
@@ -23,7 +17,6 @@
 #define BODYBYTES	(2 + 8 + TL_TOKEN_NONCEBYTES)
 #define RAWBYTES	(BODYBYTES + crypto_auth_hmacsha256_BYTES)
 #define SKEW		60	/* seconds a token may be from the future */
-#define NONCE_TIME	6	/* bytes of the nonce that hold the time */
 
 static void
 mac(const uint8_t key[TL_FORM_KEYBYTES], const uint8_t *in, size_t len,
@@ -36,21 +29,14 @@ void
 tl_token_issue(const uint8_t key[TL_FORM_KEYBYTES], uint64_t now,
     int on_error_page, char out[TL_TOKEN_STRSIZE])
 {
-	struct timespec	 ts;
-	uint64_t	 ms;
-	uint8_t		 raw[RAWBYTES];
-	int		 i;
+	uint8_t	 raw[RAWBYTES];
+	int	 i;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	raw[0] = VERSION;
 	raw[1] = on_error_page ? FLAG_ERRPAGE : 0;
 	for (i = 0; i < 8; i++)
 		raw[2 + i] = (uint8_t)(now >> (56 - 8 * i));
-	for (i = 0; i < NONCE_TIME; i++)
-		raw[10 + i] = (uint8_t)(ms >> (8 * (NONCE_TIME - 1 - i)));
-	randombytes_buf(raw + 10 + NONCE_TIME,
-	    TL_TOKEN_NONCEBYTES - NONCE_TIME);
+	randombytes_buf(raw + 10, TL_TOKEN_NONCEBYTES);
 	mac(key, raw, BODYBYTES, raw + BODYBYTES);
 	sodium_bin2base64(out, TL_TOKEN_STRSIZE, raw, sizeof(raw),
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);

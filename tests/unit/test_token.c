@@ -8,7 +8,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <cmocka.h>
 #include <sodium.h>
 
@@ -139,33 +138,6 @@ test_nonce_and_decoy(void **state)
 	assert_memory_equal(r1, "TL-", 3);
 }
 
-/* Nonces lead with the time of issue, so later ones sort after earlier
- * ones (the store's index of them grows at its end), and stay distinct
- * within one millisecond. */
-static void
-test_nonce_order(void **state)
-{
-	char		 tok[TL_TOKEN_STRSIZE];
-	char		 prev[TL_TOKEN_NONCEHEX], cur[TL_TOKEN_NONCEHEX];
-	struct tl_token	 t;
-	int		 i;
-
-	(void)state;
-	prev[0] = '\0';
-	for (i = 0; i < 3; i++) {
-		tl_token_issue(key, NOW, 0, tok);
-		assert_int_equal(tl_token_decode(key, tok, &t), 0);
-		tl_token_nonce_hex(&t, cur);
-		assert_true(strcmp(prev, cur) < 0);
-		memcpy(prev, cur, sizeof(prev));
-		nanosleep(&(struct timespec){ 0, 2000000 }, NULL);
-	}
-	tl_token_issue(key, NOW, 0, tok);
-	assert_int_equal(tl_token_decode(key, tok, &t), 0);
-	tl_token_nonce_hex(&t, cur);
-	assert_string_not_equal(prev, cur);
-}
-
 int
 main(void)
 {
@@ -175,7 +147,6 @@ main(void)
 		cmocka_unit_test(test_expired),
 		cmocka_unit_test(test_forged),
 		cmocka_unit_test(test_nonce_and_decoy),
-		cmocka_unit_test(test_nonce_order),
 	};
 
 	if (sodium_init() < 0)
