@@ -29,7 +29,9 @@ struct item {
  * copied. The WAL can only start again from its beginning once all of it
  * is copied, at a commit's start; so once it is CK_START frames long and
  * at most CK_FINISH are left, the writer copies those itself, which takes
- * a few milliseconds. CK_FORCE bounds the WAL if the thread falls behind.
+ * a few milliseconds. CK_FORCE bounds the WAL if the thread falls behind
+ * (or could not be started: it starts when first needed, so a queue that
+ * never fills the WAL, or a process that forks, has no extra thread).
  */
 #define CK_ASK		1000	/* frames left that wake the thread */
 #define CK_START	4000	/* a WAL this long is made to start again */
@@ -38,6 +40,7 @@ struct item {
 
 struct ckpt {
 	pthread_t	 tid;
+	int		 started;	/* 1: running, -1: could not start */
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 wake;
 	int		 asked;		/* the thread is wanted */
@@ -107,6 +110,9 @@ on_commit(void *arg, int frames)
 	finish = frames >= CK_FORCE || (frames >= CK_START &&
 	    left <= CK_FINISH);
 	if (!finish && left >= CK_ASK && !ck->asked) {
+		if (ck->started == 0)
+			ck->started = pthread_create(&ck->tid, NULL,
+			    checkpointer, arg) == 0 ? 1 : -1;
 		ck->asked = 1;
 		pthread_cond_signal(&ck->wake);
 	}
@@ -129,11 +135,7 @@ tl_commitq_new(const char *path)
 		goto fail_cklock;
 	if (pthread_cond_init(&q->ck.wake, NULL) != 0)
 		goto fail_ckwake;
-	if (pthread_create(&q->ck.tid, NULL, checkpointer, q) != 0)
-		goto fail_thread;
 	return q;
-fail_thread:
-	pthread_cond_destroy(&q->ck.wake);
 fail_ckwake:
 	pthread_mutex_destroy(&q->ck.lock);
 fail_cklock:
@@ -154,7 +156,8 @@ tl_commitq_free(struct tl_commitq *q)
 	q->ck.stop = 1;
 	pthread_cond_signal(&q->ck.wake);
 	pthread_mutex_unlock(&q->ck.lock);
-	pthread_join(q->ck.tid, NULL);
+	if (q->ck.started == 1)
+		pthread_join(q->ck.tid, NULL);
 	tl_store_close(q->ck.store);
 	pthread_cond_destroy(&q->ck.wake);
 	pthread_mutex_destroy(&q->ck.lock);

@@ -21,8 +21,8 @@
 struct tl_commitq;
 
 /* A new queue writing to the existing store at path (opened when first
- * needed, never created), with its checkpoint thread started, or NULL
- * when memory or a thread could not be had. */
+ * needed, never created), or NULL out of memory. Its checkpoint thread
+ * starts when the WAL first needs it. */
 struct tl_commitq *tl_commitq_new(const char *path);
 void tl_commitq_free(struct tl_commitq *q);
 
