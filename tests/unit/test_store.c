@@ -555,30 +555,37 @@ test_cascade(void **state)
 
 #define T(fn)	cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
+/* Stores the tips with nonces x, y and z in one batch: the middle one must
+ * fail with want, and its neighbours be stored. */
+static void
+batch_middle_fails(struct fx *f, const char *x, const char *y,
+    const char *z, enum tl_err want)
+{
+	struct tl_submit	 a = submit(f, x, NULL, NULL);
+	struct tl_submit	 b = submit(f, y, NULL, NULL);
+	struct tl_submit	 c = submit(f, z, NULL, NULL);
+	const struct tl_submit	*subs[3] = { &a, &b, &c };
+	char			 refs[3][TL_REF_SIZE];
+	enum tl_err		 res[3];
+
+	assert_int_equal(tl_store_add_batch(f->s, subs, 3, refs, res), TL_OK);
+	assert_int_equal(res[0], TL_OK);
+	assert_int_equal(res[1], want);
+	assert_int_equal(res[2], TL_OK);
+	assert_true(ref_ok(refs[0]) && ref_ok(refs[2]));
+	assert_string_equal(refs[1], "");
+}
+
 /* A batch keeps its neighbours when one tip is a duplicate. */
 static void
 test_batch_isolates_duplicate(void **state)
 {
-	struct fx		*f = *state;
-	struct tl_submit	 a, b, c;
-	const struct tl_submit	*subs[3];
-	char			 refs[3][TL_REF_SIZE], first[TL_REF_SIZE];
-	enum tl_err		 res[3];
+	struct fx	*f = *state;
+	char		 first[TL_REF_SIZE];
 
 	open_store(f);
 	add_ok(f, "nonce-b", first);
-	a = submit(f, "nonce-a", NULL, NULL);
-	b = submit(f, "nonce-b", NULL, NULL);	/* already stored */
-	c = submit(f, "nonce-c", NULL, NULL);
-	subs[0] = &a;
-	subs[1] = &b;
-	subs[2] = &c;
-	assert_int_equal(tl_store_add_batch(f->s, subs, 3, refs, res), TL_OK);
-	assert_int_equal(res[0], TL_OK);
-	assert_int_equal(res[1], TL_EDUPLICATE);
-	assert_int_equal(res[2], TL_OK);
-	assert_true(ref_ok(refs[0]) && ref_ok(refs[2]));
-	assert_string_equal(refs[1], "");
+	batch_middle_fails(f, "nonce-a", "nonce-b", "nonce-c", TL_EDUPLICATE);
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips"), 3);
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM deliveries"), 3);
 }
@@ -591,12 +598,8 @@ test_batch_isolates_duplicate(void **state)
 static void
 test_batch_undoes_half_tip(void **state)
 {
-	struct fx		*f = *state;
-	struct tl_submit	 a, b, c;
-	const struct tl_submit	*subs[3];
-	char			 refs[3][TL_REF_SIZE];
-	enum tl_err		 res[3];
-	sqlite3			*db;
+	struct fx	*f = *state;
+	sqlite3		*db;
 
 	open_store(f);
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
@@ -605,18 +608,7 @@ test_batch_undoes_half_tip(void **state)
 	    "id = NEW.tip_id) = 'nonce-bad' BEGIN SELECT RAISE(ABORT, "
 	    "'refused'); END", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
-	a = submit(f, "nonce-a", NULL, NULL);
-	b = submit(f, "nonce-bad", NULL, NULL);
-	c = submit(f, "nonce-c", NULL, NULL);
-	subs[0] = &a;
-	subs[1] = &b;
-	subs[2] = &c;
-	assert_int_equal(tl_store_add_batch(f->s, subs, 3, refs, res), TL_OK);
-	assert_int_equal(res[0], TL_OK);
-	assert_int_equal(res[1], TL_ESTORE);
-	assert_int_equal(res[2], TL_OK);
-	assert_true(ref_ok(refs[0]) && ref_ok(refs[2]));
-	assert_string_equal(refs[1], "");
+	batch_middle_fails(f, "nonce-a", "nonce-bad", "nonce-c", TL_ESTORE);
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips"), 2);
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips WHERE "
 	    "token_nonce = 'nonce-bad'"), 0);
