@@ -239,14 +239,15 @@ stop_workers(struct worker *w, int n)
 			pthread_join(w[i].tid, NULL);
 }
 
-/* Runs the workers until SIGTERM or SIGINT. Returns 0 or -1. */
+/* Runs the workers until SIGTERM or SIGINT. Returns 0 or -1; exits at
+ * once if a request is still running after SHUTDOWN_WAIT_MS. */
 static int
 serve(const struct tl_config *cfg, struct tl_app *app, int sock)
 {
 	struct worker		*w;
 	struct sigaction	 sa;
 	sigset_t		 set;
-	int			 i, n, sig;
+	int			 i, n, sig, stuck;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = wake;	/* no SA_RESTART: accept() returns EINTR */
@@ -274,10 +275,17 @@ serve(const struct tl_config *cfg, struct tl_app *app, int sock)
 	while (sig == SIGHUP);
 	fprintf(stderr, "tipline.fcgi: stopping\n");
 	stop_workers(w, n);
-	for (i = 0; i < n; i++)
-		if (!atomic_load(&w[i].done))
-			fprintf(stderr, "tipline.fcgi: a request did not "
-			    "finish in time\n");
+	for (i = stuck = 0; i < n; i++)
+		stuck += !atomic_load(&w[i].done);
+	if (stuck > 0) {
+		/* Their threads still use the app and the store, which
+		 * must not be freed under them. Leaving is safe: their tips
+		 * were not acknowledged, and a transaction the exit cuts
+		 * short is rolled back whole. */
+		fprintf(stderr, "tipline.fcgi: %d request(s) did not finish "
+		    "in time; exiting without them\n", stuck);
+		_exit(1);
+	}
 	free(w);
 	return n == cfg->threads ? 0 : -1;
 }

@@ -323,6 +323,7 @@ tl_app_handle(struct tl_app *app, struct tl_store *store,
 {
 	const char	*path = req->path != NULL ? req->path : "";
 	size_t		 blen = strlen(app->cfg->base_path);
+	int		 ok;
 
 	if (strncmp(path, app->cfg->base_path, blen) != 0)
 		not_found(app, res);
@@ -338,12 +339,13 @@ tl_app_handle(struct tl_app *app, struct tl_store *store,
 		route(app, store, req, path + blen, res);
 	/* The length lets nginx pass the body on as it is, not in chunks;
 	 * HEAD is told the length GET would have. */
-	if (res->headers.len > 0)
+	if (res->headers.len > 0 && tl_buf_ok(&res->body))
 		tl_buf_printf(&res->headers, "Content-Length: %zu\r\n",
 		    res->body.len);
+	ok = tl_buf_ok(&res->headers) && tl_buf_ok(&res->body);
 	if (is(req->method, "HEAD"))
 		tl_buf_reset(&res->body);
-	if (!tl_buf_ok(&res->headers) || !tl_buf_ok(&res->body)) {
+	if (!ok) {
 		/* Out of memory: a bare answer that needs none. */
 		tl_buf_free(&res->headers);
 		tl_buf_free(&res->body);

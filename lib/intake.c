@@ -202,36 +202,6 @@ store_tip(struct tl_app *app, const struct tl_submit *sub,
 	return rc;
 }
 
-/* Stores a valid form tip; answers its receipt only once it is durable. */
-static void
-form_store(struct tl_app *app, struct tl_store *store,
-    const struct tl_request *req, struct tl_response *res,
-    const struct tl_report *r, const char *nonce)
-{
-	struct tl_submit	 sub;
-	char			 ref[TL_REF_SIZE];
-	enum tl_err		 rc = TL_ENOMEM;
-
-	memset(&sub, 0, sizeof(sub));
-	sub.report = r;
-	sub.received_at = req->now;
-	sub.token_nonce = nonce;
-	receipt(app, res, pending_ref);
-	if (built(res))
-		rc = store_tip(app, &sub, ref);
-	if (rc == TL_EDUPLICATE && store != NULL &&
-	    tl_store_find_token(store, nonce, ref) == TL_OK) {
-		count(app, TL_OC_DUPLICATE);
-		rc = TL_OK;
-	}
-	if (rc == TL_OK)
-		patch_ref(&res->body, ref);
-	else {
-		restart(res);
-		store_failed(app, res, 0);
-	}
-}
-
 /*
  * Answers a replay of a token already used for a stored tip with that
  * tip's receipt, the first check of SPEC 5.4. Returns 1 when it answered
@@ -254,6 +224,34 @@ form_replayed(struct tl_app *app, struct tl_store *store,
 	} else
 		store_failed(app, res, 0);
 	return 1;
+}
+
+/* Stores a valid form tip; answers its receipt only once it is durable. */
+static void
+form_store(struct tl_app *app, struct tl_store *store,
+    const struct tl_request *req, struct tl_response *res,
+    const struct tl_report *r, const char *nonce)
+{
+	struct tl_submit	 sub;
+	char			 ref[TL_REF_SIZE];
+	enum tl_err		 rc = TL_ENOMEM;
+
+	memset(&sub, 0, sizeof(sub));
+	sub.report = r;
+	sub.received_at = req->now;
+	sub.token_nonce = nonce;
+	receipt(app, res, pending_ref);
+	if (built(res))
+		rc = store_tip(app, &sub, ref);
+	if (rc == TL_OK) {
+		patch_ref(&res->body, ref);
+		return;
+	}
+	/* The store refused a used nonce, or could not write: a tip sent
+	 * earlier with this token may be there, and is answered. */
+	restart(res);
+	if (!form_replayed(app, store, res, nonce))
+		store_failed(app, res, 0);
 }
 
 /*
@@ -297,7 +295,8 @@ form_checks(struct tl_app *app, struct tl_store *store,
 		    app->cfg->form_min_seconds, app->cfg->form_max_age);
 	nerrs = tl_report_validate(r, errs, MAX_ERRORS);
 	if (r->oom) {
-		store_failed(app, res, 0);
+		if (!tokok || !form_replayed(app, store, res, nonce))
+			store_failed(app, res, 0);
 		return;
 	}
 	if (st != TL_TOKEN_OK || nerrs > 0) {

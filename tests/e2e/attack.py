@@ -885,6 +885,9 @@ def fault_scenario(ctx, stack, tokens, what, break_fn, fix_fn,
     pid = ctx.fcgi_pid(stack)
     res = client.post_json(e2e.valid_json(times="before " + what))
     check(res.status == 201, "before: %r" % res)
+    sent = e2e.valid_pairs(tokens.pop(), times="sent before " + what)
+    first = client.post_form(sent)
+    e2e.check_html_page(first, 200)
     before = tip_rows(stack)
     count = outbox_consistent(stack)
     break_fn()
@@ -902,6 +905,11 @@ def fault_scenario(ctx, stack, tokens, what, break_fn, fix_fn,
                     check_503(res, json_api)
                 except Failure as e:
                     errors.append(str(e))
+        # A form sent again is still recognised (SPEC 5.4): its receipt,
+        # not a page saying that nothing was saved.
+        again = client.post_form(sent)
+        if again.status != 200 or e2e.ref_of(again) != e2e.ref_of(first):
+            errors.append("form sent again while %s: %r" % (what, again))
         health = client.get("/report/healthz")
         note("%s: submissions %r, /healthz %d" % (what, statuses,
                                                    health.status))
@@ -961,7 +969,7 @@ def disk_full(ctx):
     stack = e2e.Stack(state, e2e.free_port_pair(), ctx.env)
     stack.up()
     try:
-        tokens = fill_pool(ctx, stack, 5)
+        tokens = fill_pool(ctx, stack, 6)
         time.sleep(e2e.MIN_SECONDS + 0.1)
         client = e2e.Client(stack.port, ctx.tmp)
         for i in range(5):
@@ -1002,8 +1010,8 @@ def read_only_db(ctx):
         brk = lambda: subprocess.run(["chattr", "+i", db], check=True)
         fix = lambda: subprocess.run(["chattr", "-i", db], check=True)
     note("read-only by %s" % how)
-    tokens = ctx.aged[-5:]
-    del ctx.aged[-5:]
+    tokens = ctx.aged[-6:]
+    del ctx.aged[-6:]
     try:
         fault_scenario(ctx, stack, tokens, "read-only database", brk, fix,
                        True)
