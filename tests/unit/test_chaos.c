@@ -591,6 +591,7 @@ struct fx {
 	struct tl_request req;
 	struct tl_response res;
 	char		 content[16384]; /* the columns of a whole tip */
+	char		 length[64];	/* HEAD: "Content-Length: N\r\n" */
 };
 
 /* Rows in tips and in deliveries, through a connection of our own. */
@@ -1008,6 +1009,61 @@ request_chaos(struct fx *f, int api, const char *name)
 }
 
 static void
+head_before(void *arg)
+{
+	struct fx	*f = arg;
+
+	memset(&f->req, 0, sizeof(f->req));
+	f->req.method = "HEAD";
+	f->req.path = "/report/";
+	f->req.now = (int64_t)time(NULL);
+	tl_response_init(&f->res);
+}
+
+static void
+head_run(void *arg)
+{
+	struct fx	*f = arg;
+
+	tl_app_handle(f->app, NULL, &f->req, &f->res);
+}
+
+/* HEAD of the form: GET's length and no body, or the bare 503 of an
+ * answer that ran out of memory; never a length that is not GET's. */
+static void
+head_after(void *arg)
+{
+	struct fx	*f = arg;
+
+	if (f->res.status == 200) {
+		CHECK(f->res.body.len == 0);
+		CHECK(has(&f->res.headers, f->length));
+	} else {
+		CHECK(f->res.status == 503);
+		CHECK(f->res.headers.len == 0 && f->res.body.len == 0);
+	}
+	tl_response_free(&f->res);
+}
+
+static void
+test_head(void **state)
+{
+	struct fx		*f = *state;
+	struct chaos_path	 p = { "app: HEAD / (form)", head_before,
+	    head_run, head_after, 0, 0 };
+
+	chaos_require();
+	head_before(f);
+	f->req.method = "GET";
+	head_run(f);
+	assert_int_equal(f->res.status, 200);
+	snprintf(f->length, sizeof(f->length), "Content-Length: %zu\r\n",
+	    f->res.body.len);
+	tl_response_free(&f->res);
+	chaos_each(&p, f);
+}
+
+static void
 test_form_post(void **state)
 {
 	chaos_require();
@@ -1029,6 +1085,7 @@ main(void)
 		cmocka_unit_test(test_json_parser),
 		cmocka_unit_test_setup_teardown(test_store_add, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_head, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_form_post, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_api_post, setup,
