@@ -195,6 +195,17 @@ async function personContext(width = NARROW, extra = {}) {
 	return ctx;
 }
 
+// Runs fn(page, ctx) on a new page of the context that open() makes (a
+// person's or axe's), and closes the context however fn ends.
+async function onPage(open, fn) {
+	const ctx = await open();
+	try {
+		return await fn(await ctx.newPage(), ctx);
+	} finally {
+		await ctx.close();
+	}
+}
+
 // A context for inspection with axe: JavaScript on, the CSP bypassed so
 // that axe can be injected (SPEC 10).
 async function axeContext(width = WIDE) {
@@ -393,9 +404,7 @@ const test = (name, fn) => TESTS.push({ name, fn });
 test('javascript_is_off', async () => {
 	// The person's context runs no script at all: a page that would set
 	// its title from a script keeps its own.
-	const ctx = await personContext();
-	try {
-		const page = await ctx.newPage();
+	return onPage(() => personContext(), async (page) => {
 		await page.route(`${stack.origin}/js-probe`, (r) => r.fulfill({
 			contentType: 'text/html',
 			body: '<title>static</title><script>document.title=' +
@@ -406,17 +415,13 @@ test('javascript_is_off', async () => {
 		await openForm(page);
 		check(await page.locator('script').count() === 0,
 		    'the form page has a <script> element');
-	} finally {
-		await ctx.close();
-	}
+	});
 });
 
 test('form_markup', async () => {
 	// Labels, legends, lang, autocomplete, inputmode: what the browser
 	// and a screen reader rely on.
-	const ctx = await personContext();
-	try {
-		const page = await ctx.newPage();
+	return onPage(() => personContext(), async (page) => {
 		await openForm(page);
 		check(await page.getAttribute('html', 'lang') === 'en',
 		    '<html> has no lang="en"');
@@ -463,15 +468,11 @@ test('form_markup', async () => {
 		const text = await page.locator('body').innerText();
 		check(/call 999/.test(text) && /101/.test(text),
 		    'the phone numbers are not on the page');
-	} finally {
-		await ctx.close();
-	}
+	});
 });
 
 test('full_report_is_stored_and_refresh_keeps_ref', async () => {
-	const ctx = await personContext(WIDE);
-	try {
-		const page = await ctx.newPage();
+	return onPage(() => personContext(WIDE), async (page, ctx) => {
 		const loaded = await openForm(page);
 		await fillForm(page, FULL);
 		await waitMinSeconds(loaded);
@@ -510,15 +511,11 @@ test('full_report_is_stored_and_refresh_keeps_ref', async () => {
 		check(await refOf(page) === ref, 'resubmit showed another ref');
 		check(stack.tipCount() === before + 1, 'resubmit stored a tip');
 		checkOrigins(ctx);
-	} finally {
-		await ctx.close();
-	}
+	});
 });
 
 test('errors_summary_focus_inline_and_values_kept', async () => {
-	const ctx = await personContext(WIDE);
-	try {
-		const page = await ctx.newPage();
+	return onPage(() => personContext(WIDE), async (page) => {
 		const loaded = await openForm(page);
 		const sent = { ...FULL, concerns: [],
 		    description: 'Too short <b>&', postcode: 'NOT A CODE',
@@ -620,15 +617,11 @@ test('errors_summary_focus_inline_and_values_kept', async () => {
 				check(v.endsWith('Z'), `${f}: a key went elsewhere`);
 			}
 		}
-	} finally {
-		await ctx.close();
-	}
+	});
 });
 
 test('errors_then_corrected_send', async () => {
-	const ctx = await personContext(NARROW);
-	try {
-		const page = await ctx.newPage();
+	return onPage(() => personContext(NARROW), async (page, ctx) => {
 		const loaded = await openForm(page);
 		const sent = { concerns: ['weapons', 'other'], description: '',
 		    location: 'x', when: 'now' };
@@ -666,9 +659,7 @@ test('errors_then_corrected_send', async () => {
 		    .join() === 'other,weapons', 'corrected tip not stored right');
 		check(stack.tipCount() === before + 1, 'not exactly one tip');
 		checkOrigins(ctx);
-	} finally {
-		await ctx.close();
-	}
+	});
 });
 
 // Where the keyboard test keeps a picture of the focus (tests/browser/out/).
@@ -679,9 +670,7 @@ test('keyboard_only', async () => {
 	// No mouse: Tab, Shift-free. Skip link first, then every control in
 	// order, Space for boxes and radios, arrow keys within a radio
 	// group, typing into text fields, Enter on the button.
-	const ctx = await personContext(NARROW);
-	try {
-		const page = await ctx.newPage();
+	return onPage(() => personContext(NARROW), async (page) => {
 		const loaded = await openForm(page);
 		await page.keyboard.press('Tab');
 		let a = await page.evaluate(() => ({ cls:
@@ -782,18 +771,14 @@ test('keyboard_only', async () => {
 		check(tip.weapons_seen === 'yes' && tip.vulnerable_adult === 'yes',
 		    'Space did not select the first radio');
 		check(tip.priority === 'urgent', `priority ${tip.priority}`);
-	} finally {
-		await ctx.close();
-	}
+	});
 });
 
 // One page per kind a person meets, at 320 and 1280 px: no horizontal
 // overflow at 320, under 30 KB in all, nothing from another origin, and
 // screenshots.
 async function budgetFor(kind, width) {
-	const ctx = await personContext(width);
-	try {
-		const page = await ctx.newPage();
+	return onPage(() => personContext(width), async (page, ctx) => {
 		let rec;
 		if (kind === 'form') {
 			rec = recorder(page);
@@ -825,9 +810,7 @@ async function budgetFor(kind, width) {
 			await shot(page, `${kind}-${width}`);
 		checkOrigins(ctx);
 		return total;
-	} finally {
-		await ctx.close();
-	}
+	});
 }
 
 for (const kind of ['form', 'errors', 'receipt', '404'])
@@ -838,9 +821,7 @@ for (const kind of ['form', 'errors', 'receipt', '404'])
 	});
 
 test('axe_form_errors_receipt_404', async () => {
-	const ctx = await axeContext();
-	try {
-		const page = await ctx.newPage();
+	return onPage(() => axeContext(), async (page) => {
 		await openForm(page);
 		await axe(page, 'the form');
 		// The form with errors, on every field that can have one.
@@ -870,9 +851,7 @@ test('axe_form_errors_receipt_404', async () => {
 		await page.setViewportSize({ width: NARROW, height: 800 });
 		await openForm(page);
 		await axe(page, 'the form at 320 px');
-	} finally {
-		await ctx.close();
-	}
+	});
 });
 
 test('axe_static_error_pages', async () => {
@@ -884,9 +863,7 @@ test('axe_static_error_pages', async () => {
 	const files = fs.readdirSync(dir).filter((f) => f.endsWith('.html'));
 	check(files.length > 0, 'no templates/errors/*.html');
 	for (const width of [WIDE, NARROW]) {
-		const ctx = await axeContext(width);
-		try {
-			const page = await ctx.newPage();
+		await onPage(() => axeContext(width), async (page) => {
 			for (const f of files) {
 				const url = `${stack.origin}/report/_preview/${f}`;
 				await page.route(url, (r) => r.fulfill({ status: 200,
@@ -898,9 +875,7 @@ test('axe_static_error_pages', async () => {
 				    `${f} at ${width}px overflows: ${JSON.stringify(o)}`);
 				await axe(page, `errors/${f} at ${width}px`);
 			}
-		} finally {
-			await ctx.close();
-		}
+		});
 	}
 	return `${files.length} pages`;
 });
