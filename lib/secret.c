@@ -82,6 +82,7 @@ tl_secret_read(const char *path, uint8_t key[TL_SECRET_MAX],
 	if (tl_secret_slurp(path, text, sizeof(text), err, errlen) == -1)
 		return -1;
 	rc = tl_secret_parse(text, key, keylen, why, sizeof(why));
+	sodium_memzero(text, sizeof(text));
 	if (rc == -1)
 		snprintf(err, errlen, "%s: %s", path, why);
 	sodium_memzero(text, sizeof(text));

@@ -349,13 +349,13 @@ enum tl_err
 tl_store_checkpoint(struct tl_store *s, int *done)
 {
 	enum tl_err	 err;
-	int		 rc, log = 0;
+	int		 rc;
 
 	*done = 0;
 	if ((err = tl_store_ensure(s)) != TL_OK)
 		return err;
 	rc = sqlite3_wal_checkpoint_v2(s->db, "main",
-	    SQLITE_CHECKPOINT_PASSIVE, &log, done);
+	    SQLITE_CHECKPOINT_PASSIVE, NULL, done);
 	if (*done < 0)
 		*done = 0;
 	if (rc == SQLITE_OK || (rc & 0xff) == SQLITE_BUSY)
