@@ -114,10 +114,9 @@ respond(FCGX_Request *r, const struct tl_response *res)
 
 static void
 serve_one(struct worker *w, FCGX_Request *r, struct tl_store **store,
-    char *body)
+    char *body, struct tl_response *res)
 {
 	struct tl_request	 req;
-	struct tl_response	 res;
 	char			 err[256];
 
 	if (*store == NULL && tl_store_attach(w->cfg->database, store, err,
@@ -134,10 +133,9 @@ serve_one(struct worker *w, FCGX_Request *r, struct tl_store **store,
 	req.body = body;
 	req.body_len = read_body(r, body, w->cfg->max_body_bytes,
 	    &req.too_large);
-	tl_response_init(&res);
-	tl_app_handle(w->app, *store, &req, &res);
-	respond(r, &res);
-	tl_response_free(&res);
+	tl_response_reset(res);
+	tl_app_handle(w->app, *store, &req, res);
+	respond(r, res);
 }
 
 static void *
@@ -145,6 +143,7 @@ worker_main(void *arg)
 {
 	struct worker	*w = arg;
 	struct tl_store	*store = NULL;
+	struct tl_response res;	/* its buffers serve every request */
 	FCGX_Request	 r;
 	char		*body;
 
@@ -155,6 +154,7 @@ worker_main(void *arg)
 		atomic_store(&w->done, 1);
 		return NULL;
 	}
+	tl_response_init(&res);
 	for (;;) {
 		if (FCGX_Accept_r(&r) < 0) {
 			if (atomic_load(&stopping))
@@ -163,10 +163,11 @@ worker_main(void *arg)
 			nanosleep(&(struct timespec){ 0, 100000000 }, NULL);
 			continue;
 		}
-		serve_one(w, &r, &store, body);
+		serve_one(w, &r, &store, body, &res);
 		FCGX_Finish_r(&r);
 	}
 	FCGX_Free(&r, 0);
+	tl_response_free(&res);
 	tl_store_close(store);
 	free(body);
 	atomic_store(&w->done, 1);

@@ -27,6 +27,14 @@ tl_response_init(struct tl_response *res)
 }
 
 void
+tl_response_reset(struct tl_response *res)
+{
+	res->status = 200;
+	tl_buf_reset(&res->headers);
+	tl_buf_reset(&res->body);
+}
+
+void
 tl_response_free(struct tl_response *res)
 {
 	tl_buf_free(&res->headers);

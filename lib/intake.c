@@ -173,15 +173,6 @@ built(const struct tl_response *res)
 	return tl_buf_ok(&res->headers) && tl_buf_ok(&res->body);
 }
 
-/* Empties res for another answer. */
-static void
-restart(struct tl_response *res)
-{
-	res->status = 200;
-	tl_buf_reset(&res->headers);
-	tl_buf_reset(&res->body);
-}
-
 /*
  * Stores sub through the group commit and counts the outcome. Returns the
  * store's result; ref is set for TL_OK.
@@ -249,7 +240,7 @@ form_store(struct tl_app *app, struct tl_store *store,
 	}
 	/* The store refused a used nonce, or could not write: a tip sent
 	 * earlier with this token may be there, and is answered. */
-	restart(res);
+	tl_response_reset(res);
 	if (!form_replayed(app, store, res, nonce))
 		store_failed(app, res, 0);
 }
@@ -454,7 +445,7 @@ api_store(struct tl_app *app, struct tl_store *store,
 		patch_ref(&res->body, ref);
 		return;
 	}
-	restart(res);
+	tl_response_reset(res);
 	if (rc == TL_EDUPLICATE && store != NULL && tl_store_find_idem(store,
 	    req->idem_key, ref, stored) == TL_OK)
 		api_replay(app, res, ref, stored, hash);
