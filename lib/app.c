@@ -231,6 +231,7 @@ metrics(struct tl_app *app, struct tl_store *store, struct tl_response *res)
 	static const char *const st[TL_OUT__MAX] = { "pending", "delivered",
 	    "dead" };
 	static const char *const dv[3] = { "ok", "retry", "dead" };
+	struct tl_commitq_stats cs;
 	int64_t		 counts[TL_OUT__MAX];
 	struct tl_buf	*b = &res->body;
 	int		 i;
@@ -249,6 +250,19 @@ metrics(struct tl_app *app, struct tl_store *store, struct tl_response *res)
 	    "tipline_accepted_total{priority=\"normal\"} %lu\n",
 	    atomic_load(&app->accepted[TL_PRIO_URGENT]),
 	    atomic_load(&app->accepted[TL_PRIO_NORMAL]));
+	tl_commitq_stats(app->commitq, &cs);
+	tl_buf_printf(b, "# HELP tipline_commits_total Group commits of the "
+	    "store, each with one fsync.\n"
+	    "# TYPE tipline_commits_total counter\n"
+	    "tipline_commits_total %lu\n"
+	    "# HELP tipline_commit_tips_total Submissions those commits "
+	    "wrote.\n# TYPE tipline_commit_tips_total counter\n"
+	    "tipline_commit_tips_total %lu\n"
+	    "# HELP tipline_commit_seconds_total Time spent in those commits "
+	    "(inserts, write, fsync).\n"
+	    "# TYPE tipline_commit_seconds_total counter\n"
+	    "tipline_commit_seconds_total %lu.%06lu\n",
+	    cs.commits, cs.tips, cs.usec / 1000000, cs.usec % 1000000);
 	if (store == NULL || tl_store_outbox_counts(store, counts) != TL_OK)
 		return;
 	tl_buf_puts(b, "# HELP tipline_outbox Deliveries in the store by "

@@ -4,9 +4,11 @@
 #include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "commitq.h"
 
@@ -58,6 +60,7 @@ struct tl_commitq {
 	struct tl_store	*store;		/* the writer; only the leader uses it */
 	char		 err[256];	/* why the store could not be opened */
 	struct ckpt	 ck;
+	atomic_ulong	 commits, tips, usec;	/* tl_commitq_stats() */
 };
 
 static void *
@@ -176,6 +179,24 @@ tl_commitq_idle(struct tl_commitq *q)
 	pthread_mutex_unlock(&q->lock);
 }
 
+void
+tl_commitq_stats(struct tl_commitq *q, struct tl_commitq_stats *out)
+{
+	out->commits = atomic_load(&q->commits);
+	out->tips = atomic_load(&q->tips);
+	out->usec = atomic_load(&q->usec);
+}
+
+static unsigned long
+usec_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long)ts.tv_sec * 1000000UL +
+	    (unsigned long)ts.tv_nsec / 1000UL;
+}
+
 const char *
 tl_commitq_errmsg(const struct tl_commitq *q)
 {
@@ -235,12 +256,17 @@ static void
 lead(struct tl_commitq *q, struct item *me)
 {
 	struct item	*batch[TL_COMMITQ_BATCH], *next;
+	unsigned long	 start;
 	size_t		 i, n;
 
 	pthread_mutex_lock(&q->lock);
 	n = take(q, batch);
 	pthread_mutex_unlock(&q->lock);
+	start = usec_now();
 	commit(q, batch, n);
+	atomic_fetch_add(&q->usec, usec_now() - start);
+	atomic_fetch_add(&q->tips, n);
+	atomic_fetch_add(&q->commits, 1);
 	pthread_mutex_lock(&q->lock);
 	if ((next = q->head) == NULL)
 		q->leading = 0;

@@ -942,6 +942,13 @@ def metrics(ctx):
                  'tipline_outbox{state="pending"}',
                  'tipline_deliveries_total{outcome="ok"}'):
         check(line in res.text, "%s missing" % line)
+    commits = [re.search(r"^tipline_%s ([0-9.]+)$" % name, res.text, re.M)
+               for name in ("commits_total", "commit_tips_total",
+                            "commit_seconds_total")]
+    check(all(commits), "group commit figures missing")
+    n, tips, secs = (float(m.group(1)) for m in commits)
+    check(1 <= n <= tips and secs > 0,
+          "commits %g, tips %g, seconds %g" % (n, tips, secs))
     check_common_headers(res)
 
 

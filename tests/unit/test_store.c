@@ -725,6 +725,7 @@ test_group_commit(void **state)
 	struct gc_arg		 a[GC_THREADS];
 	pthread_t		 t[GC_THREADS];
 	struct tl_commitq	*q;
+	struct tl_commitq_stats	 cs;
 	int			 i, ok = 0, dup = 0;
 	const int		 shared = GC_EACH / 5;
 
@@ -744,6 +745,11 @@ test_group_commit(void **state)
 		ok += a[i].ok;
 		dup += a[i].dup;
 	}
+	/* Every submission went through one commit, refused ones too. */
+	tl_commitq_stats(q, &cs);
+	assert_int_equal(cs.tips, GC_THREADS * GC_EACH);
+	assert_true(cs.commits >= 1 && cs.commits <= cs.tips);
+	assert_true(cs.usec > 0);
 	tl_commitq_free(q);
 	/* Each private nonce once, each shared nonce once in all. */
 	assert_int_equal(ok, GC_THREADS * (GC_EACH - shared) + shared);
