@@ -24,6 +24,7 @@
 #include "store.h"
 
 #define SHUTDOWN_WAIT_MS 10000	/* longest wait for requests in flight */
+#define KEEP_BYTES	65536	/* largest answer buffer a worker keeps */
 
 struct worker {
 	pthread_t	 tid;
@@ -136,6 +137,12 @@ serve_one(struct worker *w, FCGX_Request *r, struct tl_store **store,
 	tl_response_reset(res);
 	tl_app_handle(w->app, *store, &req, res);
 	respond(r, res);
+	/* A form sent back with its errors echoes what was typed: do not
+	 * hold that much memory in every thread. */
+	if (res->body.cap > KEEP_BYTES) {
+		tl_response_free(res);
+		tl_response_init(res);
+	}
 }
 
 static void *
