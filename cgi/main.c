@@ -139,10 +139,8 @@ serve_one(struct worker *w, FCGX_Request *r, struct tl_store **store,
 	respond(r, res);
 	/* A form sent back with its errors echoes what was typed: do not
 	 * hold that much memory in every thread. */
-	if (res->body.cap > KEEP_BYTES) {
+	if (res->body.cap > KEEP_BYTES)
 		tl_response_free(res);
-		tl_response_init(res);
-	}
 }
 
 static void *

@@ -251,17 +251,18 @@ metrics(struct tl_app *app, struct tl_store *store, struct tl_response *res)
 	    atomic_load(&app->accepted[TL_PRIO_URGENT]),
 	    atomic_load(&app->accepted[TL_PRIO_NORMAL]));
 	tl_commitq_stats(app->commitq, &cs);
-	tl_buf_printf(b, "# HELP tipline_commits_total Group commits of the "
-	    "store, each with one fsync.\n"
+	tl_buf_printf(b, "# HELP tipline_commits_total Transactions of the "
+	    "group commit, each with one fsync.\n"
 	    "# TYPE tipline_commits_total counter\n"
-	    "tipline_commits_total %lu\n"
-	    "# HELP tipline_commit_tips_total Submissions those commits "
-	    "wrote.\n# TYPE tipline_commit_tips_total counter\n"
-	    "tipline_commit_tips_total %lu\n"
-	    "# HELP tipline_commit_seconds_total Time spent in those commits "
-	    "(inserts, write, fsync).\n"
+	    "tipline_commits_total %llu\n"
+	    "# HELP tipline_commit_tips_total Submissions in those "
+	    "transactions (stored, or refused as duplicates).\n"
+	    "# TYPE tipline_commit_tips_total counter\n"
+	    "tipline_commit_tips_total %llu\n"
+	    "# HELP tipline_commit_seconds_total Time those transactions "
+	    "took (inserts, write, fsync).\n"
 	    "# TYPE tipline_commit_seconds_total counter\n"
-	    "tipline_commit_seconds_total %lu.%06lu\n",
+	    "tipline_commit_seconds_total %llu.%06llu\n",
 	    cs.commits, cs.tips, cs.usec / 1000000, cs.usec % 1000000);
 	if (store == NULL || tl_store_outbox_counts(store, counts) != TL_OK)
 		return;

@@ -60,7 +60,7 @@ struct tl_commitq {
 	struct tl_store	*store;		/* the writer; only the leader uses it */
 	char		 err[256];	/* why the store could not be opened */
 	struct ckpt	 ck;
-	atomic_ulong	 commits, tips, usec;	/* tl_commitq_stats() */
+	atomic_ullong	 commits, tips, usec;	/* tl_commitq_stats() */
 };
 
 static void *
@@ -187,14 +187,14 @@ tl_commitq_stats(struct tl_commitq *q, struct tl_commitq_stats *out)
 	out->usec = atomic_load(&q->usec);
 }
 
-static unsigned long
+static unsigned long long
 usec_now(void)
 {
 	struct timespec	 ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long)ts.tv_sec * 1000000UL +
-	    (unsigned long)ts.tv_nsec / 1000UL;
+	return (unsigned long long)ts.tv_sec * 1000000ULL +
+	    (unsigned long long)ts.tv_nsec / 1000ULL;
 }
 
 const char *
@@ -226,6 +226,7 @@ commit(struct tl_commitq *q, struct item **batch, size_t n)
 	const struct tl_submit	*subs[TL_COMMITQ_BATCH];
 	char			 refs[TL_COMMITQ_BATCH][TL_REF_SIZE];
 	enum tl_err		 results[TL_COMMITQ_BATCH];
+	unsigned long long	 start;
 	size_t			 i, j;
 
 	for (i = 0; i < n; i++) {
@@ -236,8 +237,13 @@ commit(struct tl_commitq *q, struct item **batch, size_t n)
 	if (q->store == NULL && tl_store_attach(q->path, &q->store, q->err,
 	    sizeof(q->err)) == TL_OK)
 		tl_store_on_commit(q->store, on_commit, q);
-	if (q->store != NULL)
-		tl_store_add_batch(q->store, subs, n, refs, results);
+	start = usec_now();
+	if (q->store != NULL &&
+	    tl_store_add_batch(q->store, subs, n, refs, results) == TL_OK) {
+		atomic_fetch_add(&q->usec, usec_now() - start);
+		atomic_fetch_add(&q->tips, n);
+		atomic_fetch_add(&q->commits, 1);
+	}
 	for (i = 0; i < n; i++) {
 		batch[i]->result = results[i];
 		for (j = 0; j < TL_REF_SIZE; j++)
@@ -256,17 +262,12 @@ static void
 lead(struct tl_commitq *q, struct item *me)
 {
 	struct item	*batch[TL_COMMITQ_BATCH], *next;
-	unsigned long	 start;
 	size_t		 i, n;
 
 	pthread_mutex_lock(&q->lock);
 	n = take(q, batch);
 	pthread_mutex_unlock(&q->lock);
-	start = usec_now();
 	commit(q, batch, n);
-	atomic_fetch_add(&q->usec, usec_now() - start);
-	atomic_fetch_add(&q->tips, n);
-	atomic_fetch_add(&q->commits, 1);
 	pthread_mutex_lock(&q->lock);
 	if ((next = q->head) == NULL)
 		q->leading = 0;

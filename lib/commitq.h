@@ -34,13 +34,14 @@ void tl_commitq_free(struct tl_commitq *q);
 enum tl_err tl_commitq_add(struct tl_commitq *q,
 	    const struct tl_submit *sub, char ref[TL_REF_SIZE]);
 
-/* What the commits so far did, for metrics: how many, the submissions
- * they wrote (stored or refused), and the time spent in them (inserts,
- * write and fsync: the part of intake that cannot run in parallel). */
+/* What the group commit has done, for metrics: the transactions it
+ * committed (each with one fsync), the submissions in them (stored, or
+ * refused as duplicates) and the time they took: inserts, write and fsync,
+ * the part of intake that cannot run in parallel. */
 struct tl_commitq_stats {
-	unsigned long	 commits;
-	unsigned long	 tips;
-	unsigned long	 usec;
+	unsigned long long	 commits;
+	unsigned long long	 tips;
+	unsigned long long	 usec;
 };
 void tl_commitq_stats(struct tl_commitq *q, struct tl_commitq_stats *out);
 

@@ -926,6 +926,19 @@ has(const struct tl_buf *b, const char *s)
 	return b->data != NULL && strstr(b->data, s) != NULL;
 }
 
+static int
+occurrences(const struct tl_buf *b, const char *s)
+{
+	const char	*p = b->data;
+	int		 n = 0;
+
+	while (p != NULL && (p = strstr(p, s)) != NULL) {
+		n++;
+		p++;
+	}
+	return n;
+}
+
 /* A 503 that is bare (no memory to say more) or says what it should. */
 static int
 well_formed_503(const struct fx *f)
@@ -980,10 +993,11 @@ request_after(void *arg)
 		CHECK(well_formed_503(f));
 		CHECK(tips == f->tips);
 	}
-	tl_response_free(&f->res);
-	tl_response_init(&f->res);
+	/* tipline.fcgi answers the next request in the same buffers. */
+	tl_response_reset(&f->res);
 	request_run(f);
 	CHECK(f->res.status == ok);
+	CHECK(occurrences(&f->res.headers, "Content-Length: ") == 1);
 	answer_ref(&f->res, ref);
 	CHECK(ref_at(ref) && stored(f, ref));
 	rows(f, &tips, &dels);
@@ -1063,6 +1077,38 @@ test_head(void **state)
 	chaos_each(&p, f);
 }
 
+/*
+ * tipline.fcgi's threads keep one response each: an answer built after a
+ * reset is the one a fresh response gets, with nothing of the answer
+ * before it (here a 405 with its Allow header).
+ */
+static void
+test_response_reuse(void **state)
+{
+	struct fx		*f = *state;
+	struct tl_response	 fresh;
+
+	head_before(f);
+	f->req.method = "GET";
+	tl_response_init(&fresh);
+	tl_app_handle(f->app, NULL, &f->req, &fresh);
+	assert_int_equal(fresh.status, 200);
+	f->req.method = "DELETE";
+	head_run(f);
+	assert_int_equal(f->res.status, 405);
+	assert_int_equal(occurrences(&f->res.headers, "Allow: "), 1);
+	tl_response_reset(&f->res);
+	f->req.method = "GET";
+	head_run(f);
+	assert_int_equal(f->res.status, 200);
+	assert_int_equal(f->res.headers.len, fresh.headers.len);
+	assert_memory_equal(f->res.headers.data, fresh.headers.data,
+	    fresh.headers.len);
+	assert_int_equal(f->res.body.len, fresh.body.len);
+	tl_response_free(&fresh);
+	tl_response_free(&f->res);
+}
+
 static void
 test_form_post(void **state)
 {
@@ -1086,6 +1132,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_store_add, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_head, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_response_reuse, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_form_post, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_api_post, setup,
