@@ -26,6 +26,12 @@ tl_response_init(struct tl_response *res)
 	tl_buf_init(&res->body);
 }
 
+int
+tl_response_ok(const struct tl_response *res)
+{
+	return tl_buf_ok(&res->headers) && tl_buf_ok(&res->body);
+}
+
 void
 tl_response_reset(struct tl_response *res)
 {
@@ -365,7 +371,7 @@ tl_app_handle(struct tl_app *app, struct tl_store *store,
 	if (res->headers.len > 0 && tl_buf_ok(&res->body))
 		tl_buf_printf(&res->headers, "Content-Length: %zu\r\n",
 		    res->body.len);
-	ok = tl_buf_ok(&res->headers) && tl_buf_ok(&res->body);
+	ok = tl_response_ok(res);
 	if (is(req->method, "HEAD"))
 		tl_buf_reset(&res->body);
 	if (!ok) {

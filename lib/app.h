@@ -59,6 +59,8 @@ void tl_app_handle(struct tl_app *app, struct tl_store *store,
 void tl_app_idle(struct tl_app *app);
 
 void tl_response_init(struct tl_response *res);
+/* Whether res is whole: no allocation failed while it was built. */
+int tl_response_ok(const struct tl_response *res);
 /* Empties res for another answer, keeping its memory. */
 void tl_response_reset(struct tl_response *res);
 void tl_response_free(struct tl_response *res);

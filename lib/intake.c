@@ -166,13 +166,6 @@ patch_ref(struct tl_buf *b, const char *ref)
 			memcpy(b->data + i, ref, TL_REF_LEN);
 }
 
-/* Whether the answer built so far is whole (no allocation failed). */
-static int
-built(const struct tl_response *res)
-{
-	return tl_buf_ok(&res->headers) && tl_buf_ok(&res->body);
-}
-
 /*
  * Stores sub through the group commit and counts the outcome. Returns the
  * store's result; ref is set for TL_OK.
@@ -232,7 +225,7 @@ form_store(struct tl_app *app, struct tl_store *store,
 	sub.received_at = req->now;
 	sub.token_nonce = nonce;
 	receipt(app, res, pending_ref);
-	if (built(res))
+	if (tl_response_ok(res))
 		rc = store_tip(app, &sub, ref);
 	if (rc == TL_OK) {
 		patch_ref(&res->body, ref);
@@ -440,7 +433,7 @@ api_store(struct tl_app *app, struct tl_store *store,
 	sub.idem_key = req->idem_key;
 	sub.body_hash = req->idem_key != NULL ? hash : NULL;
 	api_created(res, pending_ref);
-	rc = built(res) ? store_tip(app, &sub, ref) : TL_ENOMEM;
+	rc = tl_response_ok(res) ? store_tip(app, &sub, ref) : TL_ENOMEM;
 	if (rc == TL_OK) {
 		patch_ref(&res->body, ref);
 		return;

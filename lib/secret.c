@@ -85,7 +85,6 @@ tl_secret_read(const char *path, uint8_t key[TL_SECRET_MAX],
 	sodium_memzero(text, sizeof(text));
 	if (rc == -1)
 		snprintf(err, errlen, "%s: %s", path, why);
-	sodium_memzero(text, sizeof(text));
 	return rc;
 }
 
