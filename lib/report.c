@@ -14,7 +14,7 @@
 #include <pthread.h>
 
 #include "report.h"
-#include "urlenc.h"
+#include "utf8.h"
 
 /* Field errors as they are collected: n counts all, v holds up to max. */
 struct errs {

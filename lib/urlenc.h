@@ -1,5 +1,5 @@
 /*
- * urlenc.h — application/x-www-form-urlencoded bodies and UTF-8.
+ * urlenc.h — application/x-www-form-urlencoded bodies.
  */
 #ifndef TL_URLENC_H
 #define TL_URLENC_H
@@ -34,16 +34,5 @@ struct tl_pairs {
 enum tl_err tl_urlenc_parse(const char *body, size_t len, size_t max,
 	    struct tl_pairs *out);
 void tl_pairs_free(struct tl_pairs *p);
-
-/* Returns 1 if s[0..len) is valid UTF-8 (no overlongs, no surrogates,
- * nothing above U+10FFFF), else 0. NUL bytes are valid here. */
-int tl_utf8_valid(const char *s, size_t len);
-
-/* Number of code points in valid UTF-8 s[0..len). */
-size_t tl_utf8_count(const char *s, size_t len);
-
-/* Length in bytes of the longest prefix of valid UTF-8 s[0..len) that
- * holds at most n code points. */
-size_t tl_utf8_prefix(const char *s, size_t len, size_t n);
 
 #endif

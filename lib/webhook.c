@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "buf.h"
-#include "urlenc.h"
+#include "utf8.h"
 #include "webhook.h"
 
 void

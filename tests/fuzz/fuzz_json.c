@@ -13,7 +13,7 @@
 #include "fuzz.h"
 #include "fuzz_report.h"
 #include "report.h"
-#include "urlenc.h"
+#include "utf8.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

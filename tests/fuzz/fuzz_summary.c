@@ -27,6 +27,7 @@
 #include "ref.h"
 #include "report.h"
 #include "urlenc.h"
+#include "utf8.h"
 #include "webhook.h"
 
 #define HDR	14

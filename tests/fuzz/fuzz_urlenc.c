@@ -12,6 +12,7 @@
 #include "fuzz_report.h"
 #include "report.h"
 #include "urlenc.h"
+#include "utf8.h"
 
 static int
 ref_hex(unsigned char c)

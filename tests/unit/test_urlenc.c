@@ -1,6 +1,6 @@
 /*
- * test_urlenc.c — the urlencoded body parser and the UTF-8 helpers
- * (lib/urlenc.c), as tables of bodies and what they must give.
+ * test_urlenc.c — the urlencoded body parser (lib/urlenc.c), as tables of
+ * bodies and what they must give.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -189,78 +189,6 @@ test_length_bound(void **state)
 	tl_pairs_free(&p);	/* safe on an empty result */
 }
 
-struct utf8_case {
-	const char	*s;
-	size_t		 len;
-	int		 valid;
-	size_t		 count;
-};
-
-static const struct utf8_case utf8_cases[] = {
-	{ "", 0, 1, 0 },
-	{ "abc", 3, 1, 3 },
-	{ "a\0b", 3, 1, 3 },			/* NUL is valid UTF-8 */
-	{ "\xc2\x80", 2, 1, 1 },		/* U+0080 */
-	{ "\xdf\xbf", 2, 1, 1 },		/* U+07FF */
-	{ "\xe0\xa0\x80", 3, 1, 1 },		/* U+0800 */
-	{ "\xed\x9f\xbf", 3, 1, 1 },		/* U+D7FF */
-	{ "\xee\x80\x80", 3, 1, 1 },		/* U+E000 */
-	{ "\xef\xbf\xbf", 3, 1, 1 },		/* U+FFFF */
-	{ "\xf0\x90\x80\x80", 4, 1, 1 },	/* U+10000 */
-	{ "\xf4\x8f\xbf\xbf", 4, 1, 1 },	/* U+10FFFF */
-	{ "caf\xc3\xa9 \xe2\x82\xac", 9, 1, 6 },
-	{ "\x80", 1, 0, 0 },
-	{ "\xbf", 1, 0, 0 },
-	{ "\xc0\x80", 2, 0, 0 },		/* overlong NUL */
-	{ "\xc1\xbf", 2, 0, 0 },
-	{ "\xc2", 1, 0, 0 },
-	{ "\xc2\x41", 2, 0, 0 },
-	{ "\xe0\x9f\xbf", 3, 0, 0 },		/* overlong */
-	{ "\xed\xa0\x80", 3, 0, 0 },		/* U+D800 */
-	{ "\xed\xbf\xbf", 3, 0, 0 },		/* U+DFFF */
-	{ "\xe2\x82", 2, 0, 0 },
-	{ "\xf0\x8f\xbf\xbf", 4, 0, 0 },	/* overlong */
-	{ "\xf4\x90\x80\x80", 4, 0, 0 },	/* U+110000 */
-	{ "\xf5\x80\x80\x80", 4, 0, 0 },
-	{ "\xfe", 1, 0, 0 },
-	{ "\xff", 1, 0, 0 },
-	{ "ok\xf0\x9f\x98", 5, 0, 0 },		/* truncated at the end */
-};
-
-static void
-test_utf8(void **state)
-{
-	size_t	 i;
-
-	(void)state;
-	for (i = 0; i < sizeof(utf8_cases) / sizeof(utf8_cases[0]); i++) {
-		const struct utf8_case *c = &utf8_cases[i];
-
-		if (tl_utf8_valid(c->s, c->len) != c->valid)
-			fail_msg("utf8 case %zu: expected %d", i, c->valid);
-		if (c->valid)
-			assert_int_equal(tl_utf8_count(c->s, c->len),
-			    c->count);
-	}
-}
-
-static void
-test_utf8_prefix(void **state)
-{
-	const char	*s = "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80z";
-	size_t		 len = strlen(s);
-
-	(void)state;
-	assert_int_equal(tl_utf8_prefix(s, len, 0), 0);
-	assert_int_equal(tl_utf8_prefix(s, len, 1), 1);
-	assert_int_equal(tl_utf8_prefix(s, len, 2), 3);
-	assert_int_equal(tl_utf8_prefix(s, len, 3), 6);
-	assert_int_equal(tl_utf8_prefix(s, len, 4), 10);
-	assert_int_equal(tl_utf8_prefix(s, len, 5), 11);
-	assert_int_equal(tl_utf8_prefix(s, len, 99), 11);
-	assert_int_equal(tl_utf8_prefix("", 0, 3), 0);
-}
-
 int
 main(void)
 {
@@ -269,8 +197,6 @@ main(void)
 		cmocka_unit_test(test_bad_cases),
 		cmocka_unit_test(test_field_limit),
 		cmocka_unit_test(test_length_bound),
-		cmocka_unit_test(test_utf8),
-		cmocka_unit_test(test_utf8_prefix),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
