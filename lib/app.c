@@ -5,86 +5,39 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "app_impl.h"
+#include "app.h"
+#include "commitq.h"
+#include "intake.h"
 #include "outbox.h"
+#include "page.h"
+#include "token.h"
 
-#define CSP "default-src 'none'; style-src 'self'; img-src 'self'; " \
-	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+struct tl_app {
+	const struct tl_config	*cfg;
+	struct tl_pages		*pages;
+	struct tl_site		 site;
+	uint8_t			 form_key[TL_FORM_KEYBYTES];
+	struct tl_buf		 css;		/* the stylesheet */
+	struct tl_commitq	*commitq;	/* group commit of tips */
+	struct tl_buf		 form;		/* the empty form, rendered once */
+	size_t			 form_token_at;	/* where its token goes */
+	struct tl_intake_counts	 counts;
+	struct tl_intake	 intake;	/* what submissions see of it */
+};
 
-void
-tl_response_init(struct tl_response *res)
-{
-	res->status = 200;
-	tl_buf_init(&res->headers);
-	tl_buf_init(&res->body);
-}
-
-int
-tl_response_ok(const struct tl_response *res)
-{
-	return tl_buf_ok(&res->headers) && tl_buf_ok(&res->body);
-}
-
-void
-tl_response_reset(struct tl_response *res)
-{
-	res->status = 200;
-	tl_buf_reset(&res->headers);
-	tl_buf_reset(&res->body);
-}
-
-void
-tl_response_free(struct tl_response *res)
-{
-	tl_buf_free(&res->headers);
-	tl_buf_free(&res->body);
-}
-
-void
-tl_app_headers(struct tl_response *res, const char *type)
-{
-	tl_buf_puts(&res->headers, "Cache-Control: no-store\r\n"
-	    "X-Content-Type-Options: nosniff\r\n"
-	    "Referrer-Policy: no-referrer\r\n");
-	tl_buf_printf(&res->headers, "Content-Type: %s\r\n", type);
-	if (strncmp(type, "text/html", 9) == 0)
-		tl_buf_puts(&res->headers,
-		    "Content-Security-Policy: " CSP "\r\n");
-}
-
-void
-tl_app_error_page(struct tl_app *app, struct tl_response *res, int status,
+/* An HTML error page with status. */
+static void
+error_page(struct tl_app *app, struct tl_response *res, int status,
     const char *heading, const char *message)
 {
-	res->status = status;
-	tl_app_headers(res, "text/html; charset=utf-8");
+	tl_response_start(res, status, "text/html; charset=utf-8");
 	tl_page_error(app->pages, &app->site, heading, message, &res->body);
-}
-
-void
-tl_app_json_error(struct tl_response *res, int status, enum tl_err err)
-{
-	json_t	*j;
-	char	*s;
-
-	res->status = status;
-	tl_app_headers(res, "application/json");
-	j = json_pack("{s:{s:s,s:s}}", "error", "code", tl_err_code(err),
-	    "message", tl_strerror(err));
-	s = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
-	if (s == NULL)
-		res->body.oom = 1;
-	else
-		tl_buf_puts(&res->body, s);
-	free(s);
-	json_decref(j);
 }
 
 /*
@@ -177,6 +130,13 @@ tl_app_new(const struct tl_config *cfg, struct tl_app **out, char *err,
 		rc = TL_EIO;
 		goto fail;
 	}
+	app->intake.pages = app->pages;
+	app->intake.site = &app->site;
+	app->intake.form_key = app->form_key;
+	app->intake.form_min_seconds = cfg->form_min_seconds;
+	app->intake.form_max_age = cfg->form_max_age;
+	app->intake.commitq = app->commitq;
+	app->intake.counts = &app->counts;
 	*out = app;
 	return TL_OK;
 fail:
@@ -211,7 +171,7 @@ form_page(struct tl_app *app, const struct tl_request *req,
 {
 	char			 token[TL_TOKEN_STRSIZE];
 
-	tl_app_headers(res, "text/html; charset=utf-8");
+	tl_response_start(res, 200, "text/html; charset=utf-8");
 	tl_buf_add(&res->body, app->form.data, app->form.len);
 	if (!tl_buf_ok(&res->body))
 		return;
@@ -224,16 +184,13 @@ healthz(struct tl_store *store, struct tl_response *res)
 {
 	int	 ok = store != NULL && tl_store_health(store) == TL_OK;
 
-	res->status = ok ? 200 : 503;
-	tl_app_headers(res, "text/plain; charset=utf-8");
+	tl_response_start(res, ok ? 200 : 503, "text/plain; charset=utf-8");
 	tl_buf_puts(&res->body, ok ? "ok\n" : "store unavailable\n");
 }
 
 static void
 metrics(struct tl_app *app, struct tl_store *store, struct tl_response *res)
 {
-	static const char *const oc[TL_OC__MAX] = { "accepted", "invalid",
-	    "malformed", "spam", "duplicate", "store_error" };
 	static const char *const st[TL_OUT__MAX] = { "pending", "delivered",
 	    "dead" };
 	static const char *const dv[3] = { "ok", "retry", "dead" };
@@ -242,20 +199,22 @@ metrics(struct tl_app *app, struct tl_store *store, struct tl_response *res)
 	struct tl_buf	*b = &res->body;
 	int		 i;
 
-	tl_app_headers(res, "text/plain; version=0.0.4; charset=utf-8");
+	tl_response_start(res, 200,
+	    "text/plain; version=0.0.4; charset=utf-8");
 	tl_buf_puts(b, "# HELP tipline_submissions_total Submissions by "
 	    "outcome, since this process started.\n"
 	    "# TYPE tipline_submissions_total counter\n");
 	for (i = 0; i < TL_OC__MAX; i++)
 		tl_buf_printf(b, "tipline_submissions_total{outcome=\"%s\"} "
-		    "%lu\n", oc[i], atomic_load(&app->outcomes[i]));
+		    "%lu\n", tl_outcome_name((enum tl_outcome)i),
+		    atomic_load(&app->counts.outcomes[i]));
 	tl_buf_puts(b, "# HELP tipline_accepted_total Accepted tips by "
 	    "priority, since this process started.\n"
 	    "# TYPE tipline_accepted_total counter\n");
 	tl_buf_printf(b, "tipline_accepted_total{priority=\"urgent\"} %lu\n"
 	    "tipline_accepted_total{priority=\"normal\"} %lu\n",
-	    atomic_load(&app->accepted[TL_PRIO_URGENT]),
-	    atomic_load(&app->accepted[TL_PRIO_NORMAL]));
+	    atomic_load(&app->counts.accepted[TL_PRIO_URGENT]),
+	    atomic_load(&app->counts.accepted[TL_PRIO_NORMAL]));
 	tl_commitq_stats(app->commitq, &cs);
 	tl_buf_printf(b, "# HELP tipline_commits_total Transactions of the "
 	    "group commit, each with one fsync.\n"
@@ -296,7 +255,7 @@ is(const char *a, const char *b)
 static void
 not_allowed(struct tl_app *app, struct tl_response *res, const char *allow)
 {
-	tl_app_error_page(app, res, 405, "This page cannot be used that way",
+	error_page(app, res, 405, "This page cannot be used that way",
 	    "The address is right but the request method is not one this "
 	    "page accepts. Please go back to the form.");
 	tl_buf_printf(&res->headers, "Allow: %s\r\n", allow);
@@ -305,7 +264,7 @@ not_allowed(struct tl_app *app, struct tl_response *res, const char *allow)
 static void
 not_found(struct tl_app *app, struct tl_response *res)
 {
-	tl_app_error_page(app, res, 404, "Page not found",
+	error_page(app, res, 404, "Page not found",
 	    "There is no page at this address. If you typed it, please "
 	    "check it, or go to the form to send a tip.");
 }
@@ -321,12 +280,12 @@ route(struct tl_app *app, struct tl_store *store,
 		if (get)
 			form_page(app, req, res);
 		else if (is(req->method, "POST"))
-			tl_intake_form(app, store, req, res);
+			tl_intake_form(&app->intake, store, req, res);
 		else
 			not_allowed(app, res, "GET, HEAD, POST");
 	} else if (strcmp(rel, "/api/v1/tips") == 0) {
 		if (is(req->method, "POST"))
-			tl_intake_api(app, store, req, res);
+			tl_intake_api(&app->intake, store, req, res);
 		else
 			not_allowed(app, res, "POST");
 	} else if (strcmp(rel, "/healthz") == 0 ||
@@ -339,7 +298,8 @@ route(struct tl_app *app, struct tl_store *store,
 		else if (rel[1] == 'm')
 			metrics(app, store, res);
 		else {
-			tl_app_headers(res, "text/css; charset=utf-8");
+			tl_response_start(res, 200,
+			    "text/css; charset=utf-8");
 			tl_buf_add(&res->body, app->css.data, app->css.len);
 		}
 	} else
@@ -352,13 +312,11 @@ tl_app_handle(struct tl_app *app, struct tl_store *store,
 {
 	const char	*path = req->path != NULL ? req->path : "";
 	size_t		 blen = strlen(app->cfg->base_path);
-	int		 ok;
 
 	if (strncmp(path, app->cfg->base_path, blen) != 0)
 		not_found(app, res);
 	else if (path[blen] == '\0' && blen > 0) {
-		res->status = 301;
-		tl_app_headers(res, "text/plain; charset=utf-8");
+		tl_response_start(res, 301, "text/plain; charset=utf-8");
 		tl_buf_printf(&res->headers, "Location: %s/\r\n",
 		    app->cfg->base_path);
 		tl_buf_puts(&res->body, "Moved\n");
@@ -366,18 +324,5 @@ tl_app_handle(struct tl_app *app, struct tl_store *store,
 		not_found(app, res);
 	else
 		route(app, store, req, path + blen, res);
-	/* The length lets nginx pass the body on as it is, not in chunks;
-	 * HEAD is told the length GET would have. */
-	if (res->headers.len > 0 && tl_buf_ok(&res->body))
-		tl_buf_printf(&res->headers, "Content-Length: %zu\r\n",
-		    res->body.len);
-	ok = tl_response_ok(res);
-	if (is(req->method, "HEAD"))
-		tl_buf_reset(&res->body);
-	if (!ok) {
-		/* Out of memory: a bare answer that needs none. */
-		tl_buf_free(&res->headers);
-		tl_buf_free(&res->body);
-		res->status = 503;
-	}
+	tl_response_finish(res, is(req->method, "HEAD"));
 }

@@ -9,31 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
 #include "config.h"
+#include "request.h"
+#include "response.h"
 #include "store.h"
 #include "tl.h"
 
 struct tl_app;
-
-/* One request, as nginx passed it. Strings may be NULL when absent. */
-struct tl_request {
-	const char	*method;	/* REQUEST_METHOD */
-	const char	*path;		/* DOCUMENT_URI */
-	const char	*content_type;	/* CONTENT_TYPE */
-	const char	*idem_key;	/* HTTP_IDEMPOTENCY_KEY */
-	const char	*body;		/* what was read, body_len bytes */
-	size_t		 body_len;
-	int		 too_large;	/* the body exceeded max_body_bytes */
-	int64_t		 now;		/* Unix seconds at arrival */
-};
-
-/* The answer: status, header lines ("Name: value\r\n"), body. */
-struct tl_response {
-	int		 status;
-	struct tl_buf	 headers;
-	struct tl_buf	 body;
-};
 
 /*
  * Builds the application from cfg: loads templates and the form key.
@@ -57,12 +39,5 @@ void tl_app_handle(struct tl_app *app, struct tl_store *store,
  * flight (tests measure memory around it).
  */
 void tl_app_idle(struct tl_app *app);
-
-void tl_response_init(struct tl_response *res);
-/* Whether res is whole: no allocation failed while it was built. */
-int tl_response_ok(const struct tl_response *res);
-/* Empties res for another answer, keeping its memory. */
-void tl_response_reset(struct tl_response *res);
-void tl_response_free(struct tl_response *res);
 
 #endif

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app_impl.h"
+#include "intake.h"
 #include "urlenc.h"
 
 #define MAX_ERRORS	TL_F__MAX
@@ -22,10 +22,28 @@ struct form_input {
 	const char	*website;	/* the honeypot, or NULL */
 };
 
-static void
-count(struct tl_app *app, enum tl_outcome oc)
+static const char *const outcome_names[TL_OC__MAX] = { "accepted",
+    "invalid", "malformed", "spam", "duplicate", "store_error" };
+
+const char *
+tl_outcome_name(enum tl_outcome oc)
 {
-	atomic_fetch_add(&app->outcomes[oc], 1);
+	return outcome_names[oc];
+}
+
+static void
+count(const struct tl_intake *in, enum tl_outcome oc)
+{
+	atomic_fetch_add(&in->counts->outcomes[oc], 1);
+}
+
+/* An HTML error page with status. */
+static void
+error_page(const struct tl_intake *in, struct tl_response *res, int status,
+    const char *heading, const char *message)
+{
+	tl_response_start(res, status, "text/html; charset=utf-8");
+	tl_page_error(in->pages, in->site, heading, message, &res->body);
 }
 
 /* Does the content type name mime, with or without parameters? */
@@ -41,43 +59,43 @@ media_is(const char *type, const char *mime)
 
 /* The 400/413/415 page for a form submission that cannot be read. */
 static void
-form_request_error(struct tl_app *app, struct tl_response *res,
+form_request_error(const struct tl_intake *in, struct tl_response *res,
     enum tl_err err)
 {
 	int	 status = err == TL_ETOOLARGE ? 413 :
 	    err == TL_EMEDIA ? 415 : 400;
 
-	count(app, TL_OC_MALFORMED);
+	count(in, TL_OC_MALFORMED);
 	if (status == 413)
-		tl_app_error_page(app, res, 413, "Your tip is too long to send",
+		error_page(in, res, 413, "Your tip is too long to send",
 		    "Nothing was saved. Please shorten the description or "
 		    "other answers and send the form again.");
 	else
-		tl_app_error_page(app, res, status, "We could not read the "
+		error_page(in, res, status, "We could not read the "
 		    "form that was sent", "Nothing was saved. This can happen "
 		    "when a form is changed or sent by a program. Please go "
 		    "back to the form, check your answers and send it again.");
 }
 
 static void
-store_failed(struct tl_app *app, struct tl_response *res, int json)
+store_failed(const struct tl_intake *in, struct tl_response *res, int json)
 {
-	count(app, TL_OC_STORE_ERROR);
+	count(in, TL_OC_STORE_ERROR);
 	if (json) {
-		tl_app_json_error(res, 503, TL_ESTORE);
+		tl_response_json_error(res, 503, TL_ESTORE);
 		return;
 	}
-	tl_app_error_page(app, res, 503, "Sorry, your tip was not saved",
+	error_page(in, res, 503, "Sorry, your tip was not saved",
 	    "We have a technical problem and nothing you wrote was saved. "
 	    "Please try again in a few minutes, or call the number below "
 	    "and tell them what you know.");
 }
 
 static void
-receipt(struct tl_app *app, struct tl_response *res, const char *ref)
+receipt(const struct tl_intake *in, struct tl_response *res, const char *ref)
 {
-	tl_app_headers(res, "text/html; charset=utf-8");
-	tl_page_receipt(app->pages, &app->site, ref, &res->body);
+	tl_response_start(res, 200, "text/html; charset=utf-8");
+	tl_page_receipt(in->pages, in->site, ref, &res->body);
 }
 
 /*
@@ -86,7 +104,7 @@ receipt(struct tl_app *app, struct tl_response *res, const char *ref)
  */
 static enum tl_err
 read_form(const struct tl_pairs *pairs, struct tl_report *r,
-    struct form_input *in)
+    struct form_input *fi)
 {
 	const char	**slot;
 	enum tl_err	  rc;
@@ -95,8 +113,8 @@ read_form(const struct tl_pairs *pairs, struct tl_report *r,
 	for (i = 0; i < pairs->n; i++) {
 		const struct tl_pair *p = &pairs->v[i];
 
-		slot = strcmp(p->name, "token") == 0 ? &in->token :
-		    strcmp(p->name, "website") == 0 ? &in->website : NULL;
+		slot = strcmp(p->name, "token") == 0 ? &fi->token :
+		    strcmp(p->name, "website") == 0 ? &fi->website : NULL;
 		if (slot != NULL) {
 			if (*slot != NULL)
 				return TL_EREPEATED;
@@ -128,23 +146,22 @@ token_message(enum tl_token_status st)
 
 /* 422: the form again with the values, errors and a fresh token. */
 static void
-form_again(struct tl_app *app, const struct tl_request *req,
+form_again(const struct tl_intake *in, const struct tl_request *req,
     struct tl_response *res, const struct tl_report *r,
     const struct tl_field_error *errs, size_t nerrs, const char *tokmsg)
 {
 	char			 token[TL_TOKEN_STRSIZE];
 	struct tl_form_view	 v;
 
-	count(app, TL_OC_INVALID);
-	tl_token_issue(app->form_key, (uint64_t)req->now, 1, token);
+	count(in, TL_OC_INVALID);
+	tl_token_issue(in->form_key, (uint64_t)req->now, 1, token);
 	v.report = r;
 	v.errs = errs;
 	v.nerrs = nerrs;
 	v.token_error = tokmsg;
 	v.token = token;
-	res->status = 422;
-	tl_app_headers(res, "text/html; charset=utf-8");
-	tl_page_form(app->pages, &app->site, &v, &res->body);
+	tl_response_start(res, 422, "text/html; charset=utf-8");
+	tl_page_form(in->pages, in->site, &v, &res->body);
 }
 
 /*
@@ -171,18 +188,19 @@ patch_ref(struct tl_buf *b, const char *ref)
  * store's result; ref is set for TL_OK.
  */
 static enum tl_err
-store_tip(struct tl_app *app, const struct tl_submit *sub,
+store_tip(const struct tl_intake *in, const struct tl_submit *sub,
     char ref[TL_REF_SIZE])
 {
 	enum tl_err	 rc;
 
-	rc = tl_commitq_add(app->commitq, sub, ref);
+	rc = tl_commitq_add(in->commitq, sub, ref);
 	if (rc == TL_OK) {
-		count(app, TL_OC_ACCEPTED);
-		atomic_fetch_add(&app->accepted[sub->report->priority], 1);
+		count(in, TL_OC_ACCEPTED);
+		atomic_fetch_add(&in->counts->accepted[sub->report->priority],
+		    1);
 	} else if (rc == TL_ESTORE)
 		fprintf(stderr, "tipline: store: %s\n",
-		    tl_commitq_errmsg(app->commitq));
+		    tl_commitq_errmsg(in->commitq));
 	return rc;
 }
 
@@ -192,7 +210,7 @@ store_tip(struct tl_app *app, const struct tl_submit *sub,
  * (the receipt, or 503 when the store cannot say), 0 for a fresh token.
  */
 static int
-form_replayed(struct tl_app *app, struct tl_store *store,
+form_replayed(const struct tl_intake *in, struct tl_store *store,
     struct tl_response *res, const char *nonce)
 {
 	char		 ref[TL_REF_SIZE];
@@ -203,16 +221,16 @@ form_replayed(struct tl_app *app, struct tl_store *store,
 	if (rc == TL_ENOTFOUND)
 		return 0;
 	if (rc == TL_OK) {
-		count(app, TL_OC_DUPLICATE);
-		receipt(app, res, ref);
+		count(in, TL_OC_DUPLICATE);
+		receipt(in, res, ref);
 	} else
-		store_failed(app, res, 0);
+		store_failed(in, res, 0);
 	return 1;
 }
 
 /* Stores a valid form tip; answers its receipt only once it is durable. */
 static void
-form_store(struct tl_app *app, struct tl_store *store,
+form_store(const struct tl_intake *in, struct tl_store *store,
     const struct tl_request *req, struct tl_response *res,
     const struct tl_report *r, const char *nonce)
 {
@@ -224,9 +242,9 @@ form_store(struct tl_app *app, struct tl_store *store,
 	sub.report = r;
 	sub.received_at = req->now;
 	sub.token_nonce = nonce;
-	receipt(app, res, pending_ref);
+	receipt(in, res, pending_ref);
 	if (tl_response_ok(res))
-		rc = store_tip(app, &sub, ref);
+		rc = store_tip(in, &sub, ref);
 	if (rc == TL_OK) {
 		patch_ref(&res->body, ref);
 		return;
@@ -234,8 +252,8 @@ form_store(struct tl_app *app, struct tl_store *store,
 	/* The store refused a used nonce, or could not write: a tip sent
 	 * earlier with this token may be there, and is answered. */
 	tl_response_reset(res);
-	if (!form_replayed(app, store, res, nonce))
-		store_failed(app, res, 0);
+	if (!form_replayed(in, store, res, nonce))
+		store_failed(in, res, 0);
 }
 
 /*
@@ -246,9 +264,9 @@ form_store(struct tl_app *app, struct tl_store *store,
  * that would be refused here is looked up.
  */
 static void
-form_checks(struct tl_app *app, struct tl_store *store,
+form_checks(const struct tl_intake *in, struct tl_store *store,
     const struct tl_request *req, struct tl_response *res,
-    struct tl_report *r, const struct form_input *in)
+    struct tl_report *r, const struct form_input *fi)
 {
 	struct tl_field_error	 errs[MAX_ERRORS];
 	struct tl_token		 tok;
@@ -257,49 +275,49 @@ form_checks(struct tl_app *app, struct tl_store *store,
 	size_t			 nerrs;
 	int			 tokok;
 
-	tokok = tl_token_decode(app->form_key, in->token, &tok) == 0;
+	tokok = tl_token_decode(in->form_key, fi->token, &tok) == 0;
 	if (tokok)
 		tl_token_nonce_hex(&tok, nonce);
-	if (in->website != NULL && *in->website != '\0') {
-		if (tokok && form_replayed(app, store, res, nonce))
+	if (fi->website != NULL && *fi->website != '\0') {
+		if (tokok && form_replayed(in, store, res, nonce))
 			return;
-		count(app, TL_OC_SPAM);
+		count(in, TL_OC_SPAM);
 		if (tokok)
-			tl_token_decoy_ref(app->form_key, &tok, ref);
+			tl_token_decoy_ref(in->form_key, &tok, ref);
 		else
 			tl_ref_random(ref);
-		receipt(app, res, ref);
+		receipt(in, res, ref);
 		return;
 	}
 	if (!tokok)
-		st = in->token == NULL || *in->token == '\0' ?
+		st = fi->token == NULL || *fi->token == '\0' ?
 		    TL_TOKEN_MISSING : TL_TOKEN_INVALID;
 	else
 		st = tl_token_age(&tok, (uint64_t)req->now,
-		    app->cfg->form_min_seconds, app->cfg->form_max_age);
+		    in->form_min_seconds, in->form_max_age);
 	nerrs = tl_report_validate(r, errs, MAX_ERRORS);
 	if (r->oom) {
-		if (!tokok || !form_replayed(app, store, res, nonce))
-			store_failed(app, res, 0);
+		if (!tokok || !form_replayed(in, store, res, nonce))
+			store_failed(in, res, 0);
 		return;
 	}
 	if (st != TL_TOKEN_OK || nerrs > 0) {
-		if (tokok && form_replayed(app, store, res, nonce))
+		if (tokok && form_replayed(in, store, res, nonce))
 			return;
-		form_again(app, req, res, r, errs, nerrs,
+		form_again(in, req, res, r, errs, nerrs,
 		    st != TL_TOKEN_OK ? token_message(st) : NULL);
 		return;
 	}
-	form_store(app, store, req, res, r, nonce);
+	form_store(in, store, req, res, r, nonce);
 }
 
 void
-tl_intake_form(struct tl_app *app, struct tl_store *store,
+tl_intake_form(const struct tl_intake *in, struct tl_store *store,
     const struct tl_request *req, struct tl_response *res)
 {
 	struct tl_pairs		 pairs = { NULL, 0, NULL };
 	struct tl_report	 r;
-	struct form_input	 in = { NULL, NULL };
+	struct form_input	 fi = { NULL, NULL };
 	enum tl_err		 rc;
 
 	tl_report_init(&r);
@@ -310,13 +328,13 @@ tl_intake_form(struct tl_app *app, struct tl_store *store,
 		rc = TL_EMEDIA;
 	else if ((rc = tl_urlenc_parse(req->body, req->body_len,
 	    TL_MAX_FIELDS, &pairs)) == TL_OK)
-		rc = read_form(&pairs, &r, &in);
+		rc = read_form(&pairs, &r, &fi);
 	if (rc == TL_ENOMEM)
 		res->body.oom = 1;
 	else if (rc != TL_OK)
-		form_request_error(app, res, rc);
+		form_request_error(in, res, rc);
 	else
-		form_checks(app, store, req, res, &r, &in);
+		form_checks(in, store, req, res, &r, &fi);
 	tl_report_free(&r);
 	tl_pairs_free(&pairs);
 }
@@ -337,23 +355,21 @@ idem_key_ok(const char *k)
 static void
 api_created(struct tl_response *res, const char *ref)
 {
-	res->status = 201;
-	tl_app_headers(res, "application/json");
+	tl_response_start(res, 201, "application/json");
 	tl_buf_printf(&res->body, "{\"ref\":\"%s\"}", ref);
 }
 
 /* 422 {"errors": [{"field", "code", "message"}, …]}. */
 static void
-api_invalid(struct tl_app *app, struct tl_response *res,
+api_invalid(const struct tl_intake *in, struct tl_response *res,
     const struct tl_field_error *errs, size_t nerrs)
 {
 	json_t	*arr, *o;
 	char	*s = NULL;
 	size_t	 i;
 
-	count(app, TL_OC_INVALID);
-	res->status = 422;
-	tl_app_headers(res, "application/json");
+	count(in, TL_OC_INVALID);
+	tl_response_start(res, 422, "application/json");
 	if ((arr = json_array()) == NULL)
 		goto done;
 	for (i = 0; i < nerrs; i++) {
@@ -378,21 +394,21 @@ done:
 
 /* An Idempotency-Key seen before: the same ref, or 422 for another body. */
 static void
-api_replay(struct tl_app *app, struct tl_response *res, const char *ref,
+api_replay(const struct tl_intake *in, struct tl_response *res, const char *ref,
     const char *stored_hash, const char *hash)
 {
 	if (strcmp(stored_hash, hash) == 0) {
-		count(app, TL_OC_DUPLICATE);
+		count(in, TL_OC_DUPLICATE);
 		api_created(res, ref);
 	} else {
-		count(app, TL_OC_INVALID);
-		tl_app_json_error(res, 422, TL_EIDEMMISMATCH);
+		count(in, TL_OC_INVALID);
+		tl_response_json_error(res, 422, TL_EIDEMMISMATCH);
 	}
 }
 
 /* Validates and stores an API report whose body parsed. */
 static void
-api_store(struct tl_app *app, struct tl_store *store,
+api_store(const struct tl_intake *in, struct tl_store *store,
     const struct tl_request *req, struct tl_response *res,
     struct tl_report *r)
 {
@@ -413,18 +429,18 @@ api_store(struct tl_app *app, struct tl_store *store,
 		    tl_store_find_idem(store, req->idem_key, ref, stored);
 	}
 	if (rc == TL_OK) {
-		api_replay(app, res, ref, stored, hash);
+		api_replay(in, res, ref, stored, hash);
 		return;
 	} else if (rc != TL_ENOTFOUND) {
-		store_failed(app, res, 1);
+		store_failed(in, res, 1);
 		return;
 	}
 	nerrs = tl_report_validate(r, errs, MAX_ERRORS);
 	if (r->oom) {
-		store_failed(app, res, 1);
+		store_failed(in, res, 1);
 		return;
 	} else if (nerrs > 0) {
-		api_invalid(app, res, errs, nerrs);
+		api_invalid(in, res, errs, nerrs);
 		return;
 	}
 	memset(&sub, 0, sizeof(sub));
@@ -433,7 +449,7 @@ api_store(struct tl_app *app, struct tl_store *store,
 	sub.idem_key = req->idem_key;
 	sub.body_hash = req->idem_key != NULL ? hash : NULL;
 	api_created(res, pending_ref);
-	rc = tl_response_ok(res) ? store_tip(app, &sub, ref) : TL_ENOMEM;
+	rc = tl_response_ok(res) ? store_tip(in, &sub, ref) : TL_ENOMEM;
 	if (rc == TL_OK) {
 		patch_ref(&res->body, ref);
 		return;
@@ -441,13 +457,13 @@ api_store(struct tl_app *app, struct tl_store *store,
 	tl_response_reset(res);
 	if (rc == TL_EDUPLICATE && store != NULL && tl_store_find_idem(store,
 	    req->idem_key, ref, stored) == TL_OK)
-		api_replay(app, res, ref, stored, hash);
+		api_replay(in, res, ref, stored, hash);
 	else
-		store_failed(app, res, 1);
+		store_failed(in, res, 1);
 }
 
 void
-tl_intake_api(struct tl_app *app, struct tl_store *store,
+tl_intake_api(const struct tl_intake *in, struct tl_store *store,
     const struct tl_request *req, struct tl_response *res)
 {
 	struct tl_report	 r;
@@ -465,10 +481,10 @@ tl_intake_api(struct tl_app *app, struct tl_store *store,
 	if (rc == TL_ENOMEM)
 		res->body.oom = 1;
 	else if (rc != TL_OK) {
-		count(app, TL_OC_MALFORMED);
-		tl_app_json_error(res, rc == TL_ETOOLARGE ? 413 :
+		count(in, TL_OC_MALFORMED);
+		tl_response_json_error(res, rc == TL_ETOOLARGE ? 413 :
 		    rc == TL_EMEDIA ? 415 : 400, rc);
 	} else
-		api_store(app, store, req, res, &r);
+		api_store(in, store, req, res, &r);
 	tl_report_free(&r);
 }

@@ -8,7 +8,7 @@
 
 #include "fuzz.h"
 #include "report.h"
-#include "urlenc.h"
+#include "utf8.h"
 
 static const char *const fuzz_codes[] = { "required", "too_short",
 	"too_long", "invalid_choice", "invalid_format", "too_many",

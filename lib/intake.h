@@ -1,0 +1,62 @@
+/*
+ * intake.h — submissions of tips (SPEC 4, 5): the form (POST
+ * {base_path}/) and the JSON API (POST {base_path}/api/v1/tips), in the
+ * order of checks SPEC 5.4 gives. app.c routes to these; they see only
+ * the narrow context below, not the application.
+ */
+#ifndef TL_INTAKE_H
+#define TL_INTAKE_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "commitq.h"
+#include "page.h"
+#include "request.h"
+#include "response.h"
+#include "store.h"
+#include "token.h"
+
+/* Outcomes of submissions, for /metrics (SPEC 4). */
+enum tl_outcome {
+	TL_OC_ACCEPTED,
+	TL_OC_INVALID,
+	TL_OC_MALFORMED,
+	TL_OC_SPAM,
+	TL_OC_DUPLICATE,
+	TL_OC_STORE_ERROR,
+	TL_OC__MAX
+};
+
+/* The metrics' name of an outcome ("accepted", …). */
+const char *tl_outcome_name(enum tl_outcome oc);
+
+/* Counters since the process started; intake adds, /metrics reads. */
+struct tl_intake_counts {
+	atomic_ulong	 outcomes[TL_OC__MAX];
+	atomic_ulong	 accepted[2];	/* by enum tl_priority */
+};
+
+/* What intake needs, all borrowed from its owner, who keeps them alive
+ * and unchanged while requests run. */
+struct tl_intake {
+	const struct tl_pages	*pages;
+	const struct tl_site	*site;
+	const uint8_t		*form_key;	/* TL_FORM_KEYBYTES */
+	long			 form_min_seconds;
+	long			 form_max_age;
+	struct tl_commitq	*commitq;	/* group commit of tips */
+	struct tl_intake_counts	*counts;
+};
+
+/*
+ * Each answers one submission into res. store is the calling thread's
+ * handle for look-ups (NULL when it could not be opened: the store then
+ * counts as failed); tips are written through in->commitq. Thread-safe.
+ */
+void tl_intake_form(const struct tl_intake *in, struct tl_store *store,
+	    const struct tl_request *req, struct tl_response *res);
+void tl_intake_api(const struct tl_intake *in, struct tl_store *store,
+	    const struct tl_request *req, struct tl_response *res);
+
+#endif

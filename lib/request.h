@@ -1,0 +1,24 @@
+/*
+ * request.h — one HTTP request as nginx passed it to a FastCGI program of
+ * tipline: only the parameters the programs read, never the client's
+ * address or any header beyond those named here (SPEC 5.5).
+ */
+#ifndef TL_REQUEST_H
+#define TL_REQUEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Strings may be NULL when absent. */
+struct tl_request {
+	const char	*method;	/* REQUEST_METHOD */
+	const char	*path;		/* DOCUMENT_URI */
+	const char	*content_type;	/* CONTENT_TYPE */
+	const char	*idem_key;	/* HTTP_IDEMPOTENCY_KEY */
+	const char	*body;		/* what was read, body_len bytes */
+	size_t		 body_len;
+	int		 too_large;	/* the body exceeded max_body_bytes */
+	int64_t		 now;		/* Unix seconds at arrival */
+};
+
+#endif
