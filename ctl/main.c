@@ -18,7 +18,7 @@
 #include "admin.h"
 #include "config.h"
 #include "query.h"
-#include "webhook.h"
+#include "tip.h"
 
 #define MAX_LIMIT	1000000L	/* --limit */
 #define MAX_DAYS	36500L		/* --older-than: 100 years */

@@ -17,6 +17,7 @@
 #include "notifier.h"
 #include "outbox.h"
 #include "secret.h"
+#include "webhook.h"
 
 #define BATCH		32
 #define LEASE_SLACK_S	5	/* lease = timeout + this (SPEC 6) */

@@ -12,7 +12,7 @@
 
 #include "retry.h"
 #include "store.h"
-#include "webhook.h"
+#include "tip.h"
 
 #define TL_WEBHOOK_ID_SIZE	40
 

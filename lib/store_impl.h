@@ -8,7 +8,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
-#include "webhook.h"
+#include "tip.h"
 
 enum stmt {
 	ST_BEGIN,

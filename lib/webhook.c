@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "tip.h"
 #include "utf8.h"
 #include "webhook.h"
 
@@ -36,16 +37,6 @@ tl_webhook_sign(const uint8_t *key, size_t keylen, const char *id,
 	sodium_memzero(&st, sizeof(st));
 }
 
-void
-tl_time_rfc3339(int64_t t, char out[21])
-{
-	struct tm	 tm;
-	time_t		 tt = (time_t)t;
-
-	gmtime_r(&tt, &tm);
-	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* The description cut to at most n characters, or NULL when none. */
 static char *
 excerpt(const struct tl_report *r, long n)
@@ -64,22 +55,6 @@ static json_t *
 str_or_null(const char *s)
 {
 	return s != NULL ? json_string(s) : json_null();
-}
-
-json_t *
-tl_concerns_json(const struct tl_report *r)
-{
-	const struct tl_choice *c = tl_fields[TL_F_CONCERNS].choices;
-	json_t	*a = json_array();
-	size_t	 i;
-
-	for (i = 0; a != NULL && c[i].value != NULL; i++)
-		if ((r->concerns & (1u << i)) &&
-		    json_array_append_new(a, json_string(c[i].value)) == -1) {
-			json_decref(a);
-			return NULL;
-		}
-	return a;
 }
 
 /* The `standard` body of SPEC 6.1. */
