@@ -21,8 +21,9 @@ static const char lease_sql[] =
     "  ORDER BY urgent DESC, next_at, id LIMIT ?4)"
     " RETURNING id, webhook_id, attempts, urgent, next_at, tip_id";
 
-static const char tip_sql[] =
-    "SELECT " TL_TIP_COLUMNS " FROM tips WHERE id = ?1";
+/* After "SELECT" and the tip columns (tl_store_prep_tips()). */
+static const char tip_sql_tail[] =
+    " FROM tips WHERE id = ?1";
 
 static const char finish_sql[] =
     "UPDATE deliveries SET state = ?3, attempts = attempts + 1,"
@@ -163,7 +164,7 @@ read_delivery_tip(struct tl_store *s, sqlite3_stmt *tip, int64_t tip_id,
 	if (sqlite3_step(tip) == SQLITE_ROW)
 		rc = tl_store_read_tip(tip, 0, &d->tip);
 	else
-		tl_store_fail(s, tip_sql);
+		tl_store_fail(s, tip_sql_tail);
 	sqlite3_reset(tip);
 	return rc;
 }
@@ -220,7 +221,7 @@ tl_outbox_lease(struct tl_store *s, int64_t now, int64_t lease_until,
 	if ((rc = tl_store_ensure(s)) != TL_OK)
 		return rc;
 	if ((rc = prep(s, lease_sql, &up)) != TL_OK ||
-	    (rc = prep(s, tip_sql, &tip)) != TL_OK)
+	    (rc = tl_store_prep_tips(s, tip_sql_tail, &tip)) != TL_OK)
 		goto out;
 	rc = TL_ESTORE;
 	if (exec(s, "BEGIN IMMEDIATE") == -1)

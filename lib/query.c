@@ -20,19 +20,22 @@
 #define JSON_LINE	(JSON_COMPACT | JSON_PRESERVE_ORDER)
 #define JSON_PRETTY	(JSON_INDENT(2) | JSON_PRESERVE_ORDER)
 
-static const char list_sql[] =
-    "SELECT " TL_TIP_COLUMNS ", deliveries.state FROM tips"
+/* After "SELECT" and the tip columns (tl_store_prep_tips()). */
+static const char list_sql_tail[] =
+    ", deliveries.state FROM tips"
     " LEFT JOIN deliveries ON deliveries.tip_id = tips.id"
     " WHERE tips.received_at >= ?1 AND (?2 IS NULL OR tips.priority = ?2)"
     " ORDER BY tips.received_at DESC, tips.id DESC LIMIT ?3";
 
-static const char show_sql[] =
-    "SELECT " TL_TIP_COLUMNS ", deliveries.state, deliveries.attempts"
+/* After "SELECT" and the tip columns (tl_store_prep_tips()). */
+static const char show_sql_tail[] =
+    ", deliveries.state, deliveries.attempts"
     " FROM tips LEFT JOIN deliveries ON deliveries.tip_id = tips.id"
     " WHERE tips.ref = ?1";
 
-static const char export_sql[] =
-    "SELECT " TL_TIP_COLUMNS " FROM tips WHERE tips.received_at >= ?1"
+/* After "SELECT" and the tip columns (tl_store_prep_tips()). */
+static const char export_sql_tail[] =
+    " FROM tips WHERE tips.received_at >= ?1"
     " ORDER BY tips.received_at, tips.id";
 
 static const char purge_count_sql[] =
@@ -380,7 +383,7 @@ tl_query_list(struct tl_store *s, const struct tl_list_opts *o, FILE *out)
 	size_t		 n = 0;
 	int		 rc;
 
-	if ((err = prep(s, list_sql, &st)) != TL_OK)
+	if ((err = tl_store_prep_tips(s, list_sql_tail, &st)) != TL_OK)
 		return err;
 	sqlite3_bind_int64(st, 1, o->since);
 	if (o->priority >= 0)
@@ -480,7 +483,7 @@ tl_query_show(struct tl_store *s, const char *ref, int json, FILE *out)
 	enum tl_err	 err;
 	int		 rc;
 
-	if ((err = prep(s, show_sql, &st)) != TL_OK)
+	if ((err = tl_store_prep_tips(s, show_sql_tail, &st)) != TL_OK)
 		return err;
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
@@ -534,7 +537,7 @@ tl_query_export(struct tl_store *s, int64_t since, FILE *out)
 	enum tl_err	 err;
 	int		 rc;
 
-	if ((err = prep(s, export_sql, &st)) != TL_OK)
+	if ((err = tl_store_prep_tips(s, export_sql_tail, &st)) != TL_OK)
 		return err;
 	sqlite3_bind_int64(st, 1, since);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)

@@ -23,16 +23,6 @@ struct errs {
 	size_t			 n;
 };
 
-/* What to say when a required field is missing. */
-static const char *const required_msg[TL_F__MAX] = {
-	[TL_F_CONCERNS] = "Please choose at least one thing your report is "
-	    "about. If you are not sure, choose \"Something else\".",
-	[TL_F_DESCRIPTION] = "Please tell us what is happening, in your own "
-	    "words.",
-	[TL_F_LOCATION] = "Please tell us where it is happening: an "
-	    "address, street, landmark or area.",
-};
-
 #define MSG_REQUIRED	"Please answer this question."
 #define MSG_SHORT	"Please tell us a little more: at least %zu " \
 			"characters (you wrote %zu)."
@@ -398,7 +388,7 @@ check_concerns(struct tl_report *r, struct errs *e)
 			names[n++] = c[i].value;
 	if (n == 0) {
 		err_add(e, TL_F_CONCERNS, "required", "%s",
-		    required_msg[TL_F_CONCERNS]);
+		    tl_fields[TL_F_CONCERNS].required_msg);
 		return 0;
 	}
 	if ((r->value[TL_F_CONCERNS] = join(names, n)) == NULL)
@@ -541,8 +531,9 @@ field_validate(struct tl_report *r, enum tl_field f, struct errs *e)
 		return -1;
 	if (s == NULL || *s == '\0') {
 		if (d->required)
-			err_add(e, f, "required", "%s", required_msg[f] ?
-			    required_msg[f] : MSG_REQUIRED);
+			err_add(e, f, "required", "%s",
+			    tl_fields[f].required_msg != NULL ?
+			    tl_fields[f].required_msg : MSG_REQUIRED);
 	} else if (has_controls(s))
 		err_add(e, f, "invalid_characters", MSG_CONTROL);
 	else if (d->kind == TL_K_TEXT)
@@ -555,12 +546,6 @@ field_validate(struct tl_report *r, enum tl_field f, struct errs *e)
 		rc = check_phones(r, f, s, e);
 	free(s);
 	return rc;
-}
-
-static int
-value_is(const struct tl_report *r, enum tl_field f, const char *v)
-{
-	return r->value[f] != NULL && strcmp(r->value[f], v) == 0;
 }
 
 /* See report.h. On out of memory, sets r->oom and adds an error with the
@@ -581,10 +566,9 @@ tl_report_validate(struct tl_report *r, struct tl_field_error *errs,
 			    MSG_NOMEM);
 			return e.n;
 		}
-	if (value_is(r, TL_F_CHILD_AT_RISK, "yes") ||
-	    value_is(r, TL_F_WEAPONS_SEEN, "yes") ||
-	    value_is(r, TL_F_WHEN, "now"))
-		r->priority = TL_PRIO_URGENT;
+	for (f = 0; f < TL_F__MAX; f++)
+		if (tl_report_urgent_because(r, (enum tl_field)f))
+			r->priority = TL_PRIO_URGENT;
 	return e.n;
 }
 

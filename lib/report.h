@@ -2,10 +2,11 @@
  * report.h — the report's fields, declared once (SPEC 5.1).
  *
  * tl_fields[] is the single table of every field: its name, whether it is
- * required, its limits, its allowed values and the words people see. The
- * form page, the JSON API, validation, error messages, the store and the
- * tests all read this table; adding a field is one row here plus one
- * column in the store.
+ * required, its limits, its allowed values, the words people see, its
+ * column in the store and whether it can make a tip urgent. The form page,
+ * the JSON API, validation, error messages, the urgency rule, the store's
+ * SQL and the tests all read this table; adding a field is one row in
+ * fields.c plus a migration that adds its column.
  */
 #ifndef TL_REPORT_H
 #define TL_REPORT_H
@@ -56,6 +57,12 @@ struct tl_fielddef {
 	int		 rows;		/* TEXT: textarea rows; 0 = one line */
 	const char	*inputmode;	/* "tel", "text", … or NULL */
 	const char	*autocomplete;	/* value of autocomplete=, or NULL */
+	const char	*column;	/* its column in the store's tips */
+	const char	*required_msg;	/* said when a required field is
+					   missing; NULL: a general sentence */
+	const char	*urgent_if;	/* this value makes the tip urgent
+					   (SPEC 5.2), or NULL */
+	const char	*urgent_because; /* then its name in summaries */
 };
 
 extern const struct tl_fielddef tl_fields[TL_F__MAX];
@@ -125,6 +132,10 @@ enum tl_err tl_report_from_json(struct tl_report *r, const char *body,
  */
 size_t tl_report_validate(struct tl_report *r, struct tl_field_error *errs,
 	    size_t max);
+
+/* Whether field f's value makes r urgent (SPEC 5.2: its urgent_if). A
+ * validated report is urgent when any field does. */
+int tl_report_urgent_because(const struct tl_report *r, enum tl_field f);
 
 /* Normalises a UK postcode or outward code into out (at least 9 bytes).
  * Returns 0 on success, -1 if it is not one. */

@@ -17,6 +17,7 @@
  * may open a new store at once.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,9 +92,6 @@ static const char *const migrations[] = {
 
 #define SCHEMA_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
-/* Columns ?4 … ?15 of ST_INS_TIP are the report's fields in enum order. */
-_Static_assert(TL_F__MAX == 12, "a new field needs a column in tips");
-
 static const char *const sqls[ST__MAX] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
@@ -101,19 +99,87 @@ static const char *const sqls[ST__MAX] = {
 	[ST_SAVEPOINT] = "SAVEPOINT tip",
 	[ST_RELEASE] = "RELEASE tip",
 	[ST_ROLLBACK_TO] = "ROLLBACK TO tip",
-	[ST_INS_TIP] = "INSERT INTO tips (ref, received_at, priority,"
-	    " concerns, description, location, postcode, \"when\", times,"
-	    " people, vehicles, phones, child_at_risk, weapons_seen,"
-	    " vulnerable_adult, token_nonce, idem_key, body_hash)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-	    " ?13, ?14, ?15, ?16, ?17, ?18)"
-	    " ON CONFLICT (ref) DO NOTHING RETURNING id",
+	[ST_INS_TIP] = NULL,	/* from tl_fields[]: insert_sql() */
 	[ST_INS_DELIVERY] = "INSERT INTO deliveries (tip_id, webhook_id,"
 	    " urgent, next_at, created_at) VALUES (?1, ?2, ?3, ?4, ?4)",
 	[ST_FIND_TOKEN] = "SELECT ref FROM tips WHERE token_nonce = ?1",
 	[ST_FIND_IDEM] = "SELECT ref, body_hash FROM tips WHERE idem_key = ?1",
 	[ST_OUTBOX] = "SELECT state, count(*) FROM deliveries GROUP BY state",
 };
+
+/*
+ * The SQL that names every field's column, written once from tl_fields[]:
+ * the columns a reader selects (TL_TIP_NCOLUMNS of them) and the INSERT
+ * of a tip, whose parameters are ?1 ref, ?2 received_at, ?3 priority, the
+ * fields in enum order, then token nonce, idempotency key and body hash.
+ */
+static char		 tip_columns[1024], tip_insert[2048];
+static pthread_once_t	 tip_sql_once = PTHREAD_ONCE_INIT;
+
+static void
+tip_sql_build(void)
+{
+	char	 cols[768] = "", tcols[1024] = "", params[256] = "";
+	size_t	 c = 0, t = 0, p = 0;
+	int	 f;
+
+	for (f = 0; f < TL_F__MAX; f++) {
+		c += (size_t)snprintf(cols + c, sizeof(cols) - c, ", \"%s\"",
+		    tl_fields[f].column);
+		t += (size_t)snprintf(tcols + t, sizeof(tcols) - t,
+		    ", tips.\"%s\"", tl_fields[f].column);
+		p += (size_t)snprintf(params + p, sizeof(params) - p,
+		    ", ?%d", 4 + f);
+	}
+	if (c >= sizeof(cols) || t >= sizeof(tcols) || p >= sizeof(params))
+		abort();	/* the table outgrew the buffers: a build bug */
+	snprintf(tip_columns, sizeof(tip_columns),
+	    "tips.ref, tips.received_at, tips.priority%s", tcols);
+	snprintf(tip_insert, sizeof(tip_insert), "INSERT INTO tips (ref,"
+	    " received_at, priority%s, token_nonce, idem_key, body_hash)"
+	    " VALUES (?1, ?2, ?3%s, ?%d, ?%d, ?%d)"
+	    " ON CONFLICT (ref) DO NOTHING RETURNING id", cols, params,
+	    4 + TL_F__MAX, 5 + TL_F__MAX, 6 + TL_F__MAX);
+}
+
+const char *
+tl_store_tip_columns(void)
+{
+	pthread_once(&tip_sql_once, tip_sql_build);
+	return tip_columns;
+}
+
+enum tl_err
+tl_store_prep_tips(struct tl_store *s, const char *tail, sqlite3_stmt **st)
+{
+	char	 sql[2048];
+	int	 n;
+
+	*st = NULL;
+	n = snprintf(sql, sizeof(sql), "SELECT %s%s", tl_store_tip_columns(),
+	    tail);
+	if (n < 0 || (size_t)n >= sizeof(sql)) {
+		snprintf(s->err, sizeof(s->err), "a query is too long");
+		return TL_ESTORE;
+	}
+	if (tl_store_ensure(s) != TL_OK)
+		return TL_ESTORE;
+	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) == SQLITE_OK)
+		return TL_OK;
+	tl_store_fail(s, tail);
+	return TL_ESTORE;
+}
+
+/* The SQL of statement i: the table's, or built from tl_fields[]. */
+static const char *
+stmt_sql(size_t i)
+{
+	if (i == ST_INS_TIP) {
+		pthread_once(&tip_sql_once, tip_sql_build);
+		return tip_insert;
+	}
+	return sqls[i];
+}
 
 static const char *const outbox_states[TL_OUT__MAX] = {
 	[TL_OUT_PENDING] = "pending",
@@ -140,7 +206,7 @@ step(struct tl_store *s, enum stmt i)
 
 	rc = sqlite3_step(s->st[i]);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		tl_store_fail(s, sqls[i]);
+		tl_store_fail(s, stmt_sql(i));
 	return rc;
 }
 
@@ -420,9 +486,9 @@ prepare(struct tl_store *s)
 	size_t	 i;
 
 	for (i = 0; i < ST__MAX; i++)
-		if (sqlite3_prepare_v3(s->db, sqls[i], -1,
+		if (sqlite3_prepare_v3(s->db, stmt_sql(i), -1,
 		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
-			tl_store_fail(s, sqls[i]);
+			tl_store_fail(s, stmt_sql(i));
 			return -1;
 		}
 	return 0;
@@ -582,9 +648,12 @@ bind_tip(struct tl_store *s, const struct tl_submit *sub)
 	    "urgent" : "normal", -1, SQLITE_STATIC);
 	for (i = 0; i < TL_F__MAX; i++)
 		sqlite3_bind_text(st, 4 + i, r->value[i], -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 16, sub->token_nonce, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 17, sub->idem_key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 18, sub->body_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4 + TL_F__MAX, sub->token_nonce, -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 5 + TL_F__MAX, sub->idem_key, -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 6 + TL_F__MAX, sub->body_hash, -1,
+	    SQLITE_STATIC);
 }
 
 /*
@@ -795,7 +864,7 @@ find(struct tl_store *s, enum stmt i, const char *key, char *a,
 		if (copy_column(s->st[i], 0, a, asize) == -1 ||
 		    (b != NULL && copy_column(s->st[i], 1, b, bsize) == -1)) {
 			snprintf(s->err, sizeof(s->err), "%s: bad row",
-			    sqls[i]);
+			    stmt_sql(i));
 			err = TL_ESTORE;
 		}
 	} else if (rc == SQLITE_DONE)

@@ -42,15 +42,18 @@ enum tl_err tl_store_ensure(struct tl_store *s);
 /* Records SQLite's reason and what failed (cut short) in s->err. */
 void tl_store_fail(struct tl_store *s, const char *what);
 
-/* The columns of a tip, in the order tl_store_read_tip() reads them. */
-#define TL_TIP_COLUMNS "tips.ref, tips.received_at, tips.priority," \
-	" tips.concerns, tips.description, tips.location, tips.postcode," \
-	" tips.\"when\", tips.times, tips.people, tips.vehicles," \
-	" tips.phones, tips.child_at_risk, tips.weapons_seen," \
-	" tips.vulnerable_adult"
-#define TL_TIP_NCOLUMNS 15
+/* The columns of a tip as tl_store_read_tip() reads them ("tips.ref,
+ * tips.received_at, tips.priority" then every field's column in enum
+ * order), written from tl_fields[]; a static string. */
+const char *tl_store_tip_columns(void);
+#define TL_TIP_NCOLUMNS (3 + TL_F__MAX)
 
-/* Reads TL_TIP_COLUMNS from st, starting at column col, into tip.
+/* Prepares "SELECT", those columns and tail (the rest of the statement)
+ * on a usable handle: TL_OK, or TL_ESTORE (reason in s->err). */
+enum tl_err tl_store_prep_tips(struct tl_store *s, const char *tail,
+	    sqlite3_stmt **st);
+
+/* Reads the tip columns from st, starting at column col, into tip.
  * Returns TL_OK or TL_ENOMEM (tip is then freed). */
 enum tl_err tl_store_read_tip(sqlite3_stmt *st, int col, struct tl_tip *tip);
 
