@@ -40,6 +40,17 @@ struct item {
 #define CK_FINISH	500	/* frames left that the writer copies */
 #define CK_FORCE	TL_WAL_FORCE
 
+/*
+ * Another process holding the store's write lock (an admin's sqlite3, a
+ * stuck command) must not hold the request threads the form needs. The
+ * writer waits for it at most WRITER_BUSY_MS; when it gives up, every
+ * submission queued behind it fails with it (each person is told nothing
+ * was saved), and for BUSY_BACKOFF_US after that new ones fail at once
+ * without waiting. So at most one request thread waits on a locked store.
+ */
+#define WRITER_BUSY_MS	1000
+#define BUSY_BACKOFF_US	1000000ULL
+
 struct ckpt {
 	pthread_t	 tid;
 	int		 started;	/* 1: running, -1: could not start */
@@ -61,6 +72,7 @@ struct tl_commitq {
 	char		 err[256];	/* why the store could not be opened */
 	struct ckpt	 ck;
 	atomic_ullong	 commits, tips, usec;	/* tl_commitq_stats() */
+	unsigned long long busy_until;	/* usec_now(): fail at once till */
 };
 
 static void *
@@ -219,8 +231,9 @@ take(struct tl_commitq *q, struct item **batch)
 }
 
 /* Commits batch through the queue's writer; called by the leader only,
- * without the lock. */
-static void
+ * without the lock. Returns 1 when it failed because another connection
+ * held the write lock. */
+static int
 commit(struct tl_commitq *q, struct item **batch, size_t n)
 {
 	const struct tl_submit	*subs[TL_COMMITQ_BATCH];
@@ -235,8 +248,10 @@ commit(struct tl_commitq *q, struct item **batch, size_t n)
 		refs[i][0] = '\0';
 	}
 	if (q->store == NULL && tl_store_attach(q->path, &q->store, q->err,
-	    sizeof(q->err)) == TL_OK)
+	    sizeof(q->err)) == TL_OK) {
 		tl_store_on_commit(q->store, on_commit, q);
+		tl_store_busy_timeout(q->store, WRITER_BUSY_MS);
+	}
 	start = usec_now();
 	if (q->store != NULL &&
 	    tl_store_add_batch(q->store, subs, n, refs, results) == TL_OK) {
@@ -248,6 +263,37 @@ commit(struct tl_commitq *q, struct item **batch, size_t n)
 		batch[i]->result = results[i];
 		for (j = 0; j < TL_REF_SIZE; j++)
 			batch[i]->ref[j] = refs[i][j];
+	}
+	return q->store != NULL && results[0] == TL_ESTORE &&
+	    tl_store_busy(q->store);
+}
+
+/* Wakes each of n items done with result; the caller is not among them. */
+static void
+finish(struct item **batch, size_t n, const struct item *me)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		batch[i]->done = 1;
+		if (batch[i] != me)
+			sem_post(&batch[i]->wake);
+	}
+}
+
+/* After a commit that found the store locked: fails every queued
+ * submission and starts the back-off; lock held. */
+static void
+fail_queued(struct tl_commitq *q)
+{
+	struct item	*batch[TL_COMMITQ_BATCH];
+	size_t		 i, n;
+
+	q->busy_until = usec_now() + BUSY_BACKOFF_US;
+	while ((n = take(q, batch)) > 0) {
+		for (i = 0; i < n; i++)
+			batch[i]->result = TL_ESTORE;
+		finish(batch, n, NULL);
 	}
 }
 
@@ -262,23 +308,22 @@ static void
 lead(struct tl_commitq *q, struct item *me)
 {
 	struct item	*batch[TL_COMMITQ_BATCH], *next;
-	size_t		 i, n;
+	size_t		 n;
+	int		 busy;
 
 	pthread_mutex_lock(&q->lock);
 	n = take(q, batch);
 	pthread_mutex_unlock(&q->lock);
-	commit(q, batch, n);
+	busy = commit(q, batch, n);
 	pthread_mutex_lock(&q->lock);
+	if (busy)
+		fail_queued(q);
 	if ((next = q->head) == NULL)
 		q->leading = 0;
 	pthread_mutex_unlock(&q->lock);
 	if (next != NULL)
 		sem_post(&next->wake);
-	for (i = 0; i < n; i++) {
-		batch[i]->done = 1;
-		if (batch[i] != me)
-			sem_post(&batch[i]->wake);
-	}
+	finish(batch, n, me);
 }
 
 enum tl_err
@@ -291,6 +336,11 @@ tl_commitq_add(struct tl_commitq *q, const struct tl_submit *sub,
 	if (sem_init(&me.wake, 0, 0) == -1)
 		return TL_ESTORE;
 	pthread_mutex_lock(&q->lock);
+	if (q->busy_until != 0 && usec_now() < q->busy_until) {
+		pthread_mutex_unlock(&q->lock);
+		sem_destroy(&me.wake);
+		return TL_ESTORE;
+	}
 	if (q->tail != NULL)
 		q->tail->next = &me;
 	else

@@ -31,9 +31,10 @@
 #include "store_impl.h"
 
 #define BUSY_MS		5000	/* wait this long for another writer */
+#define HEALTH_BUSY_MS	300	/* but /healthz answers within a second */
 #define REF_TRIES	8	/* fresh references tried on a collision */
 #define WHID_RANDOM	24	/* characters after "msg_" */
-#define WHID_TIME	10	/* of which the time in milliseconds */
+#define WHID_TIME	10	/* of which the time received, seconds */
 #define WHID_SIZE	(4 + WHID_RANDOM + 1)
 
 /*
@@ -192,6 +193,22 @@ tl_store_fail(struct tl_store *s, const char *what)
 {
 	snprintf(s->err, sizeof(s->err), "%s (%.40s)",
 	    s->db != NULL ? sqlite3_errmsg(s->db) : "not open", what);
+	s->busy = s->db != NULL && (sqlite3_errcode(s->db) == SQLITE_BUSY ||
+	    sqlite3_errcode(s->db) == SQLITE_LOCKED);
+}
+
+int
+tl_store_busy(const struct tl_store *s)
+{
+	return s->busy;
+}
+
+void
+tl_store_busy_timeout(struct tl_store *s, int ms)
+{
+	s->busy_ms = ms;
+	if (s->db != NULL)
+		sqlite3_busy_timeout(s->db, ms);
 }
 
 /*
@@ -381,7 +398,8 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 static int
 configure(struct tl_store *s)
 {
-	if (sqlite3_busy_timeout(s->db, BUSY_MS) != SQLITE_OK ||
+	if (sqlite3_busy_timeout(s->db, s->busy_ms > 0 ? s->busy_ms :
+	    BUSY_MS) != SQLITE_OK ||
 	    sqlite3_extended_result_codes(s->db, 1) != SQLITE_OK) {
 		tl_store_fail(s, "configure");
 		return -1;
@@ -614,24 +632,23 @@ tl_store_close(struct tl_store *s)
 
 /* Writes a fresh Standard Webhooks message id: "msg_" and 24 of a-z0-9. */
 static void
-webhook_id(char out[WHID_SIZE])
+webhook_id(char out[WHID_SIZE], int64_t received_at)
 {
 	static const char	 abc[] = "0123456789abcdefghjkmnpqrstvwxyz";
 	uint8_t			 b[WHID_RANDOM];
-	struct timespec		 ts;
-	uint64_t		 ms;
+	uint64_t		 t = (uint64_t)received_at;
 	size_t			 i;
 
-	/* Time first (milliseconds, 10 digits), so that new ids go to the
-	 * end of their unique index instead of a random page of it; 70
-	 * random bits after it keep them unique and unguessable. */
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	/* The time received first, so that new ids go to the end of their
+	 * unique index instead of a random page of it; 70 random bits after
+	 * it keep them unique and unguessable. Seconds, as the summary's
+	 * received_at already says: no finer time of the sender's than the
+	 * store keeps. */
 	randombytes_buf(b, sizeof(b));
 	memcpy(out, "msg_", 4);
 	for (i = 0; i < WHID_RANDOM; i++)
 		out[4 + i] = i < WHID_TIME ?
-		    abc[(ms >> (5 * (WHID_TIME - 1 - i))) & 31] : abc[b[i] & 31];
+		    abc[(t >> (5 * (WHID_TIME - 1 - i))) & 31] : abc[b[i] & 31];
 	out[4 + WHID_RANDOM] = '\0';
 }
 
@@ -701,7 +718,7 @@ insert_delivery(struct tl_store *s, const struct tl_submit *sub,
 	sqlite3_stmt	*st = s->st[ST_INS_DELIVERY];
 	char		 whid[WHID_SIZE];
 
-	webhook_id(whid);
+	webhook_id(whid, sub->received_at);
 	sqlite3_bind_int64(st, 1, tip);
 	sqlite3_bind_text(st, 2, whid, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, sub->report->priority == TL_PRIO_URGENT);
@@ -905,16 +922,20 @@ tl_store_health(struct tl_store *s)
 
 	if ((err = tl_store_ensure(s)) != TL_OK)
 		return err;
-	if (run(s, ST_BEGIN) == -1) {
-		s->broken = 1;
-		return TL_ESTORE;
-	}
+	/* Another writer holding the store (a backup, an admin's sqlite3)
+	 * makes it unhealthy for now, but is no reason to wait long. */
+	sqlite3_busy_timeout(s->db, HEALTH_BUSY_MS);
 	err = TL_OK;
-	if (unusable(s)) {
+	if (run(s, ST_BEGIN) == -1) {
+		if (!s->busy)
+			s->broken = 1;
+		err = TL_ESTORE;
+	} else if (unusable(s)) {
 		s->broken = 1;
 		err = TL_ESTORE;
 	}
 	rollback(s);
+	sqlite3_busy_timeout(s->db, s->busy_ms > 0 ? s->busy_ms : BUSY_MS);
 	return err;
 }
 

@@ -116,6 +116,14 @@ void tl_store_on_commit(struct tl_store *s, int (*hook)(void *, int),
  * the WAL now copied. Returns TL_OK or TL_ESTORE. */
 enum tl_err tl_store_checkpoint(struct tl_store *s, int *done);
 
+/* Whether the last failure on s was another connection holding the
+ * store's write lock (SQLITE_BUSY), rather than a broken store. */
+int tl_store_busy(const struct tl_store *s);
+
+/* How long s waits for another connection's write lock before failing
+ * (default 5 s); kept across reopens. */
+void tl_store_busy_timeout(struct tl_store *s, int ms);
+
 /* The last SQLite error of s, for logs (never tip content). */
 const char *tl_store_errmsg(const struct tl_store *s);
 

@@ -31,6 +31,8 @@ struct tl_store {
 	char		*path;
 	int		 broken;	/* reopen before the next use */
 	int		 relaxed;	/* synchronous=NORMAL: tl_store_relax() */
+	int		 busy_ms;	/* wait for another writer; 0: BUSY_MS */
+	int		 busy;		/* the last failure: another writer */
 	int		(*on_commit)(void *, int);	/* tl_store_on_commit() */
 	void		*on_commit_arg;
 	char		 err[256];	/* last error, never tip content */

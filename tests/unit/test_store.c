@@ -169,6 +169,10 @@ test_add_stores_tip_and_delivery(void **state)
 	    " AND d.urgent = 1 AND d.attempts = 0 AND d.next_at = 1700000000"
 	    " AND d.lease_until IS NULL AND d.webhook_id GLOB 'msg_*'"
 	    " AND length(d.webhook_id) = 28"), 1);
+	/* The id begins with the time received in seconds (1700000000 in
+	 * its base 32), never a finer time than received_at. */
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM deliveries"
+	    " WHERE substr(webhook_id, 5, 10) = '0001jn7w80'"), 1);
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM deliveries"), 1);
 
 	fill_report(&f->r, 0);
