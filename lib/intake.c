@@ -144,21 +144,42 @@ token_message(enum tl_token_status st)
 	}
 }
 
-/* 422: the form again with the values, errors and a fresh token. */
+/*
+ * The token of a 422 page. Only a POST that carried a valid token keeps
+ * the person's head start: after field errors (or an expired form, which
+ * came from our page too) the new token skips form_min_seconds; a token
+ * sent too fast passes its issue time on, so the form still waits from
+ * when it was first opened; without a valid token the new one waits like
+ * a fresh form's. So a bot gains nothing by posting an empty form first.
+ */
+static void
+again_token(const struct tl_intake *in, const struct tl_request *req,
+    const struct tl_token *tok, enum tl_token_status st,
+    char token[TL_TOKEN_STRSIZE])
+{
+	if (st == TL_TOKEN_TOO_FAST)
+		tl_token_issue(in->form_key, tok->issued, 0, token);
+	else
+		tl_token_issue(in->form_key, (uint64_t)req->now,
+		    st == TL_TOKEN_OK || st == TL_TOKEN_EXPIRED, token);
+}
+
+/* 422: the form again with the values, errors and a new token. */
 static void
 form_again(const struct tl_intake *in, const struct tl_request *req,
     struct tl_response *res, const struct tl_report *r,
-    const struct tl_field_error *errs, size_t nerrs, const char *tokmsg)
+    const struct tl_field_error *errs, size_t nerrs,
+    const struct tl_token *tok, enum tl_token_status st)
 {
 	char			 token[TL_TOKEN_STRSIZE];
 	struct tl_form_view	 v;
 
 	count(in, TL_OC_INVALID);
-	tl_token_issue(in->form_key, (uint64_t)req->now, 1, token);
+	again_token(in, req, tok, st, token);
 	v.report = r;
 	v.errs = errs;
 	v.nerrs = nerrs;
-	v.token_error = tokmsg;
+	v.token_error = st != TL_TOKEN_OK ? token_message(st) : NULL;
 	v.token = token;
 	tl_response_start(res, 422, "text/html; charset=utf-8");
 	tl_page_form(in->pages, in->site, &v, &res->body);
@@ -304,8 +325,7 @@ form_checks(const struct tl_intake *in, struct tl_store *store,
 	if (st != TL_TOKEN_OK || nerrs > 0) {
 		if (tokok && form_replayed(in, store, res, nonce))
 			return;
-		form_again(in, req, res, r, errs, nerrs,
-		    st != TL_TOKEN_OK ? token_message(st) : NULL);
+		form_again(in, req, res, r, errs, nerrs, &tok, st);
 		return;
 	}
 	form_store(in, store, req, res, r, nonce);

@@ -678,11 +678,31 @@ def too_fast_token(ctx):
 
 @test
 def token_from_422_page_usable_at_once(ctx):
-    res = ctx.client.post_form(valid_pairs(ctx.fresh_token()))
-    check(res.status == 422, "%r, expected 422 (too fast)" % res)
+    """A 422 answering a valid token keeps the person's head start."""
+    res = ctx.client.post_form(valid_pairs(ctx.aged_token(), location=""))
+    check(res.status == 422, "%r, expected 422 (no location)" % res)
     res = ctx.client.post_form(valid_pairs(token_of(res)))
     check_html_page(res, 200)
     check(ctx.stack.tips_with_ref(ref_of(res)) == 1, "tip not stored")
+
+
+@test
+def token_from_422_page_keeps_waiting(ctx):
+    """Issue 18: a bot that posts without a valid token, or too fast,
+    gets a 422 page whose token must still wait form_min_seconds."""
+    count = ctx.stack.tip_count()
+    res = ctx.client.post_form({"description": "x"})
+    check(res.status == 422, "%r, expected 422 (no token)" % res)
+    res = ctx.client.post_form(valid_pairs(token_of(res)))
+    check(res.status == 422, "%r: a token from a 422 page answering no "
+          "token skipped form_min_seconds" % res)
+    res = ctx.client.post_form(valid_pairs(token_of(res)))
+    check(res.status == 422, "%r: a too-fast token's 422 page gave a token "
+          "that skipped form_min_seconds" % res)
+    check(ctx.stack.tip_count() == count, "a too-fast form was stored")
+    time.sleep(MIN_SECONDS + 0.05)
+    res = ctx.client.post_form(valid_pairs(token_of(res)))
+    check_html_page(res, 200)
 
 
 def checked_input(text, name, value):
