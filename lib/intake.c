@@ -303,6 +303,7 @@ form_checks(const struct tl_intake *in, struct tl_store *store,
 		if (tokok && form_replayed(in, store, res, nonce))
 			return;
 		count(in, TL_OC_SPAM);
+		tl_commitq_pace(in->commitq);
 		if (tokok)
 			tl_token_decoy_ref(in->form_key, &tok, ref);
 		else
