@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db.h"
 #include "outbox.h"
-#include "store_impl.h"
 
 static const char lease_sql[] =
     "UPDATE deliveries SET lease_until = ?2, lease_owner = ?3"
@@ -124,34 +124,6 @@ tl_delivery_free(struct tl_delivery *d)
 	memset(d, 0, sizeof(*d));
 }
 
-/* Prepares sql on s: TL_OK or TL_ESTORE (reason in s->err). */
-static enum tl_err
-prep(struct tl_store *s, const char *sql, sqlite3_stmt **st)
-{
-	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) == SQLITE_OK)
-		return TL_OK;
-	tl_store_fail(s, sql);
-	return TL_ESTORE;
-}
-
-/* Runs a statement with no bindings (BEGIN, COMMIT): 0 or -1. */
-static int
-exec(struct tl_store *s, const char *sql)
-{
-	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK)
-		return 0;
-	tl_store_fail(s, sql);
-	return -1;
-}
-
-static void
-rollback(struct tl_store *s)
-{
-	if (!sqlite3_get_autocommit(s->db) &&
-	    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
-		s->broken = 1;
-}
-
 /* Reads the tip of a leased delivery into d. */
 static enum tl_err
 read_delivery_tip(struct tl_store *s, sqlite3_stmt *tip, int64_t tip_id,
@@ -219,11 +191,10 @@ tl_outbox_lease(struct tl_store *s, int64_t now, int64_t lease_until,
 	*n = 0;
 	if ((rc = tl_store_ensure(s)) != TL_OK)
 		return rc;
-	if ((rc = prep(s, lease_sql, &up)) != TL_OK ||
-	    (rc = prep(s, tip_sql, &tip)) != TL_OK)
+	if ((rc = tl_db_prep(s, lease_sql, &up)) != TL_OK ||
+	    (rc = tl_db_prep(s, tip_sql, &tip)) != TL_OK)
 		goto out;
-	rc = TL_ESTORE;
-	if (exec(s, "BEGIN IMMEDIATE") == -1)
+	if ((rc = tl_db_exec(s, "BEGIN IMMEDIATE", "lease")) != TL_OK)
 		goto out;
 	sqlite3_bind_int64(up, 1, now);
 	sqlite3_bind_int64(up, 2, lease_until);
@@ -233,12 +204,12 @@ tl_outbox_lease(struct tl_store *s, int64_t now, int64_t lease_until,
 		goto out;
 	sqlite3_finalize(up);
 	up = NULL;
-	rc = exec(s, "COMMIT") == 0 ? TL_OK : TL_ESTORE;
+	rc = tl_db_exec(s, "COMMIT", "lease");
 out:
 	sqlite3_finalize(up);
 	sqlite3_finalize(tip);
 	if (rc != TL_OK) {
-		rollback(s);
+		tl_db_rollback(s);
 		for (i = 0; i < *n; i++)
 			tl_delivery_free(&out[i]);
 		*n = 0;
@@ -288,11 +259,10 @@ tl_outbox_finish(struct tl_store *s, int64_t id, const char *owner,
 
 	if ((rc = tl_store_ensure(s)) != TL_OK)
 		return rc;
-	if ((rc = prep(s, finish_sql, &up)) != TL_OK ||
-	    (rc = prep(s, count_sql, &cnt)) != TL_OK)
+	if ((rc = tl_db_prep(s, finish_sql, &up)) != TL_OK ||
+	    (rc = tl_db_prep(s, count_sql, &cnt)) != TL_OK)
 		goto out;
-	rc = TL_ESTORE;
-	if (exec(s, "BEGIN IMMEDIATE") == -1)
+	if ((rc = tl_db_exec(s, "BEGIN IMMEDIATE", "finish")) != TL_OK)
 		goto out;
 	if ((rc = record(s, up, id, owner, v, next_at, status, error, now))
 	    != TL_OK)
@@ -303,12 +273,12 @@ tl_outbox_finish(struct tl_store *s, int64_t id, const char *owner,
 		tl_store_fail(s, count_sql);
 		goto out;
 	}
-	rc = exec(s, "COMMIT") == 0 ? TL_OK : TL_ESTORE;
+	rc = tl_db_exec(s, "COMMIT", "finish");
 out:
 	sqlite3_finalize(up);
 	sqlite3_finalize(cnt);
 	if (rc != TL_OK)
-		rollback(s);
+		tl_db_rollback(s);
 	return rc;
 }
 
@@ -320,7 +290,7 @@ tl_outbox_renew(struct tl_store *s, int64_t id, const char *owner,
 	enum tl_err	 rc;
 
 	if ((rc = tl_store_ensure(s)) != TL_OK ||
-	    (rc = prep(s, renew_sql, &up)) != TL_OK)
+	    (rc = tl_db_prep(s, renew_sql, &up)) != TL_OK)
 		return rc;
 	sqlite3_bind_int64(up, 1, id);
 	sqlite3_bind_text(up, 2, owner, -1, SQLITE_STATIC);
@@ -342,7 +312,7 @@ tl_outbox_release(struct tl_store *s, int64_t id, const char *owner)
 	enum tl_err	 rc;
 
 	if ((rc = tl_store_ensure(s)) != TL_OK ||
-	    (rc = prep(s, release_sql, &up)) != TL_OK)
+	    (rc = tl_db_prep(s, release_sql, &up)) != TL_OK)
 		return rc;
 	sqlite3_bind_int64(up, 1, id);
 	sqlite3_bind_text(up, 2, owner, -1, SQLITE_STATIC);
@@ -362,7 +332,7 @@ tl_outbox_outcomes(struct tl_store *s, int64_t counts[3])
 	int		 i, r;
 
 	memset(counts, 0, 3 * sizeof(counts[0]));
-	if ((rc = tl_store_ensure(s)) != TL_OK || (rc = prep(s,
+	if ((rc = tl_store_ensure(s)) != TL_OK || (rc = tl_db_prep(s,
 	    "SELECT name, value FROM counters", &st)) != TL_OK)
 		return rc;
 	while ((r = sqlite3_step(st)) == SQLITE_ROW)

@@ -27,6 +27,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "db.h"
 #include "store_impl.h"
 
 #define BUSY_MS		5000	/* wait this long for another writer */
@@ -207,16 +208,6 @@ unusable(struct tl_store *s)
 	return 0;
 }
 
-/* Ends any open transaction; a handle that cannot is marked broken. */
-static void
-rollback(struct tl_store *s)
-{
-	if (s->db == NULL || sqlite3_get_autocommit(s->db))
-		return;
-	if (run_quiet(s, ST_ROLLBACK) == -1)
-		s->broken = 1;
-}
-
 /* Closes the connection and its statements; s->db becomes NULL. */
 static void
 db_close(struct tl_store *s)
@@ -238,26 +229,14 @@ pragma_int(struct tl_store *s, const char *sql, int *out)
 	sqlite3_stmt	*st;
 	int		 rc;
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		tl_store_fail(s, sql);
+	if (tl_db_prep(s, sql, &st) != TL_OK)
 		return -1;
-	}
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		*out = sqlite3_column_int(st, 0);
 	else
 		tl_store_fail(s, sql);
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : -1;
-}
-
-/* Runs SQL text that returns no rows we need: 0, or -1 (in s->err). */
-static int
-exec(struct tl_store *s, const char *sql, const char *what)
-{
-	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK)
-		return 0;
-	tl_store_fail(s, what);
-	return -1;
 }
 
 /* Answers 0 to sqlite3_exec() when a row's first column is "wal". */
@@ -322,11 +301,11 @@ configure(struct tl_store *s)
 	}
 	if (set_wal(s) == -1)
 		return -1;
-	if (exec(s, s->relaxed ? "PRAGMA synchronous = NORMAL;" :
-	    "PRAGMA synchronous = FULL;", "synchronous") == -1)
+	if (tl_db_exec(s, s->relaxed ? "PRAGMA synchronous = NORMAL;" :
+	    "PRAGMA synchronous = FULL;", "synchronous") != TL_OK)
 		return -1;
-	if (exec(s, "PRAGMA foreign_keys = ON;"
-	    "PRAGMA secure_delete = ON;", "pragmas") == -1)
+	if (tl_db_exec(s, "PRAGMA foreign_keys = ON;"
+	    "PRAGMA secure_delete = ON;", "pragmas") != TL_OK)
 		return -1;
 	/* Replaces SQLite's automatic checkpoint (the same hook). */
 	if (s->on_commit != NULL)
@@ -369,8 +348,8 @@ enum tl_err
 tl_store_relax(struct tl_store *s)
 {
 	s->relaxed = 1;
-	if (s->db == NULL || exec(s, "PRAGMA synchronous = NORMAL",
-	    "synchronous") == 0)
+	if (s->db == NULL || tl_db_exec(s, "PRAGMA synchronous = NORMAL",
+	    "synchronous") == TL_OK)
 		return TL_OK;
 	return TL_ESTORE;
 }
@@ -390,7 +369,7 @@ migrate(struct tl_store *s)
 		return -1;
 	if (v == SCHEMA_VERSION)
 		return 0;
-	if (exec(s, "BEGIN IMMEDIATE", "migrate") == -1 ||
+	if (tl_db_exec(s, "BEGIN IMMEDIATE", "migrate") != TL_OK ||
 	    pragma_int(s, "PRAGMA user_version", &v) == -1)
 		goto fail;
 	if (v < 0 || v > SCHEMA_VERSION) {
@@ -399,17 +378,16 @@ migrate(struct tl_store *s)
 		goto fail;
 	}
 	for (; v < SCHEMA_VERSION; v++)
-		if (exec(s, migrations[v], "schema step") == -1)
+		if (tl_db_exec(s, migrations[v], "schema step") != TL_OK)
 			goto fail;
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
 	    SCHEMA_VERSION);
-	if (exec(s, sql, "user_version") == -1 ||
-	    exec(s, "COMMIT", "migrate") == -1)
+	if (tl_db_exec(s, sql, "user_version") != TL_OK ||
+	    tl_db_exec(s, "COMMIT", "migrate") != TL_OK)
 		goto fail;
 	return 0;
 fail:
-	if (!sqlite3_get_autocommit(s->db))
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	tl_db_rollback(s);
 	return -1;
 }
 
@@ -540,7 +518,7 @@ tl_store_close(struct tl_store *s)
 {
 	if (s == NULL)
 		return;
-	rollback(s);
+	tl_db_rollback(s);
 	db_close(s);
 	free(s->path);
 	free(s);
@@ -677,7 +655,7 @@ fail_all(struct tl_store *s, size_t n, char (*refs)[TL_REF_SIZE],
 {
 	size_t	 i;
 
-	rollback(s);
+	tl_db_rollback(s);
 	s->broken = 1;
 	for (i = 0; i < n; i++) {
 		refs[i][0] = '\0';
@@ -736,7 +714,7 @@ tl_store_add_batch(struct tl_store *s, const struct tl_submit *const *subs,
 	if (tl_store_ensure(s) != TL_OK)
 		return fail_all(s, n, refs, results);
 	if ((rc = add_all(s, subs, n, refs, results, 0)) == AGAIN) {
-		rollback(s);
+		tl_db_rollback(s);
 		if (s->broken)
 			return fail_all(s, n, refs, results);
 		rc = add_all(s, subs, n, refs, results, 1);
@@ -845,7 +823,7 @@ tl_store_health(struct tl_store *s)
 		s->broken = 1;
 		err = TL_ESTORE;
 	}
-	rollback(s);
+	tl_db_rollback(s);
 	return err;
 }
 
