@@ -103,8 +103,10 @@ tl_store_read_tip(sqlite3_stmt *st, int col, struct tl_tip *tip)
 	r->priority = v != NULL && strcmp((const char *)v, "urgent") == 0 ?
 	    TL_PRIO_URGENT : TL_PRIO_NORMAL;
 	for (f = 0; f < TL_F__MAX; f++) {
-		v = sqlite3_column_text(st, col + 3 + f);
-		if (v != NULL &&
+		if (sqlite3_column_type(st, col + 3 + f) == SQLITE_NULL)
+			continue;	/* unanswered */
+		/* NULL for a value here: out of memory converting it. */
+		if ((v = sqlite3_column_text(st, col + 3 + f)) == NULL ||
 		    (r->value[f] = strdup((const char *)v)) == NULL)
 			goto oom;
 	}
@@ -327,23 +329,24 @@ tl_outbox_release(struct tl_store *s, int64_t id, const char *owner)
 enum tl_err
 tl_outbox_outcomes(struct tl_store *s, int64_t counts[3])
 {
-	sqlite3_stmt	*st = NULL;
-	enum tl_err	 rc;
-	int		 i, r;
+	sqlite3_stmt		*st = NULL;
+	const unsigned char	*name;
+	enum tl_err		 rc;
+	int			 i, r;
 
 	memset(counts, 0, 3 * sizeof(counts[0]));
 	if ((rc = tl_store_ensure(s)) != TL_OK || (rc = tl_db_prep(s,
 	    "SELECT name, value FROM counters", &st)) != TL_OK)
 		return rc;
-	while ((r = sqlite3_step(st)) == SQLITE_ROW)
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		/* NULL for a NULL name, or out of memory. */
+		if ((name = sqlite3_column_text(st, 0)) == NULL)
+			continue;
 		for (i = 0; i < 3; i++)
-			if (strcmp((const char *)sqlite3_column_text(st, 0),
-			    verdict_counter[i]) == 0)
+			if (strcmp((const char *)name, verdict_counter[i]) == 0)
 				counts[i] = sqlite3_column_int64(st, 1);
-	if (r != SQLITE_DONE) {
-		tl_store_fail(s, "counters");
-		rc = TL_ESTORE;
 	}
+	rc = tl_db_done(s, r, "counters");
 	sqlite3_finalize(st);
 	return rc;
 }
