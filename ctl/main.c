@@ -145,9 +145,8 @@ static int
 value(enum opt o, const char *v, struct args *a)
 {
 	static const char *const prios[] = { "normal", "urgent", NULL };
-	static const char *const states[] = { "pending", "delivered",
-	    "dead", NULL };
-	const char	*n = optdefs[o].name;
+	const char		*n = optdefs[o].name;
+	enum tl_outbox_state	 st;
 
 	switch (optdefs[o].kind) {
 	case K_DATE:
@@ -170,9 +169,10 @@ value(enum opt o, const char *v, struct args *a)
 			    MAX_DAYS);
 		return 0;
 	case K_STATE:
-		if ((a->state = word(v, states)) == -1)
+		if (tl_outbox_state_parse(v, &st) != TL_OK)
 			return bad("%s: expected pending, delivered or dead",
 			    n);
+		a->state = (int)st;
 		return 0;
 	case K_FLAG:
 		break;

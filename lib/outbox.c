@@ -220,9 +220,9 @@ out:
 	return rc;
 }
 
-static const char *const verdict_state[] = {
-	[TL_DELIVERED] = "delivered", [TL_RETRY] = "pending",
-	[TL_DEAD] = "dead",
+static const enum tl_outbox_state verdict_state[] = {
+	[TL_DELIVERED] = TL_OUT_DELIVERED, [TL_RETRY] = TL_OUT_PENDING,
+	[TL_DEAD] = TL_OUT_DEAD,
 };
 static const char *const verdict_counter[] = {
 	[TL_DELIVERED] = "deliveries_ok", [TL_RETRY] = "deliveries_retry",
@@ -237,7 +237,8 @@ record(struct tl_store *s, sqlite3_stmt *up, int64_t id, const char *owner,
 {
 	sqlite3_bind_int64(up, 1, id);
 	sqlite3_bind_text(up, 2, owner, -1, SQLITE_STATIC);
-	sqlite3_bind_text(up, 3, verdict_state[v], -1, SQLITE_STATIC);
+	sqlite3_bind_text(up, 3, tl_outbox_state_name(verdict_state[v]), -1,
+	    SQLITE_STATIC);
 	sqlite3_bind_int64(up, 4, next_at);
 	if (status > 0)
 		sqlite3_bind_int64(up, 5, status);

@@ -116,11 +116,33 @@ static const char *const sqls[ST__MAX] = {
 	[ST_OUTBOX] = "SELECT state, count(*) FROM deliveries GROUP BY state",
 };
 
+/* The deliveries.state of each enum tl_outbox_state (the schema's CHECK). */
 static const char *const outbox_states[TL_OUT__MAX] = {
 	[TL_OUT_PENDING] = "pending",
 	[TL_OUT_DELIVERED] = "delivered",
 	[TL_OUT_DEAD] = "dead",
 };
+
+const char *
+tl_outbox_state_name(enum tl_outbox_state state)
+{
+	if ((unsigned)state >= TL_OUT__MAX)
+		return "unknown";
+	return outbox_states[state];
+}
+
+enum tl_err
+tl_outbox_state_parse(const char *name, enum tl_outbox_state *out)
+{
+	int	 i;
+
+	for (i = 0; name != NULL && i < TL_OUT__MAX; i++)
+		if (strcmp(name, outbox_states[i]) == 0) {
+			*out = (enum tl_outbox_state)i;
+			return TL_OK;
+		}
+	return TL_EINVAL;
+}
 
 void
 tl_store_fail(struct tl_store *s, const char *what)
@@ -827,19 +849,6 @@ tl_store_health(struct tl_store *s)
 	return err;
 }
 
-/* The index of the outbox state called name, or TL_OUT__MAX. */
-static enum tl_outbox_state
-outbox_state(const unsigned char *name)
-{
-	int	 i;
-
-	for (i = 0; i < TL_OUT__MAX; i++)
-		if (name != NULL &&
-		    strcmp((const char *)name, outbox_states[i]) == 0)
-			break;
-	return (enum tl_outbox_state)i;
-}
-
 enum tl_err
 tl_store_outbox_counts(struct tl_store *s, int64_t counts[TL_OUT__MAX])
 {
@@ -853,8 +862,8 @@ tl_store_outbox_counts(struct tl_store *s, int64_t counts[TL_OUT__MAX])
 		return err;
 	st = s->st[ST_OUTBOX];
 	while ((rc = step(s, ST_OUTBOX)) == SQLITE_ROW) {
-		state = outbox_state(sqlite3_column_text(st, 0));
-		if (state < TL_OUT__MAX)
+		if (tl_outbox_state_parse((const char *)sqlite3_column_text(st,
+		    0), &state) == TL_OK)
 			counts[state] = sqlite3_column_int64(st, 1);
 	}
 	done(s, ST_OUTBOX);
