@@ -17,6 +17,7 @@
 
 #include "admin.h"
 #include "config.h"
+#include "date.h"
 #include "query.h"
 #include "webhook.h"
 
@@ -150,7 +151,7 @@ value(enum opt o, const char *v, struct args *a)
 
 	switch (optdefs[o].kind) {
 	case K_DATE:
-		if (tl_date_parse(v, &a->since) == -1)
+		if (tl_date_parse(v, &a->since) != TL_OK)
 			return bad("%s: `%s` is not a date (YYYY-MM-DD or "
 			    "RFC 3339 such as 2026-11-28T04:05:06Z)", n, v);
 		return 0;

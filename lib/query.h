@@ -27,15 +27,6 @@ struct tl_list_opts {
 };
 
 /*
- * Reads a date as an admin types it: "YYYY-MM-DD" (UTC midnight) or
- * RFC 3339 ("2026-11-28T04:05:06Z", "…T04:05:06.25+01:00"; fractions of
- * a second are dropped; "t", "z" and a space for "T" are accepted).
- * Writes Unix seconds to *out and returns 0, or -1 if it is not a date
- * (out of range fields included, leap seconds too).
- */
-int tl_date_parse(const char *s, int64_t *out);
-
-/*
  * Writes the tips o selects to out, newest first: one line a tip
  * (reference, time, priority with urgent as "URGENT", concerns, area,
  * delivery state) under a heading line, or with o->json one JSON array of
