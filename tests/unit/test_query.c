@@ -282,6 +282,75 @@ test_show_escapes_controls(void **state)
 	assert_non_null(strstr(t, "  a?[31mred??x\n"));
 }
 
+/* Bidi, invisible and separator characters are stored as written but
+ * shown as markers in text, so a tip cannot reverse what staff read. */
+static void
+test_show_marks_bidi(void **state)
+{
+	struct fx	*f = *state;
+	char		 sql[320];
+	const char	*t;
+
+	/* "call 321" written as U+202E then "123 llac". */
+	snprintf(sql, sizeof(sql), "UPDATE tips SET description = char(8238)"
+	    " || '123 llac' || char(8203) || char(8232) || 'x',"
+	    " people = char(8294) || 'Jay' || char(8297) WHERE ref = '%s';"
+	    "UPDATE deliveries SET last_error = 'bad ' || char(8238) || 'x'",
+	    f->refs[1]);
+	q_exec(f->path, sql);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips WHERE"
+	    " instr(description, char(8238)) > 0"), 1);	/* stored as is */
+	assert_int_equal(tl_query_show(f->s, f->refs[1], 0, capture(f)),
+	    TL_OK);
+	t = captured(f);
+	assert_non_null(strstr(t, "  \xe2\x9f\xa8U+202E\xe2\x9f\xa9" "123 llac"
+	    "\xe2\x9f\xa8U+200B\xe2\x9f\xa9\xe2\x9f\xa8U+2028\xe2\x9f\xa9" "x\n"));
+	assert_non_null(strstr(t, "  \xe2\x9f\xa8U+2066\xe2\x9f\xa9" "Jay"
+	    "\xe2\x9f\xa8U+2069\xe2\x9f\xa9\n"));
+	assert_null(strstr(t, "\xe2\x80\xae"));
+	assert_null(strstr(t, "\xe2\x80\xa8"));
+
+	assert_int_equal(tl_query_deliveries(f->s, -1, capture(f)), TL_OK);
+	t = captured(f);
+	assert_non_null(strstr(t, "bad \xe2\x9f\xa8U+202E\xe2\x9f\xa9" "x\n"));
+	assert_null(strstr(t, "\xe2\x80\xae"));
+}
+
+/* JSON keeps the characters, but U+2028 and U+2029 escaped: a tool that
+ * splits lines on them still reads one tip a line. */
+static void
+test_export_escapes_separators(void **state)
+{
+	struct fx	*f = *state;
+	char		 sql[256];
+	const char	*t;
+	json_t		*o;
+	json_error_t	 e;
+
+	snprintf(sql, sizeof(sql), "UPDATE tips SET description = 'one'"
+	    " || char(8232) || 'two' || char(8233) || char(8238) || 'x'"
+	    " WHERE ref = '%s'", f->refs[0]);
+	q_exec(f->path, sql);
+	assert_int_equal(tl_query_export(f->s, TL_SINCE_ALL, capture(f)),
+	    TL_OK);
+	t = captured(f);
+	assert_int_equal(lines(t), 3);
+	assert_non_null(strstr(t, "\"description\":\"one\\u2028two"
+	    "\\u2029\xe2\x80\xae" "x\""));
+	assert_null(strstr(t, "\xe2\x80\xa8"));
+	assert_null(strstr(t, "\xe2\x80\xa9"));
+	assert_non_null(o = json_loadb(t, strcspn(t, "\n"), 0, &e));
+	assert_string_equal(json_string_value(json_object_get(o,
+	    "description")), "one\xe2\x80\xa8two\xe2\x80\xa9\xe2\x80\xae" "x");
+	json_decref(o);
+
+	assert_int_equal(tl_query_show(f->s, f->refs[0], 1, capture(f)),
+	    TL_OK);
+	t = captured(f);
+	assert_non_null(strstr(t, "one\\u2028two\\u2029"));
+	assert_null(strstr(t, "\xe2\x80\xa8"));
+}
+
 static void
 test_export(void **state)
 {
@@ -493,7 +562,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_show, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_show_escapes_controls,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_show_marks_bidi, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_export, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_export_escapes_separators,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_purge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_purge_busy_reader, setup,
 		    teardown),
