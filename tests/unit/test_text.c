@@ -2,7 +2,8 @@
  * test_text.c — what staff read (lib/text.c) and what tools split
  * (lib/json.c): characters that could hide or reorder a tip shown as
  * markers, terminal text without controls, and JSON whose U+2028 and
- * U+2029 are escaped.
+ * U+2029 are escaped; the webhook summaries' excerpts follow the same
+ * rules (tiplinectl's output is tested in test_query.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 
 #include "json.h"
 #include "text.h"
+#include "webhook.h"
 
 /* The marker for U+202E as the specification spells it. */
 #define RLO_MARK	"\xe2\x9f\xa8U+202E\xe2\x9f\xa9"
@@ -195,6 +197,66 @@ test_json_separators(void **state)
 	json_decref(o);
 }
 
+/* A tip whose description is desc, urgent, about dealing. */
+static void
+make_tip(struct tl_tip *t, const char *desc)
+{
+	memset(t, 0, sizeof(*t));
+	tl_report_init(&t->report);
+	memcpy(t->ref, "TL-7K3M-9QXD", TL_REF_SIZE);
+	t->received_at = 1795838706;
+	t->report.priority = TL_PRIO_URGENT;
+	t->report.concerns = 1u;
+	t->report.value[TL_F_DESCRIPTION] = strdup(desc);
+}
+
+/* Slack's text is for staff: markers, then Slack's own escaping. */
+static void
+test_slack_excerpt(void **state)
+{
+	struct tl_tip	 t;
+	json_t		*j;
+	char		*s;
+
+	(void)state;
+	make_tip(&t, "call \xe2\x80\xae" "321 <now>\xe2\x80\xa8" "x");
+	assert_non_null(s = tl_webhook_body(&t, TL_WEBHOOK_SLACK, 200, 0));
+	assert_null(strstr(s, "\xe2\x80\xae"));
+	assert_null(strstr(s, "\xe2\x80\xa8"));
+	assert_non_null(j = json_loads(s, 0, NULL));
+	assert_string_equal(json_string_value(json_object_get(j, "text")),
+	    "URGENT tip TL-7K3M-9QXD: dealing\ncall " RLO_MARK "321 &lt;now&gt;"
+	    "\xe2\x9f\xa8U+2028\xe2\x9f\xa9" "x");
+	json_decref(j);
+	free(s);
+	tl_report_free(&t.report);
+}
+
+/* The standard format is JSON for a program: the excerpt keeps what was
+ * written, with U+2028 and U+2029 escaped. */
+static void
+test_standard_excerpt(void **state)
+{
+	struct tl_tip	 t;
+	json_t		*j;
+	char		*s;
+
+	(void)state;
+	make_tip(&t, "a\xe2\x80\xa8" "b\xe2\x80\xa9\xe2\x80\xae" "c");
+	assert_non_null(s = tl_webhook_body(&t, TL_WEBHOOK_STANDARD, 200, 0));
+	assert_non_null(strstr(s, "\"excerpt\":\"a\\u2028b\\u2029"
+	    "\xe2\x80\xae" "c\""));
+	assert_null(strstr(s, "\xe2\x80\xa8"));
+	assert_null(strstr(s, "\xe2\x80\xa9"));
+	assert_non_null(j = json_loads(s, 0, NULL));
+	assert_string_equal(json_string_value(json_object_get(
+	    json_object_get(j, "data"), "excerpt")), "a\xe2\x80\xa8" "b"
+	    "\xe2\x80\xa9\xe2\x80\xae" "c");
+	json_decref(j);
+	free(s);
+	tl_report_free(&t.report);
+}
+
 int
 main(void)
 {
@@ -204,6 +266,8 @@ main(void)
 		cmocka_unit_test(test_context_escaping),
 		cmocka_unit_test(test_terminal),
 		cmocka_unit_test(test_json_separators),
+		cmocka_unit_test(test_slack_excerpt),
+		cmocka_unit_test(test_standard_excerpt),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
