@@ -304,7 +304,8 @@ test_show_marks_bidi(void **state)
 	    TL_OK);
 	t = captured(f);
 	assert_non_null(strstr(t, "  \xe2\x9f\xa8U+202E\xe2\x9f\xa9" "123 llac"
-	    "\xe2\x9f\xa8U+200B\xe2\x9f\xa9\xe2\x9f\xa8U+2028\xe2\x9f\xa9" "x\n"));
+	    "\xe2\x9f\xa8U+200B\xe2\x9f\xa9"
+	    "\xe2\x9f\xa8U+2028\xe2\x9f\xa9" "x\n"));
 	assert_non_null(strstr(t, "  \xe2\x9f\xa8U+2066\xe2\x9f\xa9" "Jay"
 	    "\xe2\x9f\xa8U+2069\xe2\x9f\xa9\n"));
 	assert_null(strstr(t, "\xe2\x80\xae"));
