@@ -17,6 +17,7 @@
 
 #include "admin.h"
 #include "config.h"
+#include "date.h"
 #include "query.h"
 #include "tip.h"
 
@@ -145,13 +146,12 @@ static int
 value(enum opt o, const char *v, struct args *a)
 {
 	static const char *const prios[] = { "normal", "urgent", NULL };
-	static const char *const states[] = { "pending", "delivered",
-	    "dead", NULL };
-	const char	*n = optdefs[o].name;
+	const char		*n = optdefs[o].name;
+	enum tl_outbox_state	 st;
 
 	switch (optdefs[o].kind) {
 	case K_DATE:
-		if (tl_date_parse(v, &a->since) == -1)
+		if (tl_date_parse(v, &a->since) != TL_OK)
 			return bad("%s: `%s` is not a date (YYYY-MM-DD or "
 			    "RFC 3339 such as 2026-11-28T04:05:06Z)", n, v);
 		return 0;
@@ -170,9 +170,10 @@ value(enum opt o, const char *v, struct args *a)
 			    MAX_DAYS);
 		return 0;
 	case K_STATE:
-		if ((a->state = word(v, states)) == -1)
+		if (tl_outbox_state_parse(v, &st) != TL_OK)
 			return bad("%s: expected pending, delivered or dead",
 			    n);
+		a->state = (int)st;
 		return 0;
 	case K_FLAG:
 		break;

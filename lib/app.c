@@ -191,8 +191,6 @@ healthz(struct tl_store *store, struct tl_response *res)
 static void
 metrics(struct tl_app *app, struct tl_store *store, struct tl_response *res)
 {
-	static const char *const st[TL_OUT__MAX] = { "pending", "delivered",
-	    "dead" };
 	static const char *const dv[3] = { "ok", "retry", "dead" };
 	struct tl_commitq_stats cs;
 	int64_t		 counts[TL_OUT__MAX];
@@ -234,8 +232,8 @@ metrics(struct tl_app *app, struct tl_store *store, struct tl_response *res)
 	tl_buf_puts(b, "# HELP tipline_outbox Deliveries in the store by "
 	    "state.\n# TYPE tipline_outbox gauge\n");
 	for (i = 0; i < TL_OUT__MAX; i++)
-		tl_buf_printf(b, "tipline_outbox{state=\"%s\"} %lld\n", st[i],
-		    (long long)counts[i]);
+		tl_buf_printf(b, "tipline_outbox{state=\"%s\"} %lld\n",
+		    tl_outbox_state_name(i), (long long)counts[i]);
 	if (tl_outbox_outcomes(store, counts) != TL_OK)
 		return;
 	tl_buf_puts(b, "# HELP tipline_deliveries_total Delivery attempts by "

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db.h"
 #include "outbox.h"
-#include "store_impl.h"
 
 static const char lease_sql[] =
     "UPDATE deliveries SET lease_until = ?2, lease_owner = ?3"
@@ -104,8 +104,10 @@ tl_store_read_tip(sqlite3_stmt *st, int col, struct tl_tip *tip)
 	r->priority = v != NULL && strcmp((const char *)v, "urgent") == 0 ?
 	    TL_PRIO_URGENT : TL_PRIO_NORMAL;
 	for (f = 0; f < TL_F__MAX; f++) {
-		v = sqlite3_column_text(st, col + 3 + f);
-		if (v != NULL &&
+		if (sqlite3_column_type(st, col + 3 + f) == SQLITE_NULL)
+			continue;	/* unanswered */
+		/* NULL for a value here: out of memory converting it. */
+		if ((v = sqlite3_column_text(st, col + 3 + f)) == NULL ||
 		    (r->value[f] = strdup((const char *)v)) == NULL)
 			goto oom;
 	}
@@ -123,34 +125,6 @@ tl_delivery_free(struct tl_delivery *d)
 {
 	tl_report_free(&d->tip.report);
 	memset(d, 0, sizeof(*d));
-}
-
-/* Prepares sql on s: TL_OK or TL_ESTORE (reason in s->err). */
-static enum tl_err
-prep(struct tl_store *s, const char *sql, sqlite3_stmt **st)
-{
-	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) == SQLITE_OK)
-		return TL_OK;
-	tl_store_fail(s, sql);
-	return TL_ESTORE;
-}
-
-/* Runs a statement with no bindings (BEGIN, COMMIT): 0 or -1. */
-static int
-exec(struct tl_store *s, const char *sql)
-{
-	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK)
-		return 0;
-	tl_store_fail(s, sql);
-	return -1;
-}
-
-static void
-rollback(struct tl_store *s)
-{
-	if (!sqlite3_get_autocommit(s->db) &&
-	    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
-		s->broken = 1;
 }
 
 /* Reads the tip of a leased delivery into d. */
@@ -220,11 +194,10 @@ tl_outbox_lease(struct tl_store *s, int64_t now, int64_t lease_until,
 	*n = 0;
 	if ((rc = tl_store_ensure(s)) != TL_OK)
 		return rc;
-	if ((rc = prep(s, lease_sql, &up)) != TL_OK ||
+	if ((rc = tl_db_prep(s, lease_sql, &up)) != TL_OK ||
 	    (rc = tl_store_prep_tips(s, tip_sql_tail, &tip)) != TL_OK)
 		goto out;
-	rc = TL_ESTORE;
-	if (exec(s, "BEGIN IMMEDIATE") == -1)
+	if ((rc = tl_db_exec(s, "BEGIN IMMEDIATE", "lease")) != TL_OK)
 		goto out;
 	sqlite3_bind_int64(up, 1, now);
 	sqlite3_bind_int64(up, 2, lease_until);
@@ -234,12 +207,12 @@ tl_outbox_lease(struct tl_store *s, int64_t now, int64_t lease_until,
 		goto out;
 	sqlite3_finalize(up);
 	up = NULL;
-	rc = exec(s, "COMMIT") == 0 ? TL_OK : TL_ESTORE;
+	rc = tl_db_exec(s, "COMMIT", "lease");
 out:
 	sqlite3_finalize(up);
 	sqlite3_finalize(tip);
 	if (rc != TL_OK) {
-		rollback(s);
+		tl_db_rollback(s);
 		for (i = 0; i < *n; i++)
 			tl_delivery_free(&out[i]);
 		*n = 0;
@@ -248,9 +221,9 @@ out:
 	return rc;
 }
 
-static const char *const verdict_state[] = {
-	[TL_DELIVERED] = "delivered", [TL_RETRY] = "pending",
-	[TL_DEAD] = "dead",
+static const enum tl_outbox_state verdict_state[] = {
+	[TL_DELIVERED] = TL_OUT_DELIVERED, [TL_RETRY] = TL_OUT_PENDING,
+	[TL_DEAD] = TL_OUT_DEAD,
 };
 static const char *const verdict_counter[] = {
 	[TL_DELIVERED] = "deliveries_ok", [TL_RETRY] = "deliveries_retry",
@@ -265,7 +238,8 @@ record(struct tl_store *s, sqlite3_stmt *up, int64_t id, const char *owner,
 {
 	sqlite3_bind_int64(up, 1, id);
 	sqlite3_bind_text(up, 2, owner, -1, SQLITE_STATIC);
-	sqlite3_bind_text(up, 3, verdict_state[v], -1, SQLITE_STATIC);
+	sqlite3_bind_text(up, 3, tl_outbox_state_name(verdict_state[v]), -1,
+	    SQLITE_STATIC);
 	sqlite3_bind_int64(up, 4, next_at);
 	if (status > 0)
 		sqlite3_bind_int64(up, 5, status);
@@ -289,11 +263,10 @@ tl_outbox_finish(struct tl_store *s, int64_t id, const char *owner,
 
 	if ((rc = tl_store_ensure(s)) != TL_OK)
 		return rc;
-	if ((rc = prep(s, finish_sql, &up)) != TL_OK ||
-	    (rc = prep(s, count_sql, &cnt)) != TL_OK)
+	if ((rc = tl_db_prep(s, finish_sql, &up)) != TL_OK ||
+	    (rc = tl_db_prep(s, count_sql, &cnt)) != TL_OK)
 		goto out;
-	rc = TL_ESTORE;
-	if (exec(s, "BEGIN IMMEDIATE") == -1)
+	if ((rc = tl_db_exec(s, "BEGIN IMMEDIATE", "finish")) != TL_OK)
 		goto out;
 	if ((rc = record(s, up, id, owner, v, next_at, status, error, now))
 	    != TL_OK)
@@ -304,12 +277,12 @@ tl_outbox_finish(struct tl_store *s, int64_t id, const char *owner,
 		tl_store_fail(s, count_sql);
 		goto out;
 	}
-	rc = exec(s, "COMMIT") == 0 ? TL_OK : TL_ESTORE;
+	rc = tl_db_exec(s, "COMMIT", "finish");
 out:
 	sqlite3_finalize(up);
 	sqlite3_finalize(cnt);
 	if (rc != TL_OK)
-		rollback(s);
+		tl_db_rollback(s);
 	return rc;
 }
 
@@ -321,7 +294,7 @@ tl_outbox_renew(struct tl_store *s, int64_t id, const char *owner,
 	enum tl_err	 rc;
 
 	if ((rc = tl_store_ensure(s)) != TL_OK ||
-	    (rc = prep(s, renew_sql, &up)) != TL_OK)
+	    (rc = tl_db_prep(s, renew_sql, &up)) != TL_OK)
 		return rc;
 	sqlite3_bind_int64(up, 1, id);
 	sqlite3_bind_text(up, 2, owner, -1, SQLITE_STATIC);
@@ -343,7 +316,7 @@ tl_outbox_release(struct tl_store *s, int64_t id, const char *owner)
 	enum tl_err	 rc;
 
 	if ((rc = tl_store_ensure(s)) != TL_OK ||
-	    (rc = prep(s, release_sql, &up)) != TL_OK)
+	    (rc = tl_db_prep(s, release_sql, &up)) != TL_OK)
 		return rc;
 	sqlite3_bind_int64(up, 1, id);
 	sqlite3_bind_text(up, 2, owner, -1, SQLITE_STATIC);
@@ -358,23 +331,24 @@ tl_outbox_release(struct tl_store *s, int64_t id, const char *owner)
 enum tl_err
 tl_outbox_outcomes(struct tl_store *s, int64_t counts[3])
 {
-	sqlite3_stmt	*st = NULL;
-	enum tl_err	 rc;
-	int		 i, r;
+	sqlite3_stmt		*st = NULL;
+	const unsigned char	*name;
+	enum tl_err		 rc;
+	int			 i, r;
 
 	memset(counts, 0, 3 * sizeof(counts[0]));
-	if ((rc = tl_store_ensure(s)) != TL_OK || (rc = prep(s,
+	if ((rc = tl_store_ensure(s)) != TL_OK || (rc = tl_db_prep(s,
 	    "SELECT name, value FROM counters", &st)) != TL_OK)
 		return rc;
-	while ((r = sqlite3_step(st)) == SQLITE_ROW)
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		/* NULL for a NULL name, or out of memory. */
+		if ((name = sqlite3_column_text(st, 0)) == NULL)
+			continue;
 		for (i = 0; i < 3; i++)
-			if (strcmp((const char *)sqlite3_column_text(st, 0),
-			    verdict_counter[i]) == 0)
+			if (strcmp((const char *)name, verdict_counter[i]) == 0)
 				counts[i] = sqlite3_column_int64(st, 1);
-	if (r != SQLITE_DONE) {
-		tl_store_fail(s, "counters");
-		rc = TL_ESTORE;
 	}
+	rc = tl_db_done(s, r, "counters");
 	sqlite3_finalize(st);
 	return rc;
 }

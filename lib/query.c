@@ -2,10 +2,9 @@
  * query.c — tiplinectl's reads and changes of the SQLite store (SPEC 7).
  * See query.h.
  *
- * Every command streams its rows with sqlite3_step and never holds the
- * whole store in memory. Text for people goes through clean() or
- * put_block(), which replace control characters (C0, DEL, C1) so that a
- * tip cannot drive the admin's terminal; JSON goes through jansson.
+ * The SQL only: every command streams its rows with sqlite3_step, never
+ * holding the whole store in memory, and hands each row to present.c,
+ * which writes it as text or JSON.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,11 +13,9 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "db.h"
+#include "present.h"
 #include "query.h"
-#include "store_impl.h"
-
-#define JSON_LINE	(JSON_COMPACT | JSON_PRESERVE_ORDER)
-#define JSON_PRETTY	(JSON_INDENT(2) | JSON_PRESERVE_ORDER)
 
 /* After "SELECT" and the tip columns (tl_store_prep_tips()). */
 static const char list_sql_tail[] =
@@ -57,320 +54,33 @@ static const char redeliver_sql[] =
     " WHERE CASE WHEN ?2 IS NULL THEN state = 'dead'"
     " ELSE tip_id = (SELECT id FROM tips WHERE ref = ?2) END";
 
-static const char *const state_names[TL_OUT__MAX] = {
-	[TL_OUT_PENDING] = "pending",
-	[TL_OUT_DELIVERED] = "delivered",
-	[TL_OUT_DEAD] = "dead",
-};
-
-/* ---------------------------------------------------------- dates --- */
-
-/* Reads n decimal digits at *p into *v: 0, or -1 if one is missing. */
-static int
-digits(const char **p, int n, int *v)
-{
-	*v = 0;
-	for (; n > 0; n--, (*p)++) {
-		if (**p < '0' || **p > '9')
-			return -1;
-		*v = *v * 10 + (**p - '0');
-	}
-	return 0;
-}
-
-static int
-month_days(int y, int m)
-{
-	static const int n[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-
-	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return 29;
-	return n[m - 1];
-}
-
-/* Days from 1970-01-01 to y-m-d, proleptic Gregorian (H. Hinnant). */
-static int64_t
-days_from_civil(int y, int m, int d)
-{
-	int64_t		 era;
-	unsigned	 yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (unsigned)((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1);
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-/*
- * Reads "Thh:mm:ss[.frac](Z|±hh:mm)" at p into seconds of the day less
- * the offset (*secs, UTC): 0, or -1 if it is not one.
- */
-static int
-parse_clock(const char *p, int64_t *secs)
-{
-	int	 h, mi, se, oh = 0, om = 0, sign = 0;
-
-	if (*p != 'T' && *p != 't' && *p != ' ')
-		return -1;
-	p++;
-	if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi) ||
-	    *p++ != ':' || digits(&p, 2, &se) || h > 23 || mi > 59 || se > 59)
-		return -1;
-	if (*p == '.') {
-		if (p[1] < '0' || p[1] > '9')
-			return -1;
-		for (p++; *p >= '0' && *p <= '9'; p++)
-			continue;
-	}
-	if (*p == 'Z' || *p == 'z')
-		p++;
-	else if (*p == '+' || *p == '-') {
-		sign = *p++ == '+' ? 1 : -1;
-		if (digits(&p, 2, &oh) || *p++ != ':' || digits(&p, 2, &om) ||
-		    oh > 23 || om > 59)
-			return -1;
-	} else
-		return -1;
-	if (*p != '\0')
-		return -1;
-	*secs = h * 3600 + mi * 60 + se - sign * (oh * 3600 + om * 60);
-	return 0;
-}
-
-int
-tl_date_parse(const char *s, int64_t *out)
-{
-	const char	*p = s;
-	int64_t		 secs = 0;
-	int		 y, m, d;
-
-	if (s == NULL || digits(&p, 4, &y) || *p++ != '-' ||
-	    digits(&p, 2, &m) || *p++ != '-' || digits(&p, 2, &d))
-		return -1;
-	if (m < 1 || m > 12 || d < 1 || d > month_days(y, m))
-		return -1;
-	if (*p != '\0' && parse_clock(p, &secs) == -1)
-		return -1;
-	*out = days_from_civil(y, m, d) * 86400 + secs;
-	return 0;
-}
-
-/* ------------------------------------------------------- escaping --- */
-
-/*
- * The length of the character at p to replace with '?' in text for a
- * terminal (C0 but TAB and LF, DEL, C1 as UTF-8), or 0 to keep it.
- */
-static size_t
-control_at(const unsigned char *p)
-{
-	if ((*p < 0x20 && *p != '\t' && *p != '\n') || *p == 0x7f)
-		return 1;
-	if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
-		return 2;
-	return 0;
-}
-
-/* Copies src to dst (size bytes) on one line: controls, TAB and LF
- * become '?' or ' '; cut short if need be. NULL becomes "-". */
-static void
-clean(char *dst, size_t size, const char *src)
-{
-	const unsigned char	*p = (const unsigned char *)src;
-	size_t			 i = 0, n;
-
-	for (; p != NULL && *p != '\0' && i + 1 < size; p += n) {
-		n = control_at(p);
-		if (n > 0 || *p == '\t' || *p == '\n')
-			dst[i++] = n > 0 ? '?' : ' ';
-		else
-			dst[i++] = (char)*p;
-		n = n > 0 ? n : 1;
-	}
-	if (p == NULL && size > 1)
-		dst[i++] = '-';
-	dst[i] = '\0';
-}
-
-/* Writes text to out, each line after "  ", controls as '?'. */
-static void
-put_block(FILE *out, const char *text)
-{
-	const unsigned char	*p = (const unsigned char *)text;
-	size_t			 n;
-
-	fputs("  ", out);
-	for (; *p != '\0'; p += n) {
-		if ((n = control_at(p)) > 0)
-			fputc('?', out);
-		else if (*p == '\n')
-			fputs("\n  ", out);
-		else
-			fputc(*p, out);
-		n = n > 0 ? n : 1;
-	}
-	fputc('\n', out);
-}
-
-/* ----------------------------------------------------------- tips --- */
-
 /* Prepares sql on a usable handle: TL_OK or TL_ESTORE (in s->err). */
 static enum tl_err
 prep(struct tl_store *s, const char *sql, sqlite3_stmt **st)
 {
+	enum tl_err	 err;
+
 	*st = NULL;
-	if (tl_store_ensure(s) != TL_OK)
-		return TL_ESTORE;
-	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) == SQLITE_OK)
-		return TL_OK;
-	tl_store_fail(s, sql);
-	return TL_ESTORE;
-}
-
-/* The result of a finished step loop: TL_OK for SQLITE_DONE. */
-static enum tl_err
-stepped(struct tl_store *s, int rc, const char *what)
-{
-	if (rc == SQLITE_DONE)
-		return TL_OK;
-	tl_store_fail(s, what);
-	return TL_ESTORE;
-}
-
-/* Field f of r as export writes it (NULL out of memory). */
-static json_t *
-field_json(const struct tl_report *r, enum tl_field f)
-{
-	json_t	*a;
-	size_t	 i;
-
-	if (tl_fields[f].kind == TL_K_MULTI)
-		return tl_concerns_json(r);
-	if (r->value[f] == NULL)
-		return json_null();
-	if (tl_fields[f].kind != TL_K_PHONES)
-		return json_string(r->value[f]);
-	if ((a = json_array()) == NULL)
-		return NULL;
-	for (i = 0; i < r->nphones; i++)
-		if (json_array_append_new(a, json_string(r->phones[i])) == -1) {
-			json_decref(a);
-			return NULL;
-		}
-	return a;
-}
-
-/* A tip as one export object, keys in a stable order (NULL: no memory,
- * or text that is not UTF-8). */
-static json_t *
-tip_json(const struct tl_tip *t)
-{
-	json_t	*o;
-	char	 at[21];
-	int	 f;
-
-	if ((o = json_object()) == NULL)
-		return NULL;
-	tl_time_rfc3339(t->received_at, at);
-	if (json_object_set_new(o, "ref", json_string(t->ref)) == -1 ||
-	    json_object_set_new(o, "received_at", json_string(at)) == -1 ||
-	    json_object_set_new(o, "priority",
-	    json_string(tl_priority_name(t->report.priority))) == -1)
-		goto fail;
-	for (f = 0; f < TL_F__MAX; f++)
-		if (json_object_set_new(o, tl_fields[f].name,
-		    field_json(&t->report, (enum tl_field)f)) == -1)
-			goto fail;
-	return o;
-fail:
-	json_decref(o);
-	return NULL;
-}
-
-/* The concerns of r as names joined with "," into out. */
-static void
-concern_names(const struct tl_report *r, char *out, size_t size)
-{
-	const struct tl_choice	*c = tl_fields[TL_F_CONCERNS].choices;
-	size_t			 i, n = 0;
-
-	out[0] = '\0';
-	for (i = 0; c[i].value != NULL && n < size; i++)
-		if (r->concerns & (1u << i))
-			n += (size_t)snprintf(out + n, size - n, "%s%s",
-			    n > 0 ? "," : "", c[i].value);
-}
-
-/* The outward code of the tip's postcode, or NULL. */
-static const char *
-area(const struct tl_report *r, char out[16])
-{
-	if (r->value[TL_F_POSTCODE] == NULL)
-		return NULL;
-	tl_postcode_area(r->value[TL_F_POSTCODE], out, 16);
-	return out[0] != '\0' ? out : NULL;
+	if ((err = tl_store_ensure(s)) != TL_OK)
+		return err;
+	return tl_db_prep(s, sql, st);
 }
 
 /* ----------------------------------------------------------- list --- */
 
-/* One tip of `list` as a line, under the heading list_text() writes. */
-static void
-list_line(const struct tl_tip *t, const char *delivery, FILE *out)
-{
-	char	 at[21], names[96], code[16], a[16], d[16];
-
-	tl_time_rfc3339(t->received_at, at);
-	concern_names(&t->report, names, sizeof(names));
-	clean(a, sizeof(a), area(&t->report, code));
-	clean(d, sizeof(d), delivery);
-	fprintf(out, "%-12s  %-20s  %-6s  %-40s  %-8s  %s\n", t->ref, at,
-	    t->report.priority == TL_PRIO_URGENT ? "URGENT" : "normal",
-	    names, a, d);
-}
-
-/* One tip of `list --json` as an object. */
-static json_t *
-list_json(const struct tl_tip *t, const char *delivery)
-{
-	char	 at[21], code[16];
-	const char *a;
-
-	tl_time_rfc3339(t->received_at, at);
-	a = area(&t->report, code);
-	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}",
-	    "ref", t->ref, "received_at", at,
-	    "priority", tl_priority_name(t->report.priority),
-	    "concerns", tl_concerns_json(&t->report),
-	    "area", a != NULL ? json_string(a) : json_null(),
-	    "delivery", delivery != NULL ? json_string(delivery) : json_null());
-}
-
-/* Writes the tip on the current row of st as `list` does: TL_OK,
- * TL_ENOMEM. n counts the tips written before it. */
+/* Writes the tip on the current row of st as `list` does. n counts the
+ * tips written before it. */
 static enum tl_err
 list_row(sqlite3_stmt *st, int json, size_t n, FILE *out)
 {
 	struct tl_tip	 tip;
 	const char	*delivery;
-	json_t		*o = NULL;
 	enum tl_err	 err;
 
 	if ((err = tl_store_read_tip(st, 0, &tip)) != TL_OK)
 		return err;
 	delivery = (const char *)sqlite3_column_text(st, TL_TIP_NCOLUMNS);
-	if (!json)
-		list_line(&tip, delivery, out);
-	else if ((o = list_json(&tip, delivery)) == NULL)
-		err = TL_ENOMEM;
-	else {
-		fputs(n > 0 ? ",\n  " : "  ", out);
-		if (json_dumpf(o, out, JSON_LINE) == -1)
-			err = TL_EIO;
-	}
-	json_decref(o);
+	err = tl_present_list_row(out, &tip, delivery, json, n);
 	tl_report_free(&tip.report);
 	return err;
 }
@@ -390,15 +100,12 @@ tl_query_list(struct tl_store *s, const struct tl_list_opts *o, FILE *out)
 		sqlite3_bind_text(st, 2, tl_priority_name(o->priority), -1,
 		    SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, o->limit > 0 ? o->limit : -1);
-	fputs(o->json ? "[\n" : "REF           RECEIVED (UTC)        "
-	    "PRIO    CONCERNS                                  AREA      "
-	    "DELIVERY\n", out);
+	tl_present_list_head(out, o->json);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if ((err = list_row(st, o->json, n++, out)) != TL_OK)
 			goto out;
-	err = stepped(s, rc, "list");
-	if (o->json)
-		fputs(n > 0 ? "\n]\n" : "]\n", out);
+	err = tl_db_done(s, rc, "list");
+	tl_present_list_end(out, o->json, n);
 out:
 	sqlite3_finalize(st);
 	return err;
@@ -406,80 +113,11 @@ out:
 
 /* ----------------------------------------------------------- show --- */
 
-/* The label of field f without " (optional)". */
-static void
-show_label(enum tl_field f, FILE *out)
-{
-	const char	*l = tl_fields[f].label;
-	size_t		 n = strlen(l);
-	static const char opt[] = " (optional)";
-
-	if (n >= sizeof(opt) - 1 && strcmp(l + n - (sizeof(opt) - 1), opt)
-	    == 0)
-		n -= sizeof(opt) - 1;
-	fprintf(out, "%.*s\n", (int)n, l);
-}
-
-/* The label of choice v of field f, or v itself. */
-static const char *
-choice_label(enum tl_field f, const char *v)
-{
-	const struct tl_choice	*c = tl_fields[f].choices;
-
-	for (; c != NULL && c->value != NULL; c++)
-		if (strcmp(c->value, v) == 0)
-			return c->label;
-	return v;
-}
-
-/* Field f of r, readable, under its label. */
-static void
-show_field(const struct tl_report *r, enum tl_field f, FILE *out)
-{
-	const struct tl_choice	*c = tl_fields[f].choices;
-	size_t			 i;
-
-	show_label(f, out);
-	if (tl_fields[f].kind == TL_K_MULTI) {
-		for (i = 0; c[i].value != NULL; i++)
-			if (r->concerns & (1u << i))
-				put_block(out, c[i].label);
-	} else if (r->value[f] == NULL)
-		put_block(out, "(not answered)");
-	else if (tl_fields[f].kind == TL_K_PHONES)
-		for (i = 0; i < r->nphones; i++)
-			put_block(out, r->phones[i]);
-	else if (tl_fields[f].kind == TL_K_CHOICE)
-		put_block(out, choice_label(f, r->value[f]));
-	else
-		put_block(out, r->value[f]);
-}
-
-/* The tip on the current row of st as text. */
-static void
-show_text(sqlite3_stmt *st, const struct tl_tip *t, FILE *out)
-{
-	char	 at[21], d[16];
-	int	 f, tries;
-
-	tl_time_rfc3339(t->received_at, at);
-	clean(d, sizeof(d), (const char *)sqlite3_column_text(st,
-	    TL_TIP_NCOLUMNS));
-	tries = sqlite3_column_int(st, TL_TIP_NCOLUMNS + 1);
-	fprintf(out, "Reference   %s\nReceived    %s\nPriority    %s\n"
-	    "Delivery    %s, %d attempt%s\n\n", t->ref, at,
-	    t->report.priority == TL_PRIO_URGENT ? "URGENT" : "normal",
-	    d, tries, tries == 1 ? "" : "s");
-	for (f = 0; f < TL_F__MAX; f++)
-		show_field(&t->report, (enum tl_field)f, out);
-}
-
 enum tl_err
 tl_query_show(struct tl_store *s, const char *ref, int json, FILE *out)
 {
 	sqlite3_stmt	*st;
 	struct tl_tip	 tip;
-	json_t		*o;
 	enum tl_err	 err;
 	int		 rc;
 
@@ -487,21 +125,15 @@ tl_query_show(struct tl_store *s, const char *ref, int json, FILE *out)
 		return err;
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		err = rc == SQLITE_DONE ? TL_ENOTFOUND : stepped(s, rc, "show");
+		err = rc == SQLITE_DONE ? TL_ENOTFOUND :
+		    tl_db_done(s, rc, "show");
 		goto out;
 	}
 	if ((err = tl_store_read_tip(st, 0, &tip)) != TL_OK)
 		goto out;
-	if (!json)
-		show_text(st, &tip, out);
-	else if ((o = tip_json(&tip)) == NULL)
-		err = TL_ENOMEM;
-	else {
-		if (json_dumpf(o, out, JSON_PRETTY) == -1 || fputc('\n', out)
-		    == EOF)
-			err = TL_EIO;
-		json_decref(o);
-	}
+	err = tl_present_tip(out, &tip, (const char *)sqlite3_column_text(st,
+	    TL_TIP_NCOLUMNS), sqlite3_column_int(st, TL_TIP_NCOLUMNS + 1),
+	    json);
 	tl_report_free(&tip.report);
 out:
 	sqlite3_finalize(st);
@@ -515,17 +147,11 @@ static enum tl_err
 export_row(sqlite3_stmt *st, FILE *out)
 {
 	struct tl_tip	 tip;
-	json_t		*o;
 	enum tl_err	 err;
 
 	if ((err = tl_store_read_tip(st, 0, &tip)) != TL_OK)
 		return err;
-	if ((o = tip_json(&tip)) == NULL)
-		err = TL_ENOMEM;
-	else if (json_dumpf(o, out, JSON_LINE) == -1 ||
-	    fputc('\n', out) == EOF)
-		err = TL_EIO;
-	json_decref(o);
+	err = tl_present_export(out, &tip);
 	tl_report_free(&tip.report);
 	return err;
 }
@@ -543,7 +169,7 @@ tl_query_export(struct tl_store *s, int64_t since, FILE *out)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if ((err = export_row(st, out)) != TL_OK)
 			goto out;
-	err = stepped(s, rc, "export");
+	err = tl_db_done(s, rc, "export");
 out:
 	sqlite3_finalize(st);
 	return err;
@@ -564,7 +190,7 @@ purge_step(struct tl_store *s, sqlite3_stmt *st, int64_t cutoff,
 		rc = sqlite3_step(st);
 	} else if (rc == SQLITE_DONE)
 		*n = sqlite3_changes64(s->db);
-	return stepped(s, rc, "purge");
+	return tl_db_done(s, rc, "purge");
 }
 
 /* Copies every WAL frame into the file and empties the WAL: TL_OK, or
@@ -602,47 +228,40 @@ tl_query_purge(struct tl_store *s, int64_t cutoff, int dry_run,
 		err = purge_step(s, st, cutoff, n);
 		goto out;
 	}
-	err = TL_ESTORE;
-	if (sqlite3_exec(s->db, "PRAGMA secure_delete = ON; BEGIN IMMEDIATE",
-	    NULL, NULL, NULL) != SQLITE_OK)
-		tl_store_fail(s, "purge: begin");
-	else if ((err = purge_step(s, st, cutoff, n)) == TL_OK &&
-	    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		tl_store_fail(s, "purge: commit");
-		err = TL_ESTORE;
-	}
+	if ((err = tl_db_exec(s, "PRAGMA secure_delete = ON; BEGIN IMMEDIATE",
+	    "purge: begin")) == TL_OK &&
+	    (err = purge_step(s, st, cutoff, n)) == TL_OK)
+		err = tl_db_exec(s, "COMMIT", "purge: commit");
 out:
 	sqlite3_finalize(st);
 	if (!dry_run && err != TL_OK) {
 		*n = 0;
-		if (!sqlite3_get_autocommit(s->db))
-			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		tl_db_rollback(s);
 	}
 	return err == TL_OK && !dry_run ? checkpoint(s) : err;
 }
 
 /* ----------------------------------------------------- deliveries --- */
 
-/* The delivery on the current row of st as one line. */
-static void
-delivery_line(sqlite3_stmt *st, FILE *out)
+/* Writes the delivery on the current row of st as one line. */
+static enum tl_err
+delivery_row(sqlite3_stmt *st, FILE *out)
 {
-	char	 ref[TL_REF_SIZE], state[16], next[21], status[16], err[256];
+	struct tl_present_delivery	 d;
 
-	clean(ref, sizeof(ref), (const char *)sqlite3_column_text(st, 0));
-	clean(state, sizeof(state), (const char *)sqlite3_column_text(st, 1));
-	if (strcmp(state, "pending") == 0)
-		tl_time_rfc3339(sqlite3_column_int64(st, 3), next);
-	else
-		snprintf(next, sizeof(next), "-");
-	if (sqlite3_column_type(st, 4) == SQLITE_NULL)
-		snprintf(status, sizeof(status), "-");
-	else
-		snprintf(status, sizeof(status), "%lld",
-		    (long long)sqlite3_column_int64(st, 4));
-	clean(err, sizeof(err), (const char *)sqlite3_column_text(st, 5));
-	fprintf(out, "%-12s  %-9s  %8d  %-20s  %-6s  %s\n", ref, state,
-	    sqlite3_column_int(st, 2), next, status, err);
+	memset(&d, 0, sizeof(d));
+	d.ref = (const char *)sqlite3_column_text(st, 0);
+	if (tl_outbox_state_parse((const char *)sqlite3_column_text(st, 1),
+	    &d.state) != TL_OK)
+		d.state = TL_OUT__MAX;
+	d.attempts = sqlite3_column_int(st, 2);
+	d.next_at = sqlite3_column_int64(st, 3);
+	if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
+		d.has_status = 1;
+		d.status = sqlite3_column_int64(st, 4);
+	}
+	d.error = (const char *)sqlite3_column_text(st, 5);
+	return tl_present_delivery(out, &d);
 }
 
 enum tl_err
@@ -655,13 +274,14 @@ tl_query_deliveries(struct tl_store *s, int state, FILE *out)
 	if ((err = prep(s, deliveries_sql, &st)) != TL_OK)
 		return err;
 	if (state >= 0 && state < TL_OUT__MAX)
-		sqlite3_bind_text(st, 1, state_names[state], -1,
+		sqlite3_bind_text(st, 1, tl_outbox_state_name(state), -1,
 		    SQLITE_STATIC);
-	fputs("REF           STATE      ATTEMPTS  NEXT ATTEMPT (UTC)    "
-	    "STATUS  LAST ERROR\n", out);
+	tl_present_deliveries_head(out);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		delivery_line(st, out);
-	err = stepped(s, rc, "deliveries");
+		if ((err = delivery_row(st, out)) != TL_OK)
+			goto out;
+	err = tl_db_done(s, rc, "deliveries");
+out:
 	sqlite3_finalize(st);
 	return err;
 }
@@ -679,7 +299,7 @@ tl_query_redeliver(struct tl_store *s, const char *ref, int64_t now,
 	sqlite3_bind_int64(st, 1, now);
 	if (ref != NULL)
 		sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
-	if ((err = stepped(s, sqlite3_step(st), "redeliver")) == TL_OK) {
+	if ((err = tl_db_done(s, sqlite3_step(st), "redeliver")) == TL_OK) {
 		*n = sqlite3_changes64(s->db);
 		if (ref != NULL && *n == 0)
 			err = TL_ENOTFOUND;
@@ -709,7 +329,7 @@ count_rows(struct tl_store *s, const char *sql, json_t *obj)
 			return TL_ENOMEM;
 		}
 	}
-	err = stepped(s, rc, sql);
+	err = tl_db_done(s, rc, sql);
 	sqlite3_finalize(st);
 	return err;
 }
@@ -730,7 +350,7 @@ count_one(struct tl_store *s, const char *sql, const char *arg, int64_t *n)
 		*n = sqlite3_column_int64(st, 0);
 		rc = sqlite3_step(st);
 	}
-	err = stepped(s, rc, sql);
+	err = tl_db_done(s, rc, sql);
 	sqlite3_finalize(st);
 	return err;
 }
@@ -766,19 +386,6 @@ stats_fill(struct tl_store *s, json_t *o)
 	    json_object_get(o, "by_day"));
 }
 
-/* Writes the pairs of obj as indented lines. */
-static void
-stats_block(FILE *out, const char *title, json_t *obj)
-{
-	const char	*k;
-	json_t		*v;
-
-	fprintf(out, "%s\n", title);
-	json_object_foreach(obj, k, v)
-		fprintf(out, "  %-20s %8" JSON_INTEGER_FORMAT "\n", k,
-		    json_integer_value(v));
-}
-
 enum tl_err
 tl_query_stats(struct tl_store *s, int json, FILE *out)
 {
@@ -789,20 +396,8 @@ tl_query_stats(struct tl_store *s, int json, FILE *out)
 	    "by_priority", "urgent", 0, "normal", 0, "by_concern", "by_day");
 	if (o == NULL)
 		return TL_ENOMEM;
-	if ((err = stats_fill(s, o)) != TL_OK)
-		goto out;
-	if (json) {
-		if (json_dumpf(o, out, JSON_PRETTY) == -1 ||
-		    fputc('\n', out) == EOF)
-			err = TL_EIO;
-		goto out;
-	}
-	fprintf(out, "tips %" JSON_INTEGER_FORMAT "\n", json_integer_value(
-	    json_object_get(o, "total")));
-	stats_block(out, "by priority", json_object_get(o, "by_priority"));
-	stats_block(out, "by concern", json_object_get(o, "by_concern"));
-	stats_block(out, "by day (UTC)", json_object_get(o, "by_day"));
-out:
+	if ((err = stats_fill(s, o)) == TL_OK)
+		err = tl_present_stats(out, o, json);
 	json_decref(o);
 	return err;
 }

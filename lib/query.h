@@ -3,9 +3,11 @@
  * listing, showing and exporting tips, purging old ones, the outbox, and
  * counts. tiplinectl's main only parses the command line and calls these.
  *
- * Text output is for people: tip content passes through one escaping
- * function that replaces control characters, so that a tip cannot drive
- * the admin's terminal. JSON output goes through jansson.
+ * query.c holds the SQL; present.c writes what it reads. Text output is
+ * for people: tip content passes through text.h, which shows control
+ * characters as '?' (a tip cannot drive the admin's terminal) and bidi,
+ * invisible and separator characters as markers ("⟨U+202E⟩"). JSON
+ * output goes through jansson and json.h and keeps what was written.
  */
 #ifndef TL_QUERY_H
 #define TL_QUERY_H
@@ -27,21 +29,12 @@ struct tl_list_opts {
 };
 
 /*
- * Reads a date as an admin types it: "YYYY-MM-DD" (UTC midnight) or
- * RFC 3339 ("2026-11-28T04:05:06Z", "…T04:05:06.25+01:00"; fractions of
- * a second are dropped; "t", "z" and a space for "T" are accepted).
- * Writes Unix seconds to *out and returns 0, or -1 if it is not a date
- * (out of range fields included, leap seconds too).
- */
-int tl_date_parse(const char *s, int64_t *out);
-
-/*
  * Writes the tips o selects to out, newest first: one line a tip
  * (reference, time, priority with urgent as "URGENT", concerns, area,
  * delivery state) under a heading line, or with o->json one JSON array of
  * objects (ref, received_at, priority, concerns, area, delivery).
- * Streams row by row. Returns TL_OK, TL_ENOMEM or TL_ESTORE (reason in
- * tl_store_errmsg()).
+ * Streams row by row. Returns TL_OK, TL_ENOMEM, TL_EIO (out failed) or
+ * TL_ESTORE (reason in tl_store_errmsg()).
  */
 enum tl_err tl_query_list(struct tl_store *s, const struct tl_list_opts *o,
 	    FILE *out);
@@ -50,7 +43,7 @@ enum tl_err tl_query_list(struct tl_store *s, const struct tl_list_opts *o,
  * Writes every field of the tip ref (canonical, as tl_ref_parse() writes
  * it) to out: labelled text using tl_fields[]' labels and choice labels,
  * or with json one object with the keys of tl_query_export(). Returns
- * TL_OK, TL_ENOTFOUND, TL_ENOMEM or TL_ESTORE.
+ * TL_OK, TL_ENOTFOUND, TL_ENOMEM, TL_EIO (out failed) or TL_ESTORE.
  */
 enum tl_err tl_query_show(struct tl_store *s, const char *ref, int json,
 	    FILE *out);
@@ -82,7 +75,7 @@ enum tl_err tl_query_purge(struct tl_store *s, int64_t cutoff, int dry_run,
  * Writes the outbox to out, newest tip first, one line a delivery under a
  * heading: reference, state, attempts, next attempt time (pending only),
  * last HTTP status and last error. state is -1 for all or an enum
- * tl_outbox_state. Returns TL_OK or TL_ESTORE.
+ * tl_outbox_state. Returns TL_OK, TL_ENOMEM or TL_ESTORE.
  */
 enum tl_err tl_query_deliveries(struct tl_store *s, int state, FILE *out);
 
@@ -99,7 +92,7 @@ enum tl_err tl_query_redeliver(struct tl_store *s, const char *ref,
  * Writes counts of tips to out: the total, by priority, by concern (every
  * choice, zeros too) and by UTC day (oldest first), as text or, with
  * json, one object {"total", "by_priority", "by_concern", "by_day"}.
- * Returns TL_OK, TL_ENOMEM or TL_ESTORE.
+ * Returns TL_OK, TL_ENOMEM, TL_EIO (out failed) or TL_ESTORE.
  */
 enum tl_err tl_query_stats(struct tl_store *s, int json, FILE *out);
 

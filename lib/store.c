@@ -28,6 +28,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "db.h"
 #include "store_impl.h"
 
 #define BUSY_MS		5000	/* wait this long for another writer */
@@ -114,7 +115,7 @@ static const char *const sqls[ST__MAX] = {
  * of a tip, whose parameters are ?1 ref, ?2 received_at, ?3 priority, the
  * fields in enum order, then token nonce, idempotency key and body hash.
  */
-static char		 tip_columns[1024], tip_insert[2048];
+static char		 tip_columns[1100], tip_insert[2048];
 static pthread_once_t	 tip_sql_once = PTHREAD_ONCE_INIT;
 
 static void
@@ -165,10 +166,7 @@ tl_store_prep_tips(struct tl_store *s, const char *tail, sqlite3_stmt **st)
 	}
 	if (tl_store_ensure(s) != TL_OK)
 		return TL_ESTORE;
-	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) == SQLITE_OK)
-		return TL_OK;
-	tl_store_fail(s, tail);
-	return TL_ESTORE;
+	return tl_db_prep(s, sql, st);
 }
 
 /* The SQL of statement i: the table's, or built from tl_fields[]. */
@@ -182,11 +180,33 @@ stmt_sql(size_t i)
 	return sqls[i];
 }
 
+/* The deliveries.state of each enum tl_outbox_state (the schema's CHECK). */
 static const char *const outbox_states[TL_OUT__MAX] = {
 	[TL_OUT_PENDING] = "pending",
 	[TL_OUT_DELIVERED] = "delivered",
 	[TL_OUT_DEAD] = "dead",
 };
+
+const char *
+tl_outbox_state_name(enum tl_outbox_state state)
+{
+	if ((unsigned)state >= TL_OUT__MAX)
+		return "unknown";
+	return outbox_states[state];
+}
+
+enum tl_err
+tl_outbox_state_parse(const char *name, enum tl_outbox_state *out)
+{
+	int	 i;
+
+	for (i = 0; name != NULL && i < TL_OUT__MAX; i++)
+		if (strcmp(name, outbox_states[i]) == 0) {
+			*out = (enum tl_outbox_state)i;
+			return TL_OK;
+		}
+	return TL_EINVAL;
+}
 
 void
 tl_store_fail(struct tl_store *s, const char *what)
@@ -290,16 +310,6 @@ unusable(struct tl_store *s)
 	return 0;
 }
 
-/* Ends any open transaction; a handle that cannot is marked broken. */
-static void
-rollback(struct tl_store *s)
-{
-	if (s->db == NULL || sqlite3_get_autocommit(s->db))
-		return;
-	if (run_quiet(s, ST_ROLLBACK) == -1)
-		s->broken = 1;
-}
-
 /* Closes the connection and its statements; s->db becomes NULL. */
 static void
 db_close(struct tl_store *s)
@@ -321,26 +331,14 @@ pragma_int(struct tl_store *s, const char *sql, int *out)
 	sqlite3_stmt	*st;
 	int		 rc;
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		tl_store_fail(s, sql);
+	if (tl_db_prep(s, sql, &st) != TL_OK)
 		return -1;
-	}
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		*out = sqlite3_column_int(st, 0);
 	else
 		tl_store_fail(s, sql);
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : -1;
-}
-
-/* Runs SQL text that returns no rows we need: 0, or -1 (in s->err). */
-static int
-exec(struct tl_store *s, const char *sql, const char *what)
-{
-	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK)
-		return 0;
-	tl_store_fail(s, what);
-	return -1;
 }
 
 /* Answers 0 to sqlite3_exec() when a row's first column is "wal". */
@@ -406,11 +404,11 @@ configure(struct tl_store *s)
 	}
 	if (set_wal(s) == -1)
 		return -1;
-	if (exec(s, s->relaxed ? "PRAGMA synchronous = NORMAL;" :
-	    "PRAGMA synchronous = FULL;", "synchronous") == -1)
+	if (tl_db_exec(s, s->relaxed ? "PRAGMA synchronous = NORMAL;" :
+	    "PRAGMA synchronous = FULL;", "synchronous") != TL_OK)
 		return -1;
-	if (exec(s, "PRAGMA foreign_keys = ON;"
-	    "PRAGMA secure_delete = ON;", "pragmas") == -1)
+	if (tl_db_exec(s, "PRAGMA foreign_keys = ON;"
+	    "PRAGMA secure_delete = ON;", "pragmas") != TL_OK)
 		return -1;
 	/* Replaces SQLite's automatic checkpoint (the same hook). */
 	if (s->on_commit != NULL)
@@ -453,8 +451,8 @@ enum tl_err
 tl_store_relax(struct tl_store *s)
 {
 	s->relaxed = 1;
-	if (s->db == NULL || exec(s, "PRAGMA synchronous = NORMAL",
-	    "synchronous") == 0)
+	if (s->db == NULL || tl_db_exec(s, "PRAGMA synchronous = NORMAL",
+	    "synchronous") == TL_OK)
 		return TL_OK;
 	return TL_ESTORE;
 }
@@ -474,7 +472,7 @@ migrate(struct tl_store *s)
 		return -1;
 	if (v == SCHEMA_VERSION)
 		return 0;
-	if (exec(s, "BEGIN IMMEDIATE", "migrate") == -1 ||
+	if (tl_db_exec(s, "BEGIN IMMEDIATE", "migrate") != TL_OK ||
 	    pragma_int(s, "PRAGMA user_version", &v) == -1)
 		goto fail;
 	if (v < 0 || v > SCHEMA_VERSION) {
@@ -483,17 +481,16 @@ migrate(struct tl_store *s)
 		goto fail;
 	}
 	for (; v < SCHEMA_VERSION; v++)
-		if (exec(s, migrations[v], "schema step") == -1)
+		if (tl_db_exec(s, migrations[v], "schema step") != TL_OK)
 			goto fail;
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
 	    SCHEMA_VERSION);
-	if (exec(s, sql, "user_version") == -1 ||
-	    exec(s, "COMMIT", "migrate") == -1)
+	if (tl_db_exec(s, sql, "user_version") != TL_OK ||
+	    tl_db_exec(s, "COMMIT", "migrate") != TL_OK)
 		goto fail;
 	return 0;
 fail:
-	if (!sqlite3_get_autocommit(s->db))
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	tl_db_rollback(s);
 	return -1;
 }
 
@@ -624,7 +621,7 @@ tl_store_close(struct tl_store *s)
 {
 	if (s == NULL)
 		return;
-	rollback(s);
+	tl_db_rollback(s);
 	db_close(s);
 	free(s->path);
 	free(s);
@@ -763,7 +760,7 @@ fail_all(struct tl_store *s, size_t n, char (*refs)[TL_REF_SIZE],
 {
 	size_t	 i;
 
-	rollback(s);
+	tl_db_rollback(s);
 	s->broken = 1;
 	for (i = 0; i < n; i++) {
 		refs[i][0] = '\0';
@@ -822,7 +819,7 @@ tl_store_add_batch(struct tl_store *s, const struct tl_submit *const *subs,
 	if (tl_store_ensure(s) != TL_OK)
 		return fail_all(s, n, refs, results);
 	if ((rc = add_all(s, subs, n, refs, results, 0)) == AGAIN) {
-		rollback(s);
+		tl_db_rollback(s);
 		if (s->broken)
 			return fail_all(s, n, refs, results);
 		rc = add_all(s, subs, n, refs, results, 1);
@@ -934,22 +931,9 @@ tl_store_health(struct tl_store *s)
 		s->broken = 1;
 		err = TL_ESTORE;
 	}
-	rollback(s);
+	tl_db_rollback(s);
 	sqlite3_busy_timeout(s->db, s->busy_ms > 0 ? s->busy_ms : BUSY_MS);
 	return err;
-}
-
-/* The index of the outbox state called name, or TL_OUT__MAX. */
-static enum tl_outbox_state
-outbox_state(const unsigned char *name)
-{
-	int	 i;
-
-	for (i = 0; i < TL_OUT__MAX; i++)
-		if (name != NULL &&
-		    strcmp((const char *)name, outbox_states[i]) == 0)
-			break;
-	return (enum tl_outbox_state)i;
 }
 
 enum tl_err
@@ -965,8 +949,8 @@ tl_store_outbox_counts(struct tl_store *s, int64_t counts[TL_OUT__MAX])
 		return err;
 	st = s->st[ST_OUTBOX];
 	while ((rc = step(s, ST_OUTBOX)) == SQLITE_ROW) {
-		state = outbox_state(sqlite3_column_text(st, 0));
-		if (state < TL_OUT__MAX)
+		if (tl_outbox_state_parse((const char *)sqlite3_column_text(st,
+		    0), &state) == TL_OK)
 			counts[state] = sqlite3_column_int64(st, 1);
 	}
 	done(s, ST_OUTBOX);

@@ -33,6 +33,15 @@ struct tl_submit {
 enum tl_outbox_state { TL_OUT_PENDING, TL_OUT_DELIVERED, TL_OUT_DEAD,
 	TL_OUT__MAX };
 
+/* The name of state as the store, tiplinectl and /metrics spell it
+ * ("pending", "delivered", "dead"); "unknown" out of range. Never NULL. */
+const char *tl_outbox_state_name(enum tl_outbox_state state);
+
+/* Reads a state's name (NULL allowed) into *out: TL_OK, or TL_EINVAL
+ * with *out untouched. */
+enum tl_err tl_outbox_state_parse(const char *name,
+	    enum tl_outbox_state *out);
+
 /*
  * Opens (creating if needed) the store at path and brings its schema up to
  * date. Returns TL_OK, or TL_ESTORE with the reason in err. The caller

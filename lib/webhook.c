@@ -11,6 +11,8 @@
 #include <time.h>
 
 #include "buf.h"
+#include "json.h"
+#include "text.h"
 #include "tip.h"
 #include "utf8.h"
 #include "webhook.h"
@@ -94,11 +96,13 @@ standard(const struct tl_tip *tip, long n, int64_t now)
 	return root;
 }
 
-/* Appends s with Slack's three control characters escaped. */
+/* Appends s[0..n) with Slack's three control characters escaped. */
 static void
-slack_escape(struct tl_buf *b, const char *s)
+slack_escape(struct tl_buf *b, const char *s, size_t n)
 {
-	for (; *s != '\0'; s++)
+	const char	*end = s + n;
+
+	for (; s < end; s++)
 		switch (*s) {
 		case '&': tl_buf_puts(b, "&amp;"); break;
 		case '<': tl_buf_puts(b, "&lt;"); break;
@@ -127,7 +131,7 @@ slack(const struct tl_tip *tip, long n)
 	const struct tl_choice *c = tl_fields[TL_F_CONCERNS].choices;
 	struct tl_buf	 b = TL_BUF_INIT;
 	char		 area[8], *ex;
-	const char	*sep = ": ";
+	const char	*sep = ": ", *v;
 	json_t		*root = NULL;
 	size_t		 i;
 
@@ -136,7 +140,7 @@ slack(const struct tl_tip *tip, long n)
 	for (i = 0; c[i].value != NULL; i++)
 		if (r->concerns & (1u << i)) {
 			tl_buf_puts(&b, sep);
-			slack_escape(&b, c[i].words);
+			slack_escape(&b, c[i].words, strlen(c[i].words));
 			sep = ", ";
 		}
 	tl_postcode_area(r->value[TL_F_POSTCODE], area, sizeof(area));
@@ -144,11 +148,13 @@ slack(const struct tl_tip *tip, long n)
 		tl_buf_printf(&b, " \xe2\x80\x94 %s", area);
 	if (r->value[TL_F_WHEN] != NULL) {
 		tl_buf_puts(&b, " \xe2\x80\x94 ");
-		slack_escape(&b, words(TL_F_WHEN, r->value[TL_F_WHEN]));
+		v = words(TL_F_WHEN, r->value[TL_F_WHEN]);
+		slack_escape(&b, v, strlen(v));
 	}
 	if ((ex = excerpt(r, n)) != NULL) {
 		tl_buf_putc(&b, '\n');
-		slack_escape(&b, ex);
+		/* Staff read it: bidi and invisible characters as markers. */
+		tl_text_visible(&b, ex, slack_escape);
 		free(ex);
 	}
 	if (tl_buf_ok(&b))
@@ -168,7 +174,7 @@ tl_webhook_body(const struct tl_tip *tip, enum tl_webhook_format fmt,
 	    standard(tip, excerpt_chars, now);
 	if (j == NULL)
 		return NULL;
-	s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	s = tl_json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(j);
 	return s;
 }

@@ -458,6 +458,39 @@ def purge_removes_content(ctx):
     check(ctx.ok("export") == "", "export after purge not empty")
 
 
+@test
+def bidi_shown_not_obeyed(ctx):
+    """A tip whose number would read reversed (U+202E) and that holds
+    U+2028, sent through the real API: stored as written, shown as
+    markers by show, and exported as one line."""
+    body = {"concerns": ["dealing"],
+            "description": "Ring \u202e321 009 00770\u202c about it"
+                           "\u2028then\u200bmore",
+            "location": "Flat \u20662\u2069, Dock Street"}
+    res = ctx.client.post_json(body, record=False)
+    check(res.status == 201, "submit: %r %r" % (res, res.body[:300]))
+    ref = res.json()["ref"]
+    stored = ctx.stack.query("SELECT description FROM tips WHERE ref = ?",
+                             (ref,))[0][0]
+    check(stored == body["description"], "stored as %r" % stored)
+    out = ctx.ok("show", ref)
+    for want in ("Ring \u27e8U+202E\u27e9321 009 00770\u27e8U+202C\u27e9",
+                 "\u27e8U+2028\u27e9then\u27e8U+200B\u27e9more",
+                 "Flat \u27e8U+2066\u27e92\u27e8U+2069\u27e9, Dock"):
+        check(want in out, "show: %r missing in %r" % (want, out))
+    for raw in "\u202e\u202c\u2028\u200b\u2066\u2069":
+        check(raw not in out, "show printed U+%04X raw" % ord(raw))
+    out = ctx.ok("export")
+    # str.splitlines() also splits on U+2028 and U+2029.
+    check(out.splitlines() == out.split("\n")[:-1], "export split: %r"
+          % out)
+    line = [l for l in out.splitlines() if ref in l]
+    check(len(line) == 1 and "\\u2028" in line[0]
+          and "\u2028" not in line[0], "export: %r" % out)
+    check(json.loads(line[0])["description"] == body["description"],
+          "export changed the text: %r" % line[0])
+
+
 # -------------------------------------------------------------- runner ---
 
 def main():

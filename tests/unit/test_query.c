@@ -1,7 +1,7 @@
 /*
- * test_query.c — tiplinectl's queries (lib/query.c): dates as admins type
- * them, and list, show, export, purge, deliveries, redeliver and stats
- * against a temporary store filled with tl_store_add().
+ * test_query.c — tiplinectl's queries (lib/query.c, written by
+ * lib/present.c): list, show, export, purge, deliveries, redeliver and
+ * stats against a temporary store filled with tl_store_add().
  *
  * Output is captured with open_memstream(); rows are changed and checked
  * through a second, independent SQLite connection.
@@ -34,68 +34,6 @@ struct fx {
 	size_t		 len;
 	FILE		*out;
 };
-
-/* ------------------------------------------------------------ dates --- */
-
-static void
-test_date_parse(void **state)
-{
-	static const struct {
-		const char	*in;
-		int		 ok;
-		int64_t		 want;
-	} cases[] = {
-		{ "1970-01-01", 1, 0 },
-		{ "2023-11-14", 1, 1699920000 },
-		{ "2023-11-14T22:13:20Z", 1, T0 },
-		{ "2023-11-14t22:13:20z", 1, T0 },
-		{ "2023-11-14 22:13:20Z", 1, T0 },
-		{ "2023-11-14T22:13:20.999Z", 1, T0 },
-		{ "2023-11-14T23:13:20+01:00", 1, T0 },
-		{ "2023-11-14T20:43:20-01:30", 1, T0 },
-		{ "2023-11-15T00:00:00+00:00", 1, 1699920000 + DAY },
-		{ "2024-02-29", 1, 1709164800 },
-		{ "2000-02-29", 1, 951782400 },
-		{ "1969-12-31T23:59:59Z", 1, -1 },
-		{ "", 0, 0 },
-		{ "yesterday", 0, 0 },
-		{ "2023-1-14", 0, 0 },
-		{ "2023-11-14T", 0, 0 },
-		{ "2023-11-14T22:13Z", 0, 0 },
-		{ "2023-11-14T22:13:20", 0, 0 },	/* no offset */
-		{ "2023-11-14T22:13:20.Z", 0, 0 },
-		{ "2023-11-14T22:13:20+0100", 0, 0 },
-		{ "2023-11-14T24:00:00Z", 0, 0 },
-		{ "2023-11-14T22:60:00Z", 0, 0 },
-		{ "2023-11-14T22:13:60Z", 0, 0 },
-		{ "2023-11-14T22:13:20+24:00", 0, 0 },
-		{ "2023-13-01", 0, 0 },
-		{ "2023-00-10", 0, 0 },
-		{ "2023-02-29", 0, 0 },
-		{ "1900-02-29", 0, 0 },
-		{ "2023-04-31", 0, 0 },
-		{ "2023-11-14x", 0, 0 },
-		{ "2023-11-14Z", 0, 0 },
-		{ "2023-11-14T22:13:20Z ", 0, 0 },
-		{ " 2023-11-14", 0, 0 },
-	};
-	size_t	 i;
-	int64_t	 t;
-
-	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		t = 42;
-		if (cases[i].ok) {
-			if (tl_date_parse(cases[i].in, &t) != 0)
-				fail_msg("`%s` refused", cases[i].in);
-			if (t != cases[i].want)
-				fail_msg("`%s` read as %lld, not %lld",
-				    cases[i].in, (long long)t,
-				    (long long)cases[i].want);
-		} else if (tl_date_parse(cases[i].in, &t) != -1 || t != 42)
-			fail_msg("`%s` accepted", cases[i].in);
-	}
-}
 
 /* ---------------------------------------------------------- fixture --- */
 
@@ -344,6 +282,76 @@ test_show_escapes_controls(void **state)
 	assert_non_null(strstr(t, "  a?[31mred??x\n"));
 }
 
+/* Bidi, invisible and separator characters are stored as written but
+ * shown as markers in text, so a tip cannot reverse what staff read. */
+static void
+test_show_marks_bidi(void **state)
+{
+	struct fx	*f = *state;
+	char		 sql[320];
+	const char	*t;
+
+	/* "call 321" written as U+202E then "123 llac". */
+	snprintf(sql, sizeof(sql), "UPDATE tips SET description = char(8238)"
+	    " || '123 llac' || char(8203) || char(8232) || 'x',"
+	    " people = char(8294) || 'Jay' || char(8297) WHERE ref = '%s';"
+	    "UPDATE deliveries SET last_error = 'bad ' || char(8238) || 'x'",
+	    f->refs[1]);
+	q_exec(f->path, sql);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips WHERE"
+	    " instr(description, char(8238)) > 0"), 1);	/* stored as is */
+	assert_int_equal(tl_query_show(f->s, f->refs[1], 0, capture(f)),
+	    TL_OK);
+	t = captured(f);
+	assert_non_null(strstr(t, "  \xe2\x9f\xa8U+202E\xe2\x9f\xa9" "123 llac"
+	    "\xe2\x9f\xa8U+200B\xe2\x9f\xa9"
+	    "\xe2\x9f\xa8U+2028\xe2\x9f\xa9" "x\n"));
+	assert_non_null(strstr(t, "  \xe2\x9f\xa8U+2066\xe2\x9f\xa9" "Jay"
+	    "\xe2\x9f\xa8U+2069\xe2\x9f\xa9\n"));
+	assert_null(strstr(t, "\xe2\x80\xae"));
+	assert_null(strstr(t, "\xe2\x80\xa8"));
+
+	assert_int_equal(tl_query_deliveries(f->s, -1, capture(f)), TL_OK);
+	t = captured(f);
+	assert_non_null(strstr(t, "bad \xe2\x9f\xa8U+202E\xe2\x9f\xa9" "x\n"));
+	assert_null(strstr(t, "\xe2\x80\xae"));
+}
+
+/* JSON keeps the characters, but U+2028 and U+2029 escaped: a tool that
+ * splits lines on them still reads one tip a line. */
+static void
+test_export_escapes_separators(void **state)
+{
+	struct fx	*f = *state;
+	char		 sql[256];
+	const char	*t;
+	json_t		*o;
+	json_error_t	 e;
+
+	snprintf(sql, sizeof(sql), "UPDATE tips SET description = 'one'"
+	    " || char(8232) || 'two' || char(8233) || char(8238) || 'x'"
+	    " WHERE ref = '%s'", f->refs[0]);
+	q_exec(f->path, sql);
+	assert_int_equal(tl_query_export(f->s, TL_SINCE_ALL, capture(f)),
+	    TL_OK);
+	t = captured(f);
+	assert_int_equal(lines(t), 3);
+	assert_non_null(strstr(t, "\"description\":\"one\\u2028two"
+	    "\\u2029\xe2\x80\xae" "x\""));
+	assert_null(strstr(t, "\xe2\x80\xa8"));
+	assert_null(strstr(t, "\xe2\x80\xa9"));
+	assert_non_null(o = json_loadb(t, strcspn(t, "\n"), 0, &e));
+	assert_string_equal(json_string_value(json_object_get(o,
+	    "description")), "one\xe2\x80\xa8two\xe2\x80\xa9\xe2\x80\xae" "x");
+	json_decref(o);
+
+	assert_int_equal(tl_query_show(f->s, f->refs[0], 1, capture(f)),
+	    TL_OK);
+	t = captured(f);
+	assert_non_null(strstr(t, "one\\u2028two\\u2029"));
+	assert_null(strstr(t, "\xe2\x80\xa8"));
+}
+
 static void
 test_export(void **state)
 {
@@ -548,7 +556,6 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_date_parse),
 		cmocka_unit_test_setup_teardown(test_list_text, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_list_json, setup,
@@ -556,7 +563,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_show, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_show_escapes_controls,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_show_marks_bidi, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_export, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_export_escapes_separators,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_purge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_purge_busy_reader, setup,
 		    teardown),
