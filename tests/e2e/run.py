@@ -1061,12 +1061,36 @@ def client_data_never_stored(ctx):
                 check(m.encode() not in data, "%s holds %s" % (name, m))
 
 
+def nginx_error_logs(stack):
+    """The files the local stack's nginx configuration names in its
+    error_log directives (nginx.conf and the localised server part)."""
+    paths = set()
+    for conf in (stack.path("nginx.conf"),
+                 stack.path("nginx", "tipline-server.conf")):
+        with open(conf) as f:
+            for line in f:
+                m = re.match(r"\s*error_log\s+(\S+)", line)
+                if m:
+                    paths.add(m.group(1).rstrip(";"))
+    return sorted(paths)
+
+
 @test
 def nginx_logs_no_client(ctx):
-    for name in os.listdir(ctx.stack.path("log")):
-        if not name.startswith("nginx"):
-            continue
-        with open(ctx.stack.path("log", name), "rb") as f:
+    # The error log nginx is configured to write must be there: a test
+    # that reads no file proves nothing.
+    want = ctx.stack.path("log", "nginx-error.log")
+    logs = nginx_error_logs(ctx.stack)
+    check(logs == [want], "nginx writes its errors to %r, expected %s"
+          % (logs, want))
+    names = [n for n in os.listdir(ctx.stack.path("log"))
+             if n.startswith("nginx")]
+    check("nginx-error.log" in names, "log/nginx-error.log is missing "
+          "(log/ holds %r)" % sorted(os.listdir(ctx.stack.path("log"))))
+    for name in names:
+        path = ctx.stack.path("log", name)
+        check(os.path.isfile(path), "log/%s is not a file" % name)
+        with open(path, "rb") as f:
             data = f.read()
         for bad in (b"127.0.0.", b"client:", b"referrer:"):
             check(bad not in data, "log/%s holds %r" % (name, bad))
