@@ -49,6 +49,14 @@ JSON_TYPE = "application/json"
 MAX_BODY = 65536           # tipline.conf's max_body_bytes (the default)
 NGINX_MAX_BODY = 128 * 1024  # client_max_body_size in deploy/nginx
 MIN_SECONDS = 3            # form_min_seconds (the default)
+# Every wait for something to happen polls for it and returns as soon as it
+# holds, with this bound: generous, so that the suites pass on a loaded
+# two-core machine (a sanitizer build beside other work), and free when all
+# is well. A fixed sleep only ever waits out a time the product itself
+# promises (a token's form_min_seconds, a retry's delay).
+WAIT = 60                  # seconds
+STEP = 0.05                # polling step of every wait
+REQUEST_TIMEOUT = 30       # seconds one request may take (curl --max-time)
 
 
 class Failure(Exception):
@@ -135,6 +143,21 @@ def check(cond, what):
         raise Failure(what)
 
 
+def wait_until(cond, what, timeout=WAIT):
+    """Polls cond() until it returns something true, and returns that;
+    Failure(what) after timeout seconds. Bounded in time and in the
+    number of polls."""
+    deadline = time.monotonic() + timeout
+    for _ in range(int(timeout / STEP) + 2):
+        v = cond()
+        if v:
+            return v
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(STEP)
+    raise Failure("after %.0f s: %s" % (timeout, what))
+
+
 # ---------------------------------------------------------------- HTTP ---
 
 class Response:
@@ -203,7 +226,8 @@ class Client:
         for f in (hfile, bfile):
             if os.path.exists(f):
                 os.unlink(f)
-        cmd = ["curl", "-sS", "--path-as-is", "--max-time", "15",
+        cmd = ["curl", "-sS", "--path-as-is", "--max-time",
+               str(REQUEST_TIMEOUT),
                "-X", method, "-D", hfile, "-o", bfile,
                "-H", "Expect:"]
         if ctype is not None:
@@ -305,14 +329,14 @@ class Stack:
         hook = ["--webhook", self.webhook] if self.webhook else []
         p = subprocess.run([UP, "--port", str(self.port), "--state",
                             self.state, "--detach"] + hook, env=self.env,
-                           capture_output=True, timeout=60)
+                           capture_output=True, timeout=3 * WAIT)
         if p.returncode != 0:
             raise Failure("deploy/local/up failed (%d): %s" % (
                 p.returncode, (p.stderr or p.stdout).decode().strip()))
 
     def down(self):
         p = subprocess.run([DOWN, "--state", self.state], env=self.env,
-                           capture_output=True, timeout=60)
+                           capture_output=True, timeout=2 * WAIT)
         if p.returncode != 0:
             raise Failure("deploy/local/down failed (%d): %s" % (
                 p.returncode, p.stderr.decode().strip()))
@@ -500,7 +524,8 @@ def form_page(ctx):
     token_of(res)
     check('name="website"' in res.text, "no honeypot field on the form")
     # HEAD: the headers GET has, its length, no body.
-    con = http.client.HTTPConnection("127.0.0.1", ctx.stack.port, timeout=15)
+    con = http.client.HTTPConnection("127.0.0.1", ctx.stack.port,
+                                     timeout=REQUEST_TIMEOUT)
     try:
         con.request("HEAD", "/report/")
         head = con.getresponse()
@@ -1006,42 +1031,85 @@ http {
     return path
 
 
+class ProductionNginx:
+    """A second nginx with deploy/nginx's files unchanged but for paths
+    (the local stack drops the rate limit), on its own free loopback port
+    in front of the stack's tipline.fcgi; files under tmp/name. Use as a
+    context manager: it waits until nginx listens and stops it after."""
+
+    def __init__(self, stack, tmp, name="prod-nginx"):
+        self.prefix = os.path.join(tmp, name)
+        os.makedirs(self.prefix, exist_ok=True)
+        self.port = free_port_pair()
+        self.conf = production_nginx_conf(stack, self.port, self.prefix)
+        self.error_log = os.path.join(self.prefix, "error.log")
+        self.p = None
+        self.out = None
+
+    def __enter__(self):
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        self.out = open(os.path.join(self.prefix, "nginx.out"), "wb")
+        self.p = subprocess.Popen([nginx, "-p", self.prefix + "/", "-e",
+                                   self.error_log, "-c", self.conf],
+                                  stdin=subprocess.DEVNULL, stdout=self.out,
+                                  stderr=self.out)
+
+        def listening():
+            check(self.p.poll() is None, "production nginx exited (see %s)"
+                  % self.prefix)
+            return port_listening(self.port)
+        try:
+            wait_until(listening, "production nginx did not listen (see %s)"
+                       % self.prefix)
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        if self.p.poll() is None:
+            self.p.terminate()
+        try:
+            self.p.wait(timeout=WAIT)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait(timeout=WAIT)
+        self.out.close()
+        return False
+
+    def logged(self):
+        """What nginx wrote to its error log (which must exist)."""
+        check(os.path.isfile(self.error_log), "%s is missing"
+              % self.error_log)
+        with open(self.error_log, "rb") as f:
+            return f.read()
+
+
+def check_log_holds_no_client(data, what):
+    check(b"127.0.0." not in data and b"client:" not in data,
+          "%s holds a client address" % what)
+
+
 @test
 def production_rate_limit_429(ctx):
-    # A second nginx with the shipped files unchanged but for paths (the
-    # local stack drops the rate limit), in front of the same tipline.
-    prefix = os.path.join(ctx.tmp, "prod-nginx")
-    os.makedirs(prefix, exist_ok=True)
-    port = free_port_pair()
-    conf = production_nginx_conf(ctx.stack, port, prefix)
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    logf = open(os.path.join(prefix, "nginx.out"), "wb")
-    p = subprocess.Popen([nginx, "-p", prefix + "/", "-e",
-                          os.path.join(prefix, "error.log"), "-c", conf],
-                         stdin=subprocess.DEVNULL, stdout=logf, stderr=logf)
-    try:
-        deadline = time.time() + 5
-        while not port_listening(port):
-            check(p.poll() is None and time.time() < deadline,
-                  "production nginx did not start (see %s)" % prefix)
-            time.sleep(0.05)
-        client = Client(port, ctx.tmp)
-        statuses = [client.get("/report/healthz").status for _ in range(30)]
+    with ProductionNginx(ctx.stack, ctx.tmp) as ngx:
+        client = Client(ngx.port, ctx.tmp)
+        # 30 a minute with a burst of 20: a 429 comes after about 21 quick
+        # requests; up to 60 are sent (each at most REQUEST_TIMEOUT).
+        statuses = []
+        for _ in range(60):
+            statuses.append(client.get("/report/healthz").status)
+            if statuses[-1] == 429:
+                break
         check(statuses[0] == 200, "first request: %d" % statuses[0])
-        check(429 in statuses, "no 429 in 30 quick requests: %r" % statuses)
+        check(429 in statuses, "no 429 in %d quick requests: %r"
+              % (len(statuses), statuses))
         res = client.get("/report/")
         check_html_page(res, 429)
         check(res.body == static_page("429.html"), "not templates/errors/429")
         css = client.get("/report/static/tipline.css")
         check(css.status == 200, "stylesheet rate-limited: %r" % css)
-    finally:
-        p.terminate()
-        p.wait(timeout=10)
-        logf.close()
-    with open(os.path.join(prefix, "error.log"), "rb") as f:
-        data = f.read()
-    check(b"127.0.0." not in data and b"client:" not in data,
-          "the production error log holds a client address")
+    check_log_holds_no_client(ngx.logged(), "the production error log")
 
 
 @test
@@ -1169,12 +1237,9 @@ def sigterm_exits_cleanly(ctx):
     check(pid and pid_alive(pid), "tipline.fcgi is not running")
     exitf = ctx.stack.path("run", "tipline.fcgi.exit")
     os.kill(pid, signal.SIGTERM)
-    deadline = time.time() + 5
-    while pid_alive(pid) and time.time() < deadline:
-        time.sleep(0.05)
-    check(not pid_alive(pid), "tipline.fcgi still runs 5 s after SIGTERM")
-    while not os.path.exists(exitf) and time.time() < deadline + 1:
-        time.sleep(0.05)
+    wait_until(lambda: not pid_alive(pid), "tipline.fcgi still runs after "
+               "SIGTERM")
+    wait_until(lambda: os.path.exists(exitf), "no exit status in %s" % exitf)
     with open(exitf) as f:
         status = f.read().strip()
     check(status == "0", "tipline.fcgi exit status %s" % status)
