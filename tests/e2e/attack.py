@@ -559,12 +559,14 @@ def hostile_body_limits(ctx):
     static413 = e2e.static_page("413.html")
     check(res.body != static413, "max+1 got nginx's page, not tipline's")
     check(b"Nothing was saved" in res.body, "tipline's 413 page?")
-    # Beyond nginx's client_max_body_size: nginx's static page.
+    # Beyond nginx's client_max_body_size: nginx's static page, and for
+    # the API its static JSON body.
     big = b"people=" + b"z" * (NGINX_MAX_BODY + 100)
-    for p in ("/report/", path):
-        res = raw(ctx.port, "POST", p, big, ctype=FORM_TYPE)
-        e2e.check_html_page(res, 413)
-        check(res.body == static413, "%s: not templates/errors/413" % p)
+    res = raw(ctx.port, "POST", "/report/", big, ctype=FORM_TYPE)
+    e2e.check_html_page(res, 413)
+    check(res.body == static413, "/report/: not templates/errors/413")
+    res = raw(ctx.port, "POST", path, big, ctype=FORM_TYPE)
+    e2e.check_static_answer(res, 413, "api-413.json")
     # An overlong description: 70000 characters is over the body limit,
     # 6000 within it is too_long.
     res = raw(ctx.port, "POST", path, json_body(description="d" * 70000),

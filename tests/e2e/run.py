@@ -27,6 +27,7 @@ import re
 import shutil
 import signal
 import socket
+import select
 import sqlite3
 import subprocess
 import sys
@@ -267,6 +268,41 @@ class Client:
         kw.setdefault("ctype", JSON_TYPE)
         return self.request("POST", "/report/api/v1/tips", body=body,
                             headers=headers, **kw)
+
+
+def raw_request(port, data, source="127.0.0.1", method="GET",
+                path="(raw)"):
+    """Sends the bytes of one request from source to nginx and reads the
+    answer until nginx closes (bounded by REQUEST_TIMEOUT and 1 MiB);
+    returns it as a Response (recorded like curl's)."""
+    s = socket.create_connection(("127.0.0.1", port),
+                                 timeout=REQUEST_TIMEOUT,
+                                 source_address=(source, 0))
+    got = b""
+    try:
+        s.sendall(data)
+        while len(got) < (1 << 20):
+            try:
+                chunk = s.recv(65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            got += chunk
+    finally:
+        s.close()
+    head, sep, body = got.partition(b"\r\n\r\n")
+    check(sep, "%s %s: no complete HTTP answer: %r" % (method, path,
+                                                       got[:200]))
+    status, hdrs = parse_headers(head + b"\r\n\r\n")
+    n = dict(hdrs).get("content-length")
+    if method == "HEAD":
+        body = b""
+    elif n is not None:
+        body = body[:int(n)]
+    res = Response(method, path, status, hdrs, body)
+    RESPONSES.append(res)
+    return res
 
 
 # --------------------------------------------------------------- stack ---
@@ -788,11 +824,13 @@ def body_too_large_413(ctx):
 @test
 def nginx_413_page(ctx):
     body = b"people=" + b"x" * (NGINX_MAX_BODY + 10)
-    for path in ("/report/", "/report/api/v1/tips"):
-        res = ctx.client.request("POST", path, body=body, ctype=FORM_TYPE)
-        check_html_page(res, 413)
-        check(res.body == static_page("413.html"),
-              "%s: not templates/errors/413.html" % path)
+    res = ctx.client.request("POST", "/report/", body=body, ctype=FORM_TYPE)
+    check_html_page(res, 413)
+    check(res.body == static_page("413.html"), "not templates/errors/413")
+    # The API answers in JSON even when nginx refuses the body itself.
+    res = ctx.client.post_json(body)
+    check_api_error(res, 413, "body_too_large")
+    check(res.body == static_page("api-413.json"), "not api-413.json")
 
 
 @test
@@ -986,6 +1024,186 @@ def metrics_loopback_only(ctx):
     check_html_page(res, 404)
 
 
+def raw_http(method, path, headers=(), body=b""):
+    """The bytes of one HTTP/1.1 request that closes its connection."""
+    lines = ["%s %s HTTP/1.1" % (method, path), "Host: 127.0.0.1"]
+    lines += list(headers) + ["Connection: close"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+def check_static_answer(res, status, page):
+    """An answer nginx made itself: templates/errors/page, byte for byte,
+    with the headers of SPEC 4 (HTML, or JSON for api-*.json)."""
+    if page.endswith(".json"):
+        code = json.loads(static_page(page))["error"]["code"]
+        check_api_error(res, status, code)
+        check_common_headers(res)
+    else:
+        check_html_page(res, status)
+    check(res.body == static_page(page), "%r: not templates/errors/%s: %r"
+          % (res, page, res.body[:120]))
+
+
+def check_nginx_error_pages(port):
+    """SPEC 8: every answer nginx makes itself is a static page with the
+    phone numbers and the headers of SPEC 4; the API's are JSON."""
+    client = Client(port, tempfile.gettempdir())
+    big = "x" * (9 * 1024)
+    cases = [
+        # (what, request bytes, method, status, page, Allow)
+        ("a folder", raw_http("GET", "/report/static/"), "GET", 403,
+         "403.html", None),
+        ("TRACE /report/", raw_http("TRACE", "/report/"), "TRACE", 405,
+         "405.html", "GET, HEAD, POST"),
+        ("TRACE the API", raw_http("TRACE", "/report/api/v1/tips"),
+         "TRACE", 405, "405.html", "POST"),
+        ("TRACE /report/healthz", raw_http("TRACE", "/report/healthz"),
+         "TRACE", 405, "405.html", "GET, HEAD"),
+        ("POST a static file", raw_http(
+            "POST", "/report/static/tipline.css",
+            ["Content-Length: 1"], b"x"), "POST", 405, "405.html",
+         "GET, HEAD"),
+        ("a URI over 8 KB", raw_http("GET", "/report/?" + big), "GET", 414,
+         "414.html", None),
+        ("headers over 8 KB", raw_http("GET", "/report/",
+                                       ["X-Big: " + big]), "GET", 400,
+         "494.html", None),
+        ("an unknown transfer coding", raw_http(
+            "POST", "/report/", ["Transfer-Encoding: gzip",
+                                 "Content-Type: " + FORM_TYPE]),
+         "POST", 501, "501.html", None),
+        ("outside base_path", raw_http("GET", "/"), "GET", 404, "404.html",
+         None),
+        ("outside base_path", raw_http("GET", "/index.html"), "GET", 404,
+         "404.html", None),
+        ("outside base_path", raw_http("POST", "/cgi-bin/x",
+                                       ["Content-Length: 0"]), "POST", 404,
+         "404.html", None),
+        ("an internal page", raw_http("GET", "/report/_errors/404.html"),
+         "GET", 404, "404.html", None),
+        ("an internal page", raw_http("GET", "/report/_errors/api-413.json"),
+         "GET", 404, "404.html", None),
+        ("a broken chunked API body", raw_http(
+            "POST", "/report/api/v1/tips", ["Transfer-Encoding: chunked",
+                                            "Content-Type: " + JSON_TYPE],
+            b"zz\r\n{}\r\n0\r\n\r\n"), "POST", 400, "api-400.json", None),
+    ]
+    for what, data, method, status, page, allow in cases:
+        res = raw_request(port, data, method=method, path=what)
+        try:
+            check_static_answer(res, status, page)
+            if allow is not None:
+                check(res.header("allow") == allow, "Allow %r, expected %r"
+                      % (res.header("allow"), allow))
+        except Failure as e:
+            raise Failure("%s: %s" % (what, e))
+    # nginx's own 413 for the API: JSON (curl, as a client would send it).
+    res = client.post_json(b"{" + b" " * (NGINX_MAX_BODY + 10) + b"}")
+    check_static_answer(res, 413, "api-413.json")
+    return len(cases) + 1
+
+
+@test
+def nginx_own_error_pages(ctx):
+    n = check_nginx_error_pages(ctx.stack.port)
+    return "%d answers of nginx's own" % n
+
+
+@test
+def production_nginx_error_pages(ctx):
+    # The same through the shipped files with the rate limit (a second
+    # nginx: fewer requests than the burst of 20).
+    with ProductionNginx(ctx.stack, ctx.tmp, "prod-pages") as ngx:
+        n = check_nginx_error_pages(ngx.port)
+    check_log_holds_no_client(ngx.logged(), "the production error log")
+    return "%d answers of nginx's own" % n
+
+
+def open_held(port, source, data, n):
+    """n connections from source that send data and then wait."""
+    socks = []
+    for _ in range(n):
+        s = socket.create_connection(("127.0.0.1", port),
+                                     timeout=REQUEST_TIMEOUT,
+                                     source_address=(source, 0))
+        s.sendall(data)
+        socks.append(s)
+    return socks
+
+
+def closed_by_server(socks, timeout):
+    """Waits (bounded by timeout) until the server has closed every socket
+    in socks, reading whatever it sent; returns the seconds it took, or
+    None if some were still open."""
+    t0 = time.monotonic()
+    left = list(socks)
+    while left and time.monotonic() - t0 < timeout:
+        ready, _, _ = select.select(left, [], [], 0.5)
+        for s in ready:
+            try:
+                if not s.recv(65536):
+                    left.remove(s)
+            except OSError:
+                left.remove(s)
+    return None if left else time.monotonic() - t0
+
+
+HELD_LIMIT = 20             # limit_conn per address in deploy/nginx
+
+
+@test
+def idle_connections_bounded(ctx):
+    """Issue 18: 300 connections that send half a header and go quiet,
+    and more slow requests from one address than limit_conn allows, do
+    not take the form offline; the address over its limit gets the 429
+    page; nginx drops both kinds within client_header_timeout and
+    client_body_timeout (10 s, not nginx's 60 s)."""
+    port = ctx.stack.port
+    idle, slow = [], []
+    try:
+        t0 = time.monotonic()
+        idle = open_held(port, "127.0.0.4", b"GET /report/ HTTP/1.1\r\n"
+                         b"Host: 127.0.0.1\r\nX-Half: ", 300)
+        slow = open_held(port, "127.0.0.3", raw_http(
+            "POST", "/report/api/v1/tips", ["Content-Type: " + JSON_TYPE,
+                                            "Content-Length: 1000"],
+            b'{"description": "'), HELD_LIMIT)
+        # Once nginx has read the 20 headers, 127.0.0.3 is at its limit.
+        probe = raw_http("GET", "/report/healthz")
+
+        def limited():
+            r = raw_request(port, probe, "127.0.0.3", path="probe")
+            return r if r.status == 429 else None
+        res = wait_until(limited, "127.0.0.3 was never limited with %d "
+                         "requests in progress" % HELD_LIMIT, 30)
+        check_static_answer(res, 429, "429.html")
+        res = raw_request(port, raw_http(
+            "POST", "/report/api/v1/tips", ["Content-Type: " + JSON_TYPE,
+                                            "Content-Length: 2"], b"{}"),
+            "127.0.0.3", method="POST", path="API over the limit")
+        check_static_answer(res, 429, "api-429.json")
+        # Everyone else is served as usual.
+        res = ctx.client.get("/report/")
+        check_html_page(res, 200)
+        token_of(res)
+        took = closed_by_server(idle + slow, 40)
+        check(took is not None, "nginx kept idle connections open %.0f s"
+              % (time.monotonic() - t0))
+        took = time.monotonic() - t0
+    finally:
+        for s in idle + slow:
+            s.close()
+    res = raw_request(port, probe, "127.0.0.3", path="after")
+    check(res.status == 200, "127.0.0.3 still limited after its "
+          "connections closed: %r" % res)
+    with open(ctx.stack.path("log", "nginx-error.log"), "rb") as f:
+        log = f.read()
+    check(b"127.0.0.3" not in log and b"127.0.0.4" not in log and
+          b"limiting connections" not in log,
+          "a rejection or a timeout was logged with the address")
+    return "320 held connections dropped by nginx after %.1f s" % took
+
+
 def production_nginx_conf(stack, port, prefix):
     """An nginx.conf on 127.0.0.1:port holding deploy/nginx's files with
     the paths of stack, rate limit included, written under prefix."""
@@ -1105,8 +1323,9 @@ def production_rate_limit_429(ctx):
         check(429 in statuses, "no 429 in %d quick requests: %r"
               % (len(statuses), statuses))
         res = client.get("/report/")
-        check_html_page(res, 429)
-        check(res.body == static_page("429.html"), "not templates/errors/429")
+        check_static_answer(res, 429, "429.html")
+        res = client.post_json(json.dumps(valid_json()).encode())
+        check_static_answer(res, 429, "api-429.json")
         css = client.get("/report/static/tipline.css")
         check(css.status == 200, "stylesheet rate-limited: %r" % css)
     check_log_holds_no_client(ngx.logged(), "the production error log")
@@ -1245,8 +1464,10 @@ def sigterm_exits_cleanly(ctx):
     check(status == "0", "tipline.fcgi exit status %s" % status)
     # With tipline down, nginx answers with its static 502 page.
     res = ctx.client.get("/report/")
-    check_html_page(res, 502)
-    check(res.body == static_page("502.html"), "not templates/errors/502")
+    check_static_answer(res, 502, "502.html")
+    # API clients get JSON: nothing was saved, try again.
+    res = ctx.client.post_json(json.dumps(valid_json()).encode())
+    check_static_answer(res, 502, "api-503.json")
 
 
 @test
