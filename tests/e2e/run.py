@@ -29,6 +29,7 @@ import signal
 import socket
 import select
 import sqlite3
+import struct
 import subprocess
 import sys
 import tempfile
@@ -303,6 +304,53 @@ def raw_request(port, data, source="127.0.0.1", method="GET",
     res = Response(method, path, status, hdrs, body)
     RESPONSES.append(res)
     return res
+
+
+def fcgi_request(sock_path, params, body=b""):
+    """One FastCGI request straight to tipline.fcgi's socket (no nginx):
+    params is a list of (name, value) strings. Returns the status and the
+    body of what tipline wrote (a CGI-style answer)."""
+    def record(kind, content):
+        return struct.pack(">BBHHBB", 1, kind, 1, len(content), 0, 0) + \
+            content
+
+    def length(n):
+        return struct.pack(">B", n) if n < 128 else \
+            struct.pack(">I", n | 0x80000000)
+    pairs = b"".join(length(len(k.encode())) + length(len(v.encode())) +
+                     k.encode() + v.encode() for k, v in params)
+    msg = (record(1, struct.pack(">HB5x", 1, 0)) + record(4, pairs) +
+           record(4, b"") + (record(5, body) if body else b"") +
+           record(5, b""))
+    out = b""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(REQUEST_TIMEOUT)
+    try:
+        s.connect(sock_path)
+        s.sendall(msg)
+        buf = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+            done = False
+            while len(buf) >= 8:
+                _, kind, _, clen, plen, _ = struct.unpack(">BBHHBB",
+                                                          buf[:8])
+                if len(buf) < 8 + clen + plen:
+                    break
+                if kind == 6:
+                    out += buf[8:8 + clen]
+                done = done or kind == 3
+                buf = buf[8 + clen + plen:]
+            if done:
+                break
+    finally:
+        s.close()
+    head, _, data = out.replace(b"\r\n", b"\n").partition(b"\n\n")
+    m = re.search(rb"(?mi)^status:\s*(\d+)", head)
+    return (int(m.group(1)) if m else 200), data
 
 
 # --------------------------------------------------------------- stack ---
@@ -1202,6 +1250,38 @@ def idle_connections_bounded(ctx):
           b"limiting connections" not in log,
           "a rejection or a timeout was logged with the address")
     return "320 held connections dropped by nginx after %.1f s" % took
+
+
+@test
+def api_empty_idempotency_key(ctx):
+    # nginx gives $http_idempotency_key the same empty value whether the
+    # header was sent empty or not at all, so the shipped config passes it
+    # only when not empty (README, "Idempotency-Key"): an empty key is the
+    # same as none. The request is stored, once per request.
+    count = ctx.stack.tip_count()
+    body = json.dumps(valid_json(times="empty Idempotency-Key")).encode()
+    refs = []
+    for _ in range(2):
+        res = ctx.client.post_json(body, headers=["Idempotency-Key;"])
+        check(res.status == 201, "empty key: %r: %r" % (res, res.body[:200]))
+        refs.append(res.json()["ref"])
+    check(refs[0] != refs[1] and ctx.stack.tip_count() == count + 2,
+          "an empty key acted as a key: %r" % refs)
+    # tipline.fcgi itself refuses an empty key when it is given one (SPEC
+    # 4): straight to its socket, with the parameters nginx passes.
+    with open(ctx.stack.path("tipline.conf")) as f:
+        sock = re.search(r"(?m)^listen = (.*)$", f.read()).group(1)
+    params = [("REQUEST_METHOD", "POST"), ("CONTENT_TYPE", JSON_TYPE),
+              ("CONTENT_LENGTH", str(len(body))),
+              ("DOCUMENT_URI", "/report/api/v1/tips")]
+    status, data = fcgi_request(sock, params + [("HTTP_IDEMPOTENCY_KEY",
+                                                 "")], body)
+    check(status == 400 and b"invalid_idempotency_key" in data,
+          "tipline.fcgi given an empty key: %d %r" % (status, data[:200]))
+    status, data = fcgi_request(sock, params, body)
+    check(status == 201, "tipline.fcgi without a key: %d %r"
+          % (status, data[:200]))
+    check(ctx.stack.tip_count() == count + 3, "the 400 stored a tip")
 
 
 def production_nginx_conf(stack, port, prefix):
