@@ -126,15 +126,15 @@ class Ctx:
             " JOIN tips t ON t.id = d.tip_id WHERE t.ref = ?", (ref,))
         return rows[0] if rows else None
 
-    def wait_state(self, ref, state, seconds=15):
-        deadline = time.time() + seconds
-        while time.time() < deadline:
+    def wait_state(self, ref, state):
+        def reached():
             d = self.delivery(ref)
-            if d and d[0] == state:
-                return d
-            time.sleep(0.1)
-        raise Failure("delivery of %s not %s after %d s: %r"
-                      % (ref, state, seconds, self.delivery(ref)))
+            return d if d and d[0] == state else None
+        try:
+            return e2e.wait_until(reached, "")
+        except Failure:
+            raise Failure("delivery of %s not %s after %d s: %r"
+                          % (ref, state, e2e.WAIT, self.delivery(ref)))
 
     def notify_runs(self):
         pid = self.stack.pid("tipline-notify")
@@ -375,9 +375,8 @@ def redeliver_round_trip(ctx):
     if ctx.notify_runs():
         d = ctx.wait_state(ref, "delivered")
         check(d[1] == 1, "attempts after redelivery: %r" % (d,))
-        deadline = time.time() + 5
-        while len(sink_ids(ctx, ref)) < 2 and time.time() < deadline:
-            time.sleep(0.1)
+        e2e.wait_until(lambda: len(sink_ids(ctx, ref)) >= 2,
+                       "the sink did not get %s a second time" % ref)
         ids = sink_ids(ctx, ref)
         check(len(ids) >= 2 and len(set(ids)) == 1 and ids[0] == before[2],
               "sink got %r for %s (webhook id %s)" % (ids, ref, before[2]))

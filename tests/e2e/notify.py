@@ -48,21 +48,8 @@ check = e2e.check
 RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 DATA_KEYS = {"ref", "received_at", "priority", "concerns", "when", "area",
              "child_at_risk", "weapons_seen", "vulnerable_adult", "has"}
-STEP = 0.05          # polling step of every wait loop
-
-
-def wait_until(cond, timeout, what):
-    """Polls cond() until it is true; Failure(what) after timeout seconds.
-    Bounded in time and in the number of polls."""
-    deadline = time.monotonic() + timeout
-    for _ in range(int(timeout / STEP) + 2):
-        v = cond()
-        if v:
-            return v
-        if time.monotonic() >= deadline:
-            break
-        time.sleep(STEP)
-    raise Failure("after %.1f s: %s" % (timeout, what))
+WAIT = e2e.WAIT      # bound of every wait for something to happen
+wait_until = e2e.wait_until   # (cond, what, timeout=WAIT): polls cond()
 
 
 def pct(values, p):
@@ -325,7 +312,7 @@ class World:
         pid = self.stack.pid("tipline-notify")
         if pid and e2e.pid_alive(pid):
             os.kill(pid, signal.SIGTERM)
-            wait_until(lambda: not e2e.pid_alive(pid), 10,
+            wait_until(lambda: not e2e.pid_alive(pid),
                        "up's tipline-notify did not stop")
 
     def close(self):
@@ -368,7 +355,7 @@ class World:
         n = Notifier(self.run.build, conf,
                      os.path.join(self.dir, "notify.log"), once=True)
         try:
-            return n.p.wait(timeout=30)
+            return n.p.wait(timeout=WAIT)
         finally:
             n.stop(grace=1.0)
 
@@ -406,7 +393,7 @@ class World:
     def counters(self):
         return dict(self.stack.query("SELECT name, value FROM counters"))
 
-    def wait_states(self, want, timeout):
+    def wait_states(self, want, timeout=WAIT):
         """Waits until every ref in want has its state (ref -> state)."""
         def done():
             d = self.deliveries()
@@ -420,7 +407,7 @@ class World:
                    if d.get(r, {}).get("state") != s]
             return "%d not as expected: %s" % (len(bad), ", ".join(bad[:4]))
         try:
-            wait_until(done, timeout, "")
+            wait_until(done, "", timeout)
         except Failure:
             raise Failure("after %.0f s: %s" % (timeout, what()))
 
@@ -535,10 +522,10 @@ def standard_delivery(w):
         ref = w.submit(**fields)
         t1 = time.time()
         sent[ref] = (want, t0, t1)
-        got = wait_until(lambda: w.receiver.requests(ref), 10,
+        got = wait_until(lambda: w.receiver.requests(ref),
                          "%s never reached the receiver" % ref)
         lat.append(got[0].wall - t1)
-    w.wait_states({r: "delivered" for r in sent}, 5)
+    w.wait_states({r: "delivered" for r in sent})
     time.sleep(0.5)                 # any duplicate would come now
     reqs = w.receiver.requests()
     for ref, (want, t0, t1) in sent.items():
@@ -598,7 +585,7 @@ def retry_500_same_id(w):
         return fail if req.attempt <= 2 else OK
     w.receiver.policy = policy
     w.notifier(w.conf(retry_schedule="1s,3s"))
-    w.wait_states({a: "delivered", b: "dead"}, 15)
+    w.wait_states({a: "delivered", b: "dead"})
     time.sleep(1.5)                 # a 4th attempt would come now
     d = w.deliveries()
     gaps = []
@@ -641,7 +628,7 @@ def gone_410_dead(w):
     w.receiver.policy = lambda req: Action(410)
     w.notifier(w.conf())
     ref = w.submit()
-    w.wait_states({ref: "dead"}, 5)
+    w.wait_states({ref: "dead"})
     time.sleep(2.2)                 # a retry after 1s would come now
     reqs = w.receiver.requests(ref)
     check(len(reqs) == 1, "%d requests for a 410" % len(reqs))
@@ -656,7 +643,7 @@ def retry_after_429(w):
     w.receiver.policy = script(Action(429, [("Retry-After", "3")]))
     w.notifier(w.conf())
     ref = w.submit()
-    w.wait_states({ref: "delivered"}, 10)
+    w.wait_states({ref: "delivered"})
     reqs = w.receiver.requests(ref)
     check(len(reqs) == 2, "%d requests: %r" % (len(reqs), reqs))
     gap = reqs[1].start - reqs[0].end
@@ -673,7 +660,7 @@ def stall_times_out(w):
     w.receiver.policy = script(Action(200, delay=4.0))
     w.notifier(w.conf(webhook_timeout_ms=1000, retry_schedule="1s,1s"))
     ref = w.submit()
-    w.wait_states({ref: "delivered"}, 10)
+    w.wait_states({ref: "delivered"})
     reqs = w.receiver.requests(ref)
     check(len(reqs) == 2, "%d requests: %r" % (len(reqs), reqs))
     gap = reqs[1].start - reqs[0].start
@@ -693,7 +680,7 @@ def closed_connection_retried(w):
     w.receiver.policy = script(Action(close=True), Action(close=True))
     w.notifier(w.conf(retry_schedule="1s,1s,1s"))
     ref = w.submit()
-    w.wait_states({ref: "delivered"}, 10)
+    w.wait_states({ref: "delivered"})
     reqs = w.receiver.requests(ref)
     check(len(reqs) == 3 and reqs[-1].answered,
           "requests %r" % reqs)
@@ -711,7 +698,7 @@ def outage_then_recovery(w):
     w.notifier(w.conf(retry_schedule=",".join(["1s"] * 12)))
     refs = w.submit_many(50, "outage")
     wait_until(lambda: all(v["attempts"] >= 1
-                           for v in w.deliveries().values()), 8,
+                           for v in w.deliveries().values()),
                "not every tip was attempted during the outage")
     d = w.deliveries()
     check(all(v["state"] == "pending" and v["last_error"]
@@ -720,7 +707,7 @@ def outage_then_recovery(w):
     w.receiver.policy = script(Action(503))
     w.receiver.start()
     t0 = time.monotonic()
-    w.wait_states({r: "delivered" for r in refs}, 20)
+    w.wait_states({r: "delivered" for r in refs})
     took = time.monotonic() - t0
     d = w.deliveries()
     by = w.receiver.by_ref()
@@ -759,7 +746,7 @@ def kill9_mid_batch(w):
     t_kill = time.monotonic()
     before = len(w.receiver.requests())
     w.notifier(conf)
-    w.wait_states({r: "delivered" for r in refs}, 20)
+    w.wait_states({r: "delivered" for r in refs})
     took = time.monotonic() - t_kill
     d = w.deliveries()
     by = w.receiver.by_ref()
@@ -810,7 +797,7 @@ def two_notifiers(w):
     w.notifier(conf)
     w.notifier(conf)
     refs = w.submit_many(30, "two")
-    w.wait_states({r: "delivered" for r in refs}, 20)
+    w.wait_states({r: "delivered" for r in refs})
     time.sleep(0.3)
     twice = check_no_overlap(w, refs)
     check(twice == 0, "%d tips sent twice" % twice)
@@ -833,7 +820,7 @@ def lease_held_while_sending(w):
     w.notifier(conf)
     check(first.wait(10), "nothing sent in 10 s")
     w.notifier(conf)
-    w.wait_states({r: "delivered" for r in refs}, 25)
+    w.wait_states({r: "delivered" for r in refs})
     time.sleep(0.6)
     twice = check_no_overlap(w, refs)
     return "%d tips sent twice (not at once)" % twice
@@ -845,7 +832,7 @@ def stalled_receiver_submissions(w):
     w.receiver.policy = lambda req: Action(200, delay=5.0)
     w.notifier(w.conf(webhook_timeout_ms=10000))
     w.submit()
-    wait_until(lambda: w.receiver.requests(), 5, "no request arrived")
+    wait_until(lambda: w.receiver.requests(), "no request arrived")
     t_stall = time.monotonic()
     lat = []
     for i in range(20):
@@ -881,7 +868,7 @@ def slack_format(w):
     u = w.submit(description=desc, child_at_risk="yes", when="this_week",
                  postcode="SO14 3JJ", location="LOC-Zq8 by the kiosk")
     n = w.submit(concerns=["other"], weapons_seen="no", postcode=None)
-    w.wait_states({u: "delivered", n: "delivered"}, 10)
+    w.wait_states({u: "delivered", n: "delivered"})
     docs = {}
     for ref in (u, n):
         reqs = w.receiver.requests(ref)

@@ -27,7 +27,9 @@ import re
 import shutil
 import signal
 import socket
+import select
 import sqlite3
+import struct
 import subprocess
 import sys
 import tempfile
@@ -49,6 +51,14 @@ JSON_TYPE = "application/json"
 MAX_BODY = 65536           # tipline.conf's max_body_bytes (the default)
 NGINX_MAX_BODY = 128 * 1024  # client_max_body_size in deploy/nginx
 MIN_SECONDS = 3            # form_min_seconds (the default)
+# Every wait for something to happen polls for it and returns as soon as it
+# holds, with this bound: generous, so that the suites pass on a loaded
+# two-core machine (a sanitizer build beside other work), and free when all
+# is well. A fixed sleep only ever waits out a time the product itself
+# promises (a token's form_min_seconds, a retry's delay).
+WAIT = 60                  # seconds
+STEP = 0.05                # polling step of every wait
+REQUEST_TIMEOUT = 30       # seconds one request may take (curl --max-time)
 
 
 class Failure(Exception):
@@ -135,6 +145,21 @@ def check(cond, what):
         raise Failure(what)
 
 
+def wait_until(cond, what, timeout=WAIT):
+    """Polls cond() until it returns something true, and returns that;
+    Failure(what) after timeout seconds. Bounded in time and in the
+    number of polls."""
+    deadline = time.monotonic() + timeout
+    for _ in range(int(timeout / STEP) + 2):
+        v = cond()
+        if v:
+            return v
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(STEP)
+    raise Failure("after %.0f s: %s" % (timeout, what))
+
+
 # ---------------------------------------------------------------- HTTP ---
 
 class Response:
@@ -203,7 +228,8 @@ class Client:
         for f in (hfile, bfile):
             if os.path.exists(f):
                 os.unlink(f)
-        cmd = ["curl", "-sS", "--path-as-is", "--max-time", "15",
+        cmd = ["curl", "-sS", "--path-as-is", "--max-time",
+               str(REQUEST_TIMEOUT),
                "-X", method, "-D", hfile, "-o", bfile,
                "-H", "Expect:"]
         if ctype is not None:
@@ -243,6 +269,88 @@ class Client:
         kw.setdefault("ctype", JSON_TYPE)
         return self.request("POST", "/report/api/v1/tips", body=body,
                             headers=headers, **kw)
+
+
+def raw_request(port, data, source="127.0.0.1", method="GET",
+                path="(raw)"):
+    """Sends the bytes of one request from source to nginx and reads the
+    answer until nginx closes (bounded by REQUEST_TIMEOUT and 1 MiB);
+    returns it as a Response (recorded like curl's)."""
+    s = socket.create_connection(("127.0.0.1", port),
+                                 timeout=REQUEST_TIMEOUT,
+                                 source_address=(source, 0))
+    got = b""
+    try:
+        s.sendall(data)
+        while len(got) < (1 << 20):
+            try:
+                chunk = s.recv(65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            got += chunk
+    finally:
+        s.close()
+    head, sep, body = got.partition(b"\r\n\r\n")
+    check(sep, "%s %s: no complete HTTP answer: %r" % (method, path,
+                                                       got[:200]))
+    status, hdrs = parse_headers(head + b"\r\n\r\n")
+    n = dict(hdrs).get("content-length")
+    if method == "HEAD":
+        body = b""
+    elif n is not None:
+        body = body[:int(n)]
+    res = Response(method, path, status, hdrs, body)
+    RESPONSES.append(res)
+    return res
+
+
+def fcgi_request(sock_path, params, body=b""):
+    """One FastCGI request straight to tipline.fcgi's socket (no nginx):
+    params is a list of (name, value) strings. Returns the status and the
+    body of what tipline wrote (a CGI-style answer)."""
+    def record(kind, content):
+        return struct.pack(">BBHHBB", 1, kind, 1, len(content), 0, 0) + \
+            content
+
+    def length(n):
+        return struct.pack(">B", n) if n < 128 else \
+            struct.pack(">I", n | 0x80000000)
+    pairs = b"".join(length(len(k.encode())) + length(len(v.encode())) +
+                     k.encode() + v.encode() for k, v in params)
+    msg = (record(1, struct.pack(">HB5x", 1, 0)) + record(4, pairs) +
+           record(4, b"") + (record(5, body) if body else b"") +
+           record(5, b""))
+    out = b""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(REQUEST_TIMEOUT)
+    try:
+        s.connect(sock_path)
+        s.sendall(msg)
+        buf = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+            done = False
+            while len(buf) >= 8:
+                _, kind, _, clen, plen, _ = struct.unpack(">BBHHBB",
+                                                          buf[:8])
+                if len(buf) < 8 + clen + plen:
+                    break
+                if kind == 6:
+                    out += buf[8:8 + clen]
+                done = done or kind == 3
+                buf = buf[8 + clen + plen:]
+            if done:
+                break
+    finally:
+        s.close()
+    head, _, data = out.replace(b"\r\n", b"\n").partition(b"\n\n")
+    m = re.search(rb"(?mi)^status:\s*(\d+)", head)
+    return (int(m.group(1)) if m else 200), data
 
 
 # --------------------------------------------------------------- stack ---
@@ -305,14 +413,14 @@ class Stack:
         hook = ["--webhook", self.webhook] if self.webhook else []
         p = subprocess.run([UP, "--port", str(self.port), "--state",
                             self.state, "--detach"] + hook, env=self.env,
-                           capture_output=True, timeout=60)
+                           capture_output=True, timeout=3 * WAIT)
         if p.returncode != 0:
             raise Failure("deploy/local/up failed (%d): %s" % (
                 p.returncode, (p.stderr or p.stdout).decode().strip()))
 
     def down(self):
         p = subprocess.run([DOWN, "--state", self.state], env=self.env,
-                           capture_output=True, timeout=60)
+                           capture_output=True, timeout=2 * WAIT)
         if p.returncode != 0:
             raise Failure("deploy/local/down failed (%d): %s" % (
                 p.returncode, p.stderr.decode().strip()))
@@ -500,7 +608,8 @@ def form_page(ctx):
     token_of(res)
     check('name="website"' in res.text, "no honeypot field on the form")
     # HEAD: the headers GET has, its length, no body.
-    con = http.client.HTTPConnection("127.0.0.1", ctx.stack.port, timeout=15)
+    con = http.client.HTTPConnection("127.0.0.1", ctx.stack.port,
+                                     timeout=REQUEST_TIMEOUT)
     try:
         con.request("HEAD", "/report/")
         head = con.getresponse()
@@ -860,11 +969,13 @@ def body_too_large_413(ctx):
 @test
 def nginx_413_page(ctx):
     body = b"people=" + b"x" * (NGINX_MAX_BODY + 10)
-    for path in ("/report/", "/report/api/v1/tips"):
-        res = ctx.client.request("POST", path, body=body, ctype=FORM_TYPE)
-        check_html_page(res, 413)
-        check(res.body == static_page("413.html"),
-              "%s: not templates/errors/413.html" % path)
+    res = ctx.client.request("POST", "/report/", body=body, ctype=FORM_TYPE)
+    check_html_page(res, 413)
+    check(res.body == static_page("413.html"), "not templates/errors/413")
+    # The API answers in JSON even when nginx refuses the body itself.
+    res = ctx.client.post_json(body)
+    check_api_error(res, 413, "body_too_large")
+    check(res.body == static_page("api-413.json"), "not api-413.json")
 
 
 @test
@@ -1058,6 +1169,218 @@ def metrics_loopback_only(ctx):
     check_html_page(res, 404)
 
 
+def raw_http(method, path, headers=(), body=b""):
+    """The bytes of one HTTP/1.1 request that closes its connection."""
+    lines = ["%s %s HTTP/1.1" % (method, path), "Host: 127.0.0.1"]
+    lines += list(headers) + ["Connection: close"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+def check_static_answer(res, status, page):
+    """An answer nginx made itself: templates/errors/page, byte for byte,
+    with the headers of SPEC 4 (HTML, or JSON for api-*.json)."""
+    if page.endswith(".json"):
+        code = json.loads(static_page(page))["error"]["code"]
+        check_api_error(res, status, code)
+        check_common_headers(res)
+    else:
+        check_html_page(res, status)
+    check(res.body == static_page(page), "%r: not templates/errors/%s: %r"
+          % (res, page, res.body[:120]))
+
+
+def check_nginx_error_pages(port):
+    """SPEC 8: every answer nginx makes itself is a static page with the
+    phone numbers and the headers of SPEC 4; the API's are JSON."""
+    client = Client(port, tempfile.gettempdir())
+    big = "x" * (9 * 1024)
+    cases = [
+        # (what, request bytes, method, status, page, Allow)
+        ("a folder", raw_http("GET", "/report/static/"), "GET", 403,
+         "403.html", None),
+        ("TRACE /report/", raw_http("TRACE", "/report/"), "TRACE", 405,
+         "405.html", "GET, HEAD, POST"),
+        ("TRACE the API", raw_http("TRACE", "/report/api/v1/tips"),
+         "TRACE", 405, "405.html", "POST"),
+        ("TRACE /report/healthz", raw_http("TRACE", "/report/healthz"),
+         "TRACE", 405, "405.html", "GET, HEAD"),
+        ("POST a static file", raw_http(
+            "POST", "/report/static/tipline.css",
+            ["Content-Length: 1"], b"x"), "POST", 405, "405.html",
+         "GET, HEAD"),
+        ("a URI over 8 KB", raw_http("GET", "/report/?" + big), "GET", 414,
+         "414.html", None),
+        ("headers over 8 KB", raw_http("GET", "/report/",
+                                       ["X-Big: " + big]), "GET", 400,
+         "494.html", None),
+        ("an unknown transfer coding", raw_http(
+            "POST", "/report/", ["Transfer-Encoding: gzip",
+                                 "Content-Type: " + FORM_TYPE]),
+         "POST", 501, "501.html", None),
+        ("outside base_path", raw_http("GET", "/"), "GET", 404, "404.html",
+         None),
+        ("outside base_path", raw_http("GET", "/index.html"), "GET", 404,
+         "404.html", None),
+        ("outside base_path", raw_http("POST", "/cgi-bin/x",
+                                       ["Content-Length: 0"]), "POST", 404,
+         "404.html", None),
+        ("an internal page", raw_http("GET", "/report/_errors/404.html"),
+         "GET", 404, "404.html", None),
+        ("an internal page", raw_http("GET", "/report/_errors/api-413.json"),
+         "GET", 404, "404.html", None),
+        ("a broken chunked API body", raw_http(
+            "POST", "/report/api/v1/tips", ["Transfer-Encoding: chunked",
+                                            "Content-Type: " + JSON_TYPE],
+            b"zz\r\n{}\r\n0\r\n\r\n"), "POST", 400, "api-400.json", None),
+    ]
+    for what, data, method, status, page, allow in cases:
+        res = raw_request(port, data, method=method, path=what)
+        try:
+            check_static_answer(res, status, page)
+            if allow is not None:
+                check(res.header("allow") == allow, "Allow %r, expected %r"
+                      % (res.header("allow"), allow))
+        except Failure as e:
+            raise Failure("%s: %s" % (what, e))
+    # nginx's own 413 for the API: JSON (curl, as a client would send it).
+    res = client.post_json(b"{" + b" " * (NGINX_MAX_BODY + 10) + b"}")
+    check_static_answer(res, 413, "api-413.json")
+    return len(cases) + 1
+
+
+@test
+def nginx_own_error_pages(ctx):
+    n = check_nginx_error_pages(ctx.stack.port)
+    return "%d answers of nginx's own" % n
+
+
+@test
+def production_nginx_error_pages(ctx):
+    # The same through the shipped files with the rate limit (a second
+    # nginx: fewer requests than the burst of 20).
+    with ProductionNginx(ctx.stack, ctx.tmp, "prod-pages") as ngx:
+        n = check_nginx_error_pages(ngx.port)
+    check_log_holds_no_client(ngx.logged(), "the production error log")
+    return "%d answers of nginx's own" % n
+
+
+def open_held(port, source, data, n):
+    """n connections from source that send data and then wait."""
+    socks = []
+    for _ in range(n):
+        s = socket.create_connection(("127.0.0.1", port),
+                                     timeout=REQUEST_TIMEOUT,
+                                     source_address=(source, 0))
+        s.sendall(data)
+        socks.append(s)
+    return socks
+
+
+def closed_by_server(socks, timeout):
+    """Waits (bounded by timeout) until the server has closed every socket
+    in socks, reading whatever it sent; returns the seconds it took, or
+    None if some were still open."""
+    t0 = time.monotonic()
+    left = list(socks)
+    while left and time.monotonic() - t0 < timeout:
+        ready, _, _ = select.select(left, [], [], 0.5)
+        for s in ready:
+            try:
+                if not s.recv(65536):
+                    left.remove(s)
+            except OSError:
+                left.remove(s)
+    return None if left else time.monotonic() - t0
+
+
+HELD_LIMIT = 20             # limit_conn per address in deploy/nginx
+
+
+@test
+def idle_connections_bounded(ctx):
+    """Issue 18: 300 connections that send half a header and go quiet,
+    and more slow requests from one address than limit_conn allows, do
+    not take the form offline; the address over its limit gets the 429
+    page; nginx drops both kinds within client_header_timeout and
+    client_body_timeout (10 s, not nginx's 60 s)."""
+    port = ctx.stack.port
+    idle, slow = [], []
+    try:
+        t0 = time.monotonic()
+        idle = open_held(port, "127.0.0.4", b"GET /report/ HTTP/1.1\r\n"
+                         b"Host: 127.0.0.1\r\nX-Half: ", 300)
+        slow = open_held(port, "127.0.0.3", raw_http(
+            "POST", "/report/api/v1/tips", ["Content-Type: " + JSON_TYPE,
+                                            "Content-Length: 1000"],
+            b'{"description": "'), HELD_LIMIT)
+        # Once nginx has read the 20 headers, 127.0.0.3 is at its limit.
+        probe = raw_http("GET", "/report/healthz")
+
+        def limited():
+            r = raw_request(port, probe, "127.0.0.3", path="probe")
+            return r if r.status == 429 else None
+        res = wait_until(limited, "127.0.0.3 was never limited with %d "
+                         "requests in progress" % HELD_LIMIT, 30)
+        check_static_answer(res, 429, "429.html")
+        res = raw_request(port, raw_http(
+            "POST", "/report/api/v1/tips", ["Content-Type: " + JSON_TYPE,
+                                            "Content-Length: 2"], b"{}"),
+            "127.0.0.3", method="POST", path="API over the limit")
+        check_static_answer(res, 429, "api-429.json")
+        # Everyone else is served as usual.
+        res = ctx.client.get("/report/")
+        check_html_page(res, 200)
+        token_of(res)
+        took = closed_by_server(idle + slow, 40)
+        check(took is not None, "nginx kept idle connections open %.0f s"
+              % (time.monotonic() - t0))
+        took = time.monotonic() - t0
+    finally:
+        for s in idle + slow:
+            s.close()
+    res = raw_request(port, probe, "127.0.0.3", path="after")
+    check(res.status == 200, "127.0.0.3 still limited after its "
+          "connections closed: %r" % res)
+    with open(ctx.stack.path("log", "nginx-error.log"), "rb") as f:
+        log = f.read()
+    check(b"127.0.0.3" not in log and b"127.0.0.4" not in log and
+          b"limiting connections" not in log,
+          "a rejection or a timeout was logged with the address")
+    return "320 held connections dropped by nginx after %.1f s" % took
+
+
+@test
+def api_empty_idempotency_key(ctx):
+    # nginx gives $http_idempotency_key the same empty value whether the
+    # header was sent empty or not at all, so the shipped config passes it
+    # only when not empty (README, "Idempotency-Key"): an empty key is the
+    # same as none. The request is stored, once per request.
+    count = ctx.stack.tip_count()
+    body = json.dumps(valid_json(times="empty Idempotency-Key")).encode()
+    refs = []
+    for _ in range(2):
+        res = ctx.client.post_json(body, headers=["Idempotency-Key;"])
+        check(res.status == 201, "empty key: %r: %r" % (res, res.body[:200]))
+        refs.append(res.json()["ref"])
+    check(refs[0] != refs[1] and ctx.stack.tip_count() == count + 2,
+          "an empty key acted as a key: %r" % refs)
+    # tipline.fcgi itself refuses an empty key when it is given one (SPEC
+    # 4): straight to its socket, with the parameters nginx passes.
+    with open(ctx.stack.path("tipline.conf")) as f:
+        sock = re.search(r"(?m)^listen = (.*)$", f.read()).group(1)
+    params = [("REQUEST_METHOD", "POST"), ("CONTENT_TYPE", JSON_TYPE),
+              ("CONTENT_LENGTH", str(len(body))),
+              ("DOCUMENT_URI", "/report/api/v1/tips")]
+    status, data = fcgi_request(sock, params + [("HTTP_IDEMPOTENCY_KEY",
+                                                 "")], body)
+    check(status == 400 and b"invalid_idempotency_key" in data,
+          "tipline.fcgi given an empty key: %d %r" % (status, data[:200]))
+    status, data = fcgi_request(sock, params, body)
+    check(status == 201, "tipline.fcgi without a key: %d %r"
+          % (status, data[:200]))
+    check(ctx.stack.tip_count() == count + 3, "the 400 stored a tip")
+
+
 def production_nginx_conf(stack, port, prefix):
     """An nginx.conf on 127.0.0.1:port holding deploy/nginx's files with
     the paths of stack, rate limit included, written under prefix."""
@@ -1103,42 +1426,86 @@ http {
     return path
 
 
+class ProductionNginx:
+    """A second nginx with deploy/nginx's files unchanged but for paths
+    (the local stack drops the rate limit), on its own free loopback port
+    in front of the stack's tipline.fcgi; files under tmp/name. Use as a
+    context manager: it waits until nginx listens and stops it after."""
+
+    def __init__(self, stack, tmp, name="prod-nginx"):
+        self.prefix = os.path.join(tmp, name)
+        os.makedirs(self.prefix, exist_ok=True)
+        self.port = free_port_pair()
+        self.conf = production_nginx_conf(stack, self.port, self.prefix)
+        self.error_log = os.path.join(self.prefix, "error.log")
+        self.p = None
+        self.out = None
+
+    def __enter__(self):
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        self.out = open(os.path.join(self.prefix, "nginx.out"), "wb")
+        self.p = subprocess.Popen([nginx, "-p", self.prefix + "/", "-e",
+                                   self.error_log, "-c", self.conf],
+                                  stdin=subprocess.DEVNULL, stdout=self.out,
+                                  stderr=self.out)
+
+        def listening():
+            check(self.p.poll() is None, "production nginx exited (see %s)"
+                  % self.prefix)
+            return port_listening(self.port)
+        try:
+            wait_until(listening, "production nginx did not listen (see %s)"
+                       % self.prefix)
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        if self.p.poll() is None:
+            self.p.terminate()
+        try:
+            self.p.wait(timeout=WAIT)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait(timeout=WAIT)
+        self.out.close()
+        return False
+
+    def logged(self):
+        """What nginx wrote to its error log (which must exist)."""
+        check(os.path.isfile(self.error_log), "%s is missing"
+              % self.error_log)
+        with open(self.error_log, "rb") as f:
+            return f.read()
+
+
+def check_log_holds_no_client(data, what):
+    check(b"127.0.0." not in data and b"client:" not in data,
+          "%s holds a client address" % what)
+
+
 @test
 def production_rate_limit_429(ctx):
-    # A second nginx with the shipped files unchanged but for paths (the
-    # local stack drops the rate limit), in front of the same tipline.
-    prefix = os.path.join(ctx.tmp, "prod-nginx")
-    os.makedirs(prefix, exist_ok=True)
-    port = free_port_pair()
-    conf = production_nginx_conf(ctx.stack, port, prefix)
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    logf = open(os.path.join(prefix, "nginx.out"), "wb")
-    p = subprocess.Popen([nginx, "-p", prefix + "/", "-e",
-                          os.path.join(prefix, "error.log"), "-c", conf],
-                         stdin=subprocess.DEVNULL, stdout=logf, stderr=logf)
-    try:
-        deadline = time.time() + 5
-        while not port_listening(port):
-            check(p.poll() is None and time.time() < deadline,
-                  "production nginx did not start (see %s)" % prefix)
-            time.sleep(0.05)
-        client = Client(port, ctx.tmp)
-        statuses = [client.get("/report/healthz").status for _ in range(30)]
+    with ProductionNginx(ctx.stack, ctx.tmp) as ngx:
+        client = Client(ngx.port, ctx.tmp)
+        # 30 a minute with a burst of 20: a 429 comes after about 21 quick
+        # requests; up to 60 are sent (each at most REQUEST_TIMEOUT).
+        statuses = []
+        for _ in range(60):
+            statuses.append(client.get("/report/healthz").status)
+            if statuses[-1] == 429:
+                break
         check(statuses[0] == 200, "first request: %d" % statuses[0])
-        check(429 in statuses, "no 429 in 30 quick requests: %r" % statuses)
+        check(429 in statuses, "no 429 in %d quick requests: %r"
+              % (len(statuses), statuses))
         res = client.get("/report/")
-        check_html_page(res, 429)
-        check(res.body == static_page("429.html"), "not templates/errors/429")
+        check_static_answer(res, 429, "429.html")
+        res = client.post_json(json.dumps(valid_json()).encode())
+        check_static_answer(res, 429, "api-429.json")
         css = client.get("/report/static/tipline.css")
         check(css.status == 200, "stylesheet rate-limited: %r" % css)
-    finally:
-        p.terminate()
-        p.wait(timeout=10)
-        logf.close()
-    with open(os.path.join(prefix, "error.log"), "rb") as f:
-        data = f.read()
-    check(b"127.0.0." not in data and b"client:" not in data,
-          "the production error log holds a client address")
+    check_log_holds_no_client(ngx.logged(), "the production error log")
 
 
 @test
@@ -1158,12 +1525,36 @@ def client_data_never_stored(ctx):
                 check(m.encode() not in data, "%s holds %s" % (name, m))
 
 
+def nginx_error_logs(stack):
+    """The files the local stack's nginx configuration names in its
+    error_log directives (nginx.conf and the localised server part)."""
+    paths = set()
+    for conf in (stack.path("nginx.conf"),
+                 stack.path("nginx", "tipline-server.conf")):
+        with open(conf) as f:
+            for line in f:
+                m = re.match(r"\s*error_log\s+(\S+)", line)
+                if m:
+                    paths.add(m.group(1).rstrip(";"))
+    return sorted(paths)
+
+
 @test
 def nginx_logs_no_client(ctx):
-    for name in os.listdir(ctx.stack.path("log")):
-        if not name.startswith("nginx"):
-            continue
-        with open(ctx.stack.path("log", name), "rb") as f:
+    # The error log nginx is configured to write must be there: a test
+    # that reads no file proves nothing.
+    want = ctx.stack.path("log", "nginx-error.log")
+    logs = nginx_error_logs(ctx.stack)
+    check(logs == [want], "nginx writes its errors to %r, expected %s"
+          % (logs, want))
+    names = [n for n in os.listdir(ctx.stack.path("log"))
+             if n.startswith("nginx")]
+    check("nginx-error.log" in names, "log/nginx-error.log is missing "
+          "(log/ holds %r)" % sorted(os.listdir(ctx.stack.path("log"))))
+    for name in names:
+        path = ctx.stack.path("log", name)
+        check(os.path.isfile(path), "log/%s is not a file" % name)
+        with open(path, "rb") as f:
             data = f.read()
         for bad in (b"127.0.0.", b"client:", b"referrer:"):
             check(bad not in data, "log/%s holds %r" % (name, bad))
@@ -1242,19 +1633,18 @@ def sigterm_exits_cleanly(ctx):
     check(pid and pid_alive(pid), "tipline.fcgi is not running")
     exitf = ctx.stack.path("run", "tipline.fcgi.exit")
     os.kill(pid, signal.SIGTERM)
-    deadline = time.time() + 5
-    while pid_alive(pid) and time.time() < deadline:
-        time.sleep(0.05)
-    check(not pid_alive(pid), "tipline.fcgi still runs 5 s after SIGTERM")
-    while not os.path.exists(exitf) and time.time() < deadline + 1:
-        time.sleep(0.05)
+    wait_until(lambda: not pid_alive(pid), "tipline.fcgi still runs after "
+               "SIGTERM")
+    wait_until(lambda: os.path.exists(exitf), "no exit status in %s" % exitf)
     with open(exitf) as f:
         status = f.read().strip()
     check(status == "0", "tipline.fcgi exit status %s" % status)
     # With tipline down, nginx answers with its static 502 page.
     res = ctx.client.get("/report/")
-    check_html_page(res, 502)
-    check(res.body == static_page("502.html"), "not templates/errors/502")
+    check_static_answer(res, 502, "502.html")
+    # API clients get JSON: nothing was saved, try again.
+    res = ctx.client.post_json(json.dumps(valid_json()).encode())
+    check_static_answer(res, 502, "api-503.json")
 
 
 @test
