@@ -29,6 +29,16 @@
  * downgraded from urgent keeps its content only if it stays urgent); it
  * cannot make an anonymous sender's words authentic.
  *
+ * The sender's key pair (SPEC 13), X25519 from the seed Argon2id makes
+ * of a 16-digit follow-up code and a per-tip salt: the store keeps only
+ * the public key and salt, so a copy of it costs an attacker an Argon2id
+ * run (19 MiB, 2 passes) per guess of a 10^16 space to read or forge a
+ * message. With the staff key pair it gives one shared key (Diffie-
+ * Hellman, crypto_box_beforenm) under which messages both ways are
+ * encrypted and bound to their tip, id, author and time; a public
+ * program without the code has neither secret key, so it can neither
+ * read nor forge either side.
+ *
  * The hash keys, derived from the form key (crypto_kdf, one subkey per
  * use): the intake store keeps keyed BLAKE2b hashes of the
  * Idempotency-Key and of the body, never the values, so a copy of the
@@ -62,6 +72,9 @@
 #define PUBLIC_PREFIX	"tipline-staff-public-v1 "
 #define SECRET_PREFIX	"tipline-staff-secret-v1 "
 #define HASH_CONTEXT	"tlhash__"
+#define PWHASH_OPS	2
+#define PWHASH_MEM	(19 * 1024 * 1024)
+#define MSG_DOMAIN	'M'	/* message AD; a tip's ref length is <= 64 */
 /* The largest blob: the largest plaintext, padded. */
 #define BLOB_MAX	(TL_SEAL_OVERHEAD + \
 			(TL_SEAL_PLAIN_MAX / TL_SEAL_BLOCK + 1) * TL_SEAL_BLOCK)
@@ -696,6 +709,30 @@ plain_padded(const struct tl_seal_field *fields, size_t n, uint8_t **out,
 	return TL_OK;
 }
 
+/*
+ * In both blob formats the nonce comes right before the ciphertext: out
+ * gets a random nonce, then plain[0..plen) encrypted under key and ad,
+ * and its tag.
+ */
+static void
+aead_encrypt(const uint8_t key[AEAD_KEYBYTES], const uint8_t *ad,
+    size_t adlen, const uint8_t *plain, size_t plen, uint8_t *out)
+{
+	randombytes_buf(out, AEAD_NONCEBYTES);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(out + AEAD_NONCEBYTES,
+	    NULL, plain, plen, ad, adlen, NULL, out, key);
+}
+
+/* The other way: in[0..inlen) is nonce, ciphertext and tag; plain gets
+ * inlen - AEAD_NONCEBYTES - AEAD_TAGBYTES bytes. 0, or -1 if forged. */
+static int
+aead_decrypt(const uint8_t key[AEAD_KEYBYTES], const uint8_t *ad,
+    size_t adlen, const uint8_t *in, size_t inlen, uint8_t *plain)
+{
+	return crypto_aead_xchacha20poly1305_ietf_decrypt(plain, NULL, NULL,
+	    in + AEAD_NONCEBYTES, inlen - AEAD_NONCEBYTES, ad, adlen, in, key);
+}
+
 /* Fills blob b (TL_SEAL_OVERHEAD + plen bytes) with plain[0..plen)
  * sealed to pk under ad; a fresh content key, wiped. */
 static enum tl_err
@@ -708,14 +745,11 @@ seal_into(const uint8_t pk[TL_SEAL_KEYBYTES], const uint8_t *ad,
 
 	b[0] = TL_SEAL_VERSION;
 	crypto_aead_xchacha20poly1305_ietf_keygen(key);
-	randombytes_buf(b + OFF_NONCE, AEAD_NONCEBYTES);
 	if (crypto_box_seal(b + OFF_KEY, key, sizeof(key), pk) != 0) {
 		snprintf(err, errlen, "the staff public key is not usable");
 		rc = TL_EINVAL;
 	} else
-		crypto_aead_xchacha20poly1305_ietf_encrypt(
-		    b + TL_SEAL_HEADERBYTES, NULL, plain, plen, ad, adlen,
-		    NULL, b + OFF_NONCE, key);
+		aead_encrypt(key, ad, adlen, plain, plen, b + OFF_NONCE);
 	sodium_memzero(key, sizeof(key));
 	return rc;
 }
@@ -790,9 +824,8 @@ open_content(const uint8_t key[AEAD_KEYBYTES], const uint8_t *ad,
 
 	if ((plain = malloc(plen)) == NULL)
 		return TL_ENOMEM;
-	if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain, NULL, NULL,
-	    blob + TL_SEAL_HEADERBYTES, bloblen - TL_SEAL_HEADERBYTES, ad,
-	    adlen, blob + OFF_NONCE, key) != 0)
+	if (aead_decrypt(key, ad, adlen, blob + OFF_NONCE,
+	    bloblen - OFF_NONCE, plain) != 0)
 		*f = TL_SEAL_FAULT_AUTH;
 	else if (sodium_unpad(&len, plain, plen, TL_SEAL_BLOCK) != 0)
 		*f = TL_SEAL_FAULT_PADDING;
@@ -855,4 +888,209 @@ tl_seal_keyed_hash(const uint8_t key[TL_SEAL_HASHKEYBYTES],
 
 	crypto_generichash(h, sizeof(h), data, len, key, TL_SEAL_HASHKEYBYTES);
 	sodium_bin2hex(out, TL_SEAL_HASH_HEX, h, sizeof(h));
+}
+
+/* --- follow-up (SPEC 13) --------------------------------------------- */
+
+/* In sodium_malloc'd memory, read-only once made. */
+struct tl_seal_shared {
+	uint8_t	 k[crypto_box_BEFORENMBYTES];
+};
+
+_Static_assert(crypto_box_BEFORENMBYTES == AEAD_KEYBYTES, "shared key");
+_Static_assert(TL_SEAL_MSG_OVERHEAD == 1 + AEAD_NONCEBYTES + AEAD_TAGBYTES,
+    "message overhead");
+_Static_assert(TL_SEAL_SALTBYTES == crypto_pwhash_SALTBYTES, "salt");
+
+void
+tl_seal_code_new(char code[TL_SEAL_CODE_LEN + 1])
+{
+	size_t	 i;
+
+	for (i = 0; i < TL_SEAL_CODE_LEN; i++)
+		code[i] = (char)('0' + randombytes_uniform(10));
+	code[TL_SEAL_CODE_LEN] = '\0';
+}
+
+void
+tl_seal_salt_new(uint8_t salt[TL_SEAL_SALTBYTES])
+{
+	randombytes_buf(salt, TL_SEAL_SALTBYTES);
+}
+
+void
+tl_seal_refsalt(const uint8_t key[TL_SEAL_HASHKEYBYTES], const char *ref,
+    uint8_t salt[TL_SEAL_SALTBYTES])
+{
+	crypto_generichash(salt, TL_SEAL_SALTBYTES, (const uint8_t *)ref,
+	    strlen(ref), key, TL_SEAL_HASHKEYBYTES);
+}
+
+enum tl_err
+tl_seal_sender_keypair(const char *code, const uint8_t salt[TL_SEAL_SALTBYTES],
+    uint8_t pk[TL_SEAL_KEYBYTES], struct tl_seal_secret **sk)
+{
+	uint8_t		 seed[TL_SEAL_KEYBYTES];
+	enum tl_err	 rc;
+
+	*sk = NULL;
+	if (strlen(code) != TL_SEAL_CODE_LEN ||
+	    strspn(code, "0123456789") != TL_SEAL_CODE_LEN)
+		return TL_EINVAL;
+	if (crypto_pwhash(seed, sizeof(seed), code, TL_SEAL_CODE_LEN, salt,
+	    PWHASH_OPS, PWHASH_MEM, crypto_pwhash_ALG_ARGON2ID13) != 0)
+		rc = TL_ENOMEM;
+	else
+		rc = tl_seal_keypair(seed, pk, sk);
+	sodium_memzero(seed, sizeof(seed));
+	return rc;
+}
+
+enum tl_err
+tl_seal_shared_new(const struct tl_seal_secret *mine,
+    const uint8_t theirs[TL_SEAL_KEYBYTES], struct tl_seal_shared **out)
+{
+	struct tl_seal_shared	*k;
+
+	*out = NULL;
+	if ((k = sodium_malloc(sizeof(*k))) == NULL)
+		return TL_ENOMEM;
+	if (crypto_box_beforenm(k->k, theirs, mine->sk) != 0) {
+		sodium_free(k);
+		return TL_EINVAL;
+	}
+	sodium_mprotect_readonly(k);
+	*out = k;
+	return TL_OK;
+}
+
+void
+tl_seal_shared_free(struct tl_seal_shared *k)
+{
+	sodium_free(k);
+}
+
+/* A message's additional data into ad[]; returns its length, or 0 (bad
+ * ad, reason in err). */
+static size_t
+msg_ad(const struct tl_seal_msg_ad *a, uint8_t ad[2 + 1 + 64 + 17],
+    char *err, size_t errlen)
+{
+	struct cur	 c = { ad, 0 };
+	size_t		 reflen;
+
+	if (a == NULL || a->ref == NULL || (reflen = strlen(a->ref)) == 0 ||
+	    reflen > TL_SEAL_REF_MAX || (a->from != TL_SEAL_FROM_STAFF &&
+	    a->from != TL_SEAL_FROM_SENDER)) {
+		snprintf(err, errlen, "a message's reference or author is bad");
+		return 0;
+	}
+	put_u8(&c, TL_SEAL_VERSION);
+	put_u8(&c, MSG_DOMAIN);
+	put_name(&c, a->ref);
+	put_u32(&c, (uint32_t)((uint64_t)a->id >> 32));
+	put_u32(&c, (uint32_t)a->id);
+	put_u8(&c, (uint8_t)a->from);
+	put_u32(&c, (uint32_t)((uint64_t)a->at >> 32));
+	put_u32(&c, (uint32_t)a->at);
+	return c.off;
+}
+
+enum tl_err
+tl_seal_msg_seal(const struct tl_seal_shared *k,
+    const struct tl_seal_msg_ad *a, const char *text, uint8_t **blob,
+    size_t *bloblen, char *err, size_t errlen)
+{
+	uint8_t	 ad[2 + 1 + 64 + 17], *b;
+	size_t	 adlen, len = strlen(text), padlen, cap;
+
+	*blob = NULL;
+	if ((adlen = msg_ad(a, ad, err, errlen)) == 0)
+		return TL_EINVAL;
+	if (len > TL_SEAL_MSG_MAX) {
+		snprintf(err, errlen, "a message is over %d bytes",
+		    TL_SEAL_MSG_MAX);
+		return TL_EINVAL;
+	}
+	cap = (len / TL_SEAL_BLOCK + 1) * TL_SEAL_BLOCK;
+	if ((b = malloc(TL_SEAL_MSG_OVERHEAD + cap)) == NULL)
+		return TL_ENOMEM;
+	/* Padded in place: the plaintext is the tail of b, encrypted over
+	 * itself (libsodium allows it) and so never left in the clear. */
+	b[0] = TL_SEAL_VERSION;
+	memcpy(b + 1 + AEAD_NONCEBYTES, text, len);
+	if (sodium_pad(&padlen, b + 1 + AEAD_NONCEBYTES, len, TL_SEAL_BLOCK,
+	    cap) != 0)
+		abort();	/* cap is always room enough */
+	aead_encrypt(k->k, ad, adlen, b + 1 + AEAD_NONCEBYTES, padlen, b + 1);
+	*blob = b;
+	*bloblen = TL_SEAL_MSG_OVERHEAD + padlen;
+	return TL_OK;
+}
+
+/* The largest message blob. */
+#define MSG_BLOB_MAX	(TL_SEAL_MSG_OVERHEAD + \
+			(TL_SEAL_MSG_MAX / TL_SEAL_BLOCK + 1) * TL_SEAL_BLOCK)
+
+/* Decrypts and unpads blob (its size checked) into t (bloblen -
+ * TL_SEAL_MSG_OVERHEAD bytes), NUL-terminated; NULL, or why not. */
+static const char *
+msg_decrypt(const struct tl_seal_shared *k, const uint8_t *ad,
+    size_t adlen, const uint8_t *blob, size_t bloblen, char *t)
+{
+	size_t	 plen = bloblen - TL_SEAL_MSG_OVERHEAD, len;
+
+	if (aead_decrypt(k->k, ad, adlen, blob + 1, bloblen - 1,
+	    (uint8_t *)t) != 0)
+		return "damaged, or not sealed with this key for this tip, "
+		    "message, author and time";
+	if (sodium_unpad(&len, (const uint8_t *)t, plen, TL_SEAL_BLOCK) != 0)
+		return "authentic but badly padded";
+	if (memchr(t, '\0', len) != NULL)
+		return "authentic but holds a NUL";
+	t[len] = '\0';		/* padding is at least one byte */
+	return NULL;
+}
+
+enum tl_err
+tl_seal_msg_open(const struct tl_seal_shared *k,
+    const struct tl_seal_msg_ad *a, const uint8_t *blob, size_t bloblen,
+    char **text, char *err, size_t errlen)
+{
+	uint8_t		 ad[2 + 1 + 64 + 17];
+	size_t		 adlen, plen;
+	const char	*why;
+	char		*t;
+
+	*text = NULL;
+	if ((adlen = msg_ad(a, ad, err, errlen)) == 0)
+		return TL_EINVAL;
+	if (bloblen < TL_SEAL_MSG_OVERHEAD + TL_SEAL_BLOCK ||
+	    bloblen > MSG_BLOB_MAX ||
+	    (bloblen - TL_SEAL_MSG_OVERHEAD) % TL_SEAL_BLOCK != 0 ||
+	    blob[0] != TL_SEAL_VERSION) {
+		snprintf(err, errlen, "the message does not open: not a "
+		    "message blob (size or version)");
+		return TL_EMALFORMED;
+	}
+	plen = bloblen - TL_SEAL_MSG_OVERHEAD;
+	if ((t = malloc(plen)) == NULL)
+		return TL_ENOMEM;
+	if ((why = msg_decrypt(k, ad, adlen, blob, bloblen, t)) == NULL) {
+		*text = t;
+		return TL_OK;
+	}
+	sodium_memzero(t, plen);
+	free(t);
+	snprintf(err, errlen, "the message does not open: %s", why);
+	return TL_EMALFORMED;
+}
+
+void
+tl_seal_text_free(char *text)
+{
+	if (text == NULL)
+		return;
+	sodium_memzero(text, strlen(text));
+	free(text);
 }

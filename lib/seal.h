@@ -30,6 +30,12 @@
  * so a blob is 121 + 512 k bytes. Its additional data is
  * tl_seal_ad_encode() of the tip's plaintext columns (struct tl_seal_ad).
  *
+ * A follow-up message's blob (SPEC 13): version (1), 24-byte nonce,
+ * XChaCha20-Poly1305 ciphertext and tag of its text padded to 512-byte
+ * blocks, under the key the staff and sender key pairs share
+ * (crypto_box_beforenm); additional data: version, 'M', ref (1-byte
+ * length), message id (8 bytes), author (1 byte), time (8 bytes).
+ *
  * The plaintext, before padding: a version byte (1), then for each field
  * a 1-byte name length (1 to 64), the name ([a-z0-9_]), a 4-byte
  * big-endian value length, the value (no NUL byte). Names are unique. No
@@ -264,5 +270,91 @@ void tl_seal_hash_key(const uint8_t form_key[32], enum tl_seal_hash_use use,
 /* Keyed BLAKE2b-256 of data[0..len) under key, as lower-case hex. */
 void tl_seal_keyed_hash(const uint8_t key[TL_SEAL_HASHKEYBYTES],
 	    const void *data, size_t len, char out[TL_SEAL_HASH_HEX]);
+
+/* --- follow-up (SPEC 13) --------------------------------------------- */
+
+#define TL_SEAL_CODE_LEN	16	/* digits of a follow-up code */
+#define TL_SEAL_MSG_MAX		(64 * 1024) /* bytes of a message's text */
+#define TL_SEAL_MSG_OVERHEAD	(1 + 24 + 16) /* version, nonce, tag */
+
+/* The key a sender and the staff share. Opaque, in locked memory. */
+struct tl_seal_shared;
+
+/* Who wrote a message. */
+enum tl_seal_author {
+	TL_SEAL_FROM_STAFF = 1,
+	TL_SEAL_FROM_SENDER = 2,
+};
+
+/* What a message is bound to. */
+struct tl_seal_msg_ad {
+	const char		*ref;
+	int64_t			 id;	/* the message's id in its tip */
+	enum tl_seal_author	 from;
+	int64_t			 at;	/* Unix seconds */
+};
+
+/* A new follow-up code: 16 digits, each from randombytes_uniform(10),
+ * and a NUL. The caller wipes it. */
+void tl_seal_code_new(char code[TL_SEAL_CODE_LEN + 1]);
+
+/* A new random salt for a sender's key. */
+void tl_seal_salt_new(uint8_t salt[TL_SEAL_SALTBYTES]);
+
+/* The salt for an unknown reference (SPEC 13): a keyed hash of ref under
+ * the TL_SEAL_HASH_REFSALT key, so its derivation costs the same. */
+void tl_seal_refsalt(const uint8_t key[TL_SEAL_HASHKEYBYTES],
+	    const char *ref, uint8_t salt[TL_SEAL_SALTBYTES]);
+
+/*
+ * The sender's key pair from a follow-up code (exactly 16 ASCII digits)
+ * and its salt: Argon2id (crypto_pwhash: 2 passes, 19 MiB; libsodium
+ * uses one lane) gives the seed of an X25519 key pair (about 15 ms of
+ * CPU). Fills pk, sets *sk (free: tl_seal_secret_free). Returns TL_OK;
+ * TL_EINVAL (not 16 digits); TL_ENOMEM (Argon2's memory or the locked
+ * key). The seed is wiped on every path. Compare pk with a stored key by
+ * tl_seal_secret_matches (constant time).
+ */
+enum tl_err tl_seal_sender_keypair(const char *code,
+	    const uint8_t salt[TL_SEAL_SALTBYTES], uint8_t pk[TL_SEAL_KEYBYTES],
+	    struct tl_seal_secret **sk);
+
+/*
+ * The key mine and theirs share (crypto_box_beforenm): the desk passes
+ * the staff secret key and the sender's public key, tipline.fcgi the
+ * sender's secret key and the staff public key; both get the same key.
+ * Returns TL_OK and *out (free: tl_seal_shared_free, which wipes);
+ * TL_EINVAL (theirs is not a usable key); TL_ENOMEM.
+ */
+enum tl_err tl_seal_shared_new(const struct tl_seal_secret *mine,
+	    const uint8_t theirs[TL_SEAL_KEYBYTES], struct tl_seal_shared **out);
+
+/* Wipes and frees k. NULL is a no-op. */
+void tl_seal_shared_free(struct tl_seal_shared *k);
+
+/*
+ * Encrypts a message's text (no NUL inside; at most TL_SEAL_MSG_MAX
+ * bytes), padded to 512-byte blocks, under k, bound to ad: version,
+ * nonce, ciphertext and tag in a new *blob of *bloblen bytes (free()).
+ * The padded text is wiped. TL_OK; TL_EINVAL (bad ad or text too long);
+ * TL_ENOMEM.
+ */
+enum tl_err tl_seal_msg_seal(const struct tl_seal_shared *k,
+	    const struct tl_seal_msg_ad *ad, const char *text, uint8_t **blob,
+	    size_t *bloblen, char *err, size_t errlen);
+
+/*
+ * Opens a message blob under k for ad: its text in a new *text (free:
+ * tl_seal_text_free, which wipes). TL_OK; TL_EMALFORMED when it does not
+ * open (damaged, another key, another ref, id, author or time; bad
+ * padding or a NUL inside), with the reason in err; TL_EINVAL (bad ad);
+ * TL_ENOMEM. *text is NULL on failure; intermediates are wiped.
+ */
+enum tl_err tl_seal_msg_open(const struct tl_seal_shared *k,
+	    const struct tl_seal_msg_ad *ad, const uint8_t *blob,
+	    size_t bloblen, char **text, char *err, size_t errlen);
+
+/* Wipes and frees a text from tl_seal_msg_open. NULL is a no-op. */
+void tl_seal_text_free(char *text);
 
 #endif

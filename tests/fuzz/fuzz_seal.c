@@ -22,7 +22,10 @@
  *   4: the input, padded with zeros to a block, as the padded plaintext
  *      of a blob sealed by hand (test code: the only way to reach the
  *      padding and plaintext checks that follow decryption): it opens
- *      exactly when sodium_unpad and the plaintext parser accept it.
+ *      exactly when sodium_unpad and the plaintext parser accept it;
+ *   5: a length byte, a message's text, then bytes to XOR into its
+ *      blob: the message, sealed under a fixed shared key, opens to the
+ *      same text, and after the XOR exactly when nothing changed.
  */
 #include <sodium.h>
 
@@ -30,6 +33,9 @@
 #include "seal.h"
 
 static struct tl_seal_secret	*sk;
+static struct tl_seal_shared	*shared;
+static const struct tl_seal_msg_ad msg_row = { "K7QF-2M9X", 2,
+    TL_SEAL_FROM_SENDER, 1764300000 };
 static uint8_t			 pk[TL_SEAL_KEYBYTES];
 
 static const struct tl_seal_column cols[] = {
@@ -263,6 +269,47 @@ as_padded(const uint8_t *data, size_t size)
 	free(padded);
 }
 
+/* Whether the message blob opens, to want when it does. */
+static int
+msg_opens(const uint8_t *blob, size_t len, const char *want)
+{
+	enum tl_err	 rc;
+	char		*t, err[200];
+
+	rc = tl_seal_msg_open(shared, &msg_row, blob, len, &t, err,
+	    sizeof(err));
+	FUZZ_CHECK(rc == TL_OK || rc == TL_EMALFORMED);
+	FUZZ_CHECK((rc == TL_OK) == (t != NULL));
+	if (t != NULL)
+		FUZZ_CHECK(strcmp(t, want) == 0);
+	tl_seal_text_free(t);
+	return rc == TL_OK;
+}
+
+static void
+message(const uint8_t *data, size_t size)
+{
+	uint8_t	*blob;
+	size_t	 cut, len, i;
+	char	*text, err[160];
+	int	 changed = 0;
+
+	if (size < 1)
+		return;
+	cut = 1 + data[0] % size;
+	text = fuzz_strndup(data + 1, cut - 1);
+	FUZZ_CHECK(tl_seal_msg_seal(shared, &msg_row, text, &blob, &len, err,
+	    sizeof(err)) == TL_OK);
+	FUZZ_CHECK(msg_opens(blob, len, text));
+	for (i = cut; i < size && i - cut < len; i++) {
+		blob[i - cut] ^= data[i];
+		changed |= data[i];
+	}
+	FUZZ_CHECK(msg_opens(blob, len, text) == !changed);
+	free(blob);
+	free(text);
+}
+
 /* A deterministic random source (xorshift64*), reset for every input. */
 static uint64_t rnd_state;
 
@@ -303,7 +350,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	if (randombytes_set_implementation(&rnd_impl) != 0 ||
-	    sodium_init() < 0 || tl_seal_keypair(seed, pk, &sk) != TL_OK)
+	    sodium_init() < 0 || tl_seal_keypair(seed, pk, &sk) != TL_OK ||
+	    tl_seal_shared_new(sk, pk, &shared) != TL_OK)
 		abort();
 	return 0;
 }
@@ -314,7 +362,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size == 0)
 		return 0;
 	rnd_state = 0x9e3779b97f4a7c15ULL;
-	switch (data[0] % 5) {
+	switch (data[0] % 6) {
 	case 0:
 		as_blob(data + 1, size - 1);
 		break;
@@ -327,8 +375,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 3:
 		as_key_text(data + 1, size - 1);
 		break;
-	default:
+	case 4:
 		as_padded(data + 1, size - 1);
+		break;
+	default:
+		message(data + 1, size - 1);
 		break;
 	}
 	return 0;

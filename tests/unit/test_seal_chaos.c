@@ -1,7 +1,8 @@
 /*
  * test_seal_chaos.c — allocation failure in seal.c, as test_chaos.c does
  * for the parser and the store: each path (sealing, opening, the
- * plaintext parser, the additional data) is run once to count its
+ * plaintext parser, the additional data, a follow-up message sealed and
+ * opened) is run once to count its
  * allocations (K), then once for each N in 1..K with the Nth failing.
  * Each run must answer TL_ENOMEM, give back no half result, and leak
  * nothing; a run with memory to spare must still succeed afterwards.
@@ -125,6 +126,9 @@ static struct {
 	size_t			 bloblen;
 	uint8_t			*plain;
 	size_t			 plainlen;
+	struct tl_seal_shared	*shared;
+	uint8_t			*msg;
+	size_t			 msglen;
 } fx;
 
 static const struct tl_seal_field fields[] = {
@@ -136,6 +140,8 @@ static const struct tl_seal_column cols[] = {
 };
 static const struct tl_seal_ad row = { "K7QF-2M9X", 1764300000, cols, 2,
     NULL, NULL };
+static const struct tl_seal_msg_ad msg_row = { "K7QF-2M9X", 1,
+    TL_SEAL_FROM_STAFF, 1764300000 };
 
 /* One path: runs, frees what it made, and returns its tl_err. */
 static enum tl_err
@@ -200,6 +206,34 @@ path_ad(void)
 	return rc;
 }
 
+static enum tl_err
+path_msg_seal(void)
+{
+	uint8_t		*blob;
+	size_t		 len;
+	char		 err[160];
+	enum tl_err	 rc;
+
+	rc = tl_seal_msg_seal(fx.shared, &msg_row, "Any news?", &blob, &len,
+	    err, sizeof(err));
+	free(blob);
+	return rc;
+}
+
+static enum tl_err
+path_msg_open(void)
+{
+	char		*t, err[160];
+	enum tl_err	 rc;
+
+	rc = tl_seal_msg_open(fx.shared, &msg_row, fx.msg, fx.msglen, &t, err,
+	    sizeof(err));
+	if (rc == TL_OK)
+		assert_string_equal(t, "Any news?");
+	tl_seal_text_free(t);
+	return rc;
+}
+
 /* Runs path with allocation n failing (0: none); returns its count. */
 static unsigned long
 run(enum tl_err (*path)(void), unsigned long n, enum tl_err *rc)
@@ -250,10 +284,17 @@ test_alloc_failure(void **state)
 	    &fx.bloblen, err, sizeof(err)), TL_OK);
 	assert_int_equal(tl_seal_plain_encode(fields, 2, &fx.plain,
 	    &fx.plainlen, err, sizeof(err)), TL_OK);
+	assert_int_equal(tl_seal_shared_new(fx.sk, fx.pk, &fx.shared), TL_OK);
+	assert_int_equal(tl_seal_msg_seal(fx.shared, &msg_row, "Any news?",
+	    &fx.msg, &fx.msglen, err, sizeof(err)), TL_OK);
 	each("seal", path_seal);
 	each("open", path_open);
 	each("decode", path_decode);
 	each("ad", path_ad);
+	each("msg seal", path_msg_seal);
+	each("msg open", path_msg_open);
+	free(fx.msg);
+	tl_seal_shared_free(fx.shared);
 	free(fx.blob);
 	free(fx.plain);
 	tl_seal_secret_free(fx.sk);
