@@ -336,7 +336,8 @@ void tl_seal_shared_free(struct tl_seal_shared *k);
  * Encrypts a message's text (no NUL inside; at most TL_SEAL_MSG_MAX
  * bytes), padded to 512-byte blocks, under k, bound to ad: version,
  * nonce, ciphertext and tag in a new *blob of *bloblen bytes (free()).
- * The padded text is wiped. TL_OK; TL_EINVAL (bad ad or text too long);
+ * The text is padded and encrypted in place in the blob, so no clear
+ * copy is left behind. TL_OK; TL_EINVAL (bad ad or text too long);
  * TL_ENOMEM.
  */
 enum tl_err tl_seal_msg_seal(const struct tl_seal_shared *k,
