@@ -154,7 +154,7 @@ clean:
 # judges lib/).
 FUZZ_DIR	= build-fuzz
 FUZZ_TARGETS	= fuzz_urlenc fuzz_json fuzz_token fuzz_normalise \
-		  fuzz_config fuzz_page fuzz_summary fuzz_app
+		  fuzz_config fuzz_page fuzz_summary fuzz_app fuzz_seal
 FUZZ_SECONDS	?= 60
 FUZZ_CLANG	?= clang
 FUZZ_SAN	= -O1 -g -fno-omit-frame-pointer \
@@ -302,7 +302,8 @@ lint-man:
 # tests/bench/run starts nginx, tipline.fcgi and a do-nothing FastCGI
 # baseline on loopback and measures them with wrk; BENCH_SECONDS sets the
 # length of each measured run (default 10). Results: $(BUILD)/bench.json.
-BENCH_BIN	= $(BUILD)/bench/baseline $(BUILD)/bench/mktokens
+BENCH_BIN	= $(BUILD)/bench/baseline $(BUILD)/bench/mktokens \
+		  $(BUILD)/bench/seal
 
 .PHONY: bench
 bench: deps
@@ -314,4 +315,8 @@ $(BUILD)/bench/baseline: tests/bench/baseline.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $< \
 	    $(LIBS_FCGI) -lpthread
 $(BUILD)/bench/mktokens: $(BUILD)/tests/bench/mktokens.o $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
+# The CPU cost of sealing and opening a typical tip (SPEC 11).
+$(BUILD)/bench/seal: $(BUILD)/tests/bench/seal.o $(LIBA)
+	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)

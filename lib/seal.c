@@ -1,0 +1,1096 @@
+/*
+ * seal.c — the one file that composes libsodium's primitives for the
+ * sealed store (SPEC 11). Formats: seal.h. What each key is for:
+ *
+ * The staff key pair (X25519). The secret key is the only key that opens
+ * a tip. It lives with tipline-staff.fcgi and tiplinectl run as
+ * tipline-staff, in locked memory (sodium_malloc), never in the
+ * internet-facing programs, which hold only the public key. So a copy of
+ * the intake store (a backup, a disk) and a takeover of tipline.fcgi or
+ * tipline-notify read nothing a person wrote in any tip received before
+ * the takeover. It does not protect against a takeover of the desk's
+ * host, and losing it loses every tip. The public key is not secret, but
+ * whoever can replace it on the public host gets the tips that follow
+ * sealed to a key of theirs (the desk then sees tips it cannot open).
+ *
+ * The content key (XChaCha20-Poly1305 IETF), fresh and random for each
+ * tip: keeps the tip's fields secret and the blob whole, and binds it to
+ * its row through the additional data (version, ref, received_at, every
+ * plaintext column, the sender's follow-up key and salt). It exists in
+ * the clear for the microseconds of sealing (then wiped) and of opening.
+ * It is sealed to the staff public key with crypto_box_seal (an
+ * ephemeral X25519 key pair, thrown away, so not even the sealer can
+ * reopen it).
+ *
+ * The limit of the binding: the staff public key is public, so anyone
+ * who can write the store can put in a new blob of their own for any
+ * row. The binding stops a real blob being moved to another tip and a
+ * row's columns being changed under its real blob (a tip quietly
+ * downgraded from urgent keeps its content only if it stays urgent); it
+ * cannot make an anonymous sender's words authentic.
+ *
+ * The sender's key pair (SPEC 13), X25519 from the seed Argon2id makes
+ * of a 16-digit follow-up code and a per-tip salt: the store keeps only
+ * the public key and salt, so a copy of it costs an attacker an Argon2id
+ * run (19 MiB, 2 passes) per guess of a 10^16 space to read or forge a
+ * message. With the staff key pair it gives one shared key (Diffie-
+ * Hellman, crypto_box_beforenm) under which messages both ways are
+ * encrypted and bound to their tip, id, author and time; a public
+ * program without the code has neither secret key, so it can neither
+ * read nor forge either side.
+ *
+ * The hash keys, derived from the form key (crypto_kdf, one subkey per
+ * use): the intake store keeps keyed BLAKE2b hashes of the
+ * Idempotency-Key and of the body, never the values, so a copy of the
+ * store alone cannot confirm a guess of what someone sent. BLAKE2b is
+ * keyed natively (one call, a PRF by design); HMAC-SHA256 would serve as
+ * well, at twice the hashing.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "seal.h"
+#include "secret.h"
+
+#define AEAD_KEYBYTES	crypto_aead_xchacha20poly1305_ietf_KEYBYTES
+#define AEAD_NONCEBYTES	crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+#define AEAD_TAGBYTES	crypto_aead_xchacha20poly1305_ietf_ABYTES
+#define SEALED_KEYBYTES	(crypto_box_SEALBYTES + AEAD_KEYBYTES)
+#define OFF_KEY		1
+#define OFF_NONCE	(OFF_KEY + SEALED_KEYBYTES)
+#define B64LEN		43	/* a 32-byte key, URL-safe, no padding */
+#define B64VARIANT	sodium_base64_VARIANT_URLSAFE_NO_PADDING
+#define B64ALPHABET	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+			"0123456789-_"
+#define NAMECHARS	"abcdefghijklmnopqrstuvwxyz0123456789_"
+#define PUBLIC_PREFIX	"tipline-staff-public-v1 "
+#define SECRET_PREFIX	"tipline-staff-secret-v1 "
+#define HASH_CONTEXT	"tlhash__"
+#define PWHASH_OPS	2
+#define PWHASH_MEM	(19 * 1024 * 1024)
+#define MSG_DOMAIN	'M'	/* message AD; a tip's ref length is <= 64 */
+/* The largest blob: the largest plaintext, padded. */
+#define BLOB_MAX	(TL_SEAL_OVERHEAD + \
+			(TL_SEAL_PLAIN_MAX / TL_SEAL_BLOCK + 1) * TL_SEAL_BLOCK)
+
+_Static_assert(TL_SEAL_KEYBYTES == crypto_box_PUBLICKEYBYTES &&
+    TL_SEAL_KEYBYTES == crypto_box_SECRETKEYBYTES &&
+    TL_SEAL_KEYBYTES == crypto_box_SEEDBYTES, "X25519 key sizes");
+_Static_assert(OFF_NONCE + AEAD_NONCEBYTES == TL_SEAL_HEADERBYTES,
+    "blob header");
+_Static_assert(TL_SEAL_OVERHEAD == TL_SEAL_HEADERBYTES + AEAD_TAGBYTES,
+    "blob overhead");
+_Static_assert(crypto_kdf_KEYBYTES == 32 &&
+    crypto_kdf_CONTEXTBYTES == sizeof(HASH_CONTEXT) - 1 &&
+    TL_SEAL_HASHKEYBYTES >= crypto_generichash_KEYBYTES_MIN,
+    "hash key sizes");
+_Static_assert(sizeof(PUBLIC_PREFIX) - 1 + B64LEN == TL_SEAL_KEYFILE_LEN &&
+    sizeof(SECRET_PREFIX) == sizeof(PUBLIC_PREFIX), "key file line");
+_Static_assert(sodium_base64_ENCODED_LEN(TL_SEAL_KEYBYTES, B64VARIANT) ==
+    B64LEN + 1, "base64 length");
+
+/* In sodium_malloc'd memory, read-only once made. */
+struct tl_seal_secret {
+	uint8_t	 sk[TL_SEAL_KEYBYTES];
+	uint8_t	 pk[TL_SEAL_KEYBYTES];
+};
+
+/* Opened fields: names and values point into text, NUL-terminated. */
+struct tl_seal_opened {
+	size_t			 n;
+	struct tl_seal_field	 f[TL_SEAL_FIELDS_MAX];
+	size_t			 textlen;
+	char			 text[];
+};
+
+/* --- staff key pair and key files ------------------------------------ */
+
+enum tl_err
+tl_seal_keypair(const uint8_t *seed, uint8_t pk[TL_SEAL_KEYBYTES],
+    struct tl_seal_secret **out)
+{
+	struct tl_seal_secret	*sk;
+
+	*out = NULL;
+	if ((sk = sodium_malloc(sizeof(*sk))) == NULL)
+		return TL_ENOMEM;
+	if (seed != NULL)
+		crypto_box_seed_keypair(sk->pk, sk->sk, seed);
+	else
+		crypto_box_keypair(sk->pk, sk->sk);
+	memcpy(pk, sk->pk, TL_SEAL_KEYBYTES);
+	sodium_mprotect_readonly(sk);
+	*out = sk;
+	return TL_OK;
+}
+
+void
+tl_seal_secret_free(struct tl_seal_secret *sk)
+{
+	sodium_free(sk);	/* wipes; NULL is a no-op */
+}
+
+void
+tl_seal_secret_public(const struct tl_seal_secret *sk,
+    uint8_t pk[TL_SEAL_KEYBYTES])
+{
+	memcpy(pk, sk->pk, TL_SEAL_KEYBYTES);
+}
+
+int
+tl_seal_secret_matches(const struct tl_seal_secret *sk,
+    const uint8_t pk[TL_SEAL_KEYBYTES])
+{
+	return crypto_verify_32(sk->pk, pk) == 0;
+}
+
+/*
+ * Parses "PREFIX<43 base64url>" and an optional newline into key; what
+ * names the key in messages. Never puts the text into err. On failure
+ * key may hold part of the key: the caller wipes it.
+ */
+static enum tl_err
+key_parse(const char *text, const char *prefix, const char *what,
+    uint8_t key[TL_SEAL_KEYBYTES], char *err, size_t errlen)
+{
+	size_t		 len = strlen(text), plen = strlen(prefix), n;
+	const char	*b64 = text + plen, *end;
+
+	if (len > 0 && text[len - 1] == '\n')
+		len--;
+	if (len < plen || memcmp(text, prefix, plen) != 0) {
+		snprintf(err, errlen, "not a %s key file (its line must start "
+		    "with \"%.*s\")", what, (int)plen - 1, prefix);
+		return TL_EMALFORMED;
+	}
+	if (len != plen + B64LEN) {
+		snprintf(err, errlen, "the %s key must be one line: the prefix, "
+		    "then %d characters of URL-safe base64", what, B64LEN);
+		return TL_EMALFORMED;
+	}
+	/* libsodium 1.0.18 reads any byte over 0x7f as a base64 digit. */
+	if (strspn(b64, B64ALPHABET) < B64LEN ||
+	    sodium_base642bin(key, TL_SEAL_KEYBYTES, b64, B64LEN, NULL, &n,
+	    &end, B64VARIANT) != 0 || n != TL_SEAL_KEYBYTES ||
+	    end != b64 + B64LEN) {
+		snprintf(err, errlen, "the %s key is not %d bytes in URL-safe "
+		    "base64 without padding", what, TL_SEAL_KEYBYTES);
+		return TL_EMALFORMED;
+	}
+	return TL_OK;
+}
+
+enum tl_err
+tl_seal_public_parse(const char *text, uint8_t pk[TL_SEAL_KEYBYTES],
+    char *err, size_t errlen)
+{
+	enum tl_err	 rc;
+
+	if ((rc = key_parse(text, PUBLIC_PREFIX, "staff public", pk, err,
+	    errlen)) != TL_OK)
+		return rc;
+	if (sodium_is_zero(pk, TL_SEAL_KEYBYTES)) {
+		snprintf(err, errlen, "the staff public key is all zero");
+		return TL_EMALFORMED;
+	}
+	return TL_OK;
+}
+
+enum tl_err
+tl_seal_secret_parse(const char *text, struct tl_seal_secret **out,
+    char *err, size_t errlen)
+{
+	struct tl_seal_secret	*sk;
+	enum tl_err		 rc;
+
+	*out = NULL;
+	if ((sk = sodium_malloc(sizeof(*sk))) == NULL)
+		return TL_ENOMEM;
+	rc = key_parse(text, SECRET_PREFIX, "staff secret", sk->sk, err,
+	    errlen);
+	if (rc != TL_OK) {
+		sodium_free(sk);
+		return rc;
+	}
+	crypto_scalarmult_base(sk->pk, sk->sk);
+	sodium_mprotect_readonly(sk);
+	*out = sk;
+	return TL_OK;
+}
+
+/*
+ * Reads the key file at path into text (size bytes) with secret.c's
+ * reader, and makes sure the file is no more than that text: no NUL
+ * inside, nothing past size - 1. Errors name the path.
+ */
+static enum tl_err
+key_slurp(const char *path, char *text, size_t size, char *err,
+    size_t errlen)
+{
+	struct stat	 st;
+
+	if (tl_secret_slurp(path, text, size, err, errlen) != 0)
+		return TL_EIO;
+	if (stat(path, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return TL_EIO;
+	}
+	if ((uintmax_t)st.st_size != strlen(text)) {
+		snprintf(err, errlen, "%s: not one line of a key (the file is "
+		    "%jd bytes)", path, (intmax_t)st.st_size);
+		return TL_EMALFORMED;
+	}
+	return TL_OK;
+}
+
+/* Room for a key file's text and a byte more, to see a longer file. */
+#define KEYFILE_BUF	(TL_SEAL_KEYFILE_LEN + 8)
+
+enum tl_err
+tl_seal_public_read(const char *path, uint8_t pk[TL_SEAL_KEYBYTES],
+    char *err, size_t errlen)
+{
+	char		 text[KEYFILE_BUF], why[160];
+	enum tl_err	 rc;
+
+	if ((rc = key_slurp(path, text, sizeof(text), err, errlen)) != TL_OK)
+		return rc;
+	if ((rc = tl_seal_public_parse(text, pk, why, sizeof(why))) != TL_OK)
+		snprintf(err, errlen, "%s: %s", path, why);
+	return rc;
+}
+
+enum tl_err
+tl_seal_secret_read(const char *path, struct tl_seal_secret **sk,
+    char *err, size_t errlen)
+{
+	char		*text, why[160];
+	enum tl_err	 rc;
+
+	*sk = NULL;
+	if ((text = sodium_malloc(KEYFILE_BUF)) == NULL)
+		return TL_ENOMEM;
+	rc = key_slurp(path, text, KEYFILE_BUF, err, errlen);
+	if (rc == TL_OK &&
+	    (rc = tl_seal_secret_parse(text, sk, why, sizeof(why))) ==
+	    TL_EMALFORMED)
+		snprintf(err, errlen, "%s: %s", path, why);
+	sodium_free(text);	/* wipes */
+	return rc;
+}
+
+/* Writes line[0..len) to a new file at path; see tl_seal_public_write. */
+static enum tl_err
+key_write(const char *path, int mode, uid_t uid, gid_t gid,
+    const char *line, size_t len, char *err, size_t errlen)
+{
+	int	 fd, saved;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    mode);
+	if (fd == -1) {
+		saved = errno;
+		snprintf(err, errlen, "%s: %s", path, saved == EEXIST ?
+		    "exists already (a key is never overwritten)" :
+		    strerror(saved));
+		return saved == EEXIST ? TL_EDUPLICATE : TL_EIO;
+	}
+	if (((uid != (uid_t)-1 || gid != (gid_t)-1) &&
+	    fchown(fd, uid, gid) == -1) || fchmod(fd, (mode_t)mode) == -1 ||
+	    write(fd, line, len) != (ssize_t)len || fsync(fd) == -1) {
+		saved = errno;
+		close(fd);
+		unlink(path);
+		snprintf(err, errlen, "%s: %s", path, strerror(saved));
+		return TL_EIO;
+	}
+	if (close(fd) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		unlink(path);
+		return TL_EIO;
+	}
+	return TL_OK;
+}
+
+/* A key file's line for key: prefix, base64url, newline, NUL. */
+static size_t
+key_line(const char *prefix, const uint8_t key[TL_SEAL_KEYBYTES],
+    char line[TL_SEAL_KEYFILE_LEN + 2])
+{
+	size_t	 plen = strlen(prefix);
+
+	memcpy(line, prefix, plen);
+	sodium_bin2base64(line + plen, B64LEN + 1, key, TL_SEAL_KEYBYTES,
+	    B64VARIANT);
+	line[TL_SEAL_KEYFILE_LEN] = '\n';
+	line[TL_SEAL_KEYFILE_LEN + 1] = '\0';
+	return TL_SEAL_KEYFILE_LEN + 1;
+}
+
+enum tl_err
+tl_seal_public_write(const char *path, int mode, uid_t uid, gid_t gid,
+    const uint8_t pk[TL_SEAL_KEYBYTES], char *err, size_t errlen)
+{
+	char	 line[TL_SEAL_KEYFILE_LEN + 2];
+	size_t	 len = key_line(PUBLIC_PREFIX, pk, line);
+
+	return key_write(path, mode, uid, gid, line, len, err, errlen);
+}
+
+enum tl_err
+tl_seal_secret_write(const char *path, int mode, uid_t uid, gid_t gid,
+    const struct tl_seal_secret *sk, char *err, size_t errlen)
+{
+	char		*line;
+	size_t		 len;
+	enum tl_err	 rc;
+
+	if ((line = sodium_malloc(TL_SEAL_KEYFILE_LEN + 2)) == NULL)
+		return TL_ENOMEM;
+	len = key_line(SECRET_PREFIX, sk->sk, line);
+	rc = key_write(path, mode, uid, gid, line, len, err, errlen);
+	sodium_free(line);	/* wipes */
+	return rc;
+}
+
+/* --- encodings ------------------------------------------------------- */
+
+/* A write cursor over a buffer sized beforehand. */
+struct cur {
+	uint8_t	*p;
+	size_t	 off;
+};
+
+static void
+put_u8(struct cur *c, uint8_t v)
+{
+	c->p[c->off++] = v;
+}
+
+static void
+put_u32(struct cur *c, uint32_t v)
+{
+	put_u8(c, (uint8_t)(v >> 24));
+	put_u8(c, (uint8_t)(v >> 16));
+	put_u8(c, (uint8_t)(v >> 8));
+	put_u8(c, (uint8_t)v);
+}
+
+static void
+put_bytes(struct cur *c, const void *p, size_t n)
+{
+	if (n > 0)
+		memcpy(c->p + c->off, p, n);
+	c->off += n;
+}
+
+/* A name: 1 byte of length, then the name. */
+static void
+put_name(struct cur *c, const char *name)
+{
+	size_t	 n = strlen(name);
+
+	put_u8(c, (uint8_t)n);
+	put_bytes(c, name, n);
+}
+
+static uint32_t
+get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Whether name[0..n) is a field or column name: 1-64 of [a-z0-9_]. */
+static int
+name_ok(const char *name, size_t n)
+{
+	size_t	 i;
+
+	if (n == 0 || n > TL_SEAL_NAME_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (name[i] == '\0' || strchr(NAMECHARS, name[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+/* The bytes of ad's columns, or 0 with the reason in err. */
+static size_t
+ad_cols_size(const struct tl_seal_ad *ad, char *err, size_t errlen)
+{
+	const struct tl_seal_column	*c;
+	size_t				 i, size = 0, vlen;
+
+	if (ad->ncols > TL_SEAL_COLUMNS_MAX || (ad->ncols > 0 &&
+	    ad->cols == NULL)) {
+		snprintf(err, errlen, "more than %d columns", TL_SEAL_COLUMNS_MAX);
+		return 0;
+	}
+	for (i = 0; i < ad->ncols; i++) {
+		c = &ad->cols[i];
+		if (c->name == NULL || !name_ok(c->name, strlen(c->name))) {
+			snprintf(err, errlen, "column %zu has a bad name", i);
+			return 0;
+		}
+		vlen = c->value == NULL ? 0 : strlen(c->value);
+		if (vlen > TL_SEAL_COLUMN_MAX) {
+			snprintf(err, errlen, "column %s is over %d bytes",
+			    c->name, TL_SEAL_COLUMN_MAX);
+			return 0;
+		}
+		size += 1 + strlen(c->name) + 1 + (c->value == NULL ? 0 :
+		    4 + vlen);
+	}
+	return size + 1;	/* and the count */
+}
+
+/* The bytes of ad's encoding, or 0 with the reason in err. */
+static size_t
+ad_size(const struct tl_seal_ad *ad, char *err, size_t errlen)
+{
+	size_t	 reflen, cols;
+
+	if (ad == NULL || ad->ref == NULL ||
+	    (reflen = strlen(ad->ref)) == 0 || reflen > TL_SEAL_REF_MAX) {
+		snprintf(err, errlen, "the reference is missing or too long");
+		return 0;
+	}
+	if ((ad->sender_pk == NULL) != (ad->sender_salt == NULL)) {
+		snprintf(err, errlen, "a sender's key without its salt, or "
+		    "the other way round");
+		return 0;
+	}
+	if ((cols = ad_cols_size(ad, err, errlen)) == 0)
+		return 0;
+	return 1 + 1 + reflen + 8 + cols + 1 + (ad->sender_pk == NULL ? 0 :
+	    TL_SEAL_KEYBYTES + TL_SEAL_SALTBYTES);
+}
+
+/*
+ * The layout: version; ref (1-byte length, bytes); received_at (8 bytes,
+ * big-endian two's complement); the column count (1 byte), then each
+ * column: name (1-byte length, bytes), 0 for NULL or 1 and the value
+ * (4-byte length, bytes); 0 for no follow-up or 1, the sender's public
+ * key and salt.
+ */
+enum tl_err
+tl_seal_ad_encode(const struct tl_seal_ad *ad, uint8_t **out,
+    size_t *outlen, char *err, size_t errlen)
+{
+	struct cur	 c = { NULL, 0 };
+	size_t		 size, i, vlen;
+	uint64_t	 t;
+
+	*out = NULL;
+	if ((size = ad_size(ad, err, errlen)) == 0)
+		return TL_EINVAL;
+	if ((c.p = malloc(size)) == NULL)
+		return TL_ENOMEM;
+	put_u8(&c, TL_SEAL_VERSION);
+	put_name(&c, ad->ref);
+	t = (uint64_t)ad->received_at;
+	put_u32(&c, (uint32_t)(t >> 32));
+	put_u32(&c, (uint32_t)t);
+	put_u8(&c, (uint8_t)ad->ncols);
+	for (i = 0; i < ad->ncols; i++) {
+		put_name(&c, ad->cols[i].name);
+		put_u8(&c, ad->cols[i].value != NULL);
+		if (ad->cols[i].value == NULL)
+			continue;
+		vlen = strlen(ad->cols[i].value);
+		put_u32(&c, (uint32_t)vlen);
+		put_bytes(&c, ad->cols[i].value, vlen);
+	}
+	put_u8(&c, ad->sender_pk != NULL);
+	if (ad->sender_pk != NULL) {
+		put_bytes(&c, ad->sender_pk, TL_SEAL_KEYBYTES);
+		put_bytes(&c, ad->sender_salt, TL_SEAL_SALTBYTES);
+	}
+	*out = c.p;
+	*outlen = c.off;
+	return TL_OK;
+}
+
+/* The bytes of the plaintext of fields[0..n), or 0 with the reason. */
+static size_t
+plain_size(const struct tl_seal_field *fields, size_t n, char *err,
+    size_t errlen)
+{
+	size_t	 i, j, size = 1, nlen;
+
+	if (n > TL_SEAL_FIELDS_MAX || (n > 0 && fields == NULL)) {
+		snprintf(err, errlen, "more than %d fields", TL_SEAL_FIELDS_MAX);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (fields[i].name == NULL || fields[i].value == NULL ||
+		    !name_ok(fields[i].name, nlen = strlen(fields[i].name))) {
+			snprintf(err, errlen, "field %zu has a bad name or no "
+			    "value", i);
+			return 0;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(fields[j].name, fields[i].name) == 0) {
+				snprintf(err, errlen, "field %s is given twice",
+				    fields[i].name);
+				return 0;
+			}
+		size += 1 + nlen + 4 + strlen(fields[i].value);
+		if (size > TL_SEAL_PLAIN_MAX) {
+			snprintf(err, errlen, "the fields are over %d bytes",
+			    TL_SEAL_PLAIN_MAX);
+			return 0;
+		}
+	}
+	return size;
+}
+
+/* Writes the plaintext of fields[0..n) (plain_size bytes) to p. */
+static void
+plain_write(const struct tl_seal_field *fields, size_t n, uint8_t *p)
+{
+	struct cur	 c = { p, 0 };
+	size_t		 i, vlen;
+
+	put_u8(&c, TL_SEAL_VERSION);
+	for (i = 0; i < n; i++) {
+		put_name(&c, fields[i].name);
+		vlen = strlen(fields[i].value);
+		put_u32(&c, (uint32_t)vlen);
+		put_bytes(&c, fields[i].value, vlen);
+	}
+}
+
+enum tl_err
+tl_seal_plain_encode(const struct tl_seal_field *fields, size_t n,
+    uint8_t **out, size_t *outlen, char *err, size_t errlen)
+{
+	size_t	 size;
+
+	*out = NULL;
+	if ((size = plain_size(fields, n, err, errlen)) == 0)
+		return TL_EINVAL;
+	if ((*out = malloc(size)) == NULL)
+		return TL_ENOMEM;
+	plain_write(fields, n, *out);
+	*outlen = size;
+	return TL_OK;
+}
+
+/*
+ * Parses the field at p[*off..len) into o (its strings copied to *t),
+ * moving *off and *t past it. TL_OK or TL_EMALFORMED with the reason.
+ */
+static enum tl_err
+plain_field(const uint8_t *p, size_t len, size_t *off,
+    struct tl_seal_opened *o, char **t, char *err, size_t errlen)
+{
+	const uint8_t	*name = p + *off + 1;
+	size_t		 nlen = p[*off], vlen, i;
+
+	if (o->n == TL_SEAL_FIELDS_MAX || len - *off < 1 + nlen + 4 ||
+	    !name_ok((const char *)name, nlen)) {
+		snprintf(err, errlen, "field %zu is malformed", o->n);
+		return TL_EMALFORMED;
+	}
+	vlen = get_u32(name + nlen);
+	if (vlen > len - *off - 1 - nlen - 4 ||
+	    memchr(name + nlen + 4, '\0', vlen) != NULL) {
+		snprintf(err, errlen, "field %zu's value is malformed", o->n);
+		return TL_EMALFORMED;
+	}
+	for (i = 0; i < o->n; i++)
+		if (strlen(o->f[i].name) == nlen &&
+		    memcmp(o->f[i].name, name, nlen) == 0) {
+			snprintf(err, errlen, "field %zu repeats a name", o->n);
+			return TL_EMALFORMED;
+		}
+	o->f[o->n].name = memcpy(*t, name, nlen);
+	(*t)[nlen] = '\0';
+	*t += nlen + 1;
+	o->f[o->n++].value = memcpy(*t, name + nlen + 4, vlen);
+	(*t)[vlen] = '\0';
+	*t += vlen + 1;
+	*off += 1 + nlen + 4 + vlen;
+	return TL_OK;
+}
+
+enum tl_err
+tl_seal_plain_decode(const uint8_t *p, size_t len,
+    struct tl_seal_opened **out, char *err, size_t errlen)
+{
+	struct tl_seal_opened	*o;
+	size_t			 off = 1;
+	char			*t;
+	enum tl_err		 rc;
+
+	*out = NULL;
+	if (len < 1 || len > TL_SEAL_PLAIN_MAX || p[0] != TL_SEAL_VERSION) {
+		snprintf(err, errlen, "the plaintext's size or version is "
+		    "wrong");
+		return TL_EMALFORMED;
+	}
+	/* Each field's 5 bytes of lengths make room for its 2 NULs. */
+	if ((o = malloc(sizeof(*o) + len)) == NULL)
+		return TL_ENOMEM;
+	o->n = 0;
+	o->textlen = len;
+	t = o->text;
+	while (off < len)
+		if ((rc = plain_field(p, len, &off, o, &t, err, errlen)) !=
+		    TL_OK) {
+			tl_seal_opened_free(o);
+			return rc;
+		}
+	*out = o;
+	return TL_OK;
+}
+
+size_t
+tl_seal_opened_count(const struct tl_seal_opened *o)
+{
+	return o->n;
+}
+
+const struct tl_seal_field *
+tl_seal_opened_field(const struct tl_seal_opened *o, size_t i)
+{
+	return i < o->n ? &o->f[i] : NULL;
+}
+
+const char *
+tl_seal_opened_get(const struct tl_seal_opened *o, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < o->n; i++)
+		if (strcmp(o->f[i].name, name) == 0)
+			return o->f[i].value;
+	return NULL;
+}
+
+void
+tl_seal_opened_free(struct tl_seal_opened *o)
+{
+	if (o == NULL)
+		return;
+	sodium_memzero(o, sizeof(*o) + o->textlen);
+	free(o);
+}
+
+/* --- sealing and opening --------------------------------------------- */
+
+/*
+ * The padded plaintext of fields[0..n) in a new buffer of *padlen bytes
+ * (a multiple of TL_SEAL_BLOCK): the caller wipes and frees it.
+ */
+static enum tl_err
+plain_padded(const struct tl_seal_field *fields, size_t n, uint8_t **out,
+    size_t *padlen, char *err, size_t errlen)
+{
+	size_t	 size, cap;
+
+	*out = NULL;
+	if ((size = plain_size(fields, n, err, errlen)) == 0)
+		return TL_EINVAL;
+	cap = (size / TL_SEAL_BLOCK + 1) * TL_SEAL_BLOCK;
+	if ((*out = malloc(cap)) == NULL)
+		return TL_ENOMEM;
+	plain_write(fields, n, *out);
+	if (sodium_pad(padlen, *out, size, TL_SEAL_BLOCK, cap) != 0)
+		abort();	/* cap is always room enough */
+	return TL_OK;
+}
+
+/*
+ * In both blob formats the nonce comes right before the ciphertext: out
+ * gets a random nonce, then plain[0..plen) encrypted under key and ad,
+ * and its tag.
+ */
+static void
+aead_encrypt(const uint8_t key[AEAD_KEYBYTES], const uint8_t *ad,
+    size_t adlen, const uint8_t *plain, size_t plen, uint8_t *out)
+{
+	randombytes_buf(out, AEAD_NONCEBYTES);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(out + AEAD_NONCEBYTES,
+	    NULL, plain, plen, ad, adlen, NULL, out, key);
+}
+
+/* The other way: in[0..inlen) is nonce, ciphertext and tag; plain gets
+ * inlen - AEAD_NONCEBYTES - AEAD_TAGBYTES bytes. 0, or -1 if forged. */
+static int
+aead_decrypt(const uint8_t key[AEAD_KEYBYTES], const uint8_t *ad,
+    size_t adlen, const uint8_t *in, size_t inlen, uint8_t *plain)
+{
+	return crypto_aead_xchacha20poly1305_ietf_decrypt(plain, NULL, NULL,
+	    in + AEAD_NONCEBYTES, inlen - AEAD_NONCEBYTES, ad, adlen, in, key);
+}
+
+/* Fills blob b (TL_SEAL_OVERHEAD + plen bytes) with plain[0..plen)
+ * sealed to pk under ad; a fresh content key, wiped. */
+static enum tl_err
+seal_into(const uint8_t pk[TL_SEAL_KEYBYTES], const uint8_t *ad,
+    size_t adlen, const uint8_t *plain, size_t plen, uint8_t *b, char *err,
+    size_t errlen)
+{
+	uint8_t		 key[AEAD_KEYBYTES];
+	enum tl_err	 rc = TL_OK;
+
+	b[0] = TL_SEAL_VERSION;
+	crypto_aead_xchacha20poly1305_ietf_keygen(key);
+	if (crypto_box_seal(b + OFF_KEY, key, sizeof(key), pk) != 0) {
+		snprintf(err, errlen, "the staff public key is not usable");
+		rc = TL_EINVAL;
+	} else
+		aead_encrypt(key, ad, adlen, plain, plen, b + OFF_NONCE);
+	sodium_memzero(key, sizeof(key));
+	return rc;
+}
+
+enum tl_err
+tl_seal_seal(const uint8_t pk[TL_SEAL_KEYBYTES], const struct tl_seal_ad *ad,
+    const struct tl_seal_field *fields, size_t n, uint8_t **blob,
+    size_t *bloblen, char *err, size_t errlen)
+{
+	uint8_t		*plain = NULL, *adb = NULL, *b = NULL;
+	size_t		 plen = 0, adlen;
+	enum tl_err	 rc;
+
+	*blob = NULL;
+	if ((rc = plain_padded(fields, n, &plain, &plen, err, errlen)) !=
+	    TL_OK)
+		return rc;
+	if ((rc = tl_seal_ad_encode(ad, &adb, &adlen, err, errlen)) != TL_OK)
+		goto done;
+	rc = TL_ENOMEM;
+	if ((b = malloc(TL_SEAL_OVERHEAD + plen)) == NULL)
+		goto done;
+	if ((rc = seal_into(pk, adb, adlen, plain, plen, b, err, errlen)) ==
+	    TL_OK) {
+		*blob = b;
+		*bloblen = TL_SEAL_OVERHEAD + plen;
+		b = NULL;
+	}
+done:
+	sodium_memzero(plain, plen);
+	free(plain);
+	free(adb);
+	free(b);
+	return rc;
+}
+
+/* Why a blob does not open, as err's sentence. */
+static enum tl_err
+open_fault(enum tl_seal_fault f, enum tl_seal_fault *fault, char *err,
+    size_t errlen)
+{
+	static const char *const why[] = {
+		[TL_SEAL_FAULT_FORMAT] = "not a sealed blob (size or version)",
+		[TL_SEAL_FAULT_KEY] = "not sealed to this staff key, or "
+		    "damaged",
+		[TL_SEAL_FAULT_AUTH] = "damaged, or not sealed for this tip "
+		    "as it stands (moved, or a column changed)",
+		[TL_SEAL_FAULT_PADDING] = "authentic but badly padded",
+		[TL_SEAL_FAULT_PLAIN] = "authentic but its fields are "
+		    "malformed",
+	};
+
+	if (fault != NULL)
+		*fault = f;
+	snprintf(err, errlen, "the sealed content does not open: %s", why[f]);
+	return TL_EMALFORMED;
+}
+
+/*
+ * Decrypts the content of blob (its size already checked) with key for
+ * ad, unpads and parses it into *out. The padded plaintext is wiped.
+ */
+static enum tl_err
+open_content(const uint8_t key[AEAD_KEYBYTES], const uint8_t *ad,
+    size_t adlen, const uint8_t *blob, size_t bloblen,
+    struct tl_seal_opened **out, enum tl_seal_fault *f, char *err,
+    size_t errlen)
+{
+	size_t		 plen = bloblen - TL_SEAL_OVERHEAD, len;
+	uint8_t		*plain;
+	enum tl_err	 rc = TL_EMALFORMED;
+
+	if ((plain = malloc(plen)) == NULL)
+		return TL_ENOMEM;
+	if (aead_decrypt(key, ad, adlen, blob + OFF_NONCE,
+	    bloblen - OFF_NONCE, plain) != 0)
+		*f = TL_SEAL_FAULT_AUTH;
+	else if (sodium_unpad(&len, plain, plen, TL_SEAL_BLOCK) != 0)
+		*f = TL_SEAL_FAULT_PADDING;
+	else if ((rc = tl_seal_plain_decode(plain, len, out, err, errlen)) ==
+	    TL_EMALFORMED)
+		*f = TL_SEAL_FAULT_PLAIN;
+	sodium_memzero(plain, plen);
+	free(plain);
+	return rc;
+}
+
+enum tl_err
+tl_seal_open(const struct tl_seal_secret *sk, const struct tl_seal_ad *ad,
+    const uint8_t *blob, size_t bloblen, struct tl_seal_opened **out,
+    enum tl_seal_fault *fault, char *err, size_t errlen)
+{
+	uint8_t			 key[AEAD_KEYBYTES], *adb = NULL;
+	size_t			 adlen;
+	enum tl_seal_fault	 f = TL_SEAL_FAULT_NONE;
+	enum tl_err		 rc;
+
+	*out = NULL;
+	if (fault != NULL)
+		*fault = TL_SEAL_FAULT_NONE;
+	if (bloblen < TL_SEAL_OVERHEAD + TL_SEAL_BLOCK || bloblen > BLOB_MAX ||
+	    (bloblen - TL_SEAL_OVERHEAD) % TL_SEAL_BLOCK != 0 ||
+	    blob[0] != TL_SEAL_VERSION)
+		return open_fault(TL_SEAL_FAULT_FORMAT, fault, err, errlen);
+	if ((rc = tl_seal_ad_encode(ad, &adb, &adlen, err, errlen)) != TL_OK)
+		return rc;
+	if (crypto_box_seal_open(key, blob + OFF_KEY, SEALED_KEYBYTES, sk->pk,
+	    sk->sk) != 0) {
+		free(adb);
+		return open_fault(TL_SEAL_FAULT_KEY, fault, err, errlen);
+	}
+	rc = open_content(key, adb, adlen, blob, bloblen, out, &f, err,
+	    errlen);
+	sodium_memzero(key, sizeof(key));
+	free(adb);
+	if (f != TL_SEAL_FAULT_NONE)
+		return open_fault(f, fault, err, errlen);
+	return rc;
+}
+
+/* --- keyed hashes ---------------------------------------------------- */
+
+void
+tl_seal_hash_key(const uint8_t form_key[32], enum tl_seal_hash_use use,
+    uint8_t key[TL_SEAL_HASHKEYBYTES])
+{
+	crypto_kdf_derive_from_key(key, TL_SEAL_HASHKEYBYTES, (uint64_t)use,
+	    HASH_CONTEXT, form_key);
+}
+
+void
+tl_seal_keyed_hash(const uint8_t key[TL_SEAL_HASHKEYBYTES],
+    const void *data, size_t len, char out[TL_SEAL_HASH_HEX])
+{
+	uint8_t	 h[32];
+
+	crypto_generichash(h, sizeof(h), data, len, key, TL_SEAL_HASHKEYBYTES);
+	sodium_bin2hex(out, TL_SEAL_HASH_HEX, h, sizeof(h));
+}
+
+/* --- follow-up (SPEC 13) --------------------------------------------- */
+
+/* In sodium_malloc'd memory, read-only once made. */
+struct tl_seal_shared {
+	uint8_t	 k[crypto_box_BEFORENMBYTES];
+};
+
+_Static_assert(crypto_box_BEFORENMBYTES == AEAD_KEYBYTES, "shared key");
+_Static_assert(TL_SEAL_MSG_OVERHEAD == 1 + AEAD_NONCEBYTES + AEAD_TAGBYTES,
+    "message overhead");
+_Static_assert(TL_SEAL_SALTBYTES == crypto_pwhash_SALTBYTES, "salt");
+
+void
+tl_seal_code_new(char code[TL_SEAL_CODE_LEN + 1])
+{
+	size_t	 i;
+
+	for (i = 0; i < TL_SEAL_CODE_LEN; i++)
+		code[i] = (char)('0' + randombytes_uniform(10));
+	code[TL_SEAL_CODE_LEN] = '\0';
+}
+
+void
+tl_seal_salt_new(uint8_t salt[TL_SEAL_SALTBYTES])
+{
+	randombytes_buf(salt, TL_SEAL_SALTBYTES);
+}
+
+void
+tl_seal_refsalt(const uint8_t key[TL_SEAL_HASHKEYBYTES], const char *ref,
+    uint8_t salt[TL_SEAL_SALTBYTES])
+{
+	crypto_generichash(salt, TL_SEAL_SALTBYTES, (const uint8_t *)ref,
+	    strlen(ref), key, TL_SEAL_HASHKEYBYTES);
+}
+
+enum tl_err
+tl_seal_sender_keypair(const char *code, const uint8_t salt[TL_SEAL_SALTBYTES],
+    uint8_t pk[TL_SEAL_KEYBYTES], struct tl_seal_secret **sk)
+{
+	uint8_t		 seed[TL_SEAL_KEYBYTES];
+	enum tl_err	 rc;
+
+	*sk = NULL;
+	if (strlen(code) != TL_SEAL_CODE_LEN ||
+	    strspn(code, "0123456789") != TL_SEAL_CODE_LEN)
+		return TL_EINVAL;
+	if (crypto_pwhash(seed, sizeof(seed), code, TL_SEAL_CODE_LEN, salt,
+	    PWHASH_OPS, PWHASH_MEM, crypto_pwhash_ALG_ARGON2ID13) != 0)
+		rc = TL_ENOMEM;
+	else
+		rc = tl_seal_keypair(seed, pk, sk);
+	sodium_memzero(seed, sizeof(seed));
+	return rc;
+}
+
+enum tl_err
+tl_seal_shared_new(const struct tl_seal_secret *mine,
+    const uint8_t theirs[TL_SEAL_KEYBYTES], struct tl_seal_shared **out)
+{
+	struct tl_seal_shared	*k;
+
+	*out = NULL;
+	if ((k = sodium_malloc(sizeof(*k))) == NULL)
+		return TL_ENOMEM;
+	if (crypto_box_beforenm(k->k, theirs, mine->sk) != 0) {
+		sodium_free(k);
+		return TL_EINVAL;
+	}
+	sodium_mprotect_readonly(k);
+	*out = k;
+	return TL_OK;
+}
+
+void
+tl_seal_shared_free(struct tl_seal_shared *k)
+{
+	sodium_free(k);
+}
+
+/* A message's additional data into ad[]; returns its length, or 0 (bad
+ * ad, reason in err). */
+static size_t
+msg_ad(const struct tl_seal_msg_ad *a, uint8_t ad[2 + 1 + 64 + 17],
+    char *err, size_t errlen)
+{
+	struct cur	 c = { ad, 0 };
+	size_t		 reflen;
+
+	if (a == NULL || a->ref == NULL || (reflen = strlen(a->ref)) == 0 ||
+	    reflen > TL_SEAL_REF_MAX || (a->from != TL_SEAL_FROM_STAFF &&
+	    a->from != TL_SEAL_FROM_SENDER)) {
+		snprintf(err, errlen, "a message's reference or author is bad");
+		return 0;
+	}
+	put_u8(&c, TL_SEAL_VERSION);
+	put_u8(&c, MSG_DOMAIN);
+	put_name(&c, a->ref);
+	put_u32(&c, (uint32_t)((uint64_t)a->id >> 32));
+	put_u32(&c, (uint32_t)a->id);
+	put_u8(&c, (uint8_t)a->from);
+	put_u32(&c, (uint32_t)((uint64_t)a->at >> 32));
+	put_u32(&c, (uint32_t)a->at);
+	return c.off;
+}
+
+enum tl_err
+tl_seal_msg_seal(const struct tl_seal_shared *k,
+    const struct tl_seal_msg_ad *a, const char *text, uint8_t **blob,
+    size_t *bloblen, char *err, size_t errlen)
+{
+	uint8_t	 ad[2 + 1 + 64 + 17], *b;
+	size_t	 adlen, len = strlen(text), padlen, cap;
+
+	*blob = NULL;
+	if ((adlen = msg_ad(a, ad, err, errlen)) == 0)
+		return TL_EINVAL;
+	if (len > TL_SEAL_MSG_MAX) {
+		snprintf(err, errlen, "a message is over %d bytes",
+		    TL_SEAL_MSG_MAX);
+		return TL_EINVAL;
+	}
+	cap = (len / TL_SEAL_BLOCK + 1) * TL_SEAL_BLOCK;
+	if ((b = malloc(TL_SEAL_MSG_OVERHEAD + cap)) == NULL)
+		return TL_ENOMEM;
+	/* Padded in place: the plaintext is the tail of b, encrypted over
+	 * itself (libsodium allows it) and so never left in the clear. */
+	b[0] = TL_SEAL_VERSION;
+	memcpy(b + 1 + AEAD_NONCEBYTES, text, len);
+	if (sodium_pad(&padlen, b + 1 + AEAD_NONCEBYTES, len, TL_SEAL_BLOCK,
+	    cap) != 0)
+		abort();	/* cap is always room enough */
+	aead_encrypt(k->k, ad, adlen, b + 1 + AEAD_NONCEBYTES, padlen, b + 1);
+	*blob = b;
+	*bloblen = TL_SEAL_MSG_OVERHEAD + padlen;
+	return TL_OK;
+}
+
+/* The largest message blob. */
+#define MSG_BLOB_MAX	(TL_SEAL_MSG_OVERHEAD + \
+			(TL_SEAL_MSG_MAX / TL_SEAL_BLOCK + 1) * TL_SEAL_BLOCK)
+
+/* Decrypts and unpads blob (its size checked) into t (bloblen -
+ * TL_SEAL_MSG_OVERHEAD bytes), NUL-terminated; NULL, or why not. */
+static const char *
+msg_decrypt(const struct tl_seal_shared *k, const uint8_t *ad,
+    size_t adlen, const uint8_t *blob, size_t bloblen, char *t)
+{
+	size_t	 plen = bloblen - TL_SEAL_MSG_OVERHEAD, len;
+
+	if (aead_decrypt(k->k, ad, adlen, blob + 1, bloblen - 1,
+	    (uint8_t *)t) != 0)
+		return "damaged, or not sealed with this key for this tip, "
+		    "message, author and time";
+	if (sodium_unpad(&len, (const uint8_t *)t, plen, TL_SEAL_BLOCK) != 0)
+		return "authentic but badly padded";
+	if (memchr(t, '\0', len) != NULL)
+		return "authentic but holds a NUL";
+	t[len] = '\0';		/* padding is at least one byte */
+	return NULL;
+}
+
+enum tl_err
+tl_seal_msg_open(const struct tl_seal_shared *k,
+    const struct tl_seal_msg_ad *a, const uint8_t *blob, size_t bloblen,
+    char **text, char *err, size_t errlen)
+{
+	uint8_t		 ad[2 + 1 + 64 + 17];
+	size_t		 adlen, plen;
+	const char	*why;
+	char		*t;
+
+	*text = NULL;
+	if ((adlen = msg_ad(a, ad, err, errlen)) == 0)
+		return TL_EINVAL;
+	if (bloblen < TL_SEAL_MSG_OVERHEAD + TL_SEAL_BLOCK ||
+	    bloblen > MSG_BLOB_MAX ||
+	    (bloblen - TL_SEAL_MSG_OVERHEAD) % TL_SEAL_BLOCK != 0 ||
+	    blob[0] != TL_SEAL_VERSION) {
+		snprintf(err, errlen, "the message does not open: not a "
+		    "message blob (size or version)");
+		return TL_EMALFORMED;
+	}
+	plen = bloblen - TL_SEAL_MSG_OVERHEAD;
+	if ((t = malloc(plen)) == NULL)
+		return TL_ENOMEM;
+	if ((why = msg_decrypt(k, ad, adlen, blob, bloblen, t)) == NULL) {
+		*text = t;
+		return TL_OK;
+	}
+	sodium_memzero(t, plen);
+	free(t);
+	snprintf(err, errlen, "the message does not open: %s", why);
+	return TL_EMALFORMED;
+}
+
+void
+tl_seal_text_free(char *text)
+{
+	if (text == NULL)
+		return;
+	sodium_memzero(text, strlen(text));
+	free(text);
+}
