@@ -9,6 +9,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <pwd.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -135,8 +136,8 @@ tl_admin_init(const struct tl_config *cfg, FILE *out)
 	if (make_key(cfg->webhook_secret_file, secret, &o, o.notify,
 	    "webhook secret", out) == -1)
 		rc = -1;
-	memset(key, 0, sizeof(key));
-	memset(secret, 0, sizeof(secret));
+	sodium_memzero(key, sizeof(key));
+	sodium_memzero(secret, sizeof(secret));
 	if (rc == 0)
 		fprintf(out, "webhook secret file: %s\n",
 		    cfg->webhook_secret_file);
@@ -226,7 +227,7 @@ check_keys(const struct tl_config *cfg, const struct owners *o, FILE *out)
 		bad += check_mode(out, cfg->webhook_secret_file, 0400,
 		    o->notify, o);
 	}
-	memset(key, 0, sizeof(key));
+	sodium_memzero(key, sizeof(key));
 	return bad;
 }
 

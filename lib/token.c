@@ -126,6 +126,7 @@ tl_token_read_key(const char *path, uint8_t key[TL_FORM_KEYBYTES],
 {
 	char	 text[160];
 	size_t	 len;
+	int	 rc = 0;
 
 	if (tl_secret_slurp(path, text, sizeof(text), err, errlen) == -1)
 		return -1;
@@ -137,8 +138,10 @@ tl_token_read_key(const char *path, uint8_t key[TL_FORM_KEYBYTES],
 	    TL_FORM_KEYBYTES, text, len, NULL, NULL, NULL) != 0) {
 		snprintf(err, errlen, "%s: not a form key (64 hex digits "
 		    "expected; `tiplinectl init` makes one)", path);
-		return -1;
+		/* What was decoded of a key cut short is still key. */
+		sodium_memzero(key, TL_FORM_KEYBYTES);
+		rc = -1;
 	}
 	sodium_memzero(text, sizeof(text));
-	return 0;
+	return rc;
 }

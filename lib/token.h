@@ -65,7 +65,7 @@ void tl_token_decoy_ref(const uint8_t key[TL_FORM_KEYBYTES],
 
 /*
  * Reads a form key file: 64 hex digits (optionally followed by a newline).
- * Returns 0, or -1 with a reason in err.
+ * Returns 0, or -1 with a reason in err and key wiped.
  */
 int tl_token_read_key(const char *path, uint8_t key[TL_FORM_KEYBYTES],
 	    char *err, size_t errlen);

@@ -1,6 +1,7 @@
 /*
  * test_secret.c — webhook secrets and key files.
  */
+#include <dirent.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -76,6 +77,77 @@ test_new(void **state)
 	rmdir(dir);
 }
 
+/* A key file cut short by a bad digit leaves nothing of the key behind:
+ * sodium_hex2bin() writes what it decoded before it stops. */
+static void
+test_key_wiped_on_error(void **state)
+{
+	uint8_t	 fk[TL_FORM_KEYBYTES];
+	char	 dir[] = "/tmp/tl-secret-XXXXXX", path[64], text[80];
+	char	 err[256];
+	size_t	 i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/f.key", dir);
+	for (i = 0; i < 31; i++)
+		memcpy(text + 2 * i, "11", 2);
+	memcpy(text + 62, "zz\n", 4);
+	assert_int_equal(tl_secret_create(path, text, 0600, err,
+	    sizeof(err)), 1);
+	memset(fk, 0xaa, sizeof(fk));
+	assert_int_equal(tl_token_read_key(path, fk, err, sizeof(err)), -1);
+	for (i = 0; i < sizeof(fk); i++)
+		assert_int_equal(fk[i], 0);
+	unlink(path);
+	rmdir(dir);
+}
+
+/*
+ * Secrets are wiped with sodium_memzero(), which the compiler may not
+ * drop as a dead store, never with memset(): no line of lib/ wipes
+ * anything named like a key or secret with memset. Run from the top of
+ * the tree.
+ */
+static void
+test_no_memset_on_secrets(void **state)
+{
+	DIR		*d;
+	struct dirent	*e;
+	FILE		*f;
+	char		 path[512], line[512];
+	const char	*p;
+	size_t		 n = 0, lineno;
+
+	(void)state;
+	assert_non_null(d = opendir("lib"));
+	while ((e = readdir(d)) != NULL) {
+		if (strlen(e->d_name) < 3 ||
+		    strcmp(e->d_name + strlen(e->d_name) - 2, ".c") != 0)
+			continue;
+		snprintf(path, sizeof(path), "lib/%s", e->d_name);
+		assert_non_null(f = fopen(path, "r"));
+		n++;
+		for (lineno = 1; fgets(line, sizeof(line), f) != NULL;
+		    lineno++) {
+			if ((p = strstr(line, "memset(")) == NULL)
+				continue;
+			p += strcspn(p, ",");
+			if (strstr(line, "key") != NULL &&
+			    strstr(line, "key") < p)
+				fail_msg("%s:%zu: a key wiped with memset",
+				    path, lineno);
+			if (strstr(line, "secret") != NULL &&
+			    strstr(line, "secret") < p)
+				fail_msg("%s:%zu: a secret wiped with memset",
+				    path, lineno);
+		}
+		fclose(f);
+	}
+	closedir(d);
+	assert_true(n > 10);
+}
+
 static void
 test_html(void **state)
 {
@@ -101,6 +173,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_new),
+		cmocka_unit_test(test_key_wiped_on_error),
+		cmocka_unit_test(test_no_memset_on_secrets),
 		cmocka_unit_test(test_html),
 	};
 
