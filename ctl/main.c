@@ -217,7 +217,7 @@ refarg(const struct cmd *c, const char *arg, struct args *a)
 {
 	if (c->ref == R_NONE || a->ref[0] != '\0')
 		return bad("%s: unexpected argument `%s`", c->name, arg);
-	if (tl_ref_parse(arg, a->ref) == -1)
+	if (tl_ref_parse(arg, a->ref) != TL_OK)
 		return bad("`%s` is not a reference (like TL-7K3M-9QXD)", arg);
 	return 0;
 }
@@ -284,7 +284,7 @@ static int
 cmd_init(const struct tl_config *cfg, const struct args *a)
 {
 	(void)a;
-	return tl_admin_init(cfg, stdout) == 0 ? 0 : 1;
+	return tl_admin_init(cfg, stdout) == TL_OK ? 0 : 1;
 }
 
 static int

@@ -56,37 +56,41 @@ folder(const char *path, char dir[PATH_MAX])
 	snprintf(dir, PATH_MAX, "%s", dirname(tmp));
 }
 
-static int
+/* Gives path to uid:gid with mode: TL_OK, or TL_EIO (said). */
+static enum tl_err
 fix(const char *path, uid_t uid, gid_t gid, mode_t mode)
 {
 	if (chown(path, uid, gid) == -1 || chmod(path, mode) == -1) {
 		fprintf(stderr, "tiplinectl: %s: %s\n", path, strerror(errno));
-		return -1;
+		return TL_EIO;
 	}
-	return 0;
+	return TL_OK;
 }
 
-/* Creates a key file if missing; gives it to uid when owners are known. */
-static int
+/* Creates a key file if missing; gives it to uid when owners are known.
+ * TL_OK, or TL_EIO (said). */
+static enum tl_err
 make_key(const char *path, const char *content, const struct owners *o,
     uid_t uid, const char *what, FILE *out)
 {
 	char	 err[PATH_MAX + 64];
-	int	 rc;
+	int	 created;
 
-	if ((rc = tl_secret_create(path, content, 0400, err, sizeof(err)))
-	    == -1) {
+	if (tl_secret_create(path, content, 0400, &created, err,
+	    sizeof(err)) != TL_OK) {
 		fprintf(stderr, "tiplinectl: %s\n", err);
-		return -1;
+		return TL_EIO;
 	}
-	fprintf(out, "%s %s: %s\n", what, rc ? "created" : "kept", path);
-	if (rc && o->known)
+	fprintf(out, "%s %s: %s\n", what, created ? "created" : "kept",
+	    path);
+	if (created && o->known)
 		return fix(path, uid, o->group, 0400);
-	return 0;
+	return TL_OK;
 }
 
-/* The store folder, the store, and its files' owners. */
-static int
+/* The store folder, the store, and its files' owners: TL_OK, or TL_EIO
+ * (said). */
+static enum tl_err
 make_store(const struct tl_config *cfg, const struct owners *o, FILE *out)
 {
 	struct tl_store	*s;
@@ -97,48 +101,49 @@ make_store(const struct tl_config *cfg, const struct owners *o, FILE *out)
 		fprintf(out, "folder created: %s\n", dir);
 	else if (errno != EEXIST) {
 		fprintf(stderr, "tiplinectl: %s: %s\n", dir, strerror(errno));
-		return -1;
+		return TL_EIO;
 	}
-	if (o->known && fix(dir, o->fcgi, o->group, 02770) == -1)
-		return -1;
+	if (o->known && fix(dir, o->fcgi, o->group, 02770) != TL_OK)
+		return TL_EIO;
 	if (tl_store_open(cfg->database, &s, err, sizeof(err)) != TL_OK) {
 		fprintf(stderr, "tiplinectl: %s\n", err);
-		return -1;
+		return TL_EIO;
 	}
 	tl_store_close(s);
 	fprintf(out, "store ready: %s\n", cfg->database);
 	if (!o->known)
-		return 0;
+		return TL_OK;
 	snprintf(wal, sizeof(wal), "%s-wal", cfg->database);
-	if (access(wal, F_OK) == 0 && fix(wal, o->fcgi, o->group, 0660) == -1)
-		return -1;
+	if (access(wal, F_OK) == 0 &&
+	    fix(wal, o->fcgi, o->group, 0660) != TL_OK)
+		return TL_EIO;
 	return fix(cfg->database, o->fcgi, o->group, 0660);
 }
 
-int
+enum tl_err
 tl_admin_init(const struct tl_config *cfg, FILE *out)
 {
 	struct owners	 o;
 	char		 key[66], secret[64];
-	int		 rc = 0;
+	enum tl_err	 rc = TL_OK;
 
 	find_owners(&o);
 	if (geteuid() == 0 && !o.known)
 		fprintf(out, "note: users tipline and tipline-notify do not "
 		    "exist; files keep root's ownership\n");
-	if (make_store(cfg, &o, out) == -1)
-		rc = -1;
+	if (make_store(cfg, &o, out) != TL_OK)
+		rc = TL_EIO;
 	tl_secret_new_form_key(key);
 	if (make_key(cfg->form_key_file, key, &o, o.fcgi, "form key",
-	    out) == -1)
-		rc = -1;
+	    out) != TL_OK)
+		rc = TL_EIO;
 	tl_secret_new_webhook(secret);
 	if (make_key(cfg->webhook_secret_file, secret, &o, o.notify,
-	    "webhook secret", out) == -1)
-		rc = -1;
+	    "webhook secret", out) != TL_OK)
+		rc = TL_EIO;
 	sodium_memzero(key, sizeof(key));
 	sodium_memzero(secret, sizeof(secret));
-	if (rc == 0)
+	if (rc == TL_OK)
 		fprintf(out, "webhook secret file: %s\n",
 		    cfg->webhook_secret_file);
 	return rc;
@@ -209,7 +214,8 @@ check_keys(const struct tl_config *cfg, const struct owners *o, FILE *out)
 	char	 err[PATH_MAX + 160];
 	int	 bad = 0;
 
-	if (tl_token_read_key(cfg->form_key_file, key, err, sizeof(err)) == -1)
+	if (tl_token_read_key(cfg->form_key_file, key, err, sizeof(err)) !=
+	    TL_OK)
 		bad += say(out, 0, "form key: %s", err);
 	else {
 		say(out, 1, "form key %s", cfg->form_key_file);
@@ -220,7 +226,7 @@ check_keys(const struct tl_config *cfg, const struct owners *o, FILE *out)
 		say(out, 1, "webhook secret %s exists (readable only by "
 		    "tipline-notify)", cfg->webhook_secret_file);
 	else if (tl_secret_read(cfg->webhook_secret_file, key, &len, err,
-	    sizeof(err)) == -1)
+	    sizeof(err)) != TL_OK)
 		bad += say(out, 0, "webhook secret: %s", err);
 	else {
 		say(out, 1, "webhook secret %s", cfg->webhook_secret_file);

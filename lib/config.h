@@ -65,9 +65,10 @@ void tl_config_free(struct tl_config *cfg);
 
 /*
  * Parses a retry schedule such as "5s,5m,30m,2h" into waits in seconds.
- * Returns 0 and sets *n on success, -1 if malformed or over max entries.
+ * Returns TL_OK and sets *n, or TL_EINVAL if malformed or over max
+ * entries.
  */
-int tl_config_parse_schedule(const char *s, long *waits, size_t max,
-	    size_t *n);
+enum tl_err tl_config_parse_schedule(const char *s, long *waits,
+	    size_t max, size_t *n);
 
 #endif

@@ -257,7 +257,7 @@ form_checks(struct tl_app *app, struct tl_store *store,
 	size_t			 nerrs;
 	int			 tokok;
 
-	tokok = tl_token_decode(app->form_key, in->token, &tok) == 0;
+	tokok = tl_token_decode(app->form_key, in->token, &tok) == TL_OK;
 	if (tokok)
 		tl_token_nonce_hex(&tok, nonce);
 	if (in->website != NULL && *in->website != '\0') {

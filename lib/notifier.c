@@ -46,8 +46,8 @@ discard(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-/* Options that hold for every request. Returns 0 or -1. */
-static int
+/* Options that hold for every request: TL_OK, or TL_ECONFIG. */
+static enum tl_err
 setup_curl(struct tl_notifier *n)
 {
 	CURL	*c = n->curl;
@@ -63,8 +63,8 @@ setup_curl(struct tl_notifier *n)
 	    curl_easy_setopt(c, CURLOPT_USERAGENT, "tipline-notify") ||
 	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard) ||
 	    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, n->curlerr))
-		return -1;
-	return 0;
+		return TL_ECONFIG;
+	return TL_OK;
 }
 
 enum tl_err
@@ -83,23 +83,23 @@ tl_notifier_new(const struct tl_config *cfg, struct tl_notifier **out,
 	snprintf(n->owner, sizeof(n->owner), "%s:%ld:%08x", host,
 	    (long)getpid(), randombytes_random());
 	if (cfg->webhook_url != NULL && tl_secret_read(cfg->webhook_secret_file,
-	    n->key, &n->keylen, err, errlen) == -1)
-		goto fail;
+	    n->key, &n->keylen, err, errlen) != TL_OK)
+		goto out;
 	if (tl_store_attach(cfg->database, &n->store, err, errlen) != TL_OK)
-		goto fail;
+		goto out;
 	/* Outcomes need no fsync each: a lost one is a resend, never a loss
 	 * (see tl_store_relax); tips keep theirs in tipline.fcgi. */
 	if (tl_store_relax(n->store) != TL_OK) {
 		snprintf(err, errlen, "%s", tl_store_errmsg(n->store));
-		goto fail;
+		goto out;
 	}
-	if ((n->curl = curl_easy_init()) == NULL || setup_curl(n) == -1) {
+	if ((n->curl = curl_easy_init()) == NULL || setup_curl(n) != TL_OK) {
 		snprintf(err, errlen, "cannot set up libcurl");
-		goto fail;
+		goto out;
 	}
 	*out = n;
 	return TL_OK;
-fail:
+out:
 	tl_notifier_free(n);
 	return TL_ECONFIG;
 }
@@ -168,10 +168,10 @@ lease_end(const struct tl_notifier *n, int64_t now)
 	    LEASE_SLACK_S;
 }
 
-/* Attempts one leased delivery and records the outcome. Returns 1 if it
- * was not delivered, 0 if it was, -1 if the store failed. */
-static int
-deliver(struct tl_notifier *n, struct tl_delivery *d)
+/* Attempts one leased delivery and records the outcome; *failed is 1 if
+ * it was not delivered. Returns TL_OK, or TL_ESTORE if the store failed. */
+static enum tl_err
+deliver(struct tl_notifier *n, struct tl_delivery *d, int *failed)
 {
 	struct attempt	 a;
 	enum tl_verdict	 v;
@@ -179,6 +179,7 @@ deliver(struct tl_notifier *n, struct tl_delivery *d)
 	int64_t		 now = (int64_t)time(NULL), next = now;
 	char		*body;
 
+	*failed = 1;
 	/* Earlier sends of this batch took time: hold the lease anew. */
 	rc = tl_outbox_renew(n->store, d->id, n->owner, now,
 	    lease_end(n, now));
@@ -186,14 +187,15 @@ deliver(struct tl_notifier *n, struct tl_delivery *d)
 		fprintf(stderr, "tipline-notify: %s: lease ran out before "
 		    "sending; left to the notifier that holds it\n",
 		    d->tip.ref);
-		return 0;
+		*failed = 0;
+		return TL_OK;
 	} else if (rc != TL_OK)
-		return -1;
+		return TL_ESTORE;
 	body = tl_webhook_body(&d->tip, n->cfg->webhook_format,
 	    n->cfg->summary_excerpt_chars, now);
 	if (body == NULL) {
 		tl_outbox_release(n->store, d->id, n->owner);
-		return 1;
+		return TL_OK;
 	}
 	send_one(n, d, body, now, &a);
 	free(body);
@@ -211,8 +213,9 @@ deliver(struct tl_notifier *n, struct tl_delivery *d)
 		    "sending; the outcome is left to its holder\n",
 		    d->tip.ref);
 	else if (rc != TL_OK)
-		return -1;
-	return v != TL_DELIVERED;
+		return TL_ESTORE;
+	*failed = v != TL_DELIVERED;
+	return TL_OK;
 }
 
 /* Leases and sends batches until nothing is due or *stop is set; what is
@@ -236,7 +239,7 @@ pass(struct tl_notifier *n, volatile sig_atomic_t *stop, size_t *failed)
 			if (rc != TL_OK || (stop != NULL && *stop))
 				tl_outbox_release(n->store, d[i].id,
 				    n->owner);
-			else if ((r = deliver(n, &d[i])) == -1)
+			else if (deliver(n, &d[i], &r) != TL_OK)
 				rc = TL_ESTORE;
 			else
 				*failed += (size_t)r;
@@ -264,7 +267,7 @@ nap(long ms)
 	nanosleep(&ts, NULL);
 }
 
-int
+enum tl_err
 tl_notifier_run(struct tl_notifier *n, volatile sig_atomic_t *stop)
 {
 	size_t	 failed;
@@ -279,11 +282,11 @@ tl_notifier_run(struct tl_notifier *n, volatile sig_atomic_t *stop)
 			fprintf(stderr, "tipline-notify: store: %s\n",
 			    tl_store_errmsg(n->store));
 			if (++errors == 1000)
-				return -1;
+				return TL_ESTORE;
 		} else
 			errors = 0;
 		if (!*stop)
 			nap(n->cfg->poll_ms);
 	}
-	return 0;
+	return TL_OK;
 }

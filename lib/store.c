@@ -428,11 +428,6 @@ prepare(struct tl_store *s)
 	return 0;
 }
 
-/*
- * Opens the connection at s->path, creating the file only when create is
- * set (with mode 0660 less the umask, as SQLite's own default is 0644),
- * and makes it ready. Returns TL_OK, or TL_ESTORE with s->db NULL.
- */
 /* Removes path+suffix if it exists. */
 static void
 unlink_beside(const char *path, const char *suffix)
@@ -443,6 +438,11 @@ unlink_beside(const char *path, const char *suffix)
 		unlink(p);
 }
 
+/*
+ * Opens the connection at s->path, creating the file only when create is
+ * set (with mode 0660 less the umask, as SQLite's own default is 0644),
+ * and makes it ready. Returns TL_OK, or TL_ESTORE with s->db NULL.
+ */
 static enum tl_err
 db_open(struct tl_store *s, int create)
 {

@@ -69,7 +69,7 @@ main(int argc, char *argv[])
 		rc = tl_notifier_pass(n, &failed) == TL_OK && failed == 0 ?
 		    0 : 1;
 	else
-		rc = tl_notifier_run(n, &stop) == 0 ? 0 : 1;
+		rc = tl_notifier_run(n, &stop) == TL_OK ? 0 : 1;
 	tl_notifier_free(n);
 	tl_config_free(&cfg);
 out:

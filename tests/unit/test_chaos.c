@@ -870,7 +870,7 @@ request_make(struct fx *f)
 		f->req.idem_key = f->idem;
 	} else {
 		assert_int_equal(tl_token_read_key(f->key, key, err,
-		    sizeof(err)), 0);
+		    sizeof(err)), TL_OK);
 		tl_token_issue(key, (uint64_t)f->req.now - 10, 0, token);
 		snprintf(f->body, sizeof(f->body), "token=%s&website=&%s",
 		    token, FORM_FULL);

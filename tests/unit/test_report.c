@@ -567,23 +567,23 @@ static const struct {
 static void
 test_postcode(void **state)
 {
-	char	 out[9], area[9];
-	size_t	 i;
-	int	 rc;
+	char		 out[9], area[9];
+	size_t		 i;
+	enum tl_err	 rc;
 
 	(void)state;
 	for (i = 0; i < sizeof(postcodes) / sizeof(postcodes[0]); i++) {
 		memset(out, 'z', sizeof(out));
 		rc = tl_postcode_normalise(postcodes[i].in, out, sizeof(out));
-		if (postcodes[i].out == NULL && rc != -1)
+		if (postcodes[i].out == NULL && rc != TL_EINVAL)
 			fail_msg("postcode \"%s\" accepted as \"%s\"",
 			    postcodes[i].in, out);
-		if (postcodes[i].out != NULL && (rc != 0 ||
+		if (postcodes[i].out != NULL && (rc != TL_OK ||
 		    strcmp(out, postcodes[i].out) != 0))
 			fail_msg("postcode \"%s\" refused or wrong",
 			    postcodes[i].in);
 	}
-	assert_int_equal(tl_postcode_normalise("SO14 3JJ", out, 8), -1);
+	assert_int_equal(tl_postcode_normalise("SO14 3JJ", out, 8), TL_EINVAL);
 
 	tl_postcode_area("SO14 3JJ", area, sizeof(area));
 	assert_string_equal(area, "SO14");
@@ -651,19 +651,19 @@ static const struct {
 static void
 test_phone(void **state)
 {
-	char	 out[17];
-	size_t	 i;
-	int	 rc;
+	char		 out[17];
+	size_t		 i;
+	enum tl_err	 rc;
 
 	(void)state;
 	for (i = 0; i < sizeof(phones) / sizeof(phones[0]); i++) {
 		memset(out, 'z', sizeof(out));
 		rc = tl_phone_normalise(phones[i].in, strlen(phones[i].in),
 		    out, sizeof(out));
-		if (phones[i].out == NULL && rc != -1)
+		if (phones[i].out == NULL && rc != TL_EINVAL)
 			fail_msg("phone \"%s\" accepted as \"%s\"",
 			    phones[i].in, out);
-		if (phones[i].out != NULL && (rc != 0 ||
+		if (phones[i].out != NULL && (rc != TL_OK ||
 		    strcmp(out, phones[i].out) != 0))
 			fail_msg("phone \"%s\" refused or wrong", phones[i].in);
 	}
@@ -674,16 +674,18 @@ test_phone(void **state)
 		if (phones[i].out == NULL)
 			continue;
 		assert_int_equal(tl_phone_normalise(phones[i].out,
-		    strlen(phones[i].out), again, sizeof(again)), 0);
+		    strlen(phones[i].out), again, sizeof(again)), TL_OK);
 		assert_string_equal(again, phones[i].out);
 	}
 	/* only len bytes are read */
 	assert_int_equal(tl_phone_normalise("07700900123xyz", 11, out,
-	    sizeof(out)), 0);
+	    sizeof(out)), TL_OK);
 	assert_string_equal(out, "+447700900123");
 	/* a too small buffer is refused, not overrun */
-	assert_int_equal(tl_phone_normalise("07700900123", 11, out, 13), -1);
-	assert_int_equal(tl_phone_normalise("07700900123", 11, out, 14), 0);
+	assert_int_equal(tl_phone_normalise("07700900123", 11, out, 13),
+	    TL_EINVAL);
+	assert_int_equal(tl_phone_normalise("07700900123", 11, out, 14),
+	    TL_OK);
 }
 
 /*

@@ -28,22 +28,22 @@ test_parse(void **state)
 	(void)state;
 	/* The Standard Webhooks example secret: 24 bytes. */
 	assert_int_equal(tl_secret_parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2La"
-	    "LaSw\n", k, &n, err, sizeof(err)), 0);
+	    "LaSw\n", k, &n, err, sizeof(err)), TL_OK);
 	assert_int_equal(n, 24);
 	assert_int_equal(k[0], 0x31);
 	assert_int_equal(tl_secret_parse("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-	    k, &n, err, sizeof(err)), -1);
+	    k, &n, err, sizeof(err)), TL_EINVAL);
 	assert_non_null(strstr(err, "whsec_"));
 	assert_int_equal(tl_secret_parse("whsec_not*base64", k, &n, err,
-	    sizeof(err)), -1);
+	    sizeof(err)), TL_EINVAL);
 	assert_non_null(strstr(err, "base64"));
 	assert_int_equal(tl_secret_parse("whsec_AAAA", k, &n, err,
-	    sizeof(err)), -1);
+	    sizeof(err)), TL_EINVAL);
 	assert_string_equal(err, "the webhook secret is 3 bytes; 24 to 64 "
 	    "are needed");
 	/* URL-safe alphabet or missing padding is not the standard form. */
 	assert_int_equal(tl_secret_parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2La"
-	    "LaS_", k, &n, err, sizeof(err)), -1);
+	    "LaS_", k, &n, err, sizeof(err)), TL_EINVAL);
 }
 
 static void
@@ -53,25 +53,30 @@ test_new(void **state)
 	char	 w[64], f[66], dir[] = "/tmp/tl-secret-XXXXXX", path[64];
 	char	 err[256];
 	size_t	 n;
+	int	 created;
 	struct stat st;
 
 	(void)state;
 	tl_secret_new_webhook(w);
-	assert_int_equal(tl_secret_parse(w, k, &n, err, sizeof(err)), 0);
+	assert_int_equal(tl_secret_parse(w, k, &n, err, sizeof(err)), TL_OK);
 	assert_int_equal(n, 32);
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/f.key", dir);
 	tl_secret_new_form_key(f);
-	assert_int_equal(tl_secret_create(path, f, 0400, err, sizeof(err)), 1);
-	assert_int_equal(tl_secret_create(path, "other", 0400, err,
-	    sizeof(err)), 0);			/* never overwritten */
+	assert_int_equal(tl_secret_create(path, f, 0400, &created, err,
+	    sizeof(err)), TL_OK);
+	assert_int_equal(created, 1);
+	assert_int_equal(tl_secret_create(path, "other", 0400, &created, err,
+	    sizeof(err)), TL_OK);
+	assert_int_equal(created, 0);		/* never overwritten */
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0400);
-	assert_int_equal(tl_token_read_key(path, fk, err, sizeof(err)), 0);
+	assert_int_equal(tl_token_read_key(path, fk, err, sizeof(err)), TL_OK);
 	unlink(path);
-	assert_int_equal(tl_secret_create(path, "abc\n", 0600, err,
-	    sizeof(err)), 1);
-	assert_int_equal(tl_token_read_key(path, fk, err, sizeof(err)), -1);
+	assert_int_equal(tl_secret_create(path, "abc\n", 0600, &created, err,
+	    sizeof(err)), TL_OK);
+	assert_int_equal(tl_token_read_key(path, fk, err, sizeof(err)),
+	    TL_EINVAL);
 	assert_non_null(strstr(err, "64 hex digits"));
 	unlink(path);
 	rmdir(dir);
@@ -86,6 +91,7 @@ test_key_wiped_on_error(void **state)
 	char	 dir[] = "/tmp/tl-secret-XXXXXX", path[64], text[80];
 	char	 err[256];
 	size_t	 i;
+	int	 created;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
@@ -93,10 +99,11 @@ test_key_wiped_on_error(void **state)
 	for (i = 0; i < 31; i++)
 		memcpy(text + 2 * i, "11", 2);
 	memcpy(text + 62, "zz\n", 4);
-	assert_int_equal(tl_secret_create(path, text, 0600, err,
-	    sizeof(err)), 1);
+	assert_int_equal(tl_secret_create(path, text, 0600, &created, err,
+	    sizeof(err)), TL_OK);
 	memset(fk, 0xaa, sizeof(fk));
-	assert_int_equal(tl_token_read_key(path, fk, err, sizeof(err)), -1);
+	assert_int_equal(tl_token_read_key(path, fk, err, sizeof(err)),
+	    TL_EINVAL);
 	for (i = 0; i < sizeof(fk); i++)
 		assert_int_equal(fk[i], 0);
 	unlink(path);
