@@ -56,6 +56,8 @@ static const struct key keys[] = {
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
+#define CONFIG_MAX	(1024 * 1024)	/* bytes: a larger file is refused */
+
 const char *
 tl_config_path(const char *arg)
 {
@@ -388,16 +390,24 @@ tl_config_load(const char *path, struct tl_config *cfg, char *err,
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return TL_EIO;
 	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 &&
-	    text.len < 1024 * 1024)
+	while (text.len <= CONFIG_MAX &&
+	    (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		tl_buf_add(&text, chunk, n);
+	rc = TL_OK;
 	if (ferror(f) || !tl_buf_ok(&text)) {
 		snprintf(err, errlen, "%s: cannot read", path);
-		fclose(f);
-		tl_buf_free(&text);
-		return TL_EIO;
+		rc = TL_EIO;
+	} else if (text.len > CONFIG_MAX) {
+		/* Never parse a file cut short: its last line would be. */
+		snprintf(err, errlen, "%s: larger than 1 MiB; a config file "
+		    "is a few lines", path);
+		rc = TL_ECONFIG;
 	}
 	fclose(f);
+	if (rc != TL_OK) {
+		tl_buf_free(&text);
+		return rc;
+	}
 	/* Relative paths in the file are relative to its folder. */
 	if (realpath(path, dir) == NULL)
 		snprintf(dir, sizeof(dir), "%s", path);
