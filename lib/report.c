@@ -53,6 +53,14 @@ static const char *const required_msg[TL_F__MAX] = {
 #define MSG_PHONEN	"Please check phone number %zu: each number needs " \
 			"7 to 15 digits, for example 07700 900123. Put a " \
 			"comma between numbers."
+#define MSG_PHONE1_CHARS "Please check the phone number: it has letters " \
+			"or other characters that are not part of a phone " \
+			"number. Write just the number, for example 07700 " \
+			"900123."
+#define MSG_PHONEN_CHARS "Please check phone number %zu: it has letters " \
+			"or other characters that are not part of a phone " \
+			"number. Write just the numbers, with a comma " \
+			"between them."
 #define MSG_PHONES	"Please give no more than %d phone numbers. You " \
 			"can add any others to the description."
 #define MSG_TYPE	"Please send this as text (a JSON string), or " \
@@ -479,9 +487,25 @@ phone_add(struct tl_report *r, const char *num)
 	return 0;
 }
 
+/* Whether s[0..len) holds anything but what a phone number is written
+ * with (digits, '+' and the separators tl_phone_normalise drops). */
+static int
+phone_other_chars(const char *s, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++)
+		if ((s[i] < '0' || s[i] > '9') &&
+		    strchr("+ \t-.()[]", s[i]) == NULL)
+			return 1;
+	return 0;
+}
+
 /*
  * Up to TL_MAX_PHONES numbers separated by ',', ';' or LF; empty items
- * are skipped and duplicates folded. Returns 0, or -1 out of memory.
+ * are skipped and duplicates folded. The message for the first number
+ * that is not one says whether it holds letters or other characters, or
+ * has too few or too many digits. Returns 0, or -1 out of memory.
  */
 static int
 check_phones(struct tl_report *r, enum tl_field f, const char *s,
@@ -489,7 +513,7 @@ check_phones(struct tl_report *r, enum tl_field f, const char *s,
 {
 	char		 num[32];
 	size_t		 len, tlen, n = 0, bad = 0;
-	int		 full = 0, rc;
+	int		 full = 0, chars = 0, rc;
 
 	for (; *s != '\0'; s += len + (s[len] != '\0')) {
 		len = strcspn(s, ",;\n");
@@ -499,17 +523,21 @@ check_phones(struct tl_report *r, enum tl_field f, const char *s,
 			continue;
 		n++;
 		if (tl_phone_normalise(s, len, num, sizeof(num)) != TL_OK) {
-			if (bad == 0)
+			if (bad == 0) {
 				bad = n;
+				chars = phone_other_chars(s, len);
+			}
 		} else if ((rc = phone_add(r, num)) == -1)
 			return -1;
 		else if (rc == 1)
 			full = 1;
 	}
 	if (bad > 0 && n == 1)
-		err_add(e, f, "invalid_format", MSG_PHONE1);
+		err_add(e, f, "invalid_format", chars ? MSG_PHONE1_CHARS :
+		    MSG_PHONE1);
 	else if (bad > 0)
-		err_add(e, f, "invalid_format", MSG_PHONEN, bad);
+		err_add(e, f, "invalid_format", chars ? MSG_PHONEN_CHARS :
+		    MSG_PHONEN, bad);
 	else if (full)
 		err_add(e, f, "too_many", MSG_PHONES, TL_MAX_PHONES);
 	else if (r->nphones > 0)

@@ -317,6 +317,52 @@ test_messages(void **state)
 	tl_report_free(&r);
 }
 
+/*
+ * A phone number refused says what was wrong with it: letters or other
+ * characters that are not part of a number, or too few or too many
+ * digits; with several numbers, which one.
+ */
+static void
+test_phone_messages(void **state)
+{
+	static const struct {
+		const char	*in;
+		const char	*says;
+		const char	*not;
+	} cases[] = {
+		{ "07700 900123 - Jay", "letters or other characters",
+		  "7 to 15 digits" },
+		{ "07700 900123 ext 4", "letters or other characters", NULL },
+		{ "07700 900123?", "letters or other characters", NULL },
+		{ "123", "7 to 15 digits", "letters" },
+		{ "0770090012345678", "7 to 15 digits", "letters" },
+		{ "07700 900123, Jay's mum", "phone number 2: it has letters",
+		  NULL },
+		{ "07700 900123, 12", "phone number 2: each number needs 7 "
+		  "to 15 digits", NULL },
+	};
+	struct tl_field_error	 errs[NERRS];
+	struct tl_report	 r;
+	size_t			 i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tl_report_init(&r);
+		set(&r, "phones", cases[i].in);
+		n = tl_report_validate(&r, errs, NERRS);
+		assert_true(n > 0);
+		assert_int_equal(errs[n - 1].field, TL_F_PHONES);
+		if (strstr(errs[n - 1].message, cases[i].says) == NULL ||
+		    (cases[i].not != NULL &&
+		    strstr(errs[n - 1].message, cases[i].not) != NULL))
+			fail_msg("\"%s\": %s", cases[i].in,
+			    errs[n - 1].message);
+		assert_int_equal(errs[n - 1].message[
+		    strlen(errs[n - 1].message) - 1], '.');
+		tl_report_free(&r);
+	}
+}
+
 static void
 test_too_long_message(void **state)
 {
@@ -869,6 +915,7 @@ main(void)
 		cmocka_unit_test(test_field_cases),
 		cmocka_unit_test(test_lengths),
 		cmocka_unit_test(test_messages),
+		cmocka_unit_test(test_phone_messages),
 		cmocka_unit_test(test_too_long_message),
 		cmocka_unit_test(test_phones_folded),
 		cmocka_unit_test(test_concerns),
