@@ -46,17 +46,22 @@ tl_time_rfc3339(int64_t t, char out[21])
 	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* The description cut to at most n characters, or NULL when none. */
-static char *
-excerpt(const struct tl_report *r, long n)
+/*
+ * The description cut to at most n characters into *out (the caller
+ * frees it), or *out NULL when there is none to give. Returns TL_OK, or
+ * TL_ENOMEM: a summary never leaves out an excerpt the admin asked for.
+ */
+static enum tl_err
+excerpt(const struct tl_report *r, long n, char **out)
 {
 	const char	*d = r->value[TL_F_DESCRIPTION];
 	size_t		 len;
 
+	*out = NULL;
 	if (n <= 0 || d == NULL)
-		return NULL;
+		return TL_OK;
 	len = tl_utf8_prefix(d, strlen(d), (size_t)n);
-	return strndup(d, len);
+	return (*out = strndup(d, len)) == NULL ? TL_ENOMEM : TL_OK;
 }
 
 /* A string value or JSON null. */
@@ -108,8 +113,8 @@ standard(const struct tl_tip *tip, long n, int64_t now)
 	    "phones", (json_int_t)r->nphones);
 	if (data == NULL)
 		return NULL;
-	if ((ex = excerpt(r, n)) != NULL &&
-	    json_object_set_new(data, "excerpt", json_string(ex)) == -1) {
+	if (excerpt(r, n, &ex) != TL_OK || (ex != NULL &&
+	    json_object_set_new(data, "excerpt", json_string(ex)) == -1)) {
 		json_decref(data);
 		data = NULL;
 	}
@@ -171,7 +176,9 @@ slack(const struct tl_tip *tip, long n)
 		tl_buf_puts(&b, " \xe2\x80\x94 ");
 		slack_escape(&b, words(TL_F_WHEN, r->value[TL_F_WHEN]));
 	}
-	if ((ex = excerpt(r, n)) != NULL) {
+	if (excerpt(r, n, &ex) != TL_OK)
+		b.oom = 1;	/* the body is incomplete: none is built */
+	else if (ex != NULL) {
 		tl_buf_putc(&b, '\n');
 		slack_escape(&b, ex);
 		free(ex);
@@ -182,18 +189,39 @@ slack(const struct tl_tip *tip, long n)
 	return root;
 }
 
+/*
+ * json_dump_callback's writer into a tl_buf. The buffer's sticky
+ * out-of-memory flag also catches what jansson 2.14 does not: when an
+ * object's key cannot be written, json_dumps() leaves it out and goes on,
+ * and returns a body that is not JSON.
+ */
+static int
+dump_to_buf(const char *p, size_t n, void *arg)
+{
+	struct tl_buf	*b = arg;
+
+	tl_buf_add(b, p, n);
+	return tl_buf_ok(b) ? 0 : -1;
+}
+
 char *
 tl_webhook_body(const struct tl_tip *tip, enum tl_webhook_format fmt,
     long excerpt_chars, int64_t now)
 {
-	json_t	*j;
-	char	*s;
+	struct tl_buf	 b = TL_BUF_INIT;
+	json_t		*j;
+	int		 rc;
 
 	j = fmt == TL_WEBHOOK_SLACK ? slack(tip, excerpt_chars) :
 	    standard(tip, excerpt_chars, now);
 	if (j == NULL)
 		return NULL;
-	s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	rc = json_dump_callback(j, dump_to_buf, &b,
+	    JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(j);
-	return s;
+	if (rc != 0 || !tl_buf_ok(&b) || b.data == NULL) {
+		tl_buf_free(&b);
+		return NULL;
+	}
+	return b.data;
 }

@@ -8,8 +8,9 @@
  *
  * Paths: the form parser (tl_urlenc_parse, tl_report_set,
  * tl_report_validate), the JSON parser (tl_report_from_json, validate),
- * the store (tl_store_add), and the whole request (tl_app_handle) for a
- * form and an API submission against a real store and templates/.
+ * the store (tl_store_add), the whole request (tl_app_handle) for a
+ * form and an API submission against a real store and templates/, and
+ * the webhook summary (tl_webhook_body) in both formats.
  *
  * The allocator below replaces glibc's malloc family for the whole
  * program, as glibc allows: glibc's own strdup and friends, SQLite,
@@ -45,6 +46,7 @@
 #include "store.h"
 #include "token.h"
 #include "urlenc.h"
+#include "webhook.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define CHAOS_ALLOCATOR	0
@@ -1123,12 +1125,75 @@ test_api_post(void **state)
 	request_chaos(*state, 1, "app: POST /api/v1/tips");
 }
 
+/* ---- Summaries: the webhook body in both formats. --------------------- */
+
+/* A summary under test, with the excerpt the admin asked for. */
+struct body_run {
+	struct tl_tip		 tip;
+	enum tl_webhook_format	 fmt;
+	char			 want[4096];	/* without failure */
+	char			*got;
+};
+
+static void
+body_run(void *arg)
+{
+	struct body_run	*b = arg;
+
+	b->got = tl_webhook_body(&b->tip, b->fmt, 40, 1795838707);
+}
+
+/*
+ * Without failure the body holds its excerpt and becomes the reference.
+ * With one, there is no body or that very body: never a body that has
+ * quietly lost its excerpt.
+ */
+static void
+body_after(void *arg)
+{
+	struct body_run	*b = arg;
+
+	if (chaos.fail_at == 0) {
+		CHECK(b->got != NULL && strstr(b->got, "Two lads") != NULL);
+		CHECK(strlen(b->got) < sizeof(b->want));
+		snprintf(b->want, sizeof(b->want), "%s", b->got);
+	} else if (b->got != NULL && strcmp(b->got, b->want) != 0)
+		fail_msg(AT "%s", AT_ARGS, b->got);
+	free(b->got);
+	b->got = NULL;
+}
+
+static void
+test_webhook_body(void **state)
+{
+	struct body_run		 b;
+	struct chaos_path	 std = { "webhook: standard body", NULL,
+	    body_run, body_after, 0, 1 };
+	struct chaos_path	 slack = { "webhook: slack body", NULL,
+	    body_run, body_after, 0, 1 };
+
+	(void)state;
+	chaos_require();
+	memset(&b, 0, sizeof(b));
+	memcpy(b.tip.ref, "TL-7K3M-9QXD", TL_REF_SIZE);
+	b.tip.received_at = 1795838706;
+	fill_report(&b.tip.report);
+	/* Once through: the C library's time zone state is set up once. */
+	free(tl_webhook_body(&b.tip, TL_WEBHOOK_STANDARD, 40, 1795838707));
+	b.fmt = TL_WEBHOOK_STANDARD;
+	chaos_each(&std, &b);
+	b.fmt = TL_WEBHOOK_SLACK;
+	chaos_each(&slack, &b);
+	tl_report_free(&b.tip.report);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_form_parser),
 		cmocka_unit_test(test_json_parser),
+		cmocka_unit_test(test_webhook_body),
 		cmocka_unit_test_setup_teardown(test_store_add, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_head, setup, teardown),
