@@ -116,29 +116,53 @@ tl_notifier_free(struct tl_notifier *n)
 	free(n);
 }
 
-/* Sends one signed body; fills a with what happened. */
-static void
+/*
+ * The request's headers into *out, the three of Standard Webhooks signed
+ * over body. Returns TL_OK, or TL_ENOMEM with *out NULL when a header
+ * could not be added: a request is never sent without its signature.
+ */
+static enum tl_err
+headers(const struct tl_notifier *n, const struct tl_delivery *d,
+    const char *body, int64_t now, struct curl_slist **out)
+{
+	struct curl_slist	*h = NULL, *t;
+	char			 line[5][160], sig[TL_SIG_SIZE];
+	size_t			 i;
+
+	*out = NULL;
+	tl_webhook_sign(n->key, n->keylen, d->webhook_id, now, body,
+	    strlen(body), sig);
+	snprintf(line[0], sizeof(line[0]), "Content-Type: application/json");
+	snprintf(line[1], sizeof(line[1]), "webhook-id: %s", d->webhook_id);
+	snprintf(line[2], sizeof(line[2]), "webhook-timestamp: %lld",
+	    (long long)now);
+	snprintf(line[3], sizeof(line[3]), "webhook-signature: %s", sig);
+	snprintf(line[4], sizeof(line[4]), "Expect:");
+	for (i = 0; i < 5; i++) {
+		if ((t = curl_slist_append(h, line[i])) == NULL) {
+			curl_slist_free_all(h);
+			return TL_ENOMEM;
+		}
+		h = t;
+	}
+	*out = h;
+	return TL_OK;
+}
+
+/* Sends one signed body; fills a with what happened. Returns TL_OK, or
+ * TL_ENOMEM when nothing was sent (the headers could not be built). */
+static enum tl_err
 send_one(struct tl_notifier *n, const struct tl_delivery *d,
     const char *body, int64_t now, struct attempt *a)
 {
-	struct curl_slist	*h = NULL, *t;
-	char			 line[160], sig[TL_SIG_SIZE];
+	struct curl_slist	*h;
 	curl_off_t		 ra = -1;
 	CURLcode		 rc;
 
 	memset(a, 0, sizeof(*a));
 	a->retry_after = -1;
-	tl_webhook_sign(n->key, n->keylen, d->webhook_id, now, body,
-	    strlen(body), sig);
-	h = curl_slist_append(h, "Content-Type: application/json");
-	snprintf(line, sizeof(line), "webhook-id: %s", d->webhook_id);
-	h = (t = curl_slist_append(h, line)) != NULL ? t : h;
-	snprintf(line, sizeof(line), "webhook-timestamp: %lld",
-	    (long long)now);
-	h = (t = curl_slist_append(h, line)) != NULL ? t : h;
-	snprintf(line, sizeof(line), "webhook-signature: %s", sig);
-	h = (t = curl_slist_append(h, line)) != NULL ? t : h;
-	h = (t = curl_slist_append(h, "Expect:")) != NULL ? t : h;
+	if (headers(n, d, body, now, &h) != TL_OK)
+		return TL_ENOMEM;
 	n->curlerr[0] = '\0';
 	curl_easy_setopt(n->curl, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(n->curl, CURLOPT_POSTFIELDS, body);
@@ -158,6 +182,7 @@ send_one(struct tl_notifier *n, const struct tl_delivery *d,
 	}
 	curl_easy_setopt(n->curl, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(h);
+	return TL_OK;
 }
 
 /* The lease a delivery gets at time now: the timeout and some slack. */
@@ -193,11 +218,15 @@ deliver(struct tl_notifier *n, struct tl_delivery *d, int *failed)
 		return TL_ESTORE;
 	body = tl_webhook_body(&d->tip, n->cfg->webhook_format,
 	    n->cfg->summary_excerpt_chars, now);
-	if (body == NULL) {
+	/* Out of memory: not an attempt; the delivery waits for the next
+	 * pass. */
+	if (body == NULL || send_one(n, d, body, now, &a) != TL_OK) {
+		fprintf(stderr, "tipline-notify: %s: out of memory; not "
+		    "sent\n", d->tip.ref);
+		free(body);
 		tl_outbox_release(n->store, d->id, n->owner);
 		return TL_OK;
 	}
-	send_one(n, d, body, now, &a);
 	free(body);
 	/* Whole seconds: + 1 so that a wait is never cut short. */
 	v = tl_retry_judge(a.status, a.retry_after, d->attempts + 1,
