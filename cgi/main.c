@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcgiapp.h>
+#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
@@ -36,11 +37,18 @@ struct worker {
 
 static atomic_int stopping;
 
+static const struct option longopts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* The usage line: on stdout and exit 0 when asked for (-h, --help),
+ * else on stderr and exit 2. */
 static void
-usage(void)
+usage(int asked)
 {
-	fprintf(stderr, "usage: tipline.fcgi [-c FILE]\n");
-	exit(2);
+	fprintf(asked ? stdout : stderr, "usage: tipline.fcgi [-c FILE]\n");
+	exit(asked ? 0 : 2);
 }
 
 static const char *
@@ -305,16 +313,19 @@ main(int argc, char *argv[])
 	char		 err[512];
 	int		 ch, sock, rc = 1;
 
-	while ((ch = getopt(argc, argv, "c:")) != -1)
+	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1)
 		switch (ch) {
 		case 'c':
 			conf = optarg;
 			break;
+		case 'h':
+			usage(1);
+			break;
 		default:
-			usage();
+			usage(0);
 		}
 	if (optind != argc)
-		usage();
+		usage(0);
 	if (sodium_init() < 0) {
 		fprintf(stderr, "tipline.fcgi: libsodium failed to start\n");
 		return 1;

@@ -21,11 +21,14 @@ on_signal(int sig)
 	stop = 1;
 }
 
+/* The usage line: on stdout and 0 when asked for (-h, --help), else on
+ * stderr and 2; the exit status either way. */
 static int
-usage(void)
+usage(int asked)
 {
-	fprintf(stderr, "usage: tipline-notify [-c FILE] [--once]\n");
-	return 2;
+	fprintf(asked ? stdout : stderr,
+	    "usage: tipline-notify [-c FILE] [--once]\n");
+	return asked ? 0 : 2;
 }
 
 int
@@ -44,8 +47,11 @@ main(int argc, char *argv[])
 			once = 1;
 		else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
 			conf = argv[++i];
+		else if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0)
+			return usage(1);
 		else
-			return usage();
+			return usage(0);
 	}
 	/* With CURLOPT_NOSIGNAL, SIGPIPE is ours to ignore. */
 	signal(SIGPIPE, SIG_IGN);

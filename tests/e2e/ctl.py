@@ -325,6 +325,28 @@ def usage_errors(ctx):
 
 
 @test
+def help_options(ctx):
+    """-h and --help print the usage on stdout and exit 0, for all three
+    programs (Debian's convention); after a command, its usage line."""
+    build = os.path.dirname(ctx.ctl_path)
+    for prog, want in (("tiplinectl", "usage: tiplinectl [-c FILE] command"),
+                       ("tipline.fcgi", "usage: tipline.fcgi [-c FILE]"),
+                       ("tipline-notify",
+                        "usage: tipline-notify [-c FILE] [--once]")):
+        for opt in ("-h", "--help"):
+            p = subprocess.run([os.path.join(build, prog), opt],
+                               capture_output=True, timeout=30)
+            out, err = p.stdout.decode(), p.stderr.decode()
+            check(p.returncode == 0 and out.startswith(want) and not err,
+                  "%s %s: exit %d, out %r, err %r"
+                  % (prog, opt, p.returncode, out, err))
+    for cmd, usage in USAGES.items():
+        rc, out, err = ctx.ctl(cmd, "--help")
+        check(rc == 0 and out == "usage: tiplinectl [-c FILE] %s\n" % usage
+              and not err, "%s --help: exit %d, %r %r" % (cmd, rc, out, err))
+
+
+@test
 def deliveries_listed(ctx):
     if ctx.notify_runs():
         for name, _, _ in TIPS:
