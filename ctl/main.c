@@ -263,7 +263,7 @@ open_store(const struct tl_config *cfg)
 		    "first?)\n", cfg->database, strerror(errno));
 		return NULL;
 	}
-	if (tl_store_open(cfg->database, &s, err, sizeof(err)) != TL_OK) {
+	if (tl_store_attach(cfg->database, &s, err, sizeof(err)) != TL_OK) {
 		fprintf(stderr, "tiplinectl: %s\n", err);
 		return NULL;
 	}

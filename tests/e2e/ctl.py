@@ -98,6 +98,7 @@ class Ctx:
         self.client = client
         self.ctl_path = os.path.join(build, "tiplinectl")
         self.conf = stack.path("tipline.conf")
+        self.tmp = os.path.dirname(os.path.normpath(stack.state))
         self.refs = {}
 
     def ctl(self, *args, conf=True):
@@ -322,6 +323,41 @@ def usage_errors(ctx):
                          conf=False)
     check(rc == 1 and "/nonexistent/tipline.conf" in err,
           "missing config: %d %r" % (rc, err))
+
+
+def scratch(ctx, templates=e2e.TEMPLATES):
+    """A fresh folder with a config whose store and keys are in it (none
+    exist yet); returns (folder, config path)."""
+    d = tempfile.mkdtemp(prefix="scratch.", dir=ctx.tmp)
+    conf = os.path.join(d, "tipline.conf")
+    with open(conf, "w") as f:
+        f.write("database = %s\ntemplates = %s\nform_key_file = %s\n"
+                "webhook_secret_file = %s\n"
+                % (os.path.join(d, "db", "tipline.db"), templates,
+                   os.path.join(d, "form.key"),
+                   os.path.join(d, "webhook.secret")))
+    return d, conf
+
+
+def listing(d):
+    return sorted(os.path.relpath(os.path.join(r, n), d)
+                  for r, ds, fs in os.walk(d) for n in ds + fs)
+
+
+@test
+def check_creates_nothing(ctx):
+    """check on a deployment without a store says so and creates none
+    (nor its folder, nor a -wal or -shm beside it)."""
+    d, conf = scratch(ctx)
+    os.mkdir(os.path.join(d, "db"))
+    before = listing(d)
+    rc, out, err = ctx.ctl("-c", conf, "check", conf=False)
+    check(rc == 1, "check without a store: exit %d" % rc)
+    check(re.search(r"^error: store .*tipline\.db: No such file", out,
+                    re.M), "check did not say the store is missing: %r"
+          % out)
+    check(listing(d) == before, "check created %r"
+          % sorted(set(listing(d)) - set(before)))
 
 
 @test
