@@ -242,6 +242,39 @@ check_keys(const struct tl_config *cfg, const struct owners *o, FILE *out)
 	return bad;
 }
 
+/*
+ * The static pages nginx answers its own errors with: every page an
+ * error_page of deploy/nginx/tipline-server.conf names, under
+ * templates/errors/ (the 405 page is also served as 405-static.html).
+ */
+static const char *const error_pages[] = {
+	"400.html", "404.html", "405.html", "413.html", "429.html",
+	"502.html", "503.html", "504.html", NULL
+};
+
+static int
+check_error_pages(const struct tl_config *cfg, FILE *out)
+{
+	struct stat	 st;
+	char		 path[PATH_MAX];
+	size_t		 i;
+	int		 bad = 0;
+
+	for (i = 0; error_pages[i] != NULL; i++) {
+		snprintf(path, sizeof(path), "%s/errors/%s", cfg->templates,
+		    error_pages[i]);
+		if (stat(path, &st) == -1)
+			bad += say(out, 0, "error page %s: %s (nginx answers "
+			    "with it)", path, strerror(errno));
+		else if (!S_ISREG(st.st_mode) || st.st_size == 0)
+			bad += say(out, 0, "error page %s is empty or not a "
+			    "file", path);
+	}
+	if (bad == 0)
+		say(out, 1, "error pages %s/errors", cfg->templates);
+	return bad;
+}
+
 int
 tl_admin_check(const struct tl_config *cfg, FILE *out)
 {
@@ -258,6 +291,7 @@ tl_admin_check(const struct tl_config *cfg, FILE *out)
 		say(out, 1, "templates %s", cfg->templates);
 		tl_pages_free(p);
 	}
+	bad += check_error_pages(cfg, out);
 	bad += check_store(cfg, out);
 	if (o.known) {
 		folder(cfg->database, dir);

@@ -20,7 +20,8 @@
 enum tl_err tl_admin_init(const struct tl_config *cfg, FILE *out);
 
 /*
- * Checks the store, templates, key files and webhook settings, printing
+ * Checks the store, templates (with nginx's static error pages), key
+ * files and webhook settings, printing
  * one line per finding to out. Returns the number of problems found.
  */
 int tl_admin_check(const struct tl_config *cfg, FILE *out);

@@ -18,6 +18,7 @@ any test failed. Python standard library (and curl, via run.py) only.
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -358,6 +359,46 @@ def check_creates_nothing(ctx):
           % out)
     check(listing(d) == before, "check created %r"
           % sorted(set(listing(d)) - set(before)))
+
+
+def nginx_error_pages():
+    """Every file under templates/errors/ that an error_page of the
+    shipped nginx config names (through a location's alias if it has
+    one)."""
+    with open(os.path.join(e2e.REPO, "deploy", "nginx",
+                           "tipline-server.conf")) as f:
+        conf = f.read()
+    aliased = dict(re.findall(r"location = /report/_errors/(\S+) \{[^}]*"
+                              r"alias [^;]*/errors/([^;/]+);", conf))
+    named = set(re.findall(r"^\s*error_page [^;]*/report/_errors/(\S+);",
+                           conf, re.M))
+    return sorted(aliased.get(n, n) for n in named)
+
+
+@test
+def check_error_pages(ctx):
+    """check finds each static error page nginx answers with missing."""
+    pages = nginx_error_pages()
+    check(len(pages) >= 8, "error pages in the nginx config: %r" % pages)
+    d = tempfile.mkdtemp(prefix="templates.", dir=ctx.tmp)
+    templates = os.path.join(d, "templates")
+    shutil.copytree(e2e.TEMPLATES, templates)
+    _, conf = scratch(ctx, templates)
+    rc, out, err = ctx.ctl("-c", conf, "init", conf=False)
+    check(rc == 0, "init: %d %r" % (rc, err))
+    rc, out, err = ctx.ctl("-c", conf, "check", conf=False)
+    check(rc == 0, "check of a whole deployment: %d %r" % (rc, out))
+    for page in pages:
+        path = os.path.join(templates, "errors", page)
+        check(os.path.isfile(path), "templates/errors/%s missing" % page)
+        os.rename(path, path + ".away")
+        try:
+            rc, out, err = ctx.ctl("-c", conf, "check", conf=False)
+        finally:
+            os.rename(path + ".away", path)
+        check(rc == 1 and re.search(r"^error: .*%s" % re.escape(path),
+                                    out, re.M),
+              "check without errors/%s: exit %d %r" % (page, rc, out))
 
 
 @test
