@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <libgen.h>
 #include <limits.h>
@@ -56,19 +57,46 @@ folder(const char *path, char dir[PATH_MAX])
 	snprintf(dir, PATH_MAX, "%s", dirname(tmp));
 }
 
-/* Gives path to uid:gid with mode: TL_OK, or TL_EIO (said). */
+/*
+ * Gives the file (or, with dir, the folder) at path to uid:gid with mode,
+ * through a descriptor opened without following a symbolic link: init
+ * runs as root, and a link put where a file should be (the store's
+ * folder is writable by the service users) must be refused, never
+ * followed. A file must be a plain file with one link, or a hard link
+ * would give another file away. Returns TL_OK, TL_ENOTFOUND when nothing
+ * is at path, or TL_EIO (said).
+ */
 static enum tl_err
-fix(const char *path, uid_t uid, gid_t gid, mode_t mode)
+fix(const char *path, int dir, uid_t uid, gid_t gid, mode_t mode)
 {
-	if (chown(path, uid, gid) == -1 || chmod(path, mode) == -1) {
+	struct stat	 st;
+	enum tl_err	 rc = TL_EIO;
+	int		 fd;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
+	    (dir ? O_DIRECTORY : 0));
+	if (fd == -1 && errno == ENOENT)
+		return TL_ENOTFOUND;
+	if (fd == -1)
+		fprintf(stderr, "tiplinectl: %s: %s\n", path, errno == ELOOP ?
+		    "a symbolic link: refused" : strerror(errno));
+	else if (fstat(fd, &st) == -1)
 		fprintf(stderr, "tiplinectl: %s: %s\n", path, strerror(errno));
-		return TL_EIO;
-	}
-	return TL_OK;
+	else if (dir ? !S_ISDIR(st.st_mode) :
+	    !S_ISREG(st.st_mode) || st.st_nlink != 1)
+		fprintf(stderr, "tiplinectl: %s: not a %s: refused\n", path,
+		    dir ? "folder" : "plain file with one link");
+	else if (fchown(fd, uid, gid) == -1 || fchmod(fd, mode) == -1)
+		fprintf(stderr, "tiplinectl: %s: %s\n", path, strerror(errno));
+	else
+		rc = TL_OK;
+	if (fd != -1)
+		close(fd);
+	return rc;
 }
 
-/* Creates a key file if missing; gives it to uid when owners are known.
- * TL_OK, or TL_EIO (said). */
+/* Creates a key file if missing (never through a symbolic link); gives
+ * it to uid when owners are known. TL_OK, or TL_EIO (said). */
 static enum tl_err
 make_key(const char *path, const char *content, const struct owners *o,
     uid_t uid, const char *what, FILE *out)
@@ -84,7 +112,49 @@ make_key(const char *path, const char *content, const struct owners *o,
 	fprintf(out, "%s %s: %s\n", what, created ? "created" : "kept",
 	    path);
 	if (created && o->known)
-		return fix(path, uid, o->group, 0400);
+		return fix(path, 0, uid, o->group, 0400);
+	return TL_OK;
+}
+
+/* The files SQLite keeps beside the store; "" is the store itself. */
+static const char *const beside[] = { "", "-wal", "-shm", "-journal",
+	NULL };
+
+/*
+ * The store's path with its folder resolved into path, and the folder
+ * into dir: the folder is root's choice (its parent is not the service
+ * users'), so links on the way to it are followed; in it, where the
+ * service users can write, none is: the store and the files beside it
+ * must not be symbolic links. TL_OK, or TL_EIO (said).
+ */
+static enum tl_err
+store_path(const struct tl_config *cfg, char dir[PATH_MAX],
+    char path[PATH_MAX])
+{
+	struct stat	 st;
+	char		 real[PATH_MAX], tmp[PATH_MAX], link[PATH_MAX + 16];
+	size_t		 i;
+
+	snprintf(tmp, sizeof(tmp), "%s", cfg->database);
+	if (realpath(dir, real) == NULL) {
+		fprintf(stderr, "tiplinectl: %s: %s\n", dir, strerror(errno));
+		return TL_EIO;
+	}
+	if ((size_t)snprintf(path, PATH_MAX, "%s/%s", real, basename(tmp)) >=
+	    PATH_MAX - 16) {
+		fprintf(stderr, "tiplinectl: %s: path too long\n", real);
+		return TL_EIO;
+	}
+	snprintf(dir, PATH_MAX, "%s", real);
+	for (i = 0; beside[i] != NULL; i++) {
+		snprintf(link, sizeof(link), "%s%s", path, beside[i]);
+		if (lstat(link, &st) == 0 && S_ISLNK(st.st_mode)) {
+			fprintf(stderr, "tiplinectl: %s is a symbolic link: "
+			    "refused (init follows no link in the store's "
+			    "folder)\n", link);
+			return TL_EIO;
+		}
+	}
 	return TL_OK;
 }
 
@@ -94,7 +164,9 @@ static enum tl_err
 make_store(const struct tl_config *cfg, const struct owners *o, FILE *out)
 {
 	struct tl_store	*s;
-	char		 dir[PATH_MAX], err[512], wal[PATH_MAX + 8];
+	char		 dir[PATH_MAX], path[PATH_MAX], err[512];
+	char		 file[PATH_MAX + 16];
+	size_t		 i;
 
 	folder(cfg->database, dir);
 	if (mkdir(dir, o->known ? 02770 : 0750) == 0)
@@ -103,21 +175,21 @@ make_store(const struct tl_config *cfg, const struct owners *o, FILE *out)
 		fprintf(stderr, "tiplinectl: %s: %s\n", dir, strerror(errno));
 		return TL_EIO;
 	}
-	if (o->known && fix(dir, o->fcgi, o->group, 02770) != TL_OK)
+	if (store_path(cfg, dir, path) != TL_OK ||
+	    (o->known && fix(dir, 1, o->fcgi, o->group, 02770) != TL_OK))
 		return TL_EIO;
-	if (tl_store_open(cfg->database, &s, err, sizeof(err)) != TL_OK) {
+	if (tl_store_open(path, &s, err, sizeof(err)) != TL_OK) {
 		fprintf(stderr, "tiplinectl: %s\n", err);
 		return TL_EIO;
 	}
 	tl_store_close(s);
 	fprintf(out, "store ready: %s\n", cfg->database);
-	if (!o->known)
-		return TL_OK;
-	snprintf(wal, sizeof(wal), "%s-wal", cfg->database);
-	if (access(wal, F_OK) == 0 &&
-	    fix(wal, o->fcgi, o->group, 0660) != TL_OK)
-		return TL_EIO;
-	return fix(cfg->database, o->fcgi, o->group, 0660);
+	for (i = 0; o->known && beside[i] != NULL; i++) {
+		snprintf(file, sizeof(file), "%s%s", path, beside[i]);
+		if (fix(file, 0, o->fcgi, o->group, 0660) == TL_EIO)
+			return TL_EIO;
+	}
+	return TL_OK;
 }
 
 enum tl_err

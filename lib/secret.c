@@ -1,6 +1,8 @@
 /*
  * secret.c — reading and creating key files. See secret.h.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
@@ -93,13 +95,22 @@ enum tl_err
 tl_secret_create(const char *path, const char *content, int mode,
     int *created, char *err, size_t errlen)
 {
-	size_t	 len = strlen(content);
-	int	 fd;
+	struct stat	 st;
+	size_t		 len = strlen(content);
+	int		 fd;
 
 	*created = 0;
+	/* O_EXCL never follows a symbolic link: one in path's place is
+	 * there already, and refused rather than kept as a key. */
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-	if (fd == -1 && errno == EEXIST)
+	if (fd == -1 && errno == EEXIST) {
+		if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+			snprintf(err, errlen, "%s is a symbolic link: refused",
+			    path);
+			return TL_EIO;
+		}
 		return TL_OK;
+	}
 	if (fd == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return TL_EIO;

@@ -36,8 +36,9 @@ enum tl_err tl_secret_read(const char *path, uint8_t key[TL_SECRET_MAX],
 
 /*
  * Creates path with mode and content if it does not exist (never
- * overwrites). Returns TL_OK and sets *created to 1 if it created the
- * file, 0 if one was there already; or TL_EIO with the reason in err.
+ * overwrites, never through a symbolic link). Returns TL_OK and sets
+ * *created to 1 if it created the file, 0 if one was there already; or
+ * TL_EIO with the reason in err, also when path is a symbolic link.
  */
 enum tl_err tl_secret_create(const char *path, const char *content,
 	    int mode, int *created, char *err, size_t errlen);

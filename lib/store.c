@@ -450,7 +450,9 @@ db_open(struct tl_store *s, int create)
 
 	flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 	if (create) {
-		flags |= SQLITE_OPEN_CREATE;
+		/* Creating runs as root (tiplinectl init): through no
+		 * symbolic link, which SQLite would follow and create. */
+		flags |= SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW;
 		fd = open(s->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 		    0660);
 		if (fd != -1) {

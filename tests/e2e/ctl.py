@@ -402,6 +402,30 @@ def check_error_pages(ctx):
 
 
 @test
+def init_refuses_symlinks(ctx):
+    """init runs as root in a folder the service users can write to: a
+    symbolic link where the store, a file beside it or a key file should
+    be, pointing at a file that does not exist, is refused (exit 1, the
+    link named) and its target never created."""
+    names = {"store": os.path.join("db", "tipline.db"),
+             "store's WAL": os.path.join("db", "tipline.db-wal"),
+             "form key": "form.key", "webhook secret": "webhook.secret"}
+    for what, name in names.items():
+        d, conf = scratch(ctx)
+        os.mkdir(os.path.join(d, "db"))
+        link, target = os.path.join(d, name), os.path.join(d, "target")
+        os.symlink(target, link)
+        rc, out, err = ctx.ctl("-c", conf, "init", conf=False)
+        check(rc == 1, "init with the %s a link: exit %d %r" % (what, rc,
+                                                              out))
+        check("%s is a symbolic link: refused" % link in err,
+              "init with the %s a link said %r" % (what, err))
+        check(not os.path.lexists(target),
+              "init created the %s's link target" % what)
+        check(os.path.islink(link), "the %s's link was replaced" % what)
+
+
+@test
 def help_options(ctx):
     """-h and --help print the usage on stdout and exit 0, for all three
     programs (Debian's convention); after a command, its usage line."""
