@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcgiapp.h>
+#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
@@ -36,11 +37,18 @@ struct worker {
 
 static atomic_int stopping;
 
+static const struct option longopts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* The usage line: on stdout and exit 0 when asked for (-h, --help),
+ * else on stderr and exit 2. */
 static void
-usage(void)
+usage(int asked)
 {
-	fprintf(stderr, "usage: tipline.fcgi [-c FILE]\n");
-	exit(2);
+	fprintf(asked ? stdout : stderr, "usage: tipline.fcgi [-c FILE]\n");
+	exit(asked ? 0 : 2);
 }
 
 static const char *
@@ -62,22 +70,40 @@ reason(int status)
 }
 
 /*
+ * Whether the decimal number cl claims more than max bytes. Leading zeros
+ * are allowed (nginx passes the header as the client wrote it); the
+ * number is read digit by digit and stops counting past max, so no length
+ * overflows. Absent, empty or anything but digits claims nothing: the
+ * body read is bounded by max either way.
+ */
+static int
+claims_over(const char *cl, size_t max)
+{
+	size_t	 v = 0, d;
+
+	if (cl == NULL || *cl == '\0' || cl[strspn(cl, "0123456789")] != '\0')
+		return 0;
+	for (; *cl != '\0'; cl++) {
+		d = (size_t)(*cl - '0');
+		if (v > (max - d) / 10)
+			return 1;
+		v = v * 10 + d;
+	}
+	return 0;
+}
+
+/*
  * Reads the body into buf (max + 1 bytes long) until end of input,
  * whatever CONTENT_LENGTH claims; sets *too_large past max bytes.
  */
 static size_t
 read_body(FCGX_Request *r, char *buf, size_t max, int *too_large)
 {
-	const char	*cl = FCGX_GetParam("CONTENT_LENGTH", r->envp);
 	size_t		 len = 0;
 	int		 n;
 
 	*too_large = 0;
-	if (cl != NULL && strlen(cl) > 9) {
-		*too_large = 1;
-		return 0;
-	}
-	if (cl != NULL && strtoul(cl, NULL, 10) > max) {
+	if (claims_over(FCGX_GetParam("CONTENT_LENGTH", r->envp), max)) {
 		*too_large = 1;
 		return 0;
 	}
@@ -305,16 +331,19 @@ main(int argc, char *argv[])
 	char		 err[512];
 	int		 ch, sock, rc = 1;
 
-	while ((ch = getopt(argc, argv, "c:")) != -1)
+	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1)
 		switch (ch) {
 		case 'c':
 			conf = optarg;
 			break;
+		case 'h':
+			usage(1);
+			break;
 		default:
-			usage();
+			usage(0);
 		}
 	if (optind != argc)
-		usage();
+		usage(0);
 	if (sodium_init() < 0) {
 		fprintf(stderr, "tipline.fcgi: libsodium failed to start\n");
 		return 1;

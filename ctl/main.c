@@ -7,6 +7,7 @@
  * usage line; the work itself is in lib/admin.c and lib/query.c.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -96,6 +97,11 @@ static const struct cmd cmds[] = {
 	{ "stats", "stats [--json]", OPT(O_JSON), R_NONE, cmd_stats },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+static const struct option longopts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
 
 static int bad(const char *, ...) __attribute__((format(printf, 1, 2)));
 
@@ -218,7 +224,7 @@ refarg(const struct cmd *c, const char *arg, struct args *a)
 {
 	if (c->ref == R_NONE || a->ref[0] != '\0')
 		return bad("%s: unexpected argument `%s`", c->name, arg);
-	if (tl_ref_parse(arg, a->ref) == -1)
+	if (tl_ref_parse(arg, a->ref) != TL_OK)
 		return bad("`%s` is not a reference (like TL-7K3M-9QXD)", arg);
 	return 0;
 }
@@ -258,7 +264,7 @@ open_store(const struct tl_config *cfg)
 		    "first?)\n", cfg->database, strerror(errno));
 		return NULL;
 	}
-	if (tl_store_open(cfg->database, &s, err, sizeof(err)) != TL_OK) {
+	if (tl_store_attach(cfg->database, &s, err, sizeof(err)) != TL_OK) {
 		fprintf(stderr, "tiplinectl: %s\n", err);
 		return NULL;
 	}
@@ -285,7 +291,7 @@ static int
 cmd_init(const struct tl_config *cfg, const struct args *a)
 {
 	(void)a;
-	return tl_admin_init(cfg, stdout) == 0 ? 0 : 1;
+	return tl_admin_init(cfg, stdout) == TL_OK ? 0 : 1;
 }
 
 static int
@@ -409,16 +415,19 @@ cmd_stats(const struct tl_config *cfg, const struct args *a)
 	    stdout), "stats");
 }
 
+/* The usage: on stdout and 0 when asked for (-h, --help), else on
+ * stderr and 2; the exit status either way. */
 static int
-usage(void)
+usage(int asked)
 {
+	FILE	*f = asked ? stdout : stderr;
 	size_t	 i;
 
-	fprintf(stderr, "usage: tiplinectl [-c FILE] command [args]\n"
+	fprintf(f, "usage: tiplinectl [-c FILE] command [args]\n"
 	    "commands:\n");
 	for (i = 0; i < NCMDS; i++)
-		fprintf(stderr, "  %s\n", cmds[i].usage);
-	return 2;
+		fprintf(f, "  %s\n", cmds[i].usage);
+	return asked ? 0 : 2;
 }
 
 int
@@ -432,25 +441,33 @@ main(int argc, char *argv[])
 	size_t		 i;
 	int		 ch, rc;
 
-	while ((ch = getopt(argc, argv, "+c:")) != -1)
+	while ((ch = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1)
 		switch (ch) {
 		case 'c':
 			conf = optarg;
 			break;
+		case 'h':
+			return usage(1);
 		default:
-			return usage();
+			return usage(0);
 		}
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
-		return usage();
+		return usage(0);
 	for (i = 0; i < NCMDS; i++)
 		if (strcmp(argv[0], cmds[i].name) == 0)
 			c = &cmds[i];
 	if (c == NULL) {
 		fprintf(stderr, "tiplinectl: unknown command `%s`\n", argv[0]);
-		return usage();
+		return usage(0);
 	}
+	for (i = 1; i < (size_t)argc; i++)
+		if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
+			printf("usage: tiplinectl [-c FILE] %s\n", c->usage);
+			return 0;
+		}
 	if (parse(c, argc, argv, &a) == -1) {
 		fprintf(stderr, "usage: tiplinectl [-c FILE] %s\n", c->usage);
 		return 2;

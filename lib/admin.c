@@ -5,10 +5,12 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <libgen.h>
 #include <limits.h>
 #include <pwd.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -55,89 +57,165 @@ folder(const char *path, char dir[PATH_MAX])
 	snprintf(dir, PATH_MAX, "%s", dirname(tmp));
 }
 
-static int
-fix(const char *path, uid_t uid, gid_t gid, mode_t mode)
+/*
+ * Gives the file (or, with dir, the folder) at path to uid:gid with mode,
+ * through a descriptor opened without following a symbolic link: init
+ * runs as root, and a link put where a file should be (the store's
+ * folder is writable by the service users) must be refused, never
+ * followed. A file must be a plain file with one link, or a hard link
+ * would give another file away. Returns TL_OK, TL_ENOTFOUND when nothing
+ * is at path, or TL_EIO (said).
+ */
+static enum tl_err
+fix(const char *path, int dir, uid_t uid, gid_t gid, mode_t mode)
 {
-	if (chown(path, uid, gid) == -1 || chmod(path, mode) == -1) {
+	struct stat	 st;
+	enum tl_err	 rc = TL_EIO;
+	int		 fd;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
+	    (dir ? O_DIRECTORY : 0));
+	if (fd == -1 && errno == ENOENT)
+		return TL_ENOTFOUND;
+	if (fd == -1)
+		fprintf(stderr, "tiplinectl: %s: %s\n", path, errno == ELOOP ?
+		    "a symbolic link: refused" : strerror(errno));
+	else if (fstat(fd, &st) == -1)
 		fprintf(stderr, "tiplinectl: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	return 0;
+	else if (dir ? !S_ISDIR(st.st_mode) :
+	    !S_ISREG(st.st_mode) || st.st_nlink != 1)
+		fprintf(stderr, "tiplinectl: %s: not a %s: refused\n", path,
+		    dir ? "folder" : "plain file with one link");
+	else if (fchown(fd, uid, gid) == -1 || fchmod(fd, mode) == -1)
+		fprintf(stderr, "tiplinectl: %s: %s\n", path, strerror(errno));
+	else
+		rc = TL_OK;
+	if (fd != -1)
+		close(fd);
+	return rc;
 }
 
-/* Creates a key file if missing; gives it to uid when owners are known. */
-static int
+/* Creates a key file if missing (never through a symbolic link); gives
+ * it to uid when owners are known. TL_OK, or TL_EIO (said). */
+static enum tl_err
 make_key(const char *path, const char *content, const struct owners *o,
     uid_t uid, const char *what, FILE *out)
 {
 	char	 err[PATH_MAX + 64];
-	int	 rc;
+	int	 created;
 
-	if ((rc = tl_secret_create(path, content, 0400, err, sizeof(err)))
-	    == -1) {
+	if (tl_secret_create(path, content, 0400, &created, err,
+	    sizeof(err)) != TL_OK) {
 		fprintf(stderr, "tiplinectl: %s\n", err);
-		return -1;
+		return TL_EIO;
 	}
-	fprintf(out, "%s %s: %s\n", what, rc ? "created" : "kept", path);
-	if (rc && o->known)
-		return fix(path, uid, o->group, 0400);
-	return 0;
+	fprintf(out, "%s %s: %s\n", what, created ? "created" : "kept",
+	    path);
+	if (created && o->known)
+		return fix(path, 0, uid, o->group, 0400);
+	return TL_OK;
 }
 
-/* The store folder, the store, and its files' owners. */
-static int
+/* The files SQLite keeps beside the store; "" is the store itself. */
+static const char *const beside[] = { "", "-wal", "-shm", "-journal",
+	NULL };
+
+/*
+ * The store's path with its folder resolved into path, and the folder
+ * into dir: the folder is root's choice (its parent is not the service
+ * users'), so links on the way to it are followed; in it, where the
+ * service users can write, none is: the store and the files beside it
+ * must not be symbolic links. TL_OK, or TL_EIO (said).
+ */
+static enum tl_err
+store_path(const struct tl_config *cfg, char dir[PATH_MAX],
+    char path[PATH_MAX])
+{
+	struct stat	 st;
+	char		 real[PATH_MAX], tmp[PATH_MAX], link[PATH_MAX + 16];
+	size_t		 i;
+
+	snprintf(tmp, sizeof(tmp), "%s", cfg->database);
+	if (realpath(dir, real) == NULL) {
+		fprintf(stderr, "tiplinectl: %s: %s\n", dir, strerror(errno));
+		return TL_EIO;
+	}
+	if ((size_t)snprintf(path, PATH_MAX, "%s/%s", real, basename(tmp)) >=
+	    PATH_MAX - 16) {
+		fprintf(stderr, "tiplinectl: %s: path too long\n", real);
+		return TL_EIO;
+	}
+	snprintf(dir, PATH_MAX, "%s", real);
+	for (i = 0; beside[i] != NULL; i++) {
+		snprintf(link, sizeof(link), "%s%s", path, beside[i]);
+		if (lstat(link, &st) == 0 && S_ISLNK(st.st_mode)) {
+			fprintf(stderr, "tiplinectl: %s is a symbolic link: "
+			    "refused (init follows no link in the store's "
+			    "folder)\n", link);
+			return TL_EIO;
+		}
+	}
+	return TL_OK;
+}
+
+/* The store folder, the store, and its files' owners: TL_OK, or TL_EIO
+ * (said). */
+static enum tl_err
 make_store(const struct tl_config *cfg, const struct owners *o, FILE *out)
 {
 	struct tl_store	*s;
-	char		 dir[PATH_MAX], err[512], wal[PATH_MAX + 8];
+	char		 dir[PATH_MAX], path[PATH_MAX], err[512];
+	char		 file[PATH_MAX + 16];
+	size_t		 i;
 
 	folder(cfg->database, dir);
 	if (mkdir(dir, o->known ? 02770 : 0750) == 0)
 		fprintf(out, "folder created: %s\n", dir);
 	else if (errno != EEXIST) {
 		fprintf(stderr, "tiplinectl: %s: %s\n", dir, strerror(errno));
-		return -1;
+		return TL_EIO;
 	}
-	if (o->known && fix(dir, o->fcgi, o->group, 02770) == -1)
-		return -1;
-	if (tl_store_open(cfg->database, &s, err, sizeof(err)) != TL_OK) {
+	if (store_path(cfg, dir, path) != TL_OK ||
+	    (o->known && fix(dir, 1, o->fcgi, o->group, 02770) != TL_OK))
+		return TL_EIO;
+	if (tl_store_open(path, &s, err, sizeof(err)) != TL_OK) {
 		fprintf(stderr, "tiplinectl: %s\n", err);
-		return -1;
+		return TL_EIO;
 	}
 	tl_store_close(s);
 	fprintf(out, "store ready: %s\n", cfg->database);
-	if (!o->known)
-		return 0;
-	snprintf(wal, sizeof(wal), "%s-wal", cfg->database);
-	if (access(wal, F_OK) == 0 && fix(wal, o->fcgi, o->group, 0660) == -1)
-		return -1;
-	return fix(cfg->database, o->fcgi, o->group, 0660);
+	for (i = 0; o->known && beside[i] != NULL; i++) {
+		snprintf(file, sizeof(file), "%s%s", path, beside[i]);
+		if (fix(file, 0, o->fcgi, o->group, 0660) == TL_EIO)
+			return TL_EIO;
+	}
+	return TL_OK;
 }
 
-int
+enum tl_err
 tl_admin_init(const struct tl_config *cfg, FILE *out)
 {
 	struct owners	 o;
 	char		 key[66], secret[64];
-	int		 rc = 0;
+	enum tl_err	 rc = TL_OK;
 
 	find_owners(&o);
 	if (geteuid() == 0 && !o.known)
 		fprintf(out, "note: users tipline and tipline-notify do not "
 		    "exist; files keep root's ownership\n");
-	if (make_store(cfg, &o, out) == -1)
-		rc = -1;
+	if (make_store(cfg, &o, out) != TL_OK)
+		rc = TL_EIO;
 	tl_secret_new_form_key(key);
 	if (make_key(cfg->form_key_file, key, &o, o.fcgi, "form key",
-	    out) == -1)
-		rc = -1;
+	    out) != TL_OK)
+		rc = TL_EIO;
 	tl_secret_new_webhook(secret);
 	if (make_key(cfg->webhook_secret_file, secret, &o, o.notify,
-	    "webhook secret", out) == -1)
-		rc = -1;
-	memset(key, 0, sizeof(key));
-	memset(secret, 0, sizeof(secret));
-	if (rc == 0)
+	    "webhook secret", out) != TL_OK)
+		rc = TL_EIO;
+	sodium_memzero(key, sizeof(key));
+	sodium_memzero(secret, sizeof(secret));
+	if (rc == TL_OK)
 		fprintf(out, "webhook secret file: %s\n",
 		    cfg->webhook_secret_file);
 	return rc;
@@ -181,14 +259,19 @@ check_mode(FILE *out, const char *path, mode_t want, uid_t uid,
 	return 0;
 }
 
+/* The store, which check never creates: a missing one is a finding. */
 static int
 check_store(const struct tl_config *cfg, FILE *out)
 {
 	struct tl_store	*s;
+	struct stat	 st;
 	char		 err[512];
 	int		 bad;
 
-	if (tl_store_open(cfg->database, &s, err, sizeof(err)) != TL_OK)
+	if (lstat(cfg->database, &st) == -1)
+		return say(out, 0, "store %s: %s (tiplinectl init creates "
+		    "it)", cfg->database, strerror(errno));
+	if (tl_store_attach(cfg->database, &s, err, sizeof(err)) != TL_OK)
 		return say(out, 0, "store: %s", err);
 	bad = tl_store_health(s) != TL_OK;
 	if (bad)
@@ -208,7 +291,8 @@ check_keys(const struct tl_config *cfg, const struct owners *o, FILE *out)
 	char	 err[PATH_MAX + 160];
 	int	 bad = 0;
 
-	if (tl_token_read_key(cfg->form_key_file, key, err, sizeof(err)) == -1)
+	if (tl_token_read_key(cfg->form_key_file, key, err, sizeof(err)) !=
+	    TL_OK)
 		bad += say(out, 0, "form key: %s", err);
 	else {
 		say(out, 1, "form key %s", cfg->form_key_file);
@@ -219,14 +303,47 @@ check_keys(const struct tl_config *cfg, const struct owners *o, FILE *out)
 		say(out, 1, "webhook secret %s exists (readable only by "
 		    "tipline-notify)", cfg->webhook_secret_file);
 	else if (tl_secret_read(cfg->webhook_secret_file, key, &len, err,
-	    sizeof(err)) == -1)
+	    sizeof(err)) != TL_OK)
 		bad += say(out, 0, "webhook secret: %s", err);
 	else {
 		say(out, 1, "webhook secret %s", cfg->webhook_secret_file);
 		bad += check_mode(out, cfg->webhook_secret_file, 0400,
 		    o->notify, o);
 	}
-	memset(key, 0, sizeof(key));
+	sodium_memzero(key, sizeof(key));
+	return bad;
+}
+
+/*
+ * The static pages nginx answers its own errors with: every page an
+ * error_page of deploy/nginx/tipline-server.conf names, under
+ * templates/errors/ (the 405 page is also served as 405-static.html).
+ */
+static const char *const error_pages[] = {
+	"400.html", "404.html", "405.html", "413.html", "429.html",
+	"502.html", "503.html", "504.html", NULL
+};
+
+static int
+check_error_pages(const struct tl_config *cfg, FILE *out)
+{
+	struct stat	 st;
+	char		 path[PATH_MAX];
+	size_t		 i;
+	int		 bad = 0;
+
+	for (i = 0; error_pages[i] != NULL; i++) {
+		snprintf(path, sizeof(path), "%s/errors/%s", cfg->templates,
+		    error_pages[i]);
+		if (stat(path, &st) == -1)
+			bad += say(out, 0, "error page %s: %s (nginx answers "
+			    "with it)", path, strerror(errno));
+		else if (!S_ISREG(st.st_mode) || st.st_size == 0)
+			bad += say(out, 0, "error page %s is empty or not a "
+			    "file", path);
+	}
+	if (bad == 0)
+		say(out, 1, "error pages %s/errors", cfg->templates);
 	return bad;
 }
 
@@ -246,6 +363,7 @@ tl_admin_check(const struct tl_config *cfg, FILE *out)
 		say(out, 1, "templates %s", cfg->templates);
 		tl_pages_free(p);
 	}
+	bad += check_error_pages(cfg, out);
 	bad += check_store(cfg, out);
 	if (o.known) {
 		folder(cfg->database, dir);

@@ -7,18 +7,21 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "tl.h"
 
 /*
  * Creates the store's folder, the store and its schema, the form key and
  * the webhook secret when missing (never overwriting a key). Run as root
  * where the users `tipline` and `tipline-notify` exist, it gives them the
  * owners and modes of SPEC 8. Reports on out, errors on stderr.
- * Returns 0 or -1.
+ * Returns TL_OK, or TL_EIO when any of it failed (what did not fail is
+ * still done).
  */
-int tl_admin_init(const struct tl_config *cfg, FILE *out);
+enum tl_err tl_admin_init(const struct tl_config *cfg, FILE *out);
 
 /*
- * Checks the store, templates, key files and webhook settings, printing
+ * Checks the store, templates (with nginx's static error pages), key
+ * files and webhook settings, printing
  * one line per finding to out. Returns the number of problems found.
  */
 int tl_admin_check(const struct tl_config *cfg, FILE *out);

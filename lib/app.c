@@ -113,7 +113,7 @@ tl_app_new(const struct tl_config *cfg, struct tl_app **out, char *err,
 	}
 	rc = TL_ECONFIG;
 	if (tl_token_read_key(cfg->form_key_file, app->form_key, err,
-	    errlen) == -1)
+	    errlen) != TL_OK)
 		goto fail;
 	if ((rc = tl_pages_load(cfg->templates, &app->pages, err, errlen))
 	    != TL_OK)

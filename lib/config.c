@@ -56,6 +56,8 @@ static const struct key keys[] = {
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
+#define CONFIG_MAX	(1024 * 1024)	/* bytes: a larger file is refused */
+
 const char *
 tl_config_path(const char *arg)
 {
@@ -86,24 +88,24 @@ tl_config_free(struct tl_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
-/* Parses a whole decimal number in [min, max]; returns 0 or -1. */
-static int
+/* Parses a whole decimal number in [min, max]: TL_OK or TL_EINVAL. */
+static enum tl_err
 parse_long(const char *s, long min, long max, long *out)
 {
 	char	*end;
 	long	 v;
 
 	if (!isdigit((unsigned char)*s))
-		return -1;
+		return TL_EINVAL;
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -1;
+		return TL_EINVAL;
 	*out = v;
-	return 0;
+	return TL_OK;
 }
 
-int
+enum tl_err
 tl_config_parse_schedule(const char *s, long *waits, size_t max, size_t *n)
 {
 	size_t	 i = 0;
@@ -114,20 +116,20 @@ tl_config_parse_schedule(const char *s, long *waits, size_t max, size_t *n)
 		while (*s == ' ' || *s == '\t')
 			s++;
 		if (!isdigit((unsigned char)*s) || i == max)
-			return -1;
+			return TL_EINVAL;
 		errno = 0;
 		v = strtol(s, &end, 10);
 		if (errno != 0 || v < 0)
-			return -1;
+			return TL_EINVAL;
 		switch (*end) {
 		case 's': mult = 1; break;
 		case 'm': mult = 60; break;
 		case 'h': mult = 3600; break;
 		case 'd': mult = 86400; break;
-		default: return -1;
+		default: return TL_EINVAL;
 		}
 		if (v > 365L * 86400 / mult)
-			return -1;
+			return TL_EINVAL;
 		waits[i++] = v * mult;
 		s = end + 1;
 		while (*s == ' ' || *s == '\t')
@@ -135,12 +137,12 @@ tl_config_parse_schedule(const char *s, long *waits, size_t max, size_t *n)
 		if (*s == ',' && s[1] != '\0')
 			s++;
 		else if (*s != '\0')
-			return -1;
+			return TL_EINVAL;
 	}
 	if (i == 0)
-		return -1;
+		return TL_EINVAL;
 	*n = i;
-	return 0;
+	return TL_OK;
 }
 
 /* Joins dir and a relative path; absolute paths are copied. */
@@ -223,14 +225,14 @@ set_key(struct tl_config *cfg, const struct key *k, const char *dir,
 		return NULL;
 	case K_SCHED:
 		if (tl_config_parse_schedule(v, cfg->retry_schedule,
-		    TL_RETRY_MAX, &cfg->retry_count) == -1)
+		    TL_RETRY_MAX, &cfg->retry_count) != TL_OK)
 			return "retry_schedule must be waits like 5s,5m,2h,1d "
 			    "separated by commas";
 		return NULL;
 	case K_LONG:
 	case K_SIZE:
 	case K_INT:
-		if (parse_long(v, k->min, k->max, &n) == -1)
+		if (parse_long(v, k->min, k->max, &n) != TL_OK)
 			return RANGE;
 		if (k->type == K_LONG)
 			*(long *)((char *)cfg + k->off) = n;
@@ -268,8 +270,8 @@ find_key(const char *name)
 	return NULL;
 }
 
-/* Sets every key to its default. Returns 0, or -1 out of memory. */
-static int
+/* Sets every key to its default: TL_OK, or TL_ENOMEM. */
+static enum tl_err
 set_defaults(struct tl_config *cfg)
 {
 	size_t	 i;
@@ -277,8 +279,8 @@ set_defaults(struct tl_config *cfg)
 	for (i = 0; i < NKEYS; i++)
 		if (keys[i].def != NULL &&
 		    set_key(cfg, &keys[i], NULL, keys[i].def) != NULL)
-			return -1;
-	return 0;
+			return TL_ENOMEM;
+	return TL_OK;
 }
 
 /*
@@ -341,9 +343,9 @@ tl_config_parse(const char *name, const char *dir, const char *text,
 	enum tl_err	 rc = TL_ENOMEM;
 
 	memset(cfg, 0, sizeof(*cfg));
-	if (set_defaults(cfg) == -1 || (cfg->path = strdup(name)) == NULL) {
+	if (set_defaults(cfg) != TL_OK || (cfg->path = strdup(name)) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", name);
-		goto fail;
+		goto out;
 	}
 	for (p = text; p < end; p = nl + 1) {
 		lineno++;
@@ -354,21 +356,21 @@ tl_config_parse(const char *name, const char *dir, const char *text,
 		if (n >= sizeof(line)) {
 			snprintf(err, errlen, "%s:%zu: line too long", name,
 			    lineno);
-			goto fail;
+			goto out;
 		}
 		if (memchr(p, '\0', n) != NULL) {
 			snprintf(err, errlen, "%s:%zu: NUL byte", name, lineno);
-			goto fail;
+			goto out;
 		}
 		memcpy(line, p, n);
 		line[n] = '\0';
 		rc = parse_line(cfg, name, dir, lineno, line, seen, err,
 		    errlen);
 		if (rc != TL_OK)
-			goto fail;
+			goto out;
 	}
 	return TL_OK;
-fail:
+out:
 	tl_config_free(cfg);
 	return rc;
 }
@@ -388,16 +390,24 @@ tl_config_load(const char *path, struct tl_config *cfg, char *err,
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return TL_EIO;
 	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 &&
-	    text.len < 1024 * 1024)
+	while (text.len <= CONFIG_MAX &&
+	    (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		tl_buf_add(&text, chunk, n);
+	rc = TL_OK;
 	if (ferror(f) || !tl_buf_ok(&text)) {
 		snprintf(err, errlen, "%s: cannot read", path);
-		fclose(f);
-		tl_buf_free(&text);
-		return TL_EIO;
+		rc = TL_EIO;
+	} else if (text.len > CONFIG_MAX) {
+		/* Never parse a file cut short: its last line would be. */
+		snprintf(err, errlen, "%s: larger than 1 MiB; a config file "
+		    "is a few lines", path);
+		rc = TL_ECONFIG;
 	}
 	fclose(f);
+	if (rc != TL_OK) {
+		tl_buf_free(&text);
+		return rc;
+	}
 	/* Relative paths in the file are relative to its folder. */
 	if (realpath(path, dir) == NULL)
 		snprintf(dir, sizeof(dir), "%s", path);

@@ -49,7 +49,7 @@ const char *tl_config_path(const char *arg);
  * Reads path into cfg (defaults first, then the file). Relative paths in
  * the file are made relative to the file's folder. On error returns
  * TL_ECONFIG (or TL_ENOMEM/TL_EIO) and writes "file:line: what is wrong" to
- * err; cfg is then freed and zeroed. On success the caller owns cfg and
+ * err; cfg is then freed and zeroed. A file over 1 MiB is TL_ECONFIG. On success the caller owns cfg and
  * frees it with tl_config_free().
  */
 enum tl_err tl_config_load(const char *path, struct tl_config *cfg,
@@ -65,9 +65,10 @@ void tl_config_free(struct tl_config *cfg);
 
 /*
  * Parses a retry schedule such as "5s,5m,30m,2h" into waits in seconds.
- * Returns 0 and sets *n on success, -1 if malformed or over max entries.
+ * Returns TL_OK and sets *n, or TL_EINVAL if malformed or over max
+ * entries.
  */
-int tl_config_parse_schedule(const char *s, long *waits, size_t max,
-	    size_t *n);
+enum tl_err tl_config_parse_schedule(const char *s, long *waits,
+	    size_t max, size_t *n);
 
 #endif

@@ -296,7 +296,7 @@ form_checks(const struct tl_intake *in, struct tl_store *store,
 	size_t			 nerrs;
 	int			 tokok;
 
-	tokok = tl_token_decode(in->form_key, fi->token, &tok) == 0;
+	tokok = tl_token_decode(in->form_key, fi->token, &tok) == TL_OK;
 	if (tokok)
 		tl_token_nonce_hex(&tok, nonce);
 	if (fi->website != NULL && *fi->website != '\0') {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "json.h"
 
 /* Whether p starts with U+2028 or U+2029 in UTF-8. */
@@ -19,15 +20,35 @@ separator(const char *p)
 	    (p[2] == '\xa8' || p[2] == '\xa9');
 }
 
+/*
+ * json_dump_callback's writer into a tl_buf. The buffer's sticky
+ * out-of-memory flag also catches what jansson 2.14 does not: when an
+ * object's key cannot be written, json_dumps() leaves it out and goes on,
+ * and returns a body that is not JSON.
+ */
+static int
+dump_to_buf(const char *p, size_t n, void *arg)
+{
+	struct tl_buf	*b = arg;
+
+	tl_buf_add(b, p, n);
+	return tl_buf_ok(b) ? 0 : -1;
+}
+
 char *
 tl_json_dumps(const json_t *j, size_t flags)
 {
-	char	*s, *out, *o;
-	size_t	 len, n = 0, i;
+	struct tl_buf	 b = TL_BUF_INIT;
+	char		*s, *out, *o;
+	size_t		 len, n = 0, i;
 
-	if ((s = json_dumps(j, flags)) == NULL)
+	if (json_dump_callback(j, dump_to_buf, &b, flags) != 0 ||
+	    !tl_buf_ok(&b) || b.data == NULL) {
+		tl_buf_free(&b);
 		return NULL;
-	len = strlen(s);
+	}
+	s = b.data;
+	len = b.len;
 	for (i = 0; i < len; i++)
 		n += separator(s + i);
 	if (n == 0)

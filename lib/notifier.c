@@ -47,8 +47,8 @@ discard(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-/* Options that hold for every request. Returns 0 or -1. */
-static int
+/* Options that hold for every request: TL_OK, or TL_ECONFIG. */
+static enum tl_err
 setup_curl(struct tl_notifier *n)
 {
 	CURL	*c = n->curl;
@@ -64,8 +64,8 @@ setup_curl(struct tl_notifier *n)
 	    curl_easy_setopt(c, CURLOPT_USERAGENT, "tipline-notify") ||
 	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard) ||
 	    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, n->curlerr))
-		return -1;
-	return 0;
+		return TL_ECONFIG;
+	return TL_OK;
 }
 
 enum tl_err
@@ -84,23 +84,23 @@ tl_notifier_new(const struct tl_config *cfg, struct tl_notifier **out,
 	snprintf(n->owner, sizeof(n->owner), "%s:%ld:%08x", host,
 	    (long)getpid(), randombytes_random());
 	if (cfg->webhook_url != NULL && tl_secret_read(cfg->webhook_secret_file,
-	    n->key, &n->keylen, err, errlen) == -1)
-		goto fail;
+	    n->key, &n->keylen, err, errlen) != TL_OK)
+		goto out;
 	if (tl_store_attach(cfg->database, &n->store, err, errlen) != TL_OK)
-		goto fail;
+		goto out;
 	/* Outcomes need no fsync each: a lost one is a resend, never a loss
 	 * (see tl_store_relax); tips keep theirs in tipline.fcgi. */
 	if (tl_store_relax(n->store) != TL_OK) {
 		snprintf(err, errlen, "%s", tl_store_errmsg(n->store));
-		goto fail;
+		goto out;
 	}
-	if ((n->curl = curl_easy_init()) == NULL || setup_curl(n) == -1) {
+	if ((n->curl = curl_easy_init()) == NULL || setup_curl(n) != TL_OK) {
 		snprintf(err, errlen, "cannot set up libcurl");
-		goto fail;
+		goto out;
 	}
 	*out = n;
 	return TL_OK;
-fail:
+out:
 	tl_notifier_free(n);
 	return TL_ECONFIG;
 }
@@ -117,29 +117,53 @@ tl_notifier_free(struct tl_notifier *n)
 	free(n);
 }
 
-/* Sends one signed body; fills a with what happened. */
-static void
+/*
+ * The request's headers into *out, the three of Standard Webhooks signed
+ * over body. Returns TL_OK, or TL_ENOMEM with *out NULL when a header
+ * could not be added: a request is never sent without its signature.
+ */
+static enum tl_err
+headers(const struct tl_notifier *n, const struct tl_delivery *d,
+    const char *body, int64_t now, struct curl_slist **out)
+{
+	struct curl_slist	*h = NULL, *t;
+	char			 line[5][160], sig[TL_SIG_SIZE];
+	size_t			 i;
+
+	*out = NULL;
+	tl_webhook_sign(n->key, n->keylen, d->webhook_id, now, body,
+	    strlen(body), sig);
+	snprintf(line[0], sizeof(line[0]), "Content-Type: application/json");
+	snprintf(line[1], sizeof(line[1]), "webhook-id: %s", d->webhook_id);
+	snprintf(line[2], sizeof(line[2]), "webhook-timestamp: %lld",
+	    (long long)now);
+	snprintf(line[3], sizeof(line[3]), "webhook-signature: %s", sig);
+	snprintf(line[4], sizeof(line[4]), "Expect:");
+	for (i = 0; i < 5; i++) {
+		if ((t = curl_slist_append(h, line[i])) == NULL) {
+			curl_slist_free_all(h);
+			return TL_ENOMEM;
+		}
+		h = t;
+	}
+	*out = h;
+	return TL_OK;
+}
+
+/* Sends one signed body; fills a with what happened. Returns TL_OK, or
+ * TL_ENOMEM when nothing was sent (the headers could not be built). */
+static enum tl_err
 send_one(struct tl_notifier *n, const struct tl_delivery *d,
     const char *body, int64_t now, struct attempt *a)
 {
-	struct curl_slist	*h = NULL, *t;
-	char			 line[160], sig[TL_SIG_SIZE];
+	struct curl_slist	*h;
 	curl_off_t		 ra = -1;
 	CURLcode		 rc;
 
 	memset(a, 0, sizeof(*a));
 	a->retry_after = -1;
-	tl_webhook_sign(n->key, n->keylen, d->webhook_id, now, body,
-	    strlen(body), sig);
-	h = curl_slist_append(h, "Content-Type: application/json");
-	snprintf(line, sizeof(line), "webhook-id: %s", d->webhook_id);
-	h = (t = curl_slist_append(h, line)) != NULL ? t : h;
-	snprintf(line, sizeof(line), "webhook-timestamp: %lld",
-	    (long long)now);
-	h = (t = curl_slist_append(h, line)) != NULL ? t : h;
-	snprintf(line, sizeof(line), "webhook-signature: %s", sig);
-	h = (t = curl_slist_append(h, line)) != NULL ? t : h;
-	h = (t = curl_slist_append(h, "Expect:")) != NULL ? t : h;
+	if (headers(n, d, body, now, &h) != TL_OK)
+		return TL_ENOMEM;
 	n->curlerr[0] = '\0';
 	curl_easy_setopt(n->curl, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(n->curl, CURLOPT_POSTFIELDS, body);
@@ -159,6 +183,7 @@ send_one(struct tl_notifier *n, const struct tl_delivery *d,
 	}
 	curl_easy_setopt(n->curl, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(h);
+	return TL_OK;
 }
 
 /* The lease a delivery gets at time now: the timeout and some slack. */
@@ -169,10 +194,10 @@ lease_end(const struct tl_notifier *n, int64_t now)
 	    LEASE_SLACK_S;
 }
 
-/* Attempts one leased delivery and records the outcome. Returns 1 if it
- * was not delivered, 0 if it was, -1 if the store failed. */
-static int
-deliver(struct tl_notifier *n, struct tl_delivery *d)
+/* Attempts one leased delivery and records the outcome; *failed is 1 if
+ * it was not delivered. Returns TL_OK, or TL_ESTORE if the store failed. */
+static enum tl_err
+deliver(struct tl_notifier *n, struct tl_delivery *d, int *failed)
 {
 	struct attempt	 a;
 	enum tl_verdict	 v;
@@ -180,6 +205,7 @@ deliver(struct tl_notifier *n, struct tl_delivery *d)
 	int64_t		 now = (int64_t)time(NULL), next = now;
 	char		*body;
 
+	*failed = 1;
 	/* Earlier sends of this batch took time: hold the lease anew. */
 	rc = tl_outbox_renew(n->store, d->id, n->owner, now,
 	    lease_end(n, now));
@@ -187,16 +213,21 @@ deliver(struct tl_notifier *n, struct tl_delivery *d)
 		fprintf(stderr, "tipline-notify: %s: lease ran out before "
 		    "sending; left to the notifier that holds it\n",
 		    d->tip.ref);
-		return 0;
+		*failed = 0;
+		return TL_OK;
 	} else if (rc != TL_OK)
-		return -1;
+		return TL_ESTORE;
 	body = tl_webhook_body(&d->tip, n->cfg->webhook_format,
 	    n->cfg->summary_excerpt_chars, now);
-	if (body == NULL) {
+	/* Out of memory: not an attempt; the delivery waits for the next
+	 * pass. */
+	if (body == NULL || send_one(n, d, body, now, &a) != TL_OK) {
+		fprintf(stderr, "tipline-notify: %s: out of memory; not "
+		    "sent\n", d->tip.ref);
+		free(body);
 		tl_outbox_release(n->store, d->id, n->owner);
-		return 1;
+		return TL_OK;
 	}
-	send_one(n, d, body, now, &a);
 	free(body);
 	/* Whole seconds: + 1 so that a wait is never cut short. */
 	v = tl_retry_judge(a.status, a.retry_after, d->attempts + 1,
@@ -212,8 +243,9 @@ deliver(struct tl_notifier *n, struct tl_delivery *d)
 		    "sending; the outcome is left to its holder\n",
 		    d->tip.ref);
 	else if (rc != TL_OK)
-		return -1;
-	return v != TL_DELIVERED;
+		return TL_ESTORE;
+	*failed = v != TL_DELIVERED;
+	return TL_OK;
 }
 
 /* Leases and sends batches until nothing is due or *stop is set; what is
@@ -237,7 +269,7 @@ pass(struct tl_notifier *n, volatile sig_atomic_t *stop, size_t *failed)
 			if (rc != TL_OK || (stop != NULL && *stop))
 				tl_outbox_release(n->store, d[i].id,
 				    n->owner);
-			else if ((r = deliver(n, &d[i])) == -1)
+			else if (deliver(n, &d[i], &r) != TL_OK)
 				rc = TL_ESTORE;
 			else
 				*failed += (size_t)r;
@@ -265,7 +297,7 @@ nap(long ms)
 	nanosleep(&ts, NULL);
 }
 
-int
+enum tl_err
 tl_notifier_run(struct tl_notifier *n, volatile sig_atomic_t *stop)
 {
 	size_t	 failed;
@@ -280,11 +312,11 @@ tl_notifier_run(struct tl_notifier *n, volatile sig_atomic_t *stop)
 			fprintf(stderr, "tipline-notify: store: %s\n",
 			    tl_store_errmsg(n->store));
 			if (++errors == 1000)
-				return -1;
+				return TL_ESTORE;
 		} else
 			errors = 0;
 		if (!*stop)
 			nap(n->cfg->poll_ms);
 	}
-	return 0;
+	return TL_OK;
 }

@@ -28,8 +28,9 @@ enum tl_err tl_notifier_pass(struct tl_notifier *n, size_t *failed);
 
 /*
  * Runs passes every poll_ms until *stop becomes non-zero; a stop leaves
- * nothing leased. Returns 0, or -1 when the store cannot be used.
+ * nothing leased. Returns TL_OK, or TL_ESTORE when the store cannot be
+ * used (1000 passes in a row failed).
  */
-int tl_notifier_run(struct tl_notifier *n, volatile sig_atomic_t *stop);
+enum tl_err tl_notifier_run(struct tl_notifier *n, volatile sig_atomic_t *stop);
 
 #endif

@@ -51,7 +51,7 @@ digit(int c)
 	return (int)(p - alphabet);
 }
 
-int
+enum tl_err
 tl_ref_parse(const char *in, char out[TL_REF_SIZE])
 {
 	char	 c[10];
@@ -61,25 +61,25 @@ tl_ref_parse(const char *in, char out[TL_REF_SIZE])
 		if (*in == '-' || *in == ' ' || *in == '\t')
 			continue;
 		if (n == sizeof(c))
-			return -1;
+			return TL_EINVAL;
 		c[n++] = *in;
 	}
 	/* Ten characters: the first two must be the "TL" prefix. */
 	if (n == 10) {
 		if (toupper((unsigned char)c[0]) != 'T' ||
 		    toupper((unsigned char)c[1]) != 'L')
-			return -1;
+			return TL_EINVAL;
 		skip = 2;
 	} else if (n != 8)
-		return -1;
+		return TL_EINVAL;
 	memcpy(out, "TL-", 3);
 	for (i = skip; i < n; i++) {
 		if (digit((unsigned char)c[i]) < 0)
-			return -1;
+			return TL_EINVAL;
 		if (i - skip == 4)
 			out[o++] = '-';
 		out[o++] = alphabet[digit((unsigned char)c[i])];
 	}
 	out[o] = '\0';
-	return 0;
+	return TL_OK;
 }

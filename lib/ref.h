@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tl.h"
+
 #define TL_REF_LEN	12	/* "TL-7K3M-9QXD" */
 #define TL_REF_SIZE	13	/* with the NUL */
 
@@ -20,8 +22,8 @@ void tl_ref_random(char out[TL_REF_SIZE]);
 /*
  * Reads a reference as a person types it: any case, with or without "TL-"
  * and hyphens (spaces too), O read as 0, I and L as 1. Writes the canonical
- * form to out and returns 0, or -1 if it cannot be one.
+ * form to out and returns TL_OK, or TL_EINVAL if it cannot be one.
  */
-int tl_ref_parse(const char *in, char out[TL_REF_SIZE]);
+enum tl_err tl_ref_parse(const char *in, char out[TL_REF_SIZE]);
 
 #endif

@@ -43,6 +43,14 @@ struct errs {
 #define MSG_PHONEN	"Please check phone number %zu: each number needs " \
 			"7 to 15 digits, for example 07700 900123. Put a " \
 			"comma between numbers."
+#define MSG_PHONE1_CHARS "Please check the phone number: it has letters " \
+			"or other characters that are not part of a phone " \
+			"number. Write just the number, for example 07700 " \
+			"900123."
+#define MSG_PHONEN_CHARS "Please check phone number %zu: it has letters " \
+			"or other characters that are not part of a phone " \
+			"number. Write just the numbers, with a comma " \
+			"between them."
 #define MSG_PHONES	"Please give no more than %d phone numbers. You " \
 			"can add any others to the description."
 #define MSG_TYPE	"Please send this as text (a JSON string), or " \
@@ -440,7 +448,7 @@ check_postcode(struct tl_report *r, enum tl_field f, const char *s,
 {
 	char	 pc[16];
 
-	if (tl_postcode_normalise(s, pc, sizeof(pc)) == -1) {
+	if (tl_postcode_normalise(s, pc, sizeof(pc)) != TL_OK) {
 		err_add(e, f, "invalid_format", MSG_POSTCODE);
 		return 0;
 	}
@@ -469,9 +477,25 @@ phone_add(struct tl_report *r, const char *num)
 	return 0;
 }
 
+/* Whether s[0..len) holds anything but what a phone number is written
+ * with (digits, '+' and the separators tl_phone_normalise drops). */
+static int
+phone_other_chars(const char *s, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++)
+		if ((s[i] < '0' || s[i] > '9') &&
+		    strchr("+ \t-.()[]", s[i]) == NULL)
+			return 1;
+	return 0;
+}
+
 /*
  * Up to TL_MAX_PHONES numbers separated by ',', ';' or LF; empty items
- * are skipped and duplicates folded. Returns 0, or -1 out of memory.
+ * are skipped and duplicates folded. The message for the first number
+ * that is not one says whether it holds letters or other characters, or
+ * has too few or too many digits. Returns 0, or -1 out of memory.
  */
 static int
 check_phones(struct tl_report *r, enum tl_field f, const char *s,
@@ -479,7 +503,7 @@ check_phones(struct tl_report *r, enum tl_field f, const char *s,
 {
 	char		 num[32];
 	size_t		 len, tlen, n = 0, bad = 0;
-	int		 full = 0, rc;
+	int		 full = 0, chars = 0, rc;
 
 	for (; *s != '\0'; s += len + (s[len] != '\0')) {
 		len = strcspn(s, ",;\n");
@@ -488,18 +512,22 @@ check_phones(struct tl_report *r, enum tl_field f, const char *s,
 		if (tlen == 0)
 			continue;
 		n++;
-		if (tl_phone_normalise(s, len, num, sizeof(num)) == -1) {
-			if (bad == 0)
+		if (tl_phone_normalise(s, len, num, sizeof(num)) != TL_OK) {
+			if (bad == 0) {
 				bad = n;
+				chars = phone_other_chars(s, len);
+			}
 		} else if ((rc = phone_add(r, num)) == -1)
 			return -1;
 		else if (rc == 1)
 			full = 1;
 	}
 	if (bad > 0 && n == 1)
-		err_add(e, f, "invalid_format", MSG_PHONE1);
+		err_add(e, f, "invalid_format", chars ? MSG_PHONE1_CHARS :
+		    MSG_PHONE1);
 	else if (bad > 0)
-		err_add(e, f, "invalid_format", MSG_PHONEN, bad);
+		err_add(e, f, "invalid_format", chars ? MSG_PHONEN_CHARS :
+		    MSG_PHONEN, bad);
 	else if (full)
 		err_add(e, f, "too_many", MSG_PHONES, TL_MAX_PHONES);
 	else if (r->nphones > 0)
@@ -619,7 +647,7 @@ pc_outward(const char *s, size_t n)
  * upper-cased; then it must be an outward code, an outward code followed
  * by an inward code (9AA), or GIR 0AA.
  */
-int
+enum tl_err
 tl_postcode_normalise(const char *in, char *out, size_t outlen)
 {
 	char	 s[8];
@@ -629,20 +657,20 @@ tl_postcode_normalise(const char *in, char *out, size_t outlen)
 		if (*in == ' ' || *in == '\t')
 			continue;
 		if (n == sizeof(s) - 1)
-			return -1;
+			return TL_EINVAL;
 		s[n++] = *in >= 'a' && *in <= 'z' ? *in - 'a' + 'A' : *in;
 	}
 	s[n] = '\0';
 	if (outlen < 9)
-		return -1;
+		return TL_EINVAL;
 	if (strcmp(s, "GIR0AA") == 0 ||
 	    (n >= 5 && pc_match(s + n - 3, 3, "9AA") && pc_outward(s, n - 3)))
 		snprintf(out, outlen, "%.*s %s", (int)(n - 3), s, s + n - 3);
 	else if (pc_outward(s, n))
 		snprintf(out, outlen, "%s", s);
 	else
-		return -1;
-	return 0;
+		return TL_EINVAL;
+	return TL_OK;
 }
 
 /*
@@ -652,7 +680,7 @@ tl_postcode_normalise(const char *in, char *out, size_t outlen)
  * keeps its digits with no '+' (its country is unknown). The result has
  * at most 15 digits (E.164), so "0" and 14 digits is refused.
  */
-int
+enum tl_err
 tl_phone_normalise(const char *in, size_t len, char *out, size_t outlen)
 {
 	char		 d[16];
@@ -668,15 +696,16 @@ tl_phone_normalise(const char *in, size_t len, char *out, size_t outlen)
 			continue;
 		}
 		if (!is_digit(in[i]) || n == 15)
-			return -1;
+			return TL_EINVAL;
 		d[n++] = in[i];
 	}
 	d[n] = '\0';
 	if (n < 7)
-		return -1;
+		return TL_EINVAL;
 	/* Unknown country: the digits as typed. */
 	if (!plus && d[0] != '0')
-		return snprintf(out, outlen, "%s", d) < (int)outlen ? 0 : -1;
+		return snprintf(out, outlen, "%s", d) < (int)outlen ? TL_OK :
+		    TL_EINVAL;
 	/* International: after "+", after "00", or UK ("0…" is +44…). */
 	intl = plus ? d : d[1] == '0' ? d + 2 : d + 1;
 	if (!plus && d[1] != '0')
@@ -684,14 +713,14 @@ tl_phone_normalise(const char *in, size_t len, char *out, size_t outlen)
 	else
 		w = snprintf(out, outlen, "+%s", intl);
 	if (w < 0 || (size_t)w >= outlen)
-		return -1;
+		return TL_EINVAL;
 	/* A UK trunk 0 written after +44 ("+44 (0)20 …") is not dialled. */
 	if (strncmp(out, "+44", 3) == 0)
 		while (out[3] == '0')
 			memmove(out + 3, out + 4, strlen(out + 3));
 	/* What is left must still be a number: 7 to 15 digits. */
 	n = strlen(out + 1);
-	return n >= 7 && n <= 15 ? 0 : -1;
+	return n >= 7 && n <= 15 ? TL_OK : TL_EINVAL;
 }
 
 void
@@ -704,7 +733,7 @@ tl_postcode_area(const char *postcode, char *out, size_t outlen)
 		return;
 	out[0] = '\0';
 	if (postcode == NULL ||
-	    tl_postcode_normalise(postcode, pc, sizeof(pc)) == -1)
+	    tl_postcode_normalise(postcode, pc, sizeof(pc)) != TL_OK)
 		return;
 	n = strcspn(pc, " ");
 	if (n < outlen) {

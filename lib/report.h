@@ -138,12 +138,14 @@ size_t tl_report_validate(struct tl_report *r, struct tl_field_error *errs,
 int tl_report_urgent_because(const struct tl_report *r, enum tl_field f);
 
 /* Normalises a UK postcode or outward code into out (at least 9 bytes).
- * Returns 0 on success, -1 if it is not one. */
-int tl_postcode_normalise(const char *in, char *out, size_t outlen);
+ * Returns TL_OK, or TL_EINVAL if it is not one (or out is too small). */
+enum tl_err tl_postcode_normalise(const char *in, char *out, size_t outlen);
 
 /* Normalises one phone number into out (at least 17 bytes): "+" and 7-15
- * digits; a UK number starting 0 becomes +44…. Returns 0 or -1. */
-int tl_phone_normalise(const char *in, size_t len, char *out, size_t outlen);
+ * digits; a UK number starting 0 becomes +44…. Returns TL_OK, or
+ * TL_EINVAL if it is not one (or out is too small). */
+enum tl_err tl_phone_normalise(const char *in, size_t len, char *out,
+	    size_t outlen);
 
 /* The outward code of a normalised postcode into out; "" if none. */
 void tl_postcode_area(const char *postcode, char *out, size_t outlen);

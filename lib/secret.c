@@ -1,6 +1,8 @@
 /*
  * secret.c — reading and creating key files. See secret.h.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
@@ -10,7 +12,7 @@
 
 #include "secret.h"
 
-int
+enum tl_err
 tl_secret_parse(const char *text, uint8_t key[TL_SECRET_MAX],
     size_t *keylen, char *err, size_t errlen)
 {
@@ -23,35 +25,35 @@ tl_secret_parse(const char *text, uint8_t key[TL_SECRET_MAX],
 	if (len < 6 || strncmp(text, "whsec_", 6) != 0) {
 		snprintf(err, errlen, "the webhook secret must start with "
 		    "whsec_");
-		return -1;
+		return TL_EINVAL;
 	}
 	/* libsodium 1.0.18 reads any byte over 0x7f as a base64 digit. */
 	if (strspn(text + 6, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	    "0123456789+/=") < len - 6) {
 		snprintf(err, errlen, "the webhook secret after whsec_ is not "
 		    "padded standard base64");
-		return -1;
+		return TL_EINVAL;
 	}
 	if (sodium_base642bin(tmp, sizeof(tmp), text + 6, len - 6, NULL, &n,
 	    &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    end != text + len) {
 		snprintf(err, errlen, "the webhook secret after whsec_ is not "
 		    "padded standard base64");
-		return -1;
+		return TL_EINVAL;
 	}
 	if (n < TL_SECRET_MIN || n > TL_SECRET_MAX) {
 		snprintf(err, errlen, "the webhook secret is %zu bytes; "
 		    "%d to %d are needed", n, TL_SECRET_MIN, TL_SECRET_MAX);
 		sodium_memzero(tmp, sizeof(tmp));
-		return -1;
+		return TL_EINVAL;
 	}
 	memcpy(key, tmp, n);
 	*keylen = n;
 	sodium_memzero(tmp, sizeof(tmp));
-	return 0;
+	return TL_OK;
 }
 
-int
+enum tl_err
 tl_secret_slurp(const char *path, char *text, size_t size, char *err,
     size_t errlen)
 {
@@ -60,56 +62,68 @@ tl_secret_slurp(const char *path, char *text, size_t size, char *err,
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
+		return TL_EIO;
 	}
 	n = read(fd, text, size - 1);
 	close(fd);
 	if (n < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
+		return TL_EIO;
 	}
 	text[n] = '\0';
-	return 0;
+	return TL_OK;
 }
 
-int
+enum tl_err
 tl_secret_read(const char *path, uint8_t key[TL_SECRET_MAX],
     size_t *keylen, char *err, size_t errlen)
 {
-	char	 text[256], why[160];
-	int	 rc;
+	char		 text[256], why[160];
+	enum tl_err	 rc;
 
-	if (tl_secret_slurp(path, text, sizeof(text), err, errlen) == -1)
-		return -1;
+	if ((rc = tl_secret_slurp(path, text, sizeof(text), err, errlen))
+	    != TL_OK)
+		return rc;
 	rc = tl_secret_parse(text, key, keylen, why, sizeof(why));
 	sodium_memzero(text, sizeof(text));
-	if (rc == -1)
+	if (rc != TL_OK)
 		snprintf(err, errlen, "%s: %s", path, why);
 	return rc;
 }
 
-int
+enum tl_err
 tl_secret_create(const char *path, const char *content, int mode,
-    char *err, size_t errlen)
+    int *created, char *err, size_t errlen)
 {
-	size_t	 len = strlen(content);
-	int	 fd;
+	struct stat	 st;
+	size_t		 len = strlen(content);
+	int		 fd;
 
+	*created = 0;
+	/* O_EXCL never follows a symbolic link: one in path's place is
+	 * there already, and refused rather than kept as a key. */
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-	if (fd == -1 && errno == EEXIST)
-		return 0;
+	if (fd == -1 && errno == EEXIST) {
+		if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+			snprintf(err, errlen, "%s is a symbolic link: refused",
+			    path);
+			return TL_EIO;
+		}
+		return TL_OK;
+	}
 	if (fd == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
+		return TL_EIO;
 	}
 	if (write(fd, content, len) != (ssize_t)len || fsync(fd) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		close(fd);
 		unlink(path);
-		return -1;
+		return TL_EIO;
 	}
 	close(fd);
-	return 1;
+	*created = 1;
+	return TL_OK;
 }
 
 void

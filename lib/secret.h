@@ -9,34 +9,39 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tl.h"
+
 #define TL_SECRET_MIN	24
 #define TL_SECRET_MAX	64
 
 /*
  * Reads the small file at path (a key file) into text, NUL-terminated,
- * at most size - 1 bytes. Returns 0, or -1 with "path: reason" in err.
+ * at most size - 1 bytes. Returns TL_OK, or TL_EIO with "path: reason" in
+ * err.
  */
-int tl_secret_slurp(const char *path, char *text, size_t size, char *err,
-	    size_t errlen);
+enum tl_err tl_secret_slurp(const char *path, char *text, size_t size,
+	    char *err, size_t errlen);
 
 /*
  * Parses a webhook secret from text (trailing newline allowed) into key.
- * Returns 0 and sets *keylen, or -1 with what is wrong in err.
+ * Returns TL_OK and sets *keylen, or TL_EINVAL with what is wrong in err.
  */
-int tl_secret_parse(const char *text, uint8_t key[TL_SECRET_MAX],
+enum tl_err tl_secret_parse(const char *text, uint8_t key[TL_SECRET_MAX],
 	    size_t *keylen, char *err, size_t errlen);
 
-/* Reads and parses the secret file at path; errors name the path. */
-int tl_secret_read(const char *path, uint8_t key[TL_SECRET_MAX],
+/* Reads and parses the secret file at path: TL_OK, or TL_EIO or TL_EINVAL
+ * as above, the message naming the path. */
+enum tl_err tl_secret_read(const char *path, uint8_t key[TL_SECRET_MAX],
 	    size_t *keylen, char *err, size_t errlen);
 
 /*
  * Creates path with mode and content if it does not exist (never
- * overwrites). Returns 1 if created, 0 if it already existed, -1 with the
- * reason in err.
+ * overwrites, never through a symbolic link). Returns TL_OK and sets
+ * *created to 1 if it created the file, 0 if one was there already; or
+ * TL_EIO with the reason in err, also when path is a symbolic link.
  */
-int tl_secret_create(const char *path, const char *content, int mode,
-	    char *err, size_t errlen);
+enum tl_err tl_secret_create(const char *path, const char *content,
+	    int mode, int *created, char *err, size_t errlen);
 
 /* A new form key file's content: 64 hex digits and a newline. */
 void tl_secret_new_form_key(char out[66]);

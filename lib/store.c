@@ -509,11 +509,6 @@ prepare(struct tl_store *s)
 	return 0;
 }
 
-/*
- * Opens the connection at s->path, creating the file only when create is
- * set (with mode 0660 less the umask, as SQLite's own default is 0644),
- * and makes it ready. Returns TL_OK, or TL_ESTORE with s->db NULL.
- */
 /* Removes path+suffix if it exists. */
 static void
 unlink_beside(const char *path, const char *suffix)
@@ -524,6 +519,11 @@ unlink_beside(const char *path, const char *suffix)
 		unlink(p);
 }
 
+/*
+ * Opens the connection at s->path, creating the file only when create is
+ * set (with mode 0660 less the umask, as SQLite's own default is 0644),
+ * and makes it ready. Returns TL_OK, or TL_ESTORE with s->db NULL.
+ */
 static enum tl_err
 db_open(struct tl_store *s, int create)
 {
@@ -531,7 +531,9 @@ db_open(struct tl_store *s, int create)
 
 	flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 	if (create) {
-		flags |= SQLITE_OPEN_CREATE;
+		/* Creating runs as root (tiplinectl init): through no
+		 * symbolic link, which SQLite would follow and create. */
+		flags |= SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW;
 		fd = open(s->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 		    0660);
 		if (fd != -1) {

@@ -44,8 +44,10 @@ enum tl_err tl_outbox_state_parse(const char *name,
 
 /*
  * Opens (creating if needed) the store at path and brings its schema up to
- * date. Returns TL_OK, or TL_ESTORE with the reason in err. The caller
- * closes *out with tl_store_close().
+ * date. path must hold no symbolic link, the file's name nor any folder
+ * on the way (SQLITE_OPEN_NOFOLLOW): it is refused rather than followed.
+ * Returns TL_OK, or TL_ESTORE with the reason in err. The caller closes
+ * *out with tl_store_close().
  */
 enum tl_err tl_store_open(const char *path, struct tl_store **out,
 	    char *err, size_t errlen);

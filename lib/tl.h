@@ -1,7 +1,11 @@
 /*
  * tl.h — the error enum shared by every module of tipline's library.
  *
- * Every fallible function in lib/ returns an enum tl_err (TL_OK on success).
+ * Every fallible function a header of lib/ declares returns an enum
+ * tl_err (TL_OK on success), and its comment says which codes it can
+ * give. What is not a failure is not an error: a predicate returns 0 or
+ * 1, a lookup -1 for "none", a counter a count. File-local helpers say
+ * what they return above them.
  * tl_strerror() gives a sentence for logs and admins; tl_err_code() gives
  * the stable machine code used in the JSON API (SPEC 5.1).
  */
@@ -25,7 +29,8 @@ enum tl_err {
 	TL_EDUPLICATE,	/* already stored (token or idempotency key) */
 	TL_ECONFIG,	/* bad configuration */
 	TL_EIO,		/* file or system error */
-	TL_EINVAL,	/* invalid argument */
+	TL_EINVAL,	/* invalid argument: text that is not what it
+			   should be (a key, a reference, a number) */
 	TL_ERR__MAX
 };
 

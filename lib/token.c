@@ -42,7 +42,7 @@ tl_token_issue(const uint8_t key[TL_FORM_KEYBYTES], uint64_t now,
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
-int
+enum tl_err
 tl_token_decode(const uint8_t key[TL_FORM_KEYBYTES], const char *s,
     struct tl_token *tok)
 {
@@ -55,21 +55,21 @@ tl_token_decode(const uint8_t key[TL_FORM_KEYBYTES], const char *s,
 	if (s == NULL || *s == '\0' || strlen(s) >= TL_TOKEN_STRSIZE ||
 	    s[strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	    "0123456789-_")] != '\0')
-		return -1;
+		return TL_EINVAL;
 	if (sodium_base642bin(raw, sizeof(raw), s, strlen(s), NULL, &len,
 	    &end, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
 	    *end != '\0' || len != RAWBYTES || raw[0] != VERSION ||
 	    (raw[1] & ~FLAG_ERRPAGE) != 0)
-		return -1;
+		return TL_EINVAL;
 	mac(key, raw, BODYBYTES, want);
 	if (crypto_verify_32(want, raw + BODYBYTES) != 0)
-		return -1;
+		return TL_EINVAL;
 	tok->on_error_page = raw[1] & FLAG_ERRPAGE;
 	tok->issued = 0;
 	for (i = 0; i < 8; i++)
 		tok->issued = tok->issued << 8 | raw[2 + i];
 	memcpy(tok->nonce, raw + 10, TL_TOKEN_NONCEBYTES);
-	return 0;
+	return TL_OK;
 }
 
 _Static_assert(sodium_base64_ENCODED_LEN(RAWBYTES,
@@ -82,7 +82,7 @@ tl_token_check(const uint8_t key[TL_FORM_KEYBYTES], const char *s,
 {
 	if (s == NULL || *s == '\0')
 		return TL_TOKEN_MISSING;
-	if (tl_token_decode(key, s, tok) == -1)
+	if (tl_token_decode(key, s, tok) != TL_OK)
 		return TL_TOKEN_INVALID;
 	return tl_token_age(tok, now, min_seconds, max_age);
 }
@@ -120,15 +120,17 @@ tl_token_decoy_ref(const uint8_t key[TL_FORM_KEYBYTES],
 	tl_ref_format(h, out);
 }
 
-int
+enum tl_err
 tl_token_read_key(const char *path, uint8_t key[TL_FORM_KEYBYTES],
     char *err, size_t errlen)
 {
-	char	 text[160];
-	size_t	 len;
+	char		 text[160];
+	size_t		 len;
+	enum tl_err	 rc;
 
-	if (tl_secret_slurp(path, text, sizeof(text), err, errlen) == -1)
-		return -1;
+	if ((rc = tl_secret_slurp(path, text, sizeof(text), err, errlen))
+	    != TL_OK)
+		return rc;
 	len = strlen(text);
 	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
 		len--;
@@ -137,8 +139,10 @@ tl_token_read_key(const char *path, uint8_t key[TL_FORM_KEYBYTES],
 	    TL_FORM_KEYBYTES, text, len, NULL, NULL, NULL) != 0) {
 		snprintf(err, errlen, "%s: not a form key (64 hex digits "
 		    "expected; `tiplinectl init` makes one)", path);
-		return -1;
+		/* What was decoded of a key cut short is still key. */
+		sodium_memzero(key, TL_FORM_KEYBYTES);
+		rc = TL_EINVAL;
 	}
 	sodium_memzero(text, sizeof(text));
-	return 0;
+	return rc;
 }

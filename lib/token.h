@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "ref.h"
+#include "tl.h"
 
 #define TL_FORM_KEYBYTES	32
 #define TL_TOKEN_NONCEBYTES	16
@@ -36,12 +37,12 @@ void tl_token_issue(const uint8_t key[TL_FORM_KEYBYTES], uint64_t now,
 	    int on_error_page, char out[TL_TOKEN_STRSIZE]);
 
 /*
- * Decodes s and checks its MAC only. Returns 0 and fills tok, or -1 if s
- * is missing, malformed or forged. Used to find a replayed token whatever
- * its age.
+ * Decodes s and checks its MAC only. Returns TL_OK and fills tok, or
+ * TL_EINVAL if s is missing, malformed or forged. Used to find a replayed
+ * token whatever its age.
  */
-int tl_token_decode(const uint8_t key[TL_FORM_KEYBYTES], const char *s,
-	    struct tl_token *tok);
+enum tl_err tl_token_decode(const uint8_t key[TL_FORM_KEYBYTES],
+	    const char *s, struct tl_token *tok);
 
 /* The age checks of a token already decoded (tl_token_decode): from the
  * future, expired, or too fast unless issued on a 422 page. */
@@ -65,9 +66,10 @@ void tl_token_decoy_ref(const uint8_t key[TL_FORM_KEYBYTES],
 
 /*
  * Reads a form key file: 64 hex digits (optionally followed by a newline).
- * Returns 0, or -1 with a reason in err.
+ * Returns TL_OK; or TL_EIO (cannot read) or TL_EINVAL (not a form key)
+ * with a reason in err, and key wiped.
  */
-int tl_token_read_key(const char *path, uint8_t key[TL_FORM_KEYBYTES],
-	    char *err, size_t errlen);
+enum tl_err tl_token_read_key(const char *path,
+	    uint8_t key[TL_FORM_KEYBYTES], char *err, size_t errlen);
 
 #endif

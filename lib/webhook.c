@@ -39,17 +39,22 @@ tl_webhook_sign(const uint8_t *key, size_t keylen, const char *id,
 	sodium_memzero(&st, sizeof(st));
 }
 
-/* The description cut to at most n characters, or NULL when none. */
-static char *
-excerpt(const struct tl_report *r, long n)
+/*
+ * The description cut to at most n characters into *out (the caller
+ * frees it), or *out NULL when there is none to give. Returns TL_OK, or
+ * TL_ENOMEM: a summary never leaves out an excerpt the admin asked for.
+ */
+static enum tl_err
+excerpt(const struct tl_report *r, long n, char **out)
 {
 	const char	*d = r->value[TL_F_DESCRIPTION];
 	size_t		 len;
 
+	*out = NULL;
 	if (n <= 0 || d == NULL)
-		return NULL;
+		return TL_OK;
 	len = tl_utf8_prefix(d, strlen(d), (size_t)n);
-	return strndup(d, len);
+	return (*out = strndup(d, len)) == NULL ? TL_ENOMEM : TL_OK;
 }
 
 /* A string value or JSON null. */
@@ -85,8 +90,8 @@ standard(const struct tl_tip *tip, long n, int64_t now)
 	    "phones", (json_int_t)r->nphones);
 	if (data == NULL)
 		return NULL;
-	if ((ex = excerpt(r, n)) != NULL &&
-	    json_object_set_new(data, "excerpt", json_string(ex)) == -1) {
+	if (excerpt(r, n, &ex) != TL_OK || (ex != NULL &&
+	    json_object_set_new(data, "excerpt", json_string(ex)) == -1)) {
 		json_decref(data);
 		data = NULL;
 	}
@@ -151,7 +156,9 @@ slack(const struct tl_tip *tip, long n)
 		v = words(TL_F_WHEN, r->value[TL_F_WHEN]);
 		slack_escape(&b, v, strlen(v));
 	}
-	if ((ex = excerpt(r, n)) != NULL) {
+	if (excerpt(r, n, &ex) != TL_OK)
+		b.oom = 1;	/* the body is incomplete: none is built */
+	else if (ex != NULL) {
 		tl_buf_putc(&b, '\n');
 		/* Staff read it: bidi and invisible characters as markers. */
 		tl_text_visible(&b, ex, slack_escape);
@@ -167,8 +174,8 @@ char *
 tl_webhook_body(const struct tl_tip *tip, enum tl_webhook_format fmt,
     long excerpt_chars, int64_t now)
 {
-	json_t	*j;
-	char	*s;
+	json_t		*j;
+	char		*s;
 
 	j = fmt == TL_WEBHOOK_SLACK ? slack(tip, excerpt_chars) :
 	    standard(tip, excerpt_chars, now);

@@ -21,11 +21,14 @@ on_signal(int sig)
 	stop = 1;
 }
 
+/* The usage line: on stdout and 0 when asked for (-h, --help), else on
+ * stderr and 2; the exit status either way. */
 static int
-usage(void)
+usage(int asked)
 {
-	fprintf(stderr, "usage: tipline-notify [-c FILE] [--once]\n");
-	return 2;
+	fprintf(asked ? stdout : stderr,
+	    "usage: tipline-notify [-c FILE] [--once]\n");
+	return asked ? 0 : 2;
 }
 
 int
@@ -44,8 +47,11 @@ main(int argc, char *argv[])
 			once = 1;
 		else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
 			conf = argv[++i];
+		else if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0)
+			return usage(1);
 		else
-			return usage();
+			return usage(0);
 	}
 	/* With CURLOPT_NOSIGNAL, SIGPIPE is ours to ignore. */
 	signal(SIGPIPE, SIG_IGN);
@@ -69,7 +75,7 @@ main(int argc, char *argv[])
 		rc = tl_notifier_pass(n, &failed) == TL_OK && failed == 0 ?
 		    0 : 1;
 	else
-		rc = tl_notifier_run(n, &stop) == 0 ? 0 : 1;
+		rc = tl_notifier_run(n, &stop) == TL_OK ? 0 : 1;
 	tl_notifier_free(n);
 	tl_config_free(&cfg);
 out:

@@ -48,7 +48,7 @@ main(int argc, char *argv[])
 		fprintf(stderr, "mktokens: libsodium failed to start\n");
 		return 1;
 	}
-	if (tl_token_read_key(argv[1], key, err, sizeof(err)) == -1) {
+	if (tl_token_read_key(argv[1], key, err, sizeof(err)) != TL_OK) {
 		fprintf(stderr, "mktokens: %s\n", err);
 		return 1;
 	}

@@ -531,6 +531,26 @@ def hostile_short_content_length(ctx):
 
 
 @test
+def hostile_content_length_zeros(ctx):
+    """Content-Length is a number, not a count of digits: with leading
+    zeros (nginx passes them on) a small body is stored, and a claim over
+    max_body_bytes is still 413."""
+    path = "/report/api/v1/tips"
+    body = json_body(times="leading zeros")
+    res = raw(ctx.port, "POST", path, body, ctype=JSON_TYPE,
+              cl="%012d" % len(body))
+    check(res.status == 201, "Content-Length %012d: %r %r"
+          % (len(body), res, res.body[:200]))
+    base = json.dumps(e2e.valid_json(people="")).encode()
+    over = base.replace(b'"people": ""', b'"people": "' + b"x" * (
+        MAX_BODY + 1 - len(base)) + b'"')
+    res = raw(ctx.port, "POST", path, over, ctype=JSON_TYPE,
+              cl="%020d" % len(over))
+    check(res.status == 413 and api_error_code(res) == "body_too_large",
+          "Content-Length %020d: %r" % (len(over), res))
+
+
+@test
 def hostile_body_limits(ctx):
     pid = ctx.fcgi_pid()
     before = ctx.stack.tip_count()

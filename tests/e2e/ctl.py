@@ -18,6 +18,7 @@ any test failed. Python standard library (and curl, via run.py) only.
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -98,6 +99,7 @@ class Ctx:
         self.client = client
         self.ctl_path = os.path.join(build, "tiplinectl")
         self.conf = stack.path("tipline.conf")
+        self.tmp = os.path.dirname(os.path.normpath(stack.state))
         self.refs = {}
 
     def ctl(self, *args, conf=True):
@@ -322,6 +324,127 @@ def usage_errors(ctx):
                          conf=False)
     check(rc == 1 and "/nonexistent/tipline.conf" in err,
           "missing config: %d %r" % (rc, err))
+
+
+def scratch(ctx, templates=e2e.TEMPLATES):
+    """A fresh folder with a config whose store and keys are in it (none
+    exist yet); returns (folder, config path)."""
+    d = tempfile.mkdtemp(prefix="scratch.", dir=ctx.tmp)
+    conf = os.path.join(d, "tipline.conf")
+    with open(conf, "w") as f:
+        f.write("database = %s\ntemplates = %s\nform_key_file = %s\n"
+                "webhook_secret_file = %s\n"
+                % (os.path.join(d, "db", "tipline.db"), templates,
+                   os.path.join(d, "form.key"),
+                   os.path.join(d, "webhook.secret")))
+    return d, conf
+
+
+def listing(d):
+    return sorted(os.path.relpath(os.path.join(r, n), d)
+                  for r, ds, fs in os.walk(d) for n in ds + fs)
+
+
+@test
+def check_creates_nothing(ctx):
+    """check on a deployment without a store says so and creates none
+    (nor its folder, nor a -wal or -shm beside it)."""
+    d, conf = scratch(ctx)
+    os.mkdir(os.path.join(d, "db"))
+    before = listing(d)
+    rc, out, err = ctx.ctl("-c", conf, "check", conf=False)
+    check(rc == 1, "check without a store: exit %d" % rc)
+    check(re.search(r"^error: store .*tipline\.db: No such file", out,
+                    re.M), "check did not say the store is missing: %r"
+          % out)
+    check(listing(d) == before, "check created %r"
+          % sorted(set(listing(d)) - set(before)))
+
+
+def nginx_error_pages():
+    """Every file under templates/errors/ that an error_page of the
+    shipped nginx config names (through a location's alias if it has
+    one)."""
+    with open(os.path.join(e2e.REPO, "deploy", "nginx",
+                           "tipline-server.conf")) as f:
+        conf = f.read()
+    aliased = dict(re.findall(r"location = /report/_errors/(\S+) \{[^}]*"
+                              r"alias [^;]*/errors/([^;/]+);", conf))
+    named = set(re.findall(r"^\s*error_page [^;]*/report/_errors/(\S+);",
+                           conf, re.M))
+    return sorted(aliased.get(n, n) for n in named)
+
+
+@test
+def check_error_pages(ctx):
+    """check finds each static error page nginx answers with missing."""
+    pages = nginx_error_pages()
+    check(len(pages) >= 8, "error pages in the nginx config: %r" % pages)
+    d = tempfile.mkdtemp(prefix="templates.", dir=ctx.tmp)
+    templates = os.path.join(d, "templates")
+    shutil.copytree(e2e.TEMPLATES, templates)
+    _, conf = scratch(ctx, templates)
+    rc, out, err = ctx.ctl("-c", conf, "init", conf=False)
+    check(rc == 0, "init: %d %r" % (rc, err))
+    rc, out, err = ctx.ctl("-c", conf, "check", conf=False)
+    check(rc == 0, "check of a whole deployment: %d %r" % (rc, out))
+    for page in pages:
+        path = os.path.join(templates, "errors", page)
+        check(os.path.isfile(path), "templates/errors/%s missing" % page)
+        os.rename(path, path + ".away")
+        try:
+            rc, out, err = ctx.ctl("-c", conf, "check", conf=False)
+        finally:
+            os.rename(path + ".away", path)
+        check(rc == 1 and re.search(r"^error: .*%s" % re.escape(path),
+                                    out, re.M),
+              "check without errors/%s: exit %d %r" % (page, rc, out))
+
+
+@test
+def init_refuses_symlinks(ctx):
+    """init runs as root in a folder the service users can write to: a
+    symbolic link where the store, a file beside it or a key file should
+    be, pointing at a file that does not exist, is refused (exit 1, the
+    link named) and its target never created."""
+    names = {"store": os.path.join("db", "tipline.db"),
+             "store's WAL": os.path.join("db", "tipline.db-wal"),
+             "form key": "form.key", "webhook secret": "webhook.secret"}
+    for what, name in names.items():
+        d, conf = scratch(ctx)
+        os.mkdir(os.path.join(d, "db"))
+        link, target = os.path.join(d, name), os.path.join(d, "target")
+        os.symlink(target, link)
+        rc, out, err = ctx.ctl("-c", conf, "init", conf=False)
+        check(rc == 1, "init with the %s a link: exit %d %r" % (what, rc,
+                                                              out))
+        check("%s is a symbolic link: refused" % link in err,
+              "init with the %s a link said %r" % (what, err))
+        check(not os.path.lexists(target),
+              "init created the %s's link target" % what)
+        check(os.path.islink(link), "the %s's link was replaced" % what)
+
+
+@test
+def help_options(ctx):
+    """-h and --help print the usage on stdout and exit 0, for all three
+    programs (Debian's convention); after a command, its usage line."""
+    build = os.path.dirname(ctx.ctl_path)
+    for prog, want in (("tiplinectl", "usage: tiplinectl [-c FILE] command"),
+                       ("tipline.fcgi", "usage: tipline.fcgi [-c FILE]"),
+                       ("tipline-notify",
+                        "usage: tipline-notify [-c FILE] [--once]")):
+        for opt in ("-h", "--help"):
+            p = subprocess.run([os.path.join(build, prog), opt],
+                               capture_output=True, timeout=30)
+            out, err = p.stdout.decode(), p.stderr.decode()
+            check(p.returncode == 0 and out.startswith(want) and not err,
+                  "%s %s: exit %d, out %r, err %r"
+                  % (prog, opt, p.returncode, out, err))
+    for cmd, usage in USAGES.items():
+        rc, out, err = ctx.ctl(cmd, "--help")
+        check(rc == 0 and out == "usage: tiplinectl [-c FILE] %s\n" % usage
+              and not err, "%s --help: exit %d, %r %r" % (cmd, rc, out, err))
 
 
 @test

@@ -223,7 +223,8 @@ check_ref_json(const struct tl_buf *body)
 	FUZZ_CHECK(j != NULL && json_object_size(j) == 1);
 	ref = json_string_value(json_object_get(j, "ref"));
 	FUZZ_CHECK(ref != NULL && strlen(ref) == TL_REF_LEN);
-	FUZZ_CHECK(tl_ref_parse(ref, canon) == 0 && strcmp(canon, ref) == 0);
+	FUZZ_CHECK(tl_ref_parse(ref, canon) == TL_OK &&
+	    strcmp(canon, ref) == 0);
 	json_decref(j);
 }
 

@@ -102,7 +102,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The schedule parser alone, on the first line. */
 	line = strcspn(text, "\n");
 	text[line] = '\0';
-	if (tl_config_parse_schedule(text, waits, TL_RETRY_MAX, &n) == 0) {
+	if (tl_config_parse_schedule(text, waits, TL_RETRY_MAX, &n) == TL_OK) {
 		FUZZ_CHECK(n >= 1 && n <= TL_RETRY_MAX);
 		for (i = 0; i < n; i++)
 			FUZZ_CHECK(waits[i] >= 0 && waits[i] <= 365L * 86400);

@@ -37,7 +37,7 @@ postcode(const char *s, size_t outlen)
 	size_t	 n = 0, i, sp;
 	const char *p;
 
-	if (tl_postcode_normalise(s, out, 9) == 0) {
+	if (tl_postcode_normalise(s, out, 9) == TL_OK) {
 		n = strlen(out);
 		FUZZ_CHECK(n >= 2 && n <= 8);
 		sp = strcspn(out, " ");
@@ -55,7 +55,7 @@ postcode(const char *s, size_t outlen)
 			if (out[i] != ' ')
 				FUZZ_CHECK(out[i] == squeezed[n++]);
 		FUZZ_CHECK(squeezed[n] == '\0');
-		FUZZ_CHECK(tl_postcode_normalise(out, again, 9) == 0);
+		FUZZ_CHECK(tl_postcode_normalise(out, again, 9) == TL_OK);
 		FUZZ_CHECK(strcmp(out, again) == 0);
 	} else
 		out[0] = '\0';
@@ -80,14 +80,14 @@ phone(const uint8_t *data, size_t size)
 	char	*out = xmalloc(17), *again = xmalloc(17);
 	size_t	 n, i;
 
-	if (tl_phone_normalise((const char *)data, size, out, 17) == 0) {
+	if (tl_phone_normalise((const char *)data, size, out, 17) == TL_OK) {
 		n = strlen(out);
 		i = out[0] == '+';
 		for (; i < n; i++)
 			FUZZ_CHECK(out[i] >= '0' && out[i] <= '9');
 		i = out[0] == '+';
 		FUZZ_CHECK(n - i >= 7 && n - i <= 15);
-		FUZZ_CHECK(tl_phone_normalise(out, n, again, 17) == 0);
+		FUZZ_CHECK(tl_phone_normalise(out, n, again, 17) == TL_OK);
 		if (strcmp(out, again) != 0)
 			fprintf(stderr, "phone not idempotent: \"%s\" -> "
 			    "\"%s\"\n", out, again);
@@ -104,12 +104,12 @@ ref(const char *s)
 	char	*out = xmalloc(TL_REF_SIZE), *again = xmalloc(TL_REF_SIZE);
 	size_t	 i;
 
-	if (tl_ref_parse(s, out) == 0) {
+	if (tl_ref_parse(s, out) == TL_OK) {
 		FUZZ_CHECK(strlen(out) == TL_REF_LEN);
 		FUZZ_CHECK(memcmp(out, "TL-", 3) == 0 && out[7] == '-');
 		for (i = 3; i < TL_REF_LEN; i++)
 			FUZZ_CHECK(i == 7 || strchr(alphabet, out[i]) != NULL);
-		FUZZ_CHECK(tl_ref_parse(out, again) == 0);
+		FUZZ_CHECK(tl_ref_parse(out, again) == TL_OK);
 		FUZZ_CHECK(strcmp(out, again) == 0);
 	}
 	free(out);

@@ -49,7 +49,7 @@ arbitrary(const uint8_t *data, size_t size)
 	uint64_t		 now = size >= 8 ? get64(data) : NOW;
 	char			 hex[TL_TOKEN_NONCEHEX], ref[TL_REF_SIZE];
 
-	FUZZ_CHECK(tl_token_decode(key, s, &tok) == -1);
+	FUZZ_CHECK(tl_token_decode(key, s, &tok) == TL_EINVAL);
 	st = tl_token_check(key, s, now, MIN_S, MAX_AGE, &tok);
 	FUZZ_CHECK(st == (*s == '\0' ? TL_TOKEN_MISSING : TL_TOKEN_INVALID));
 	FUZZ_CHECK(tl_token_check(key, NULL, now, MIN_S, MAX_AGE, &tok) ==
@@ -85,7 +85,8 @@ tampered(const uint8_t *data, size_t size)
 	enum tl_token_status	 st;
 	uint64_t		 issued, age;
 	size_t			 i, len;
-	int			 errpage, rc;
+	int			 errpage;
+	enum tl_err		 rc;
 
 	if (size < 11)
 		return;
@@ -101,13 +102,13 @@ tampered(const uint8_t *data, size_t size)
 	for (i = 9; i < size && i - 9 < len; i++)
 		t[i - 9] = (char)(t[i - 9] ^ data[i]);
 	rc = tl_token_decode(key, t, &tok);
-	FUZZ_CHECK((rc == 0) == (strcmp(t, orig) == 0));
-	if (rc == 0) {
+	FUZZ_CHECK((rc == TL_OK) == (strcmp(t, orig) == 0));
+	if (rc == TL_OK) {
 		FUZZ_CHECK(tok.issued == issued);
 		FUZZ_CHECK(!tok.on_error_page == !errpage);
 	}
 	st = tl_token_check(key, t, NOW, MIN_S, MAX_AGE, &tok);
-	if (rc == 0)
+	if (rc == TL_OK)
 		FUZZ_CHECK(st == expected(issued, errpage, NOW));
 	else
 		FUZZ_CHECK(st == (t[0] == '\0' ? TL_TOKEN_MISSING :

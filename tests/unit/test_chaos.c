@@ -8,8 +8,10 @@
  *
  * Paths: the form parser (tl_urlenc_parse, tl_report_set,
  * tl_report_validate), the JSON parser (tl_report_from_json, validate),
- * the store (tl_store_add), and the whole request (tl_app_handle) for a
- * form and an API submission against a real store and templates/.
+ * the store (tl_store_add), the whole request (tl_app_handle) for a
+ * form and an API submission against a real store and templates/, the
+ * webhook summary (tl_webhook_body) in both formats, and one pass of
+ * tipline-notify (tl_notifier_pass) against a receiver in a thread.
  *
  * The allocator below replaces glibc's malloc family for the whole
  * program, as glibc allows: glibc's own strdup and friends, SQLite,
@@ -19,13 +21,18 @@
  * valgrind replace malloc themselves; under either the tests skip. Run
  * from the top of the tree (templates/ is read from the current folder).
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,16 +42,20 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <curl/curl.h>
 #include <jansson.h>
 #include <sqlite3.h>
 
 #include "app.h"
 #include "config.h"
 #include "fixture.h"
+#include "notifier.h"
 #include "report.h"
+#include "secret.h"
 #include "store.h"
 #include "token.h"
 #include "urlenc.h"
+#include "webhook.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define CHAOS_ALLOCATOR	0
@@ -870,7 +881,7 @@ request_make(struct fx *f)
 		f->req.idem_key = f->idem;
 	} else {
 		assert_int_equal(tl_token_read_key(f->key, key, err,
-		    sizeof(err)), 0);
+		    sizeof(err)), TL_OK);
 		tl_token_issue(key, (uint64_t)f->req.now - 10, 0, token);
 		snprintf(f->body, sizeof(f->body), "token=%s&website=&%s",
 		    token, FORM_FULL);
@@ -1123,12 +1134,300 @@ test_api_post(void **state)
 	request_chaos(*state, 1, "app: POST /api/v1/tips");
 }
 
+/* ---- Summaries: the webhook body in both formats. --------------------- */
+
+/* A summary under test, with the excerpt the admin asked for. */
+struct body_run {
+	struct tl_tip		 tip;
+	enum tl_webhook_format	 fmt;
+	char			 want[4096];	/* without failure */
+	char			*got;
+};
+
+static void
+body_run(void *arg)
+{
+	struct body_run	*b = arg;
+
+	b->got = tl_webhook_body(&b->tip, b->fmt, 40, 1795838707);
+}
+
+/*
+ * Without failure the body holds its excerpt and becomes the reference.
+ * With one, there is no body or that very body: never a body that has
+ * quietly lost its excerpt.
+ */
+static void
+body_after(void *arg)
+{
+	struct body_run	*b = arg;
+
+	if (chaos.fail_at == 0) {
+		CHECK(b->got != NULL && strstr(b->got, "Two lads") != NULL);
+		CHECK(strlen(b->got) < sizeof(b->want));
+		snprintf(b->want, sizeof(b->want), "%s", b->got);
+	} else if (b->got != NULL && strcmp(b->got, b->want) != 0)
+		fail_msg(AT "%s", AT_ARGS, b->got);
+	free(b->got);
+	b->got = NULL;
+}
+
+static void
+test_webhook_body(void **state)
+{
+	struct body_run		 b;
+	struct chaos_path	 std = { "webhook: standard body", NULL,
+	    body_run, body_after, 0, 1 };
+	struct chaos_path	 slack = { "webhook: slack body", NULL,
+	    body_run, body_after, 0, 1 };
+
+	(void)state;
+	chaos_require();
+	memset(&b, 0, sizeof(b));
+	memcpy(b.tip.ref, "TL-7K3M-9QXD", TL_REF_SIZE);
+	b.tip.received_at = 1795838706;
+	fill_report(&b.tip.report);
+	/* Once through: the C library's time zone state is set up once. */
+	free(tl_webhook_body(&b.tip, TL_WEBHOOK_STANDARD, 40, 1795838707));
+	b.fmt = TL_WEBHOOK_STANDARD;
+	chaos_each(&std, &b);
+	b.fmt = TL_WEBHOOK_SLACK;
+	chaos_each(&slack, &b);
+	tl_report_free(&b.tip.report);
+}
+
+/* ---- Delivery: one pass of tipline-notify. ---------------------------- */
+
+/*
+ * A webhook receiver on a loopback port, in a thread of its own that
+ * never allocates (the counters above belong to the thread under test).
+ * It answers every request 200 and counts the whole requests it got and
+ * those among them without the three Standard Webhooks headers.
+ */
+static struct {
+	int		 fd;
+	int		 port;
+	pthread_t	 tid;
+	atomic_int	 requests;
+	atomic_int	 unsigned_;
+} rx = { -1, 0, 0, 0, 0 };
+
+/* Whether req (len bytes, NUL-terminated) is a whole request: headers
+ * and as many body bytes as its Content-Length says. */
+static int
+rx_whole(const char *req, size_t len)
+{
+	const char	*end, *cl;
+
+	if ((end = strstr(req, "\r\n\r\n")) == NULL)
+		return 0;
+	if ((cl = strstr(req, "\r\nContent-Length: ")) == NULL || cl > end)
+		return 1;
+	return len >= (size_t)(end + 4 - req) + strtoul(cl + 18, NULL, 10);
+}
+
+static void
+rx_one(int c)
+{
+	static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n"
+	    "Connection: close\r\n\r\n";
+	static char	 req[65536];
+	size_t		 len = 0;
+	ssize_t		 r;
+
+	req[0] = '\0';
+	while (!rx_whole(req, len) && len < sizeof(req) - 1 &&
+	    (r = read(c, req + len, sizeof(req) - 1 - len)) > 0) {
+		len += (size_t)r;
+		req[len] = '\0';
+	}
+	if (!rx_whole(req, len))
+		return;		/* the sender gave up half way */
+	atomic_fetch_add(&rx.requests, 1);
+	if (strstr(req, "\r\nwebhook-id: msg_") == NULL ||
+	    strstr(req, "\r\nwebhook-timestamp: ") == NULL ||
+	    strstr(req, "\r\nwebhook-signature: v1,") == NULL)
+		atomic_fetch_add(&rx.unsigned_, 1);
+	(void)!write(c, ok, sizeof(ok) - 1);
+}
+
+static void *
+rx_main(void *arg)
+{
+	int	 c;
+
+	(void)arg;
+	while ((c = accept(rx.fd, NULL, NULL)) != -1 || errno == EINTR)
+		if (c != -1) {
+			rx_one(c);
+			close(c);
+		}
+	return NULL;
+}
+
+static void
+rx_start(void)
+{
+	struct sockaddr_in	 sa;
+	socklen_t		 len = sizeof(sa);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true((rx.fd = socket(AF_INET, SOCK_STREAM, 0)) != -1);
+	assert_int_equal(bind(rx.fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(rx.fd, 16), 0);
+	assert_int_equal(getsockname(rx.fd, (struct sockaddr *)&sa, &len), 0);
+	rx.port = ntohs(sa.sin_port);
+	assert_int_equal(pthread_create(&rx.tid, NULL, rx_main, NULL), 0);
+}
+
+static void *
+idle(void *arg)
+{
+	return arg;
+}
+
+static void
+rx_stop(void)
+{
+	shutdown(rx.fd, SHUT_RDWR);
+	close(rx.fd);
+	pthread_join(rx.tid, NULL);
+}
+
+/* What one pass under test needs: a store holding one due delivery. */
+struct pass_fx {
+	char			 dir[64], db[96], secret[96];
+	struct tl_config	 cfg;
+	struct tl_report	 r;
+	struct tl_notifier	*n;
+	enum tl_err		 rc;
+	size_t			 failed;
+	int			 requests;	/* received before the run */
+	int			 devnull, saved_stderr;
+};
+
+/* A tip due now, and a notifier with a fresh curl handle. */
+static void
+pass_before(void *arg)
+{
+	struct pass_fx	*p = arg;
+	struct tl_store	*s;
+	struct tl_submit sub;
+	char		 ref[TL_REF_SIZE], err[256];
+
+	assert_int_equal(tl_store_open(p->db, &s, err, sizeof(err)), TL_OK);
+	memset(&sub, 0, sizeof(sub));
+	sub.report = &p->r;
+	sub.received_at = (int64_t)time(NULL);
+	assert_int_equal(tl_store_add(s, &sub, ref), TL_OK);
+	tl_store_close(s);
+	assert_int_equal(tl_notifier_new(&p->cfg, &p->n, err, sizeof(err)),
+	    TL_OK);
+	p->requests = atomic_load(&rx.requests);
+}
+
+static void
+pass_run(void *arg)
+{
+	struct pass_fx	*p = arg;
+
+	dup2(p->devnull, STDERR_FILENO);
+	p->rc = tl_notifier_pass(p->n, &p->failed);
+	dup2(p->saved_stderr, STDERR_FILENO);
+}
+
+/*
+ * Whatever failed, no request reached the receiver without its
+ * signature; a pass that says all was delivered sent the one request.
+ * The store is emptied for the next run.
+ */
+static void
+pass_after(void *arg)
+{
+	struct pass_fx	*p = arg;
+	sqlite3		*db;
+
+	tl_notifier_free(p->n);
+	p->n = NULL;
+	CHECK(atomic_load(&rx.unsigned_) == 0);
+	if (p->rc == TL_OK && p->failed == 0)
+		CHECK(atomic_load(&rx.requests) == p->requests + 1);
+	db = peek(p->db);
+	assert_int_equal(sqlite3_exec(db, "DELETE FROM deliveries;"
+	    " DELETE FROM tips;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void
+test_notifier_pass(void **state)
+{
+	struct pass_fx		 p;
+	struct chaos_path	 path = { "notify: tl_notifier_pass",
+	    pass_before, pass_run, pass_after, 0, 0 };
+	struct tl_store		*s;
+	char			 conf[1024], err[256], secret[64];
+	pthread_t		 tid;
+	int			 created;
+
+	(void)state;
+	chaos_require();
+	memset(&p, 0, sizeof(p));
+	/* About memory, not durability: on tmpfs the store's 1456 runs of
+	 * fsyncs cost nothing. */
+	snprintf(p.dir, sizeof(p.dir), "%s/tl-chaos-XXXXXX",
+	    access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+	assert_non_null(mkdtemp(p.dir));
+	snprintf(p.db, sizeof(p.db), "%s/tipline.db", p.dir);
+	snprintf(p.secret, sizeof(p.secret), "%s/webhook.secret", p.dir);
+	tl_secret_new_webhook(secret);
+	assert_int_equal(tl_secret_create(p.secret, secret, 0600, &created,
+	    err, sizeof(err)), TL_OK);
+	assert_int_equal(curl_global_init(CURL_GLOBAL_DEFAULT), 0);
+	rx_start();
+	snprintf(conf, sizeof(conf), "database = %s\n"
+	    "webhook_url = http://127.0.0.1:%d/hook\n"
+	    "webhook_secret_file = %s\nwebhook_timeout_ms = 5000\n"
+	    "summary_excerpt_chars = 40\n", p.db, rx.port, p.secret);
+	assert_int_equal(tl_config_parse("chaos.conf", p.dir, conf,
+	    strlen(conf), &p.cfg, err, sizeof(err)), TL_OK);
+	assert_int_equal(tl_store_open(p.db, &s, err, sizeof(err)), TL_OK);
+	tl_store_close(s);
+	fill_report(&p.r);
+	p.devnull = open("/dev/null", O_WRONLY);
+	p.saved_stderr = dup(STDERR_FILENO);
+	/* When an allocation for 127.0.0.1 fails, libcurl falls back to
+	 * its resolver thread. glibc keeps the thread-local storage of a
+	 * finished thread's stack for the next one: a thread started and
+	 * ended here leaves one for it, so that it allocates none to keep. */
+	assert_int_equal(pthread_create(&tid, NULL, idle, NULL), 0);
+	assert_int_equal(pthread_join(tid, NULL), 0);
+	/* Once through, with memory to spare: delivered, and signed. */
+	pass_before(&p);
+	pass_run(&p);
+	assert_int_equal(p.rc, TL_OK);
+	assert_int_equal(p.failed, 0);
+	pass_after(&p);
+	assert_int_equal(atomic_load(&rx.requests), 1);
+	chaos_each(&path, &p);
+	rx_stop();
+	close(p.devnull);
+	close(p.saved_stderr);
+	tl_report_free(&p.r);
+	tl_config_free(&p.cfg);
+	curl_global_cleanup();
+	rmtree(p.dir);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_form_parser),
 		cmocka_unit_test(test_json_parser),
+		cmocka_unit_test(test_webhook_body),
+		cmocka_unit_test(test_notifier_pass),
 		cmocka_unit_test_setup_teardown(test_store_add, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_head, setup, teardown),

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "config.h"
@@ -181,6 +182,55 @@ test_path(void **state)
 	assert_non_null(strstr(err, "/nonexistent/t.conf"));
 }
 
+/* Writes comment lines of len bytes in all, then tail, to path. */
+static void
+write_padded(const char *path, size_t len, const char *tail)
+{
+	FILE	*f;
+	size_t	 n;
+
+	assert_non_null(f = fopen(path, "w"));
+	for (; len > 0; len -= n) {
+		n = len > 1000 ? 1000 : len;
+		if (n > 1)
+			fprintf(f, "#%0*d\n", (int)n - 2, 0);
+		else
+			fputc('\n', f);
+	}
+	fputs(tail, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+/*
+ * A file of up to 1 MiB is read whole; a larger one is refused with an
+ * error naming it, never parsed cut short (its last line, "threads =
+ * 12", would have been read as "threads = 1").
+ */
+static void
+test_size(void **state)
+{
+	struct tl_config c;
+	char		 dir[] = "/tmp/tl-config-XXXXXX", path[64], err[256];
+	const char	*tail = "threads = 12\n";
+	size_t		 mib = 1024 * 1024;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/t.conf", dir);
+	write_padded(path, mib - strlen(tail), tail);
+	assert_int_equal(tl_config_load(path, &c, err, sizeof(err)), TL_OK);
+	assert_int_equal(c.threads, 12);
+	tl_config_free(&c);
+	write_padded(path, mib - strlen(tail) + 2, tail);
+	assert_int_equal(tl_config_load(path, &c, err, sizeof(err)),
+	    TL_ECONFIG);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "1 MiB"));
+	assert_null(c.path);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -190,6 +240,7 @@ main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_nul_and_long),
 		cmocka_unit_test(test_path),
+		cmocka_unit_test(test_size),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

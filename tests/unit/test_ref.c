@@ -84,10 +84,11 @@ test_parse(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(typed) / sizeof(typed[0]); i++) {
 		if (typed[i].out == NULL) {
-			assert_int_equal(tl_ref_parse(typed[i].in, r), -1);
+			assert_int_equal(tl_ref_parse(typed[i].in, r),
+			    TL_EINVAL);
 			continue;
 		}
-		assert_int_equal(tl_ref_parse(typed[i].in, r), 0);
+		assert_int_equal(tl_ref_parse(typed[i].in, r), TL_OK);
 		assert_string_equal(r, typed[i].out);
 	}
 }

@@ -317,6 +317,52 @@ test_messages(void **state)
 	tl_report_free(&r);
 }
 
+/*
+ * A phone number refused says what was wrong with it: letters or other
+ * characters that are not part of a number, or too few or too many
+ * digits; with several numbers, which one.
+ */
+static void
+test_phone_messages(void **state)
+{
+	static const struct {
+		const char	*in;
+		const char	*says;
+		const char	*not;
+	} cases[] = {
+		{ "07700 900123 - Jay", "letters or other characters",
+		  "7 to 15 digits" },
+		{ "07700 900123 ext 4", "letters or other characters", NULL },
+		{ "07700 900123?", "letters or other characters", NULL },
+		{ "123", "7 to 15 digits", "letters" },
+		{ "0770090012345678", "7 to 15 digits", "letters" },
+		{ "07700 900123, Jay's mum", "phone number 2: it has letters",
+		  NULL },
+		{ "07700 900123, 12", "phone number 2: each number needs 7 "
+		  "to 15 digits", NULL },
+	};
+	struct tl_field_error	 errs[NERRS];
+	struct tl_report	 r;
+	size_t			 i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tl_report_init(&r);
+		set(&r, "phones", cases[i].in);
+		n = tl_report_validate(&r, errs, NERRS);
+		assert_true(n > 0);
+		assert_int_equal(errs[n - 1].field, TL_F_PHONES);
+		if (strstr(errs[n - 1].message, cases[i].says) == NULL ||
+		    (cases[i].not != NULL &&
+		    strstr(errs[n - 1].message, cases[i].not) != NULL))
+			fail_msg("\"%s\": %s", cases[i].in,
+			    errs[n - 1].message);
+		assert_int_equal(errs[n - 1].message[
+		    strlen(errs[n - 1].message) - 1], '.');
+		tl_report_free(&r);
+	}
+}
+
 static void
 test_too_long_message(void **state)
 {
@@ -567,23 +613,23 @@ static const struct {
 static void
 test_postcode(void **state)
 {
-	char	 out[9], area[9];
-	size_t	 i;
-	int	 rc;
+	char		 out[9], area[9];
+	size_t		 i;
+	enum tl_err	 rc;
 
 	(void)state;
 	for (i = 0; i < sizeof(postcodes) / sizeof(postcodes[0]); i++) {
 		memset(out, 'z', sizeof(out));
 		rc = tl_postcode_normalise(postcodes[i].in, out, sizeof(out));
-		if (postcodes[i].out == NULL && rc != -1)
+		if (postcodes[i].out == NULL && rc != TL_EINVAL)
 			fail_msg("postcode \"%s\" accepted as \"%s\"",
 			    postcodes[i].in, out);
-		if (postcodes[i].out != NULL && (rc != 0 ||
+		if (postcodes[i].out != NULL && (rc != TL_OK ||
 		    strcmp(out, postcodes[i].out) != 0))
 			fail_msg("postcode \"%s\" refused or wrong",
 			    postcodes[i].in);
 	}
-	assert_int_equal(tl_postcode_normalise("SO14 3JJ", out, 8), -1);
+	assert_int_equal(tl_postcode_normalise("SO14 3JJ", out, 8), TL_EINVAL);
 
 	tl_postcode_area("SO14 3JJ", area, sizeof(area));
 	assert_string_equal(area, "SO14");
@@ -651,19 +697,19 @@ static const struct {
 static void
 test_phone(void **state)
 {
-	char	 out[17];
-	size_t	 i;
-	int	 rc;
+	char		 out[17];
+	size_t		 i;
+	enum tl_err	 rc;
 
 	(void)state;
 	for (i = 0; i < sizeof(phones) / sizeof(phones[0]); i++) {
 		memset(out, 'z', sizeof(out));
 		rc = tl_phone_normalise(phones[i].in, strlen(phones[i].in),
 		    out, sizeof(out));
-		if (phones[i].out == NULL && rc != -1)
+		if (phones[i].out == NULL && rc != TL_EINVAL)
 			fail_msg("phone \"%s\" accepted as \"%s\"",
 			    phones[i].in, out);
-		if (phones[i].out != NULL && (rc != 0 ||
+		if (phones[i].out != NULL && (rc != TL_OK ||
 		    strcmp(out, phones[i].out) != 0))
 			fail_msg("phone \"%s\" refused or wrong", phones[i].in);
 	}
@@ -674,16 +720,18 @@ test_phone(void **state)
 		if (phones[i].out == NULL)
 			continue;
 		assert_int_equal(tl_phone_normalise(phones[i].out,
-		    strlen(phones[i].out), again, sizeof(again)), 0);
+		    strlen(phones[i].out), again, sizeof(again)), TL_OK);
 		assert_string_equal(again, phones[i].out);
 	}
 	/* only len bytes are read */
 	assert_int_equal(tl_phone_normalise("07700900123xyz", 11, out,
-	    sizeof(out)), 0);
+	    sizeof(out)), TL_OK);
 	assert_string_equal(out, "+447700900123");
 	/* a too small buffer is refused, not overrun */
-	assert_int_equal(tl_phone_normalise("07700900123", 11, out, 13), -1);
-	assert_int_equal(tl_phone_normalise("07700900123", 11, out, 14), 0);
+	assert_int_equal(tl_phone_normalise("07700900123", 11, out, 13),
+	    TL_EINVAL);
+	assert_int_equal(tl_phone_normalise("07700900123", 11, out, 14),
+	    TL_OK);
 }
 
 /*
@@ -867,6 +915,7 @@ main(void)
 		cmocka_unit_test(test_field_cases),
 		cmocka_unit_test(test_lengths),
 		cmocka_unit_test(test_messages),
+		cmocka_unit_test(test_phone_messages),
 		cmocka_unit_test(test_too_long_message),
 		cmocka_unit_test(test_phones_folded),
 		cmocka_unit_test(test_concerns),
