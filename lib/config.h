@@ -49,8 +49,9 @@ const char *tl_config_path(const char *arg);
  * Reads path into cfg (defaults first, then the file). Relative paths in
  * the file are made relative to the file's folder. On error returns
  * TL_ECONFIG (or TL_ENOMEM/TL_EIO) and writes "file:line: what is wrong" to
- * err; cfg is then freed and zeroed. A file over 1 MiB is TL_ECONFIG. On success the caller owns cfg and
- * frees it with tl_config_free().
+ * err; cfg is then freed and zeroed. A file over 1 MiB is TL_ECONFIG
+ * (never parsed cut short). On success the caller owns cfg and frees it
+ * with tl_config_free().
  */
 enum tl_err tl_config_load(const char *path, struct tl_config *cfg,
 	    char *err, size_t errlen);
