@@ -317,11 +317,13 @@ check_keys(const struct tl_config *cfg, const struct owners *o, FILE *out)
 /*
  * The static pages nginx answers its own errors with: every page an
  * error_page of deploy/nginx/tipline-server.conf names, under
- * templates/errors/ (the 405 page is also served as 405-static.html).
+ * templates/errors/ (HTML, and JSON for the API).
  */
 static const char *const error_pages[] = {
-	"400.html", "404.html", "405.html", "413.html", "429.html",
-	"502.html", "503.html", "504.html", NULL
+	"400.html", "403.html", "404.html", "405.html", "413.html",
+	"414.html", "429.html", "494.html", "501.html", "502.html",
+	"503.html", "504.html", "api-400.json", "api-413.json",
+	"api-429.json", "api-503.json", NULL
 };
 
 static int
