@@ -14,7 +14,6 @@
 #include "app.h"
 #include "commitq.h"
 #include "intake.h"
-#include "outbox.h"
 #include "page.h"
 #include "token.h"
 
@@ -234,7 +233,7 @@ metrics(struct tl_app *app, struct tl_store *store, struct tl_response *res)
 	for (i = 0; i < TL_OUT__MAX; i++)
 		tl_buf_printf(b, "tipline_outbox{state=\"%s\"} %lld\n",
 		    tl_outbox_state_name(i), (long long)counts[i]);
-	if (tl_outbox_outcomes(store, counts) != TL_OK)
+	if (tl_store_outcomes(store, counts) != TL_OK)
 		return;
 	tl_buf_puts(b, "# HELP tipline_deliveries_total Delivery attempts by "
 	    "outcome.\n# TYPE tipline_deliveries_total counter\n");

@@ -225,11 +225,6 @@ static const enum tl_outbox_state verdict_state[] = {
 	[TL_DELIVERED] = TL_OUT_DELIVERED, [TL_RETRY] = TL_OUT_PENDING,
 	[TL_DEAD] = TL_OUT_DEAD,
 };
-static const char *const verdict_counter[] = {
-	[TL_DELIVERED] = "deliveries_ok", [TL_RETRY] = "deliveries_retry",
-	[TL_DEAD] = "deliveries_dead",
-};
-
 /* Binds and runs the attempt's UPDATE; TL_ENOTFOUND if the lease is gone. */
 static enum tl_err
 record(struct tl_store *s, sqlite3_stmt *up, int64_t id, const char *owner,
@@ -271,7 +266,7 @@ tl_outbox_finish(struct tl_store *s, int64_t id, const char *owner,
 	if ((rc = record(s, up, id, owner, v, next_at, status, error, now))
 	    != TL_OK)
 		goto out;
-	sqlite3_bind_text(cnt, 1, verdict_counter[v], -1, SQLITE_STATIC);
+	sqlite3_bind_text(cnt, 1, tl_store_counter_name((int)v), -1, SQLITE_STATIC);
 	rc = TL_ESTORE;
 	if (sqlite3_step(cnt) != SQLITE_DONE) {
 		tl_store_fail(s, count_sql);
@@ -325,30 +320,5 @@ tl_outbox_release(struct tl_store *s, int64_t id, const char *owner)
 		rc = TL_ESTORE;
 	}
 	sqlite3_finalize(up);
-	return rc;
-}
-
-enum tl_err
-tl_outbox_outcomes(struct tl_store *s, int64_t counts[3])
-{
-	sqlite3_stmt		*st = NULL;
-	const unsigned char	*name;
-	enum tl_err		 rc;
-	int			 i, r;
-
-	memset(counts, 0, 3 * sizeof(counts[0]));
-	if ((rc = tl_store_ensure(s)) != TL_OK || (rc = tl_db_prep(s,
-	    "SELECT name, value FROM counters", &st)) != TL_OK)
-		return rc;
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		/* NULL for a NULL name, or out of memory. */
-		if ((name = sqlite3_column_text(st, 0)) == NULL)
-			continue;
-		for (i = 0; i < 3; i++)
-			if (strcmp((const char *)name, verdict_counter[i]) == 0)
-				counts[i] = sqlite3_column_int64(st, 1);
-	}
-	rc = tl_db_done(s, r, "counters");
-	sqlite3_finalize(st);
 	return rc;
 }

@@ -59,7 +59,5 @@ enum tl_err tl_outbox_release(struct tl_store *s, int64_t id,
 
 void tl_delivery_free(struct tl_delivery *d);
 
-/* Deliveries by outcome counted so far: ok, retry, dead. */
-enum tl_err tl_outbox_outcomes(struct tl_store *s, int64_t counts[3]);
 
 #endif

@@ -969,3 +969,38 @@ tl_store_errmsg(const struct tl_store *s)
 		return "no store";
 	return s->err[0] != '\0' ? s->err : "no error";
 }
+
+/* The counters rows of delivery outcomes, by enum tl_verdict. */
+static const char *const counter_names[3] = { "deliveries_ok",
+    "deliveries_retry", "deliveries_dead" };
+
+const char *
+tl_store_counter_name(int verdict)
+{
+	return counter_names[verdict];
+}
+
+enum tl_err
+tl_store_outcomes(struct tl_store *s, int64_t counts[3])
+{
+	sqlite3_stmt		*st = NULL;
+	const unsigned char	*name;
+	enum tl_err		 rc;
+	int			 i, r;
+
+	memset(counts, 0, 3 * sizeof(counts[0]));
+	if ((rc = tl_store_ensure(s)) != TL_OK || (rc = tl_db_prep(s,
+	    "SELECT name, value FROM counters", &st)) != TL_OK)
+		return rc;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		/* NULL for a NULL name, or out of memory. */
+		if ((name = sqlite3_column_text(st, 0)) == NULL)
+			continue;
+		for (i = 0; i < 3; i++)
+			if (strcmp((const char *)name, counter_names[i]) == 0)
+				counts[i] = sqlite3_column_int64(st, 1);
+	}
+	rc = tl_db_done(s, r, "counters");
+	sqlite3_finalize(st);
+	return rc;
+}

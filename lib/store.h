@@ -96,6 +96,10 @@ enum tl_err tl_store_find_idem(struct tl_store *s, const char *key,
  * the real file, else TL_ESTORE. */
 enum tl_err tl_store_health(struct tl_store *s);
 
+/* Delivery attempts by outcome counted so far: ok, retry, dead (the
+ * order of enum tl_verdict). */
+enum tl_err tl_store_outcomes(struct tl_store *s, int64_t counts[3]);
+
 /* Deliveries by state into counts[TL_OUT__MAX]. */
 enum tl_err tl_store_outbox_counts(struct tl_store *s,
 	    int64_t counts[TL_OUT__MAX]);

@@ -55,6 +55,9 @@ const char *tl_store_tip_columns(void);
 enum tl_err tl_store_prep_tips(struct tl_store *s, const char *tail,
 	    sqlite3_stmt **st);
 
+/* The counters row of delivery outcome verdict (enum tl_verdict). */
+const char *tl_store_counter_name(int verdict);
+
 /* Reads the tip columns from st, starting at column col, into tip.
  * Returns TL_OK or TL_ENOMEM (tip is then freed). */
 enum tl_err tl_store_read_tip(sqlite3_stmt *st, int col, struct tl_tip *tip);

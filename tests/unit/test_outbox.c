@@ -100,7 +100,7 @@ test_outcomes_null_name(void **state)
 	q_exec(f->path, "UPDATE counters SET value = 3"
 	    " WHERE name = 'deliveries_dead';"
 	    "INSERT INTO counters (name, value) VALUES (NULL, 7);");
-	assert_int_equal(tl_outbox_outcomes(f->s, c), TL_OK);
+	assert_int_equal(tl_store_outcomes(f->s, c), TL_OK);
 	assert_int_equal(c[0], 0);
 	assert_int_equal(c[1], 0);
 	assert_int_equal(c[2], 3);
