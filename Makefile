@@ -124,6 +124,7 @@ valgrind: $(UNIT)
 
 check: deps
 	$(MAKE) all unit
+	tests/links.sh $(BUILD)
 	$(MAKE) e2e
 	$(MAKE) browser
 	$(MAKE) san

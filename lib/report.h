@@ -105,7 +105,13 @@ struct tl_field_error {
 };
 
 void tl_report_init(struct tl_report *r);
+/* Frees r's strings, wiping each first (they hold what a person wrote). */
 void tl_report_free(struct tl_report *r);
+/* Frees what validation produced (value[], phones[]), wiped, and resets
+ * priority: raw[] is kept. */
+void tl_report_clear_values(struct tl_report *r);
+/* Frees phones[], wiped. */
+void tl_report_clear_phones(struct tl_report *r);
 
 /*
  * Records one received name/value (value is len bytes of valid UTF-8, no
