@@ -62,7 +62,11 @@ unit: $(UNIT)
 
 E2E	= $(wildcard tests/e2e/run.py tests/e2e/notify.py tests/e2e/ctl.py \
 	  tests/e2e/attack.py)
-e2e: all
+# A test-only helper of the end-to-end suites (tests/e2e/redate.c).
+$(BUILD)/tests/redate: $(BUILD)/tests/e2e/redate.o $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
+
+e2e: all $(BUILD)/tests/redate
 	@rc=0; for t in $(E2E); do \
 		python3 $$t --build $(BUILD) || rc=1; done; exit $$rc
 

@@ -20,6 +20,7 @@
 #include "config.h"
 #include "date.h"
 #include "query.h"
+#include "seal.h"
 #include "tip.h"
 
 #define MAX_LIMIT	1000000L	/* --limit */
@@ -322,15 +323,42 @@ cmd_list(const struct tl_config *cfg, const struct args *a)
 	return finish(s, tl_query_list(s, &o, stdout), "list");
 }
 
+/*
+ * The staff secret key, for the commands that read what people wrote
+ * (SPEC 11), or NULL having said which key is needed: never ciphertext
+ * printed as if it were text.
+ */
+static struct tl_seal_secret *
+secret_key(const struct tl_config *cfg, const char *what)
+{
+	struct tl_seal_secret	*sk;
+	char			 err[1024];
+
+	if (tl_seal_secret_read(cfg->staff_secret_key_file, &sk, err,
+	    sizeof(err)) == TL_OK)
+		return sk;
+	fprintf(stderr, "tiplinectl: %s needs the staff secret key "
+	    "(staff_secret_key_file): %s. Run it as tipline-staff, or as a "
+	    "user who can read that key.\n", what, err);
+	return NULL;
+}
+
 static int
 cmd_show(const struct tl_config *cfg, const struct args *a)
 {
-	struct tl_store	*s;
-	enum tl_err	 err;
+	struct tl_seal_secret	*sk;
+	struct tl_store		*s;
+	enum tl_err		 err;
 
-	if ((s = open_store(cfg)) == NULL)
+	if ((sk = secret_key(cfg, "show")) == NULL)
 		return 1;
-	err = tl_query_show(s, a->ref, (a->set & OPT(O_JSON)) != 0, stdout);
+	if ((s = open_store(cfg)) == NULL) {
+		tl_seal_secret_free(sk);
+		return 1;
+	}
+	err = tl_query_show(s, sk, a->ref, (a->set & OPT(O_JSON)) != 0,
+	    stdout);
+	tl_seal_secret_free(sk);
 	if (err == TL_ENOTFOUND) {
 		fprintf(stderr, "tiplinectl: show: no tip %s\n", a->ref);
 		finish(s, TL_OK, "show");
@@ -342,11 +370,19 @@ cmd_show(const struct tl_config *cfg, const struct args *a)
 static int
 cmd_export(const struct tl_config *cfg, const struct args *a)
 {
-	struct tl_store	*s;
+	struct tl_seal_secret	*sk;
+	struct tl_store		*s;
+	enum tl_err		 err;
 
-	if ((s = open_store(cfg)) == NULL)
+	if ((sk = secret_key(cfg, "export")) == NULL)
 		return 1;
-	return finish(s, tl_query_export(s, a->since, stdout), "export");
+	if ((s = open_store(cfg)) == NULL) {
+		tl_seal_secret_free(sk);
+		return 1;
+	}
+	err = tl_query_export(s, sk, a->since, stdout);
+	tl_seal_secret_free(sk);
+	return finish(s, err, "export");
 }
 
 static int

@@ -15,6 +15,7 @@
 #include "commitq.h"
 #include "intake.h"
 #include "page.h"
+#include "seal.h"
 #include "token.h"
 
 struct tl_app {
@@ -22,6 +23,9 @@ struct tl_app {
 	struct tl_pages		*pages;
 	struct tl_site		 site;
 	uint8_t			 form_key[TL_FORM_KEYBYTES];
+	uint8_t			 staff_pk[TL_SEAL_KEYBYTES];
+	uint8_t			 idem_hash_key[TL_SEAL_HASHKEYBYTES];
+	uint8_t			 body_hash_key[TL_SEAL_HASHKEYBYTES];
 	struct tl_buf		 css;		/* the stylesheet */
 	struct tl_commitq	*commitq;	/* group commit of tips */
 	struct tl_buf		 form;		/* the empty form, rendered once */
@@ -114,6 +118,14 @@ tl_app_new(const struct tl_config *cfg, struct tl_app **out, char *err,
 	if (tl_token_read_key(cfg->form_key_file, app->form_key, err,
 	    errlen) != TL_OK)
 		goto fail;
+	/* Never a tip unsealed: no public key, no start. */
+	if ((rc = tl_seal_public_read(cfg->staff_public_key_file,
+	    app->staff_pk, err, errlen)) != TL_OK) {
+		rc = TL_ECONFIG;
+		goto fail;
+	}
+	tl_seal_hash_key(app->form_key, TL_SEAL_HASH_IDEM, app->idem_hash_key);
+	tl_seal_hash_key(app->form_key, TL_SEAL_HASH_BODY, app->body_hash_key);
 	if ((rc = tl_pages_load(cfg->templates, &app->pages, err, errlen))
 	    != TL_OK)
 		goto fail;
@@ -132,6 +144,9 @@ tl_app_new(const struct tl_config *cfg, struct tl_app **out, char *err,
 	app->intake.pages = app->pages;
 	app->intake.site = &app->site;
 	app->intake.form_key = app->form_key;
+	app->intake.staff_pk = app->staff_pk;
+	app->intake.idem_hash_key = app->idem_hash_key;
+	app->intake.body_hash_key = app->body_hash_key;
 	app->intake.form_min_seconds = cfg->form_min_seconds;
 	app->intake.form_max_age = cfg->form_max_age;
 	app->intake.commitq = app->commitq;
@@ -159,6 +174,8 @@ tl_app_free(struct tl_app *app)
 	tl_buf_free(&app->form);
 	tl_buf_free(&app->css);
 	sodium_memzero(app->form_key, sizeof(app->form_key));
+	sodium_memzero(app->idem_hash_key, sizeof(app->idem_hash_key));
+	sodium_memzero(app->body_hash_key, sizeof(app->body_hash_key));
 	free(app);
 }
 

@@ -37,6 +37,10 @@ static const struct key keys[] = {
 	    "65536" },
 	{ "form_key_file", K_PATH, O(form_key_file), 0, 0,
 	    "/etc/tipline/form.key" },
+	{ "staff_public_key_file", K_PATH, O(staff_public_key_file), 0, 0,
+	    "/etc/tipline/staff.pub" },
+	{ "staff_secret_key_file", K_PATH, O(staff_secret_key_file), 0, 0,
+	    "/etc/tipline/staff.key" },
 	{ "form_min_seconds", K_LONG, O(form_min_seconds), 0, 3600, "3" },
 	{ "form_max_age", K_LONG, O(form_max_age), 60, 31536000, "86400" },
 	{ "org_name", K_STR, O(org_name), 0, 0, "Tipline" },
@@ -80,6 +84,8 @@ tl_config_free(struct tl_config *cfg)
 	free(cfg->base_path);
 	free(cfg->listen);
 	free(cfg->form_key_file);
+	free(cfg->staff_public_key_file);
+	free(cfg->staff_secret_key_file);
 	free(cfg->org_name);
 	free(cfg->non_emergency_phone);
 	free(cfg->emergency_phone);

@@ -23,6 +23,8 @@ struct tl_config {
 	int	 threads;
 	size_t	 max_body_bytes;
 	char	*form_key_file;
+	char	*staff_public_key_file;	/* seals tips (SPEC 11) */
+	char	*staff_secret_key_file;	/* opens them: staff only */
 	long	 form_min_seconds;
 	long	 form_max_age;
 	char	*org_name;

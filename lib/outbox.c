@@ -44,86 +44,10 @@ static const char release_sql[] =
     "UPDATE deliveries SET lease_until = NULL, lease_owner = NULL"
     " WHERE id = ?1 AND lease_owner = ?2";
 
-/* Splits s at commas, calling fn(arg, item, len) for each item. */
-static int
-each_item(const char *s, int (*fn)(void *, const char *, size_t), void *arg)
-{
-	const char	*e;
-
-	while (s != NULL && *s != '\0') {
-		e = strchr(s, ',');
-		if (e == NULL)
-			e = s + strlen(s);
-		if (e > s && fn(arg, s, (size_t)(e - s)) == -1)
-			return -1;
-		s = *e == ',' ? e + 1 : e;
-	}
-	return 0;
-}
-
-static int
-add_concern(void *arg, const char *v, size_t len)
-{
-	struct tl_report	*r = arg;
-	const struct tl_choice	*c = tl_fields[TL_F_CONCERNS].choices;
-	size_t			 i;
-
-	for (i = 0; c[i].value != NULL; i++)
-		if (strlen(c[i].value) == len && memcmp(c[i].value, v, len) == 0)
-			r->concerns |= 1u << i;
-	return 0;
-}
-
-static int
-add_phone(void *arg, const char *v, size_t len)
-{
-	struct tl_report	*r = arg;
-
-	if (r->nphones == TL_MAX_PHONES)
-		return 0;
-	if ((r->phones[r->nphones] = strndup(v, len)) == NULL)
-		return -1;
-	r->nphones++;
-	return 0;
-}
-
-enum tl_err
-tl_store_read_tip(sqlite3_stmt *st, int col, struct tl_tip *tip)
-{
-	struct tl_report	*r = &tip->report;
-	const unsigned char	*v;
-	int			 f;
-
-	memset(tip, 0, sizeof(*tip));
-	tl_report_init(r);
-	v = sqlite3_column_text(st, col);
-	snprintf(tip->ref, sizeof(tip->ref), "%s", v != NULL ?
-	    (const char *)v : "");
-	tip->received_at = sqlite3_column_int64(st, col + 1);
-	v = sqlite3_column_text(st, col + 2);
-	r->priority = v != NULL && strcmp((const char *)v, "urgent") == 0 ?
-	    TL_PRIO_URGENT : TL_PRIO_NORMAL;
-	for (f = 0; f < TL_F__MAX; f++) {
-		if (sqlite3_column_type(st, col + 3 + f) == SQLITE_NULL)
-			continue;	/* unanswered */
-		/* NULL for a value here: out of memory converting it. */
-		if ((v = sqlite3_column_text(st, col + 3 + f)) == NULL ||
-		    (r->value[f] = strdup((const char *)v)) == NULL)
-			goto oom;
-	}
-	if (each_item(r->value[TL_F_CONCERNS], add_concern, r) == -1 ||
-	    each_item(r->value[TL_F_PHONES], add_phone, r) == -1)
-		goto oom;
-	return TL_OK;
-oom:
-	tl_report_free(r);
-	return TL_ENOMEM;
-}
-
 void
 tl_delivery_free(struct tl_delivery *d)
 {
-	tl_report_free(&d->tip.report);
+	tl_tip_free(&d->tip);
 	memset(d, 0, sizeof(*d));
 }
 

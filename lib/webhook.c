@@ -72,7 +72,7 @@ standard(const struct tl_tip *tip, long n, int64_t now)
 	json_t	*data, *root;
 	char	 area[8], at[21], ts[21], *ex;
 
-	tl_postcode_area(r->value[TL_F_POSTCODE], area, sizeof(area));
+	snprintf(area, sizeof(area), "%s", tip->area);
 	tl_time_rfc3339(tip->received_at, at);
 	tl_time_rfc3339(now, ts);
 	data = json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,"
@@ -85,9 +85,9 @@ standard(const struct tl_tip *tip, long n, int64_t now)
 	    "child_at_risk", str_or_null(r->value[TL_F_CHILD_AT_RISK]),
 	    "weapons_seen", str_or_null(r->value[TL_F_WEAPONS_SEEN]),
 	    "vulnerable_adult", str_or_null(r->value[TL_F_VULNERABLE_ADULT]),
-	    "has", "people", r->value[TL_F_PEOPLE] != NULL,
-	    "vehicles", r->value[TL_F_VEHICLES] != NULL,
-	    "phones", (json_int_t)r->nphones);
+	    "has", "people", tip->has_people,
+	    "vehicles", tip->has_vehicles,
+	    "phones", (json_int_t)tip->nphones);
 	if (data == NULL)
 		return NULL;
 	if (excerpt(r, n, &ex) != TL_OK || (ex != NULL &&
@@ -148,7 +148,7 @@ slack(const struct tl_tip *tip, long n)
 			slack_escape(&b, c[i].words, strlen(c[i].words));
 			sep = ", ";
 		}
-	tl_postcode_area(r->value[TL_F_POSTCODE], area, sizeof(area));
+	snprintf(area, sizeof(area), "%s", tip->area);
 	if (*area != '\0')
 		tl_buf_printf(&b, " \xe2\x80\x94 %s", area);
 	if (r->value[TL_F_WHEN] != NULL) {
