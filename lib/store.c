@@ -90,6 +90,54 @@ static const char *const migrations[] = {
 	"INSERT INTO counters (name, value) VALUES"
 	" ('deliveries_ok', 0), ('deliveries_retry', 0),"
 	" ('deliveries_dead', 0);",
+	/*
+	 * 2 (SPEC 15): deliveries that are not one tip's (a tips.digest has
+	 * no tip_id; kind says what a delivery announces), tips folded into
+	 * a digest (digest_id), dead deliveries acknowledged (acked_at), and
+	 * the notifier's heartbeat. SQLite cannot drop NOT NULL in place:
+	 * the table is built again, ids and all.
+	 */
+	"CREATE TABLE deliveries_2 ("
+	" id INTEGER PRIMARY KEY,"
+	" tip_id INTEGER UNIQUE"			/* NULL: a digest */
+	"  REFERENCES tips (id) ON DELETE CASCADE,"
+	" kind TEXT NOT NULL DEFAULT 'tip.received',"
+	" digest_id INTEGER,"				/* folded into it */
+	" webhook_id TEXT NOT NULL UNIQUE,"
+	" state TEXT NOT NULL DEFAULT 'pending'"
+	"  CHECK (state IN ('pending', 'delivered', 'dead')),"
+	" urgent INTEGER NOT NULL,"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" next_at INTEGER NOT NULL,"
+	" lease_until INTEGER,"
+	" lease_owner TEXT,"
+	" last_status INTEGER,"
+	" last_error TEXT,"
+	" created_at INTEGER NOT NULL,"
+	" delivered_at INTEGER,"
+	" acked_at INTEGER);"
+	"INSERT INTO deliveries_2 (id, tip_id, webhook_id, state, urgent,"
+	" attempts, next_at, lease_until, lease_owner, last_status,"
+	" last_error, created_at, delivered_at)"
+	" SELECT id, tip_id, webhook_id, state, urgent, attempts, next_at,"
+	" lease_until, lease_owner, last_status, last_error, created_at,"
+	" delivered_at FROM deliveries;"
+	"DROP TABLE deliveries;"
+	"ALTER TABLE deliveries_2 RENAME TO deliveries;"
+	"CREATE INDEX deliveries_due"
+	" ON deliveries (state, urgent DESC, next_at);"
+	"CREATE INDEX deliveries_digest ON deliveries (digest_id)"
+	" WHERE digest_id IS NOT NULL;"
+	"CREATE INDEX deliveries_created ON deliveries (urgent, created_at);"
+	/* A digest whose last tip was purged goes with it. */
+	"CREATE TRIGGER deliveries_digest_gone AFTER DELETE ON deliveries"
+	" WHEN old.digest_id IS NOT NULL BEGIN"
+	" DELETE FROM deliveries WHERE id = old.digest_id AND NOT EXISTS"
+	"  (SELECT 1 FROM deliveries WHERE digest_id = old.digest_id);"
+	" END;"
+	"CREATE TABLE heartbeats ("
+	" name TEXT PRIMARY KEY,"			/* "notifier" */
+	" at INTEGER NOT NULL);",
 };
 
 #define SCHEMA_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))
