@@ -61,6 +61,7 @@ unit: $(UNIT)
 	@tests/run-unit $(UNIT)
 
 E2E	= $(wildcard tests/e2e/run.py tests/e2e/notify.py tests/e2e/ctl.py \
+	  tests/e2e/watch.py \
 	  tests/e2e/attack.py)
 e2e: all
 	@rc=0; for t in $(E2E); do \
