@@ -32,7 +32,7 @@ static const struct key keys[] = {
 	    "/usr/local/share/tipline/templates" },
 	{ "base_path", K_BASE, O(base_path), 0, 0, "/report" },
 	{ "listen", K_OPTPATH, O(listen), 0, 0, NULL },
-	{ "threads", K_INT, O(threads), 1, 256, "4" },
+	{ "threads", K_INT, O(threads), 1, 256, "32" },
 	{ "max_body_bytes", K_SIZE, O(max_body_bytes), 1024, 16777216,
 	    "65536" },
 	{ "form_key_file", K_PATH, O(form_key_file), 0, 0,

@@ -15,14 +15,15 @@ static const char sent_sql[] =
     "SELECT count(*) FROM deliveries WHERE kind = 'tip.received'"
     " AND urgent = 0 AND digest_id IS NULL AND created_at > ?1"
     " AND NOT (state = 'pending' AND attempts = 0"
-    "  AND lease_owner IS NULL)";
+    "  AND (lease_owner IS NULL OR lease_until <= ?2))";
 
-/* Normal tips due now that nobody has tried yet, oldest first. */
+/* Normal tips due now that no notifier ever held (a lease a crashed
+ * notifier left may have been sent: it keeps its webhook-id), oldest
+ * first. */
 static const char due_sql[] =
     "SELECT id FROM deliveries WHERE kind = 'tip.received'"
     " AND urgent = 0 AND state = 'pending' AND attempts = 0"
-    " AND digest_id IS NULL AND next_at <= ?1"
-    " AND (lease_until IS NULL OR lease_until <= ?1)"
+    " AND digest_id IS NULL AND next_at <= ?1 AND lease_owner IS NULL"
     " ORDER BY id LIMIT -1 OFFSET ?2";
 
 /* A digest not yet tried with room left. */
@@ -61,8 +62,9 @@ new_webhook_id(char out[29])
 	out[28] = '\0';
 }
 
-/* The first row's integer columns of sql (bound to a, b) into x, y;
- * TL_ENOTFOUND when there is no row. */
+/* The first row's integer columns of sql (?1 bound to a, and ?2, if
+ * any, to a + TL_DIGEST_WINDOW) into x, y; TL_ENOTFOUND when there is
+ * no row. */
 static enum tl_err
 row2(struct tl_store *s, const char *sql, int64_t a, int64_t *x,
     int64_t *y)
@@ -74,6 +76,8 @@ row2(struct tl_store *s, const char *sql, int64_t a, int64_t *x,
 	if ((rc = tl_db_prep(s, sql, &st)) != TL_OK)
 		return rc;
 	sqlite3_bind_int64(st, 1, a);
+	if (sqlite3_bind_parameter_count(st) >= 2)
+		sqlite3_bind_int64(st, 2, a + TL_DIGEST_WINDOW);	/* now */
 	if ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		*x = sqlite3_column_int64(st, 0);
 		if (y != NULL)
