@@ -16,6 +16,7 @@ installs them; a missing one fails the test that needs it.
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -114,6 +115,30 @@ def req(method, path, body=b"", ctype=None):
     return h.encode() + b"\r\n" + body
 
 
+def readme_site(port, crt, key, snippet, d):
+    """The README's site file (section 5 of its deployment guide) with
+    the paths the guide's certbot step creates pointed at crt and key,
+    listening on 127.0.0.1 (port 80 on port + 1)."""
+    text = open(os.path.join(REPO, "README.md")).read()
+    m = re.search(r"\n(    server \{\n        # Port 80 .*?\n    \}\n\n"
+                  r"    server \{\n.*?\n    \}\n)", text, re.S)
+    check(m, "README: the site file not found")
+    site_text = "\n".join(ln[4:] for ln in m.group(1).splitlines())
+    for a, b in (("/etc/letsencrypt/live/tips.example.org/fullchain.pem",
+                  crt),
+                 ("/etc/letsencrypt/live/tips.example.org/privkey.pem",
+                  key),
+                 ("/etc/nginx/snippets/tipline.conf", snippet),
+                 ("/var/log/nginx/error.log", os.path.join(d, "error.log")),
+                 ("listen 80 default_server;",
+                  "listen 127.0.0.1:%d;" % (port + 1)),
+                 ("listen 443 ssl default_server;",
+                  "listen 127.0.0.1:%d ssl;" % port)):
+        check(a in site_text, "README's site file lacks %s" % a)
+        site_text = site_text.replace(a, b)
+    return re.sub(r"(?m)^\s*listen \[::\]:.*\n", "", site_text) + "\n"
+
+
 def site(tmp, build):
     """A local stack, and a second nginx (its config: up's http block with
     the README's TLS site and the onion block). Returns (stack, conf,
@@ -150,9 +175,7 @@ def site(tmp, build):
     onion = open(os.path.join(REPO, "deploy/nginx/tipline-onion.conf")).read()
     onion = onion.replace("/run/tipline-onion/nginx.sock", sock).replace(
         "/etc/nginx/snippets/tipline.conf", snippet)
-    tls = ("server {\n\tlisten 127.0.0.1:%d ssl;\n\tserver_name localhost;"
-           "\n\tssl_certificate %s;\n\tssl_certificate_key %s;\n"
-           "\tinclude %s;\n}\n" % (tls_port, crt, key, snippet))
+    tls = readme_site(tls_port, crt, key, snippet, d)
     # Only the second nginx's own servers, pid and log.
     start = base.index("\tserver {")
     end = base.rindex("}")
