@@ -34,7 +34,7 @@ test_defaults(void **state)
 	    "/usr/local/share/tipline/templates");
 	assert_string_equal(c.base_path, "/report");
 	assert_null(c.listen);
-	assert_int_equal(c.threads, 4);
+	assert_int_equal(c.threads, 32);
 	assert_int_equal(c.max_body_bytes, 65536);
 	assert_string_equal(c.form_key_file, "/etc/tipline/form.key");
 	assert_int_equal(c.form_min_seconds, 3);
