@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "admin.h"
@@ -22,6 +23,7 @@
 #include "secret.h"
 #include "store.h"
 #include "token.h"
+#include "watch.h"
 
 /* Owners for SPEC 8, known only when root and the users exist. */
 struct owners {
@@ -420,6 +422,24 @@ check_error_pages(const struct tl_config *cfg, FILE *out)
 	return bad;
 }
 
+/* webhook_url_file (SPEC 15): a credential, like the webhook secret;
+ * its URL is never printed. */
+static int
+check_url_file(const struct tl_config *cfg, const struct owners *o,
+    FILE *out)
+{
+	const char	*p = cfg->webhook_url_file;
+
+	if (access(p, F_OK) == 0 && access(p, R_OK) == -1 && geteuid() != 0)
+		return say(out, 1, "webhook URL file %s exists (readable only "
+		    "by tipline-notify)", p);
+	if (access(p, R_OK) == -1)
+		return say(out, 0, "webhook URL file %s: %s", p,
+		    strerror(errno));
+	say(out, 1, "webhook URL file %s", p);
+	return check_mode(out, p, 0400, o->notify, o);
+}
+
 int
 tl_admin_check(const struct tl_config *cfg, FILE *out)
 {
@@ -443,9 +463,12 @@ tl_admin_check(const struct tl_config *cfg, FILE *out)
 		bad += check_mode(out, dir, 02770, o.fcgi, &o);
 	}
 	bad += check_keys(cfg, &o, out);
-	if (cfg->webhook_url == NULL)
+	if (cfg->webhook_url_file != NULL)
+		bad += check_url_file(cfg, &o, out);
+	else if (cfg->webhook_url == NULL)
 		say(out, 1, "no webhook_url: notifications stay queued");
 	else
 		say(out, 1, "webhook %s", cfg->webhook_url);
+	bad += tl_watch_check(cfg, (int64_t)time(NULL), out);
 	return bad;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app.h"
@@ -17,6 +18,7 @@
 #include "page.h"
 #include "seal.h"
 #include "token.h"
+#include "watch.h"
 
 struct tl_app {
 	const struct tl_config	*cfg;
@@ -204,6 +206,40 @@ healthz(struct tl_store *store, struct tl_response *res)
 	tl_buf_puts(&res->body, ok ? "ok\n" : "store unavailable\n");
 }
 
+/* SPEC 15: what says tips are not reaching staff (lib/watch.h). With a
+ * webhook configured and no heartbeat ever, the age is +Inf. */
+static void
+metrics_watch(struct tl_app *app, struct tl_store *store, struct tl_buf *b)
+{
+	struct tl_watch	 w;
+
+	if (tl_watch_read(store, (int64_t)time(NULL), &w) != TL_OK)
+		return;
+	if (w.heartbeat_age >= 0 || tl_config_has_webhook(app->cfg)) {
+		tl_buf_puts(b, "# HELP tipline_notifier_heartbeat_age_seconds "
+		    "Seconds since tipline-notify last recorded a heartbeat."
+		    "\n# TYPE tipline_notifier_heartbeat_age_seconds gauge\n");
+		if (w.heartbeat_age >= 0)
+			tl_buf_printf(b, "tipline_notifier_heartbeat_age_seconds"
+			    " %lld\n", (long long)w.heartbeat_age);
+		else
+			tl_buf_puts(b, "tipline_notifier_heartbeat_age_seconds"
+			    " +Inf\n");
+	}
+	tl_buf_printf(b, "# HELP tipline_oldest_pending_seconds Age of the "
+	    "oldest pending delivery (0: none).\n"
+	    "# TYPE tipline_oldest_pending_seconds gauge\n"
+	    "tipline_oldest_pending_seconds{priority=\"urgent\"} %lld\n"
+	    "tipline_oldest_pending_seconds{priority=\"normal\"} %lld\n"
+	    "# HELP tipline_dead_unacknowledged Dead deliveries nobody has "
+	    "acknowledged (tiplinectl deliveries --ack).\n"
+	    "# TYPE tipline_dead_unacknowledged gauge\n"
+	    "tipline_dead_unacknowledged %lld\n",
+	    (long long)w.oldest_pending[TL_PRIO_URGENT],
+	    (long long)w.oldest_pending[TL_PRIO_NORMAL],
+	    (long long)w.dead_unacked);
+}
+
 static void
 metrics(struct tl_app *app, struct tl_store *store, struct tl_response *res)
 {
@@ -257,6 +293,7 @@ metrics(struct tl_app *app, struct tl_store *store, struct tl_response *res)
 	for (i = 0; i < 3; i++)
 		tl_buf_printf(b, "tipline_deliveries_total{outcome=\"%s\"} "
 		    "%lld\n", dv[i], (long long)counts[i]);
+	metrics_watch(app, store, b);
 }
 
 static int

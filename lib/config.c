@@ -14,7 +14,7 @@
 #include "config.h"
 
 enum ktype { K_STR, K_PATH, K_OPTPATH, K_LONG, K_SIZE, K_INT,
-	K_BASE, K_URL, K_FORMAT, K_SCHED };
+	K_BASE, K_URL, K_FORMAT, K_SCHED, K_DURATION };
 
 struct key {
 	const char	*name;
@@ -32,7 +32,7 @@ static const struct key keys[] = {
 	    "/usr/local/share/tipline/templates" },
 	{ "base_path", K_BASE, O(base_path), 0, 0, "/report" },
 	{ "listen", K_OPTPATH, O(listen), 0, 0, NULL },
-	{ "threads", K_INT, O(threads), 1, 256, "4" },
+	{ "threads", K_INT, O(threads), 1, 256, "32" },
 	{ "max_body_bytes", K_SIZE, O(max_body_bytes), 1024, 16777216,
 	    "65536" },
 	{ "form_key_file", K_PATH, O(form_key_file), 0, 0,
@@ -57,6 +57,16 @@ static const struct key keys[] = {
 	{ "retry_schedule", K_SCHED, 0, 0, 0, "5s,5m,30m,2h,5h,10h,10h" },
 	{ "poll_ms", K_LONG, O(poll_ms), 10, 3600000, "500" },
 	{ "retention_days", K_LONG, O(retention_days), 0, 36500, "365" },
+	/* SPEC 15: nothing fails silently. */
+	{ "alert_urgent_after", K_DURATION, O(alert_urgent_after), 0, 0,
+	    "5m" },
+	{ "digest_after", K_LONG, O(digest_after), 0, 1000000, "30" },
+	{ "webhook_url_file", K_OPTPATH, O(webhook_url_file), 0, 0, NULL },
+	/* SPEC 11 and 12, as far as SPEC 15 needs them (backup, link). */
+	{ "staff_url", K_URL, O(staff_url), 0, 0, NULL },
+	{ "staff_database", K_PATH, O(staff_database), 0, 0,
+	    "/var/lib/tipline-staff/staff.db" },
+
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -91,6 +101,9 @@ tl_config_free(struct tl_config *cfg)
 	free(cfg->emergency_phone);
 	free(cfg->webhook_url);
 	free(cfg->webhook_secret_file);
+	free(cfg->webhook_url_file);
+	free(cfg->staff_url);
+	free(cfg->staff_database);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -188,6 +201,7 @@ url_ok(const char *v)
 }
 
 static const char RANGE[] = "a whole number in range is needed";
+static const char URL[] = "must be an http:// or https:// URL";
 
 /*
  * Sets one key from its text value. Returns NULL on success, else a
@@ -212,7 +226,7 @@ set_key(struct tl_config *cfg, const struct key *k, const char *dir,
 		return (*sp = strdup(v)) == NULL ? "" : NULL;
 	case K_URL:
 		if (!url_ok(v))
-			return "webhook_url must be an http:// or https:// URL";
+			return URL;
 		free(*sp);
 		return (*sp = strdup(v)) == NULL ? "" : NULL;
 	case K_PATH:
@@ -234,6 +248,14 @@ set_key(struct tl_config *cfg, const struct key *k, const char *dir,
 		    TL_RETRY_MAX, &cfg->retry_count) != TL_OK)
 			return "retry_schedule must be waits like 5s,5m,2h,1d "
 			    "separated by commas";
+		return NULL;
+	case K_DURATION:
+		if (strcmp(v, "0") == 0)
+			n = 0;
+		else if (tl_config_parse_schedule(v, &n, 1, &(size_t){ 0 })
+		    != TL_OK || strchr(v, ',') != NULL)
+			return "a time like 30s, 5m or 2h is needed (0: never)";
+		*(long *)((char *)cfg + k->off) = n;
 		return NULL;
 	case K_LONG:
 	case K_SIZE:
@@ -330,7 +352,10 @@ parse_line(struct tl_config *cfg, const char *name, const char *dir,
 		snprintf(err, errlen, "%s: out of memory", name);
 		return TL_ENOMEM;
 	}
-	if (why == RANGE)
+	if (why == URL)
+		snprintf(err, errlen, "%s:%zu: %s %s", name, lineno, k->name,
+		    URL);
+	else if (why == RANGE)
 		snprintf(err, errlen, "%s:%zu: %s must be a whole number "
 		    "from %ld to %ld", name, lineno, k->name, k->min, k->max);
 	else
@@ -374,6 +399,12 @@ tl_config_parse(const char *name, const char *dir, const char *text,
 		    errlen);
 		if (rc != TL_OK)
 			goto out;
+	}
+	if (cfg->webhook_url != NULL && cfg->webhook_url_file != NULL) {
+		snprintf(err, errlen, "%s: webhook_url and webhook_url_file "
+		    "are both set (keep one)", name);
+		rc = TL_ECONFIG;
+		goto out;
 	}
 	return TL_OK;
 out:
@@ -425,4 +456,44 @@ tl_config_load(const char *path, struct tl_config *cfg, char *err,
 	    cfg, err, errlen);
 	tl_buf_free(&text);
 	return rc;
+}
+
+int
+tl_config_has_webhook(const struct tl_config *cfg)
+{
+	return cfg->webhook_url != NULL || cfg->webhook_url_file != NULL;
+}
+
+enum tl_err
+tl_config_read_url(const char *path, char **url, char *err, size_t errlen)
+{
+	FILE	*f;
+	char	 line[4096];
+	size_t	 n;
+	int	 more;
+
+	*url = NULL;
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return TL_EIO;
+	}
+	n = fread(line, 1, sizeof(line) - 1, f);
+	more = fgetc(f) != EOF;
+	fclose(f);
+	line[n] = '\0';
+	if (n > 0 && line[n - 1] == '\n')
+		line[--n] = '\0';
+	if (more || memchr(line, '\0', n) != NULL || !url_ok(line)) {
+		snprintf(err, errlen, "%s: must hold one http:// or https:// "
+		    "URL on one line", path);
+		explicit_bzero(line, sizeof(line));
+		return TL_ECONFIG;
+	}
+	*url = strdup(line);
+	explicit_bzero(line, sizeof(line));
+	if (*url == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return TL_ENOMEM;
+	}
+	return TL_OK;
 }

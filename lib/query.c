@@ -42,16 +42,18 @@ static const char purge_sql[] =
     "DELETE FROM tips WHERE received_at <= ?1";
 
 static const char deliveries_sql[] =
-    "SELECT tips.ref, d.state, d.attempts, d.next_at, d.last_status,"
-    " d.last_error FROM deliveries d JOIN tips ON tips.id = d.tip_id"
+    "SELECT coalesce(tips.ref, d.kind || ' ' || d.webhook_id), d.state,"
+    " d.attempts, d.next_at, d.last_status, d.last_error"
+    " FROM deliveries d LEFT JOIN tips ON tips.id = d.tip_id"
     " WHERE ?1 IS NULL OR d.state = ?1"
-    " ORDER BY tips.received_at DESC, d.id DESC";
+    " ORDER BY coalesce(tips.received_at, d.created_at) DESC, d.id DESC";
 
 static const char redeliver_sql[] =
     "UPDATE deliveries SET state = 'pending', next_at = ?1, attempts = 0,"
     " lease_until = NULL, lease_owner = NULL, last_status = NULL,"
-    " last_error = NULL, delivered_at = NULL"
-    " WHERE CASE WHEN ?2 IS NULL THEN state = 'dead'"
+    " last_error = NULL, delivered_at = NULL, acked_at = NULL,"
+    " digest_id = CASE WHEN ?2 IS NULL THEN digest_id END"
+    " WHERE CASE WHEN ?2 IS NULL THEN state = 'dead' AND digest_id IS NULL"
     " ELSE tip_id = (SELECT id FROM tips WHERE ref = ?2) END";
 
 /* Prepares sql on a usable handle: TL_OK or TL_ESTORE (in s->err). */

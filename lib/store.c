@@ -94,9 +94,14 @@ static const char *const migrations[] = {
 	 * the plaintext columns are what notifications and dedupe need. The
 	 * form's token nonce and the API's keyed Idempotency-Key hash share
 	 * one unique column, and webhook ids no index (70 random bits keep
-	 * them apart): 7 b-trees written a tip where Part I wrote 9. The
+	 * them apart): 8 b-trees written a tip where Part I wrote 9. The
 	 * ids follow AUTOINCREMENT, never reused, for the desk's ingest.
 	 * Part I's rows wait in tips_part1 for upgrade_sealed() (upgrade.c).
+	 * And SPEC 15: deliveries that are not one tip's (a tips.digest has
+	 * no tip_id; kind says what a delivery announces; a tip may have
+	 * several: reminders, updates), tips folded into a digest
+	 * (digest_id), dead deliveries acknowledged (acked_at), and the
+	 * notifier's heartbeat.
 	 */
 	"ALTER TABLE tips RENAME TO tips_part1;"
 	"ALTER TABLE deliveries RENAME TO deliveries_part1;"
@@ -124,7 +129,9 @@ static const char *const migrations[] = {
 	" CHECK (dedupe NOT GLOB 'i:*' OR body_hash IS NOT NULL));"
 	"CREATE TABLE deliveries ("
 	" id INTEGER PRIMARY KEY,"
-	" tip_id INTEGER NOT NULL REFERENCES tips (id) ON DELETE CASCADE,"
+	" tip_id INTEGER REFERENCES tips (id) ON DELETE CASCADE,"
+	" kind TEXT NOT NULL DEFAULT 'tip.received',"
+	" digest_id INTEGER,"				/* folded into it */
 	" webhook_id TEXT NOT NULL,"
 	" state TEXT NOT NULL DEFAULT 'pending'"
 	"  CHECK (state IN ('pending', 'delivered', 'dead')),"
@@ -136,10 +143,23 @@ static const char *const migrations[] = {
 	" last_status INTEGER,"
 	" last_error TEXT,"
 	" created_at INTEGER NOT NULL,"
-	" delivered_at INTEGER);"
+	" delivered_at INTEGER,"
+	" acked_at INTEGER);"
 	"CREATE INDEX deliveries_tip ON deliveries (tip_id);"
 	"CREATE INDEX deliveries_due"
-	" ON deliveries (state, urgent DESC, next_at);",
+	" ON deliveries (state, urgent DESC, next_at);"
+	"CREATE INDEX deliveries_digest ON deliveries (digest_id)"
+	" WHERE digest_id IS NOT NULL;"
+	"CREATE INDEX deliveries_created ON deliveries (urgent, created_at);"
+	/* A digest whose last tip was purged goes with it. */
+	"CREATE TRIGGER deliveries_digest_gone AFTER DELETE ON deliveries"
+	" WHEN old.digest_id IS NOT NULL BEGIN"
+	" DELETE FROM deliveries WHERE id = old.digest_id AND NOT EXISTS"
+	"  (SELECT 1 FROM deliveries WHERE digest_id = old.digest_id);"
+	" END;"
+	"CREATE TABLE heartbeats ("
+	" name TEXT PRIMARY KEY,"			/* "notifier" */
+	" at INTEGER NOT NULL);",
 };
 
 /* The step after whose SQL upgrade_sealed() moves Part I's rows. */

@@ -101,13 +101,17 @@ for m in tipline.fcgi tipline-notify tiplinectl; do
 done
 expect 644 share/tipline/tipline.conf.example
 for u in tipline.socket tipline.service tipline-notify.service \
-    tipline-purge.service tipline-purge.timer; do
+    tipline-purge.service tipline-purge.timer tipline-check.service \
+    tipline-check.timer; do
 	expect 644 "lib/systemd/system/$u"
 done
 expect 644 lib/sysusers.d/tipline.conf
 expect 644 lib/tmpfiles.d/tipline.conf
 expect 644 share/tipline/nginx/tipline-http.conf
 expect 644 share/tipline/nginx/tipline-server.conf
+expect 644 share/tipline/nginx/tipline-onion.conf
+expect 644 share/tipline/tor/tipline.torrc
+expect 644 share/tipline/prometheus/tipline-alerts.yml
 
 # Nothing else was installed.
 sort "$expected" >"$tmp/expected.sorted"
@@ -132,9 +136,11 @@ check "nginx snippet does not serve the installed templates" \
 check "tipline.socket is not /run/tipline/tipline.sock" \
     grep -q '^ListenStream=/run/tipline/tipline.sock$' \
     "$unitdir/tipline.socket"
-check "nginx snippet does not pass to the socket unit's path" \
-    grep -q 'fastcgi_pass unix:/run/tipline/tipline.sock;' \
-    "$share/nginx/tipline-server.conf"
+check "nginx upstream does not pass to the socket unit's path" \
+    grep -q 'server unix:/run/tipline/tipline.sock;' \
+    "$share/nginx/tipline-http.conf"
+check "nginx snippet does not pass to the upstream" \
+    grep -q 'fastcgi_pass tipline;' "$share/nginx/tipline-server.conf"
 
 # --- run the installed programs --------------------------------------------
 st=$tmp/state

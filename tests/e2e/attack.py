@@ -281,7 +281,14 @@ def outbox_consistent(stack):
     """Counts of tips and deliveries; fails on a tip without exactly one
     delivery or a delivery without its tip."""
     tips = stack.tip_count()
-    dels = stack.query("SELECT count(*) FROM deliveries")[0][0]
+    # A tips.digest (SPEC 15) is a delivery of no one tip: count each
+    # tip's own, and no digest may be left without tips.
+    dels = stack.query("SELECT count(*) FROM deliveries"
+                       " WHERE tip_id IS NOT NULL")[0][0]
+    empty = stack.query(
+        "SELECT count(*) FROM deliveries g WHERE g.tip_id IS NULL AND NOT"
+        " EXISTS (SELECT 1 FROM deliveries d WHERE d.digest_id = g.id)")[0][0]
+    check(empty == 0, "%d digests without tips" % empty)
     orphans = stack.query(
         "SELECT count(*) FROM tips t WHERE (SELECT count(*) FROM"
         " deliveries d WHERE d.tip_id = t.id) != 1")[0][0]
