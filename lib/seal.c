@@ -116,6 +116,19 @@ struct tl_seal_opened {
 	char			 text[];
 };
 
+/*
+ * Locked memory for a secret, libsodium made ready first: its allocator
+ * (and its randomness) abort in a program that never called sodium_init().
+ * NULL out of memory.
+ */
+static void *
+secure_alloc(size_t n)
+{
+	if (sodium_init() == -1)
+		return NULL;
+	return sodium_malloc(n);
+}
+
 /* --- staff key pair and key files ------------------------------------ */
 
 enum tl_err
@@ -125,7 +138,7 @@ tl_seal_keypair(const uint8_t *seed, uint8_t pk[TL_SEAL_KEYBYTES],
 	struct tl_seal_secret	*sk;
 
 	*out = NULL;
-	if ((sk = sodium_malloc(sizeof(*sk))) == NULL)
+	if ((sk = secure_alloc(sizeof(*sk))) == NULL)
 		return TL_ENOMEM;
 	if (seed != NULL)
 		crypto_box_seed_keypair(sk->pk, sk->sk, seed);
@@ -217,7 +230,7 @@ tl_seal_secret_parse(const char *text, struct tl_seal_secret **out,
 	enum tl_err		 rc;
 
 	*out = NULL;
-	if ((sk = sodium_malloc(sizeof(*sk))) == NULL)
+	if ((sk = secure_alloc(sizeof(*sk))) == NULL)
 		return TL_ENOMEM;
 	rc = key_parse(text, SECRET_PREFIX, "staff secret", sk->sk, err,
 	    errlen);
@@ -281,7 +294,7 @@ tl_seal_secret_read(const char *path, struct tl_seal_secret **sk,
 	enum tl_err	 rc;
 
 	*sk = NULL;
-	if ((text = sodium_malloc(KEYFILE_BUF)) == NULL)
+	if ((text = secure_alloc(KEYFILE_BUF)) == NULL)
 		return TL_ENOMEM;
 	rc = key_slurp(path, text, KEYFILE_BUF, err, errlen);
 	if (rc == TL_OK &&
@@ -358,7 +371,7 @@ tl_seal_secret_write(const char *path, int mode, uid_t uid, gid_t gid,
 	size_t		 len;
 	enum tl_err	 rc;
 
-	if ((line = sodium_malloc(TL_SEAL_KEYFILE_LEN + 2)) == NULL)
+	if ((line = secure_alloc(TL_SEAL_KEYFILE_LEN + 2)) == NULL)
 		return TL_ENOMEM;
 	len = key_line(SECRET_PREFIX, sk->sk, line);
 	rc = key_write(path, mode, uid, gid, line, len, err, errlen);
@@ -960,7 +973,7 @@ tl_seal_shared_new(const struct tl_seal_secret *mine,
 	struct tl_seal_shared	*k;
 
 	*out = NULL;
-	if ((k = sodium_malloc(sizeof(*k))) == NULL)
+	if ((k = secure_alloc(sizeof(*k))) == NULL)
 		return TL_ENOMEM;
 	if (crypto_box_beforenm(k->k, theirs, mine->sk) != 0) {
 		sodium_free(k);

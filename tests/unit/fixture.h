@@ -139,6 +139,30 @@ ref_ok(const char *ref)
 	return 1;
 }
 
+/* Whether the file at path holds needle (0 when there is no file). */
+static inline int
+file_holds(const char *path, const char *needle)
+{
+	FILE	*fp;
+	char	*data;
+	long	 n;
+	int	 found = 0;
+	size_t	 i, len = strlen(needle);
+
+	if ((fp = fopen(path, "rb")) == NULL)
+		return 0;
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	assert_non_null(data = malloc((size_t)n + 1));
+	assert_int_equal(fread(data, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	for (i = 0; !found && i + len <= (size_t)n; i++)
+		found = memcmp(data + i, needle, len) == 0;
+	free(data);
+	return found;
+}
+
 /* The staff key pair of the tests: the same every run (a fixed seed).
  * The caller frees *sk with tl_seal_secret_free(); sk may be NULL. */
 static inline void

@@ -418,30 +418,6 @@ test_export(void **state)
 
 /* ------------------------------------------------------------- purge --- */
 
-/* Whether the file at path holds needle. */
-static int
-file_holds(const char *path, const char *needle)
-{
-	FILE	*fp;
-	char	*data;
-	long	 n;
-	int	 found = 0;
-	size_t	 i, len = strlen(needle);
-
-	if ((fp = fopen(path, "rb")) == NULL)
-		return 0;
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	rewind(fp);
-	assert_non_null(data = malloc((size_t)n + 1));
-	assert_int_equal(fread(data, 1, (size_t)n, fp), (size_t)n);
-	fclose(fp);
-	for (i = 0; !found && i + len <= (size_t)n; i++)
-		found = memcmp(data + i, needle, len) == 0;
-	free(data);
-	return found;
-}
-
 /* 32 bytes from the middle of ref's sealed blob into run (random
  * ciphertext: no NUL is expected in it, and one is checked for). */
 static void
