@@ -36,6 +36,8 @@ const char *tl_outcome_name(enum tl_outcome oc);
 struct tl_intake_counts {
 	atomic_ulong	 outcomes[TL_OC__MAX];
 	atomic_ulong	 accepted[2];	/* by enum tl_priority */
+	atomic_ullong	 last_store_us;	/* the last tip took this long to
+					   seal and store (honeypot pacing) */
 };
 
 /* What intake needs, all borrowed from its owner, who keeps them alive

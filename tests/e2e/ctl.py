@@ -46,9 +46,12 @@ USAGES = {
     "show": "show REF [--json]",
     "export": "export [--since DATE]",
     "purge": "purge [--older-than DAYS] [--dry-run]",
-    "deliveries": "deliveries [--state pending|delivered|dead]",
+    "deliveries": "deliveries [--state pending|delivered|dead] | "
+                  "--ack REF|WEBHOOK-ID | --ack --all",
     "redeliver": "redeliver REF | --dead",
     "stats": "stats [--json]",
+    "backup": "backup DIR",
+    "restore": "restore DIR",
 }
 
 # The tips the tests submit: (name, JSON body, age in days).
