@@ -128,8 +128,9 @@ make_key(const char *path, const char *content, const struct owners *o,
 /*
  * The staff key pair (SPEC 11): made when neither file exists, never
  * overwritten; a missing public key is written again from the secret
- * one. The secret key is 0400 tipline-staff, the public one 0444. Its
- * public key into pk. TL_OK, or TL_EIO (said).
+ * one; a public key alone is kept (the secret one may live elsewhere).
+ * The secret key is 0400 tipline-staff, the public one 0444. Its public
+ * key into pk. TL_OK, or TL_EIO (said).
  */
 static enum tl_err
 make_staff_keys(const struct tl_config *cfg, const struct owners *o,
@@ -138,31 +139,33 @@ make_staff_keys(const struct tl_config *cfg, const struct owners *o,
 	struct tl_seal_secret	*sk = NULL;
 	const char		*pub = cfg->staff_public_key_file;
 	const char		*sec = cfg->staff_secret_key_file;
-	char			 err[PATH_MAX + 128];
+	char			 err[PATH_MAX + 128] = "out of memory";
 	uid_t			 uid = o->staff_known ? o->staff : (uid_t)-1;
 	gid_t			 gid = o->known ? o->group : (gid_t)-1;
 	enum tl_err		 rc = TL_EIO;
 	int			 has_pub = access(pub, F_OK) == 0;
+	int			 has_sec = access(sec, F_OK) == 0;
 
-	if (access(sec, F_OK) == -1) {
-		if (has_pub) {
-			fprintf(stderr, "tiplinectl: %s: missing, while %s "
-			    "exists: the tips sealed to it cannot be read "
-			    "without it. Restore it from its backup (nothing "
-			    "was changed)\n", sec, pub);
-			return TL_EIO;
-		}
+	if (has_pub) {
+		/* A host that only takes tips need not hold the secret
+		 * key: it may live only where staff read them. */
+		if (has_sec)
+			fprintf(out, "staff keys kept: %s, %s\n", pub, sec);
+		else
+			fprintf(out, "staff public key kept: %s (the secret "
+			    "key %s is not on this host: tiplinectl show and "
+			    "export need it)\n", pub, sec);
+		if (tl_seal_public_read(pub, pk, err, sizeof(err)) == TL_OK)
+			rc = TL_OK;
+		goto out;
+	}
+	if (!has_sec) {
 		if (tl_seal_keypair(NULL, pk, &sk) != TL_OK ||
 		    tl_seal_secret_write(sec, 0400, uid, gid, sk, err,
 		    sizeof(err)) != TL_OK)
 			goto out;
 		fprintf(out, "staff secret key created: %s (back it up: "
 		    "losing it loses every tip)\n", sec);
-	} else if (has_pub) {
-		fprintf(out, "staff keys kept: %s, %s\n", pub, sec);
-		return tl_seal_public_read(pub, pk, err, sizeof(err)) ==
-		    TL_OK ? TL_OK : (fprintf(stderr, "tiplinectl: %s\n", err),
-		    TL_EIO);
 	} else if (tl_seal_secret_read(sec, &sk, err, sizeof(err)) != TL_OK)
 		goto out;
 	else
@@ -351,8 +354,51 @@ check_store(const struct tl_config *cfg, FILE *out)
 		say(out, 0, "store %s is not writable: %s", cfg->database,
 		    tl_store_errmsg(s));
 	else
-		say(out, 1, "store %s is writable", cfg->database);
+		say(out, 1, "store %s is writable, and every tip in it is "
+		    "sealed", cfg->database);
 	tl_store_close(s);
+	return bad;
+}
+
+/*
+ * The staff keys (SPEC 11): the public one readable (0444) by the
+ * services; the secret one, where it is on this host, 0400 tipline-staff
+ * and the pair of the public one. Returns the problems found.
+ */
+static int
+check_staff_keys(const struct tl_config *cfg, const struct owners *o,
+    FILE *out)
+{
+	struct tl_seal_secret	*sk = NULL;
+	uint8_t			 pk[TL_SEAL_KEYBYTES];
+	char			 err[PATH_MAX + 160];
+	int			 bad = 0;
+
+	if (tl_seal_public_read(cfg->staff_public_key_file, pk, err,
+	    sizeof(err)) != TL_OK)
+		return say(out, 0, "staff public key: %s", err);
+	say(out, 1, "staff public key %s", cfg->staff_public_key_file);
+	bad += check_mode(out, cfg->staff_public_key_file, 0444, 0,
+	    &(struct owners){ 0 });
+	if (access(cfg->staff_secret_key_file, F_OK) == -1)
+		say(out, 1, "no staff secret key on this host (%s): show and "
+		    "export run where it is", cfg->staff_secret_key_file);
+	else if (access(cfg->staff_secret_key_file, R_OK) == -1)
+		say(out, 1, "staff secret key %s exists (readable only by "
+		    "tipline-staff)", cfg->staff_secret_key_file);
+	else if (tl_seal_secret_read(cfg->staff_secret_key_file, &sk, err,
+	    sizeof(err)) != TL_OK)
+		bad += say(out, 0, "staff secret key: %s", err);
+	else if (!tl_seal_secret_matches(sk, pk))
+		bad += say(out, 0, "staff secret key %s is not the pair of %s: "
+		    "tips sealed to that public key cannot be read with it",
+		    cfg->staff_secret_key_file, cfg->staff_public_key_file);
+	else {
+		say(out, 1, "staff secret key %s", cfg->staff_secret_key_file);
+		bad += check_mode(out, cfg->staff_secret_key_file, 0400,
+		    o->staff, o->staff_known ? o : &(struct owners){ 0 });
+	}
+	tl_seal_secret_free(sk);
 	return bad;
 }
 
@@ -463,6 +509,12 @@ tl_admin_check(const struct tl_config *cfg, FILE *out)
 		bad += check_mode(out, dir, 02770, o.fcgi, &o);
 	}
 	bad += check_keys(cfg, &o, out);
+	bad += check_staff_keys(cfg, &o, out);
+	if (cfg->summary_excerpt_chars > 0)
+		fprintf(out, "note: summary_excerpt_chars = %ld has no "
+		    "effect: descriptions are sealed (SPEC 11) and "
+		    "tipline-notify cannot read them\n",
+		    cfg->summary_excerpt_chars);
 	if (cfg->webhook_url_file != NULL)
 		bad += check_url_file(cfg, &o, out);
 	else if (cfg->webhook_url == NULL)

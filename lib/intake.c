@@ -394,7 +394,7 @@ void
 tl_intake_form(const struct tl_intake *in, struct tl_store *store,
     const struct tl_request *req, struct tl_response *res)
 {
-	struct tl_pairs		 pairs = { NULL, 0, NULL };
+	struct tl_pairs		 pairs = { NULL, 0, NULL, 0 };
 	struct tl_report	 r;
 	struct form_input	 fi = { NULL, NULL };
 	enum tl_err		 rc;
