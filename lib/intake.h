@@ -41,7 +41,6 @@ struct tl_intake_counts {
  * and unchanged while requests run. */
 struct tl_intake {
 	const struct tl_pages	*pages;
-	const struct tl_site	*site;
 	const uint8_t		*form_key;	/* TL_FORM_KEYBYTES */
 	long			 form_min_seconds;
 	long			 form_max_age;
@@ -52,10 +51,13 @@ struct tl_intake {
 /*
  * Each answers one submission into res. store is the calling thread's
  * handle for look-ups (NULL when it could not be opened: the store then
- * counts as failed); tips are written through in->commitq. Thread-safe.
+ * counts as failed); tips are written through in->commitq. The form's
+ * pages are in language lang (an index of tl_pages_nlangs()); the API's
+ * messages in the first. Thread-safe.
  */
-void tl_intake_form(const struct tl_intake *in, struct tl_store *store,
-	    const struct tl_request *req, struct tl_response *res);
+void tl_intake_form(const struct tl_intake *in, size_t lang,
+	    struct tl_store *store, const struct tl_request *req,
+	    struct tl_response *res);
 void tl_intake_api(const struct tl_intake *in, struct tl_store *store,
 	    const struct tl_request *req, struct tl_response *res);
 

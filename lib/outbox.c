@@ -104,6 +104,8 @@ tl_store_read_tip(sqlite3_stmt *st, int col, struct tl_tip *tip)
 	r->priority = v != NULL && strcmp((const char *)v, "urgent") == 0 ?
 	    TL_PRIO_URGENT : TL_PRIO_NORMAL;
 	for (f = 0; f < TL_F__MAX; f++) {
+		if (tl_fields[f].column == NULL)
+			continue;	/* sealed: no column (selected as NULL) */
 		if (sqlite3_column_type(st, col + 3 + f) == SQLITE_NULL)
 			continue;	/* unanswered */
 		/* NULL for a value here: out of memory converting it. */

@@ -126,6 +126,13 @@ tip_sql_build(void)
 	int	 f;
 
 	for (f = 0; f < TL_F__MAX; f++) {
+		/* A sealed field has no column: selected as NULL, so a
+		 * reader's column numbers still follow the table. */
+		if (tl_fields[f].column == NULL) {
+			t += (size_t)snprintf(tcols + t, sizeof(tcols) - t,
+			    ", NULL");
+			continue;
+		}
 		c += (size_t)snprintf(cols + c, sizeof(cols) - c, ", \"%s\"",
 		    tl_fields[f].column);
 		t += (size_t)snprintf(tcols + t, sizeof(tcols) - t,
@@ -663,7 +670,9 @@ bind_tip(struct tl_store *s, const struct tl_submit *sub)
 	sqlite3_bind_text(st, 3, r->priority == TL_PRIO_URGENT ?
 	    "urgent" : "normal", -1, SQLITE_STATIC);
 	for (i = 0; i < TL_F__MAX; i++)
-		sqlite3_bind_text(st, 4 + i, r->value[i], -1, SQLITE_STATIC);
+		if (tl_fields[i].column != NULL)	/* else sealed only */
+			sqlite3_bind_text(st, 4 + i, r->value[i], -1,
+			    SQLITE_STATIC);
 	sqlite3_bind_text(st, 4 + TL_F__MAX, sub->token_nonce, -1,
 	    SQLITE_STATIC);
 	sqlite3_bind_text(st, 5 + TL_F__MAX, sub->idem_key, -1,
