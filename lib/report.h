@@ -79,6 +79,7 @@ struct tl_fielddef {
 	const char	*urgent_if;	/* this value makes the tip urgent
 					   (SPEC 5.2), or NULL */
 	const char	*urgent_because; /* then its name in summaries */
+	const char	*urgent_words;	/* and its words in a Slack line */
 	int		 summary;	/* 0: never in a summary (SPEC 14) */
 	size_t		 items;		/* LIST: most items */
 	const char	*sep;		/* LIST: bytes that separate items */

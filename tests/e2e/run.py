@@ -885,7 +885,7 @@ def field_errors_422(ctx):
     res = ctx.client.post_form(pairs)
     check_html_page(res, 422)
     token_of(res)
-    check("(you wrote 9)" in res.text,
+    check("(you entered 9)" in res.text,
           "no message saying how long the description was")
     check(ctx.stack.tip_count() == count, "an invalid report was stored")
 
