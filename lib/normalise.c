@@ -199,8 +199,9 @@ label_append(const char *s, size_t len, char *out, size_t outlen)
 static size_t
 partial_prefix(const char *s, size_t len)
 {
+	/* "partial:" is the stored form: a value read back validates. */
 	static const char *const words[] = { "ending in ", "ending with ",
-	    "ends in ", "ends with ", "ending ", "ends ", NULL };
+	    "ends in ", "ends with ", "ending ", "ends ", "partial:", NULL };
 	size_t	 i, n;
 
 	for (i = 0; words[i] != NULL; i++) {

@@ -194,7 +194,8 @@ enum tl_err tl_phone_normalise(const char *in, size_t len, char *out,
  *   "partial:123 Jay"       the same with a label.
  * Input: a number, optionally followed by a label ("07700 900123 - Jay",
  * "07700 900123 (Jay)"), or "ends 123" / "ends in 123" / "ending 123"
- * (any case) optionally followed by a label. A label is 1 to
+ * (any case, or the stored "partial:123") optionally followed by a
+ * label. A label is 1 to
  * TL_PHONE_LABEL_MAX code points, runs of blanks folded to one space, the
  * dashes, colons and brackets around it dropped. Returns TL_OK, or
  * TL_EINVAL if it is not one; *why then says which rule broke: 0 digits,

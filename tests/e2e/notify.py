@@ -880,11 +880,18 @@ def slack_format(w):
         docs[ref] = doc["text"].split("\n")
     lines = docs[u]
     check(len(lines) == 2, "urgent: %d lines: %r" % (len(lines), lines))
-    check(lines[0].startswith("URGENT tip " + u), "line 1 %r" % lines[0])
+    # SPEC 14: why it is urgent, in the line itself.
+    check(lines[0].startswith("URGENT (child at risk) tip " + u),
+          "line 1 %r" % lines[0])
     for part in ("SO14", "this week"):
         check(part in lines[0], "line 1 %r lacks %r" % (lines[0], part))
-    check(lines[1] == slack_escape(desc[:100]),
-          "line 2 %r, want %r" % (lines[1], slack_escape(desc[:100])))
+    # Cut at a word boundary, with an ellipsis (SPEC 14).
+    want = desc[:100]
+    if desc[100] != " ":
+        want = want[:want.rfind(" ")]
+    want = want.rstrip() + "\u2026"
+    check(lines[1] == slack_escape(want),
+          "line 2 %r, want %r" % (lines[1], slack_escape(want)))
     check(not re.search(r"[<>]|&(?!amp;|lt;|gt;)", "\n".join(lines)),
           "unescaped & < or > in %r" % lines)
     body = w.receiver.requests(u)[0].body

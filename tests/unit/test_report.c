@@ -222,6 +222,7 @@ static const struct field_case field_cases[] = {
 	    "+447700900123 Jay" },
 	{ "phones", "07700 900123 ext 4", NULL, "+447700900123 ext 4" },
 	{ "phones", "ends 123", NULL, "partial:123" },
+	{ "phones", "partial:123 Jay", NULL, "partial:123 Jay" },
 	{ "phones", "Ends in 4567 - Jay", NULL, "partial:4567 Jay" },
 	{ "phones", "ending 123456", NULL, "partial:123456" },
 	{ "phones", "07700900123 - Jay\nends 123", NULL,
