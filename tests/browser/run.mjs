@@ -250,10 +250,11 @@ function recorder(page) {
 	};
 }
 
-// Loads the form and returns when it was loaded (for form_min_seconds).
-async function openForm(page) {
-	const res = await page.goto(stack.form);
-	check(res && res.status() === 200, `GET /report/: ${res && res.status()}`);
+// Loads the form (at url, default the first language's) and returns when
+// it was loaded (for form_min_seconds).
+async function openForm(page, url = stack.form) {
+	const res = await page.goto(url);
+	check(res && res.status() === 200, `GET ${url}: ${res && res.status()}`);
 	return Date.now();
 }
 async function waitMinSeconds(loadedAt) {
@@ -283,15 +284,19 @@ const FULL = {
 	times: 'Most evenings after 6pm',
 	people: 'A man in a red jacket, called "Jay"',
 	vehicles: 'Black hatchback, AB12 CDE',
-	phones: '07700 900123, +44 7700 900456',
+	phones: '07700 900123 - Jay, +44 7700 900456\nends 123',
+	other_addresses: '12 High Street\n3 Low Road, Flat B',
+	handles: '@deal_line_jay https://example.com/u/jay',
+	how_known: 'saw',
+	reporter: 'young_person',
 	child_at_risk: 'yes',
 	weapons_seen: 'no',
 	vulnerable_adult: 'unsure',
 };
-const TEXT_FIELDS = ['description', 'location', 'postcode', 'times',
-    'people', 'vehicles', 'phones'];
+const TEXT_FIELDS = ['description', 'location', 'other_addresses',
+    'postcode', 'times', 'people', 'vehicles', 'phones', 'handles'];
 const RADIO_FIELDS = ['when', 'child_at_risk', 'weapons_seen',
-    'vulnerable_adult'];
+    'vulnerable_adult', 'how_known', 'reporter'];
 
 // id of choice `value` of field `name` (the first choice gets f-NAME).
 async function choiceId(page, name, value) {
@@ -851,6 +856,47 @@ test('axe_form_errors_receipt_404', async () => {
 		await page.setViewportSize({ width: NARROW, height: 800 });
 		await openForm(page);
 		await axe(page, 'the form at 320 px');
+	});
+});
+
+// Welsh (SPEC 14): the form, its 422 page and its receipt, axe-clean,
+// lang="cy", no horizontal scroll at 320 px, the form under 30 KB.
+test('welsh_pages', async () => {
+	const cy = `${stack.origin}/report/cy/`;
+	await onPage(() => axeContext(), async (page) => {
+		await openForm(page, cy);
+		check(await page.getAttribute('html', 'lang') === 'cy',
+		    'Welsh form: html lang is not cy');
+		await axe(page, 'the Welsh form');
+		let loaded = await openForm(page, cy);
+		await fillForm(page, { description: 'byr', location: 'ab',
+		    handles: '@no!', other_addresses: 'ab', reporter:
+		    'young_person' });
+		await waitMinSeconds(loaded);
+		let res = await submit(page);
+		check(res.status() === 422, `Welsh errors: ${res.status()}`);
+		check(res.url() === cy, `Welsh errors at ${res.url()}`);
+		await axe(page, 'the Welsh form with errors');
+		loaded = await openForm(page, cy);
+		await fillForm(page, FULL);
+		await waitMinSeconds(loaded);
+		res = await submit(page);
+		check(res.status() === 200, `Welsh receipt: ${res.status()}`);
+		check(await page.getAttribute('html', 'lang') === 'cy',
+		    'Welsh receipt: html lang is not cy');
+		await axe(page, 'the Welsh receipt');
+	});
+	return onPage(() => personContext(NARROW), async (page, ctx) => {
+		const rec = recorder(page);
+		await openForm(page, cy);
+		const { total } = await rec.finish();
+		check(total < PAGE_BUDGET, `Welsh form: ${total} bytes`);
+		const o = await overflow(page);
+		check(o.scrollWidth <= o.innerWidth && o.offenders.length === 0,
+		    `Welsh form at 320px overflows: ${JSON.stringify(o)}`);
+		await shot(page, 'form-cy-320');
+		checkOrigins(ctx);
+		return `${total} B at 320 px`;
 	});
 });
 
