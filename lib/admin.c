@@ -324,7 +324,8 @@ static const char *const error_pages[] = {
 	"400.html", "403.html", "404.html", "405.html", "413.html",
 	"414.html", "429.html", "494.html", "501.html", "502.html",
 	"503.html", "504.html", "api-400.json", "api-413.json",
-	"api-429.json", "api-503.json", NULL
+	"api-429.json", "api-503.json", "cy/400.html", "cy/413.html",
+	"cy/429.html", "cy/502.html", "cy/503.html", "cy/504.html", NULL
 };
 
 static int
