@@ -160,7 +160,8 @@ clean:
 # judges lib/).
 FUZZ_DIR	= build-fuzz
 FUZZ_TARGETS	= fuzz_urlenc fuzz_json fuzz_token fuzz_normalise \
-		  fuzz_config fuzz_page fuzz_summary fuzz_app fuzz_seal
+		  fuzz_config fuzz_page fuzz_summary fuzz_app fuzz_seal \
+		  fuzz_cat
 FUZZ_SECONDS	?= 60
 FUZZ_CLANG	?= clang
 FUZZ_SAN	= -O1 -g -fno-omit-frame-pointer \
@@ -176,6 +177,7 @@ FUZZ_DICT_fuzz_page	= tests/fuzz/urlenc.dict
 FUZZ_DICT_fuzz_summary	= tests/fuzz/urlenc.dict
 FUZZ_DICT_fuzz_json	= tests/fuzz/json.dict
 FUZZ_DICT_fuzz_config	= tests/fuzz/config.dict
+FUZZ_DICT_fuzz_cat	= tests/fuzz/cat.dict
 FUZZ_DICT_fuzz_app	= $(FUZZ_DIR)/app-all.dict
 
 .PHONY: fuzz fuzz-replay fuzz-build

@@ -3,6 +3,7 @@
  * deployment needs, with the owners and modes of SPEC 8.
  */
 #include <sys/stat.h>
+#include <dirent.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -442,7 +443,8 @@ static const char *const error_pages[] = {
 	"400.html", "403.html", "404.html", "405.html", "413.html",
 	"414.html", "429.html", "494.html", "501.html", "502.html",
 	"503.html", "504.html", "api-400.json", "api-413.json",
-	"api-429.json", "api-503.json", NULL
+	"api-429.json", "api-503.json", "cy/400.html", "cy/413.html",
+	"cy/429.html", "cy/502.html", "cy/503.html", "cy/504.html", NULL
 };
 
 static int
@@ -486,22 +488,77 @@ check_url_file(const struct tl_config *cfg, const struct owners *o,
 	return check_mode(out, p, 0400, o->notify, o);
 }
 
+/* The site's words as the config sets them (borrowed from cfg). */
+static void
+site_of(const struct tl_config *cfg, struct tl_site *site)
+{
+	memset(site, 0, sizeof(*site));
+	site->org_name = cfg->org_name;
+	site->emergency_phone = cfg->emergency_phone;
+	site->non_emergency_phone = cfg->non_emergency_phone;
+	site->base_path = cfg->base_path;
+	site->textphone = cfg->textphone;
+	site->languages = cfg->languages;
+	site->phone_knows_ref = cfg->phone_knows_ref;
+}
+
+/*
+ * Every catalogue shipped in templates/lang/, served or not: one that
+ * `languages` does not list yet must still be whole before it is.
+ * Returns how many are wrong.
+ */
+static int
+check_catalogues(const struct tl_config *cfg, FILE *out)
+{
+	char		 dir[PATH_MAX], err[PATH_MAX + 160], code[16];
+	struct tl_cat	*c;
+	struct dirent	*e;
+	DIR		*d;
+	size_t		 n;
+	int		 bad = 0;
+
+	snprintf(dir, sizeof(dir), "%s/lang", cfg->templates);
+	if ((d = opendir(dir)) == NULL)
+		return say(out, 0, "catalogues %s: %s", dir, strerror(errno));
+	while ((e = readdir(d)) != NULL) {
+		n = strlen(e->d_name);
+		if (n < 5 || n - 4 >= sizeof(code) ||
+		    strcmp(e->d_name + n - 4, ".cat") != 0)
+			continue;
+		snprintf(code, sizeof(code), "%.*s", (int)(n - 4), e->d_name);
+		if (tl_cat_load(cfg->templates, code, &c, err, sizeof(err)) !=
+		    TL_OK)
+			bad += say(out, 0, "catalogue: %s", err);
+		else
+			say(out, 1, "catalogue %s (%s)", code,
+			    tl_cat_get(c, "catalogue_review"));
+		tl_cat_free(c);
+	}
+	closedir(d);
+	return bad;
+}
+
 int
 tl_admin_check(const struct tl_config *cfg, FILE *out)
 {
 	struct tl_pages	*p;
+	struct tl_site	 site;
 	struct owners	 o;
 	char		 err[PATH_MAX + 160], dir[PATH_MAX];
 	int		 bad = 0;
 
 	find_owners(&o);
 	say(out, 1, "config %s", cfg->path);
-	if (tl_pages_load(cfg->templates, &p, err, sizeof(err)) != TL_OK)
+	site_of(cfg, &site);
+	if (tl_pages_load(cfg->templates, &site, &p, err, sizeof(err)) !=
+	    TL_OK)
 		bad += say(out, 0, "templates: %s", err);
 	else {
-		say(out, 1, "templates %s", cfg->templates);
+		say(out, 1, "templates %s, languages %s", cfg->templates,
+		    cfg->languages);
 		tl_pages_free(p);
 	}
+	bad += check_catalogues(cfg, out);
 	bad += check_error_pages(cfg, out);
 	bad += check_store(cfg, out);
 	if (o.known) {
