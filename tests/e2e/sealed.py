@@ -40,6 +40,10 @@ FORM = {
     "vehicles": "FORMCAR-Kx7q silver estate",
     "phones": "07700 900871",
     "postcode": "so157xq",
+    "other_addresses": "FORMADDR-Kx7q 2 Dock Road",
+    "handles": "@formhandle_Kx7q",
+    "how_known": "saw",
+    "reporter": "young_person",
 }
 API = {
     "description": "APIDESC-Kx7q packages handed over by the bins",
@@ -49,6 +53,8 @@ API = {
     "vehicles": "APICAR-Kx7q black hatchback",
     "phones": "07700 900872",
     "postcode": "SO16 4GX",
+    "other_addresses": "APIADDR-Kx7q 9 Quay Lane",
+    "handles": "@apihandle_Kx7q",
 }
 ECHO = "ECHODESC-Kx7q typed into a form that came back"
 # How each can appear in bytes: as written, and as the store would have
@@ -56,7 +62,10 @@ ECHO = "ECHODESC-Kx7q typed into a form that came back"
 MARKERS = [v for v in list(FORM.values()) + list(API.values())
            if "Kx7q" in v] + [ECHO, "447700900871", "447700900872",
                               "7700 900871", "7700 900872", "SO15 7XQ",
-                              "SO16 4GX", "so157xq"]
+                              "SO16 4GX", "so157xq",
+                              # "young person" next to an area can
+                              # identify a child (SPEC 11)
+                              "young_person"]
 
 
 def all_files(top):
@@ -167,14 +176,16 @@ def process_memory_holds_none(ctx):
 def show_and_export_with_the_key(ctx):
     rc, out, err = ctx.ctl("show", ctx.refs[0])
     check(rc == 0, "show: %d %s" % (rc, err))
-    for k in ("description", "location", "times", "people", "vehicles"):
+    for k in ("description", "location", "times", "people", "vehicles",
+              "other_addresses", "handles"):
         check(FORM[k] in out, "show lacks %r" % FORM[k])
     check("SO15 7XQ" in out and "+447700900871" in out, "show: %r" % out)
     rc, out, err = ctx.ctl("export")
     check(rc == 0, "export: %d %s" % (rc, err))
     docs = {json.loads(l)["ref"]: json.loads(l) for l in out.splitlines()}
     api = docs[ctx.refs[1]]
-    for k in ("description", "location", "times", "people", "vehicles"):
+    for k in ("description", "location", "times", "people", "vehicles",
+              "other_addresses", "handles"):
         check(api[k] == API[k], "export %s: %r" % (k, api[k]))
     check(api["phones"] == ["+447700900872"], "export: %r" % api)
 
