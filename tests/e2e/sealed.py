@@ -62,10 +62,10 @@ ECHO = "ECHODESC-Kx7q typed into a form that came back"
 MARKERS = [v for v in list(FORM.values()) + list(API.values())
            if "Kx7q" in v] + [ECHO, "447700900871", "447700900872",
                               "7700 900871", "7700 900872", "SO15 7XQ",
-                              "SO16 4GX", "so157xq",
-                              # "young person" next to an area can
-                              # identify a child (SPEC 11)
-                              "young_person"]
+                              "SO16 4GX", "so157xq"]
+# In files only: a choice's name is in the program's own memory, but
+# "young person" next to an area can identify a child (SPEC 11).
+FILE_MARKERS = MARKERS + ["young_person"]
 
 
 def all_files(top):
@@ -77,7 +77,7 @@ def all_files(top):
 
 
 def holding(paths):
-    """(path, marker) for every marker found in the bytes of paths."""
+    """(path, marker) for every file marker in the bytes of paths."""
     found = []
     for p in paths:
         try:
@@ -85,7 +85,7 @@ def holding(paths):
                 data = f.read()
         except OSError:
             continue
-        found += [(p, m) for m in MARKERS if m.encode() in data]
+        found += [(p, m) for m in FILE_MARKERS if m.encode() in data]
     return found
 
 
