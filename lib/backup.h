@@ -23,7 +23,8 @@
  * there are replaced only once their new copy is whole). Reports on out.
  * Returns TL_OK, or TL_EIO with the reason on stderr.
  */
-enum tl_err tl_backup_take(const struct tl_config *cfg, const char *dir, FILE *out);
+enum tl_err tl_backup_take(const struct tl_config *cfg, const char *dir,
+	    FILE *out);
 
 /*
  * Puts a backup in dir back in place of the configured stores, with the
