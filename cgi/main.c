@@ -104,11 +104,9 @@ read_body(FCGX_Request *r, char *buf, size_t max, int *too_large)
 	int		 n;
 
 	*too_large = 0;
-	if (claims_over(FCGX_GetParam("CONTENT_LENGTH", r->envp), max)) {
+	if (claims_over(FCGX_GetParam("CONTENT_LENGTH", r->envp), max))
 		*too_large = 1;
-		return 0;
-	}
-	while (len <= max) {
+	while (!*too_large && len <= max) {
 		n = FCGX_GetStr(buf + len, (int)(max + 1 - len), r->in);
 		if (n <= 0)
 			break;
@@ -116,7 +114,14 @@ read_body(FCGX_Request *r, char *buf, size_t max, int *too_large)
 	}
 	if (len > max)
 		*too_large = 1;
-	return len;
+	/* What is left of a body too large is read and dropped: on a kept
+	 * connection (fastcgi_keep_conn) it would otherwise arrive as the
+	 * next request's, and the connection be lost (nginx: 502). nginx
+	 * bounds it by client_max_body_size. */
+	if (*too_large)
+		while (FCGX_GetStr(buf, (int)max, r->in) > 0)
+			continue;
+	return *too_large ? 0 : len;
 }
 
 static void
@@ -167,7 +172,8 @@ serve_one(struct worker *w, FCGX_Request *r, struct tl_store **store,
 	/* Nothing of the request outlives it (SPEC 11): the body and the
 	 * answer, which may echo it, are overwritten. A form sent back with
 	 * its errors can be large: do not hold that much in every thread. */
-	sodium_memzero(body, req.body_len);
+	sodium_memzero(body, req.too_large ? w->cfg->max_body_bytes + 1 :
+	    req.body_len);
 	if (res->body.cap > KEEP_BYTES)
 		tl_response_free(res);
 	else
