@@ -155,7 +155,8 @@ clean:
 # judges lib/).
 FUZZ_DIR	= build-fuzz
 FUZZ_TARGETS	= fuzz_urlenc fuzz_json fuzz_token fuzz_normalise \
-		  fuzz_config fuzz_page fuzz_summary fuzz_app fuzz_seal
+		  fuzz_config fuzz_page fuzz_summary fuzz_app fuzz_seal \
+		  fuzz_entity
 FUZZ_SECONDS	?= 60
 FUZZ_CLANG	?= clang
 FUZZ_SAN	= -O1 -g -fno-omit-frame-pointer \
