@@ -510,8 +510,8 @@ tl_entity_normalise(enum tl_entity_kind kind, const char *in,
 	case TL_ENT_PARTIAL:
 		if ((n = partial(s, v)) == 0 || s[n] != '\0') {
 			n = strspn(s, "0123456789");
-			ok = s[n] == '\0' && n >= 3 && n <= 6;
-			memcpy(v, s, n + 1);
+			if ((ok = s[n] == '\0' && n >= 3 && n <= 6))
+				memcpy(v, s, n + 1);
 		} else
 			ok = 1;
 		break;
