@@ -26,9 +26,10 @@ LIBA	= $(BUILD)/libtipline.a
 FCGI	= $(BUILD)/tipline.fcgi
 CTL	= $(BUILD)/tiplinectl
 NOTIFY	= $(BUILD)/tipline-notify
+STAFF	= $(BUILD)/tipline-staff.fcgi
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT	= $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-PROGS	= $(FCGI) $(CTL) $(if $(wildcard notify/main.c),$(NOTIFY))
+PROGS	= $(FCGI) $(CTL) $(if $(wildcard notify/main.c),$(NOTIFY)) $(STAFF)
 
 .PHONY: all deps check unit e2e browser san valgrind demo clean
 .SECONDARY:
@@ -53,6 +54,9 @@ $(CTL): $(BUILD)/ctl/main.o $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
 $(NOTIFY): $(BUILD)/notify/main.o $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CURL) $(LIBS_CORE)
+# The desk (SPEC 12): FastCGI, no libcurl.
+$(STAFF): $(BUILD)/staff/main.o $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_FCGI) $(LIBS_CORE)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_CURL) $(LIBS_CORE)

@@ -14,7 +14,7 @@
 #include "config.h"
 
 enum ktype { K_STR, K_PATH, K_OPTPATH, K_LONG, K_SIZE, K_INT,
-	K_BASE, K_URL, K_FORMAT, K_SCHED };
+	K_BASE, K_URL, K_FORMAT, K_SCHED, K_DUR };
 
 struct key {
 	const char	*name;
@@ -53,6 +53,16 @@ static const struct key keys[] = {
 	{ "retry_schedule", K_SCHED, 0, 0, 0, "5s,5m,30m,2h,5h,10h,10h" },
 	{ "poll_ms", K_LONG, O(poll_ms), 10, 3600000, "500" },
 	{ "retention_days", K_LONG, O(retention_days), 0, 36500, "365" },
+	/* The desk (SPEC 12). */
+	{ "staff_database", K_PATH, O(staff_database), 0, 0,
+	    "/var/lib/tipline-staff/staff.db" },
+	{ "staff_listen", K_OPTPATH, O(staff_listen), 0, 0, NULL },
+	{ "staff_threads", K_INT, O(staff_threads), 1, 64, "2" },
+	{ "staff_base_path", K_BASE, O(staff_base_path), 0, 0, "/staff" },
+	{ "staff_url", K_URL, O(staff_url), 0, 0, NULL },
+	{ "staff_secret_key_file", K_PATH, O(staff_secret_key_file), 0, 0,
+	    "/etc/tipline/staff.key" },
+	{ "remind_urgent_after", K_DUR, O(remind_urgent_after), 0, 0, "15m" },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -85,6 +95,11 @@ tl_config_free(struct tl_config *cfg)
 	free(cfg->emergency_phone);
 	free(cfg->webhook_url);
 	free(cfg->webhook_secret_file);
+	free(cfg->staff_database);
+	free(cfg->staff_listen);
+	free(cfg->staff_base_path);
+	free(cfg->staff_url);
+	free(cfg->staff_secret_key_file);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -206,7 +221,9 @@ set_key(struct tl_config *cfg, const struct key *k, const char *dir,
 		return (*sp = strdup(v)) == NULL ? "" : NULL;
 	case K_URL:
 		if (!url_ok(v))
-			return "webhook_url must be an http:// or https:// URL";
+			return k->off == O(staff_url) ? "staff_url must be an "
+			    "http:// or https:// URL" : "webhook_url must be an "
+			    "http:// or https:// URL";
 		free(*sp);
 		return (*sp = strdup(v)) == NULL ? "" : NULL;
 	case K_PATH:
@@ -228,6 +245,16 @@ set_key(struct tl_config *cfg, const struct key *k, const char *dir,
 		    TL_RETRY_MAX, &cfg->retry_count) != TL_OK)
 			return "retry_schedule must be waits like 5s,5m,2h,1d "
 			    "separated by commas";
+		return NULL;
+	case K_DUR:
+		/* One wait like 15m, or 0 for never. */
+		if (strcmp(v, "0") == 0)
+			n = 0;
+		else if (tl_config_parse_schedule(v, &n, 1, &(size_t){ 0 }) !=
+		    TL_OK)
+			return "a duration like 30s, 15m or 2h is needed "
+			    "(0: never)";
+		*(long *)((char *)cfg + k->off) = n;
 		return NULL;
 	case K_LONG:
 	case K_SIZE:

@@ -37,6 +37,15 @@ struct tl_config {
 	size_t	 retry_count;		/* number of waits */
 	long	 poll_ms;
 	long	 retention_days;
+	/* The desk (SPEC 12). */
+	char	*staff_database;	/* its own store (absolute) */
+	char	*staff_listen;		/* socket of tipline-staff.fcgi, or
+					   NULL (fd 0) */
+	int	 staff_threads;
+	char	*staff_base_path;	/* "/staff" (no trailing /) */
+	char	*staff_url;		/* the desk's address, or NULL */
+	char	*staff_secret_key_file;
+	long	 remind_urgent_after;	/* seconds; 0 = never */
 };
 
 /*
