@@ -19,6 +19,8 @@
 #include "admin.h"
 #include "config.h"
 #include "date.h"
+#include "desk_admin.h"
+#include "desk_app.h"
 #include "query.h"
 #include "tip.h"
 
@@ -26,10 +28,11 @@
 #define MAX_DAYS	36500L		/* --older-than: 100 years */
 
 enum opt { O_SINCE, O_PRIORITY, O_LIMIT, O_JSON, O_OLDER_THAN, O_DRY_RUN,
-	O_STATE, O_DEAD, O__MAX };
+	O_STATE, O_DEAD, O_REF, O_USER, O__MAX };
 
 /* How an option's value is read. */
-enum kind { K_FLAG, K_DATE, K_PRIORITY, K_LIMIT, K_DAYS, K_STATE };
+enum kind { K_FLAG, K_DATE, K_PRIORITY, K_LIMIT, K_DAYS, K_STATE, K_REF,
+	K_USER };
 
 static const struct optdef {
 	const char	*name;
@@ -43,6 +46,8 @@ static const struct optdef {
 	[O_DRY_RUN] = { "--dry-run", K_FLAG },
 	[O_STATE] = { "--state", K_STATE },
 	[O_DEAD] = { "--dead", K_FLAG },
+	[O_REF] = { "--ref", K_REF },
+	[O_USER] = { "--user", K_USER },
 };
 
 #define OPT(o)	(1u << (o))
@@ -56,6 +61,7 @@ struct args {
 	int		 state;		/* -1 or enum tl_outbox_state */
 	long		 limit;		/* 0: none */
 	long		 days;		/* --older-than */
+	const char	*user;		/* --user NAME */
 };
 
 /* The REF argument: none, required, or required unless --dead. */
@@ -78,6 +84,7 @@ static int	cmd_purge(const struct tl_config *, const struct args *);
 static int	cmd_deliveries(const struct tl_config *, const struct args *);
 static int	cmd_redeliver(const struct tl_config *, const struct args *);
 static int	cmd_stats(const struct tl_config *, const struct args *);
+static int	cmd_audit(const struct tl_config *, const struct args *);
 
 static const struct cmd cmds[] = {
 	{ "init", "init", 0, R_NONE, cmd_init },
@@ -95,6 +102,9 @@ static const struct cmd cmds[] = {
 	{ "redeliver", "redeliver REF | --dead", OPT(O_DEAD), R_REF_OR_DEAD,
 	    cmd_redeliver },
 	{ "stats", "stats [--json]", OPT(O_JSON), R_NONE, cmd_stats },
+	{ "audit", "audit [--ref REF] [--user NAME] [--since DATE] [--json]",
+	    OPT(O_REF) | OPT(O_USER) | OPT(O_SINCE) | OPT(O_JSON), R_NONE,
+	    cmd_audit },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -180,6 +190,17 @@ value(enum opt o, const char *v, struct args *a)
 			return bad("%s: expected pending, delivered or dead",
 			    n);
 		a->state = (int)st;
+		return 0;
+	case K_REF:
+		if (tl_ref_parse(v, a->ref) != TL_OK)
+			return bad("%s: `%s` is not a reference (like "
+			    "TL-7K3M-9QXD)", n, v);
+		return 0;
+	case K_USER:
+		if (!tl_desk_name_ok(v))
+			return bad("%s: a staff name is 1 to 64 of A-Z a-z 0-9"
+			    " . _ @ -", n);
+		a->user = v;
 		return 0;
 	case K_FLAG:
 		break;
@@ -363,6 +384,10 @@ cmd_purge(const struct tl_config *cfg, const struct args *a)
 	if ((s = open_store(cfg)) == NULL)
 		return 1;
 	err = tl_query_purge(s, cutoff, dry, &n);
+	/* The desk's copies go with them (SPEC 12). */
+	if (err == TL_OK && !dry && tl_desk_purge_store(cfg, cutoff,
+	    "tiplinectl", &(int64_t){ 0 }) != TL_OK)
+		err = TL_ESTORE;
 	tl_time_rfc3339(cutoff, at);
 	if (err == TL_OK || n > 0)
 		printf("%s %lld tip%s received up to %s\n", dry ?
@@ -413,6 +438,14 @@ cmd_stats(const struct tl_config *cfg, const struct args *a)
 		return 1;
 	return finish(s, tl_query_stats(s, (a->set & OPT(O_JSON)) != 0,
 	    stdout), "stats");
+}
+
+static int
+cmd_audit(const struct tl_config *cfg, const struct args *a)
+{
+	return tl_desk_audit_print(cfg, a->ref[0] != '\0' ? a->ref : NULL,
+	    a->user, a->since == TL_SINCE_ALL ? 0 : a->since,
+	    (a->set & OPT(O_JSON)) != 0, stdout) == TL_OK ? 0 : 1;
 }
 
 /* The usage: on stdout and 0 when asked for (-h, --help), else on

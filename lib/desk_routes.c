@@ -137,10 +137,10 @@ audit(struct ctx *c, const char *action, const char *ref,
 	char		 cut[DETAIL_MAX + 1];
 	enum tl_err	 rc;
 
-	if (detail != NULL)
+	if (detail != NULL && *detail != '\0')
 		snprintf(cut, sizeof(cut), "%s", detail);
 	rc = tl_desk_audit(c->d, c->req->now, c->v.user, action, ref,
-	    detail != NULL ? cut : NULL);
+	    detail != NULL && *detail != '\0' ? cut : NULL);
 	if (rc == TL_OK)
 		return 0;
 	store_failed(c, rc);

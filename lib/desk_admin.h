@@ -1,0 +1,33 @@
+/*
+ * desk_admin.h — what tiplinectl does with the desk's store (SPEC 12):
+ * print the audit log, and purge expired tips from it alongside the
+ * intake store.
+ */
+#ifndef TL_DESK_ADMIN_H
+#define TL_DESK_ADMIN_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "tl.h"
+
+/*
+ * Prints the audit log of cfg's desk store (filtered: ref and user NULL
+ * for any, since 0 for all) oldest first: one line an entry (time, name,
+ * action, ref or "-", detail, made safe for a terminal), or with json one
+ * JSON array. TL_OK; TL_ESTORE with the reason on stderr; TL_EIO.
+ */
+enum tl_err tl_desk_audit_print(const struct tl_config *cfg, const char *ref,
+	    const char *user, int64_t since, int json, FILE *out);
+
+/*
+ * Purges the tips received before cutoff from cfg's desk store (see
+ * tl_desk_purge), recording who in its audit log; a desk store that does
+ * not exist is nothing to purge. *n: tips deleted. TL_OK or TL_ESTORE
+ * (reason on stderr).
+ */
+enum tl_err tl_desk_purge_store(const struct tl_config *cfg, int64_t cutoff,
+	    const char *who, int64_t *n);
+
+#endif
