@@ -65,7 +65,7 @@ unit: $(UNIT)
 	@tests/run-unit $(UNIT)
 
 E2E	= $(wildcard tests/e2e/run.py tests/e2e/notify.py tests/e2e/ctl.py \
-	  tests/e2e/attack.py)
+	  tests/e2e/attack.py tests/e2e/desk.py)
 e2e: all
 	@rc=0; for t in $(E2E); do \
 		python3 $$t --build $(BUILD) || rc=1; done; exit $$rc
