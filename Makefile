@@ -239,10 +239,13 @@ SYSUSERSDIR	= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR	= $(PREFIX)/lib/tmpfiles.d
 TL_MAN5		= deploy/man/tipline.conf.5
 TL_MAN8		= deploy/man/tipline.fcgi.8 deploy/man/tipline-notify.8 \
-		  deploy/man/tiplinectl.8
+		  deploy/man/tiplinectl.8 deploy/man/tipline-staff.fcgi.8
 TL_UNITS	= tipline.socket tipline.service tipline-notify.service \
-		  tipline-purge.service tipline-purge.timer
-TL_NGINX	= tipline-http.conf tipline-server.conf
+		  tipline-purge.service tipline-purge.timer \
+		  tipline-staff.service tipline-staff-nginx.service
+TL_NGINX	= tipline-http.conf tipline-server.conf \
+		  tipline-staff-http.conf tipline-staff-server.conf \
+		  tipline-staff-nginx.conf
 TL_SUBST	= sed -e 's|/usr/local/|$(PREFIX)/|g'
 TL_SUBST_CONF	= $(TL_SUBST) $(if $(filter /usr/local,$(PREFIX)),, \
 		  -e 's|^.templates = |templates = |')
@@ -282,7 +285,8 @@ install: all
 	    rc=$$?; rm -f "$$t"; exit $$rc
 
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(FCGI) $(CTL) $(NOTIFY)))
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(FCGI) $(CTL) $(NOTIFY) \
+	    $(STAFF)))
 	($(TL_TMPL_FILES)) | while read -r f; do \
 	    rm -f "$(DESTDIR)$(TL_TMPLDIR)/$$f"; done
 	($(TL_TMPL_DIRS)) | while read -r d; do \
