@@ -386,6 +386,26 @@ test_reminders(void **state)
 	tl_report_free(&b);
 }
 
+/* Whether valgrind runs us (its preload is mapped), as test_chaos.c
+ * asks: the rate is not measured there, nor under a sanitizer. */
+static int
+slowed(void)
+{
+	FILE	*f;
+	char	 line[1024];
+	int	 found = 0;
+
+#ifdef __SANITIZE_ADDRESS__
+	return 1;
+#endif
+	if ((f = fopen("/proc/self/maps", "r")) == NULL)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f) != NULL)
+		found = strstr(line, "vgpreload") != NULL;
+	fclose(f);
+	return found;
+}
+
 /* 5,000 tips in batches of 500. About 5,000 a second on an idle core
  * here; SPEC 12's 2,000 a second with fsyncs belongs to a benchmark on a
  * quiet machine. This guards against a regression by an order of
@@ -422,7 +442,8 @@ test_ingest_rate(void **state)
 	s = (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	print_message("ingest: %.0f tips per CPU second\n", 5000 / s);
-	assert_true(5000 / s >= 1000);
+	if (!slowed())
+		assert_true(5000 / s >= 1000);
 	tl_report_free(&a);
 }
 
