@@ -65,8 +65,13 @@ unit: $(UNIT)
 	@tests/run-unit $(UNIT)
 
 E2E	= $(wildcard tests/e2e/run.py tests/e2e/notify.py tests/e2e/ctl.py \
+	  tests/e2e/watch.py tests/e2e/deploy.py \
 	  tests/e2e/attack.py tests/e2e/desk.py)
-e2e: all
+# A test-only helper of the end-to-end suites (tests/e2e/redate.c).
+$(BUILD)/tests/redate: $(BUILD)/tests/e2e/redate.o $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
+
+e2e: all $(BUILD)/tests/redate
 	@rc=0; for t in $(E2E); do \
 		python3 $$t --build $(BUILD) || rc=1; done; exit $$rc
 
@@ -242,10 +247,12 @@ TL_MAN8		= deploy/man/tipline.fcgi.8 deploy/man/tipline-notify.8 \
 		  deploy/man/tiplinectl.8 deploy/man/tipline-staff.fcgi.8
 TL_UNITS	= tipline.socket tipline.service tipline-notify.service \
 		  tipline-purge.service tipline-purge.timer \
+		  tipline-check.service tipline-check.timer \
 		  tipline-staff.service tipline-staff-nginx.service
-TL_NGINX	= tipline-http.conf tipline-server.conf \
+TL_NGINX	= tipline-http.conf tipline-server.conf tipline-onion.conf \
 		  tipline-staff-http.conf tipline-staff-server.conf \
 		  tipline-staff-nginx.conf
+TL_EXTRA	= tor/tipline.torrc prometheus/tipline-alerts.yml
 TL_SUBST	= sed -e 's|/usr/local/|$(PREFIX)/|g'
 TL_SUBST_CONF	= $(TL_SUBST) $(if $(filter /usr/local,$(PREFIX)),, \
 		  -e 's|^.templates = |templates = |')
@@ -276,6 +283,9 @@ install: all
 	for n in $(TL_NGINX); do echo "install deploy/nginx/$$n"; \
 	    tl_put deploy/nginx/$$n $(DESTDIR)$(TL_SHAREDIR)/nginx/$$n 0644; \
 	    done; \
+	for x in $(TL_EXTRA); do echo "install deploy/$$x"; \
+	    install -d -m 0755 $(DESTDIR)$(TL_SHAREDIR)/$$(dirname $$x); \
+	    tl_put deploy/$$x $(DESTDIR)$(TL_SHAREDIR)/$$x 0644; done; \
 	tl_put deploy/systemd/tipline.sysusers.conf \
 	    $(DESTDIR)$(SYSUSERSDIR)/tipline.conf 0644; \
 	tl_put deploy/systemd/tipline.tmpfiles.conf \
@@ -295,10 +305,12 @@ uninstall:
 	    $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(TL_MAN8))) \
 	    $(addprefix $(DESTDIR)$(UNITDIR)/,$(TL_UNITS)) \
 	    $(addprefix $(DESTDIR)$(TL_SHAREDIR)/nginx/,$(TL_NGINX)) \
+	    $(addprefix $(DESTDIR)$(TL_SHAREDIR)/,$(TL_EXTRA)) \
 	    $(DESTDIR)$(SYSUSERSDIR)/tipline.conf \
 	    $(DESTDIR)$(TMPFILESDIR)/tipline.conf \
 	    $(DESTDIR)$(TL_SHAREDIR)/tipline.conf.example
 	rmdir $(DESTDIR)$(TL_TMPLDIR) $(DESTDIR)$(TL_SHAREDIR)/nginx \
+	    $(DESTDIR)$(TL_SHAREDIR)/tor $(DESTDIR)$(TL_SHAREDIR)/prometheus \
 	    $(DESTDIR)$(TL_SHAREDIR) 2>/dev/null || true
 
 # The man pages must lint clean: any mandoc message at warning level or

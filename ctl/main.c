@@ -17,22 +17,25 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "backup.h"
 #include "config.h"
 #include "date.h"
 #include "desk_admin.h"
 #include "desk_app.h"
 #include "query.h"
+#include "seal.h"
 #include "tip.h"
+#include "watch.h"
 
 #define MAX_LIMIT	1000000L	/* --limit */
 #define MAX_DAYS	36500L		/* --older-than: 100 years */
 
 enum opt { O_SINCE, O_PRIORITY, O_LIMIT, O_JSON, O_OLDER_THAN, O_DRY_RUN,
-	O_STATE, O_DEAD, O_REF, O_USER, O__MAX };
+	O_STATE, O_DEAD, O_ACK, O_ALL, O_REF, O_USER, O__MAX };
 
 /* How an option's value is read. */
-enum kind { K_FLAG, K_DATE, K_PRIORITY, K_LIMIT, K_DAYS, K_STATE, K_REF,
-	K_USER };
+enum kind { K_FLAG, K_DATE, K_PRIORITY, K_LIMIT, K_DAYS, K_STATE,
+	K_DELIVERY, K_REF, K_USER };
 
 static const struct optdef {
 	const char	*name;
@@ -46,6 +49,8 @@ static const struct optdef {
 	[O_DRY_RUN] = { "--dry-run", K_FLAG },
 	[O_STATE] = { "--state", K_STATE },
 	[O_DEAD] = { "--dead", K_FLAG },
+	[O_ACK] = { "--ack", K_DELIVERY },
+	[O_ALL] = { "--all", K_FLAG },
 	[O_REF] = { "--ref", K_REF },
 	[O_USER] = { "--user", K_USER },
 };
@@ -61,11 +66,15 @@ struct args {
 	int		 state;		/* -1 or enum tl_outbox_state */
 	long		 limit;		/* 0: none */
 	long		 days;		/* --older-than */
+	char		 ack_ref[TL_REF_SIZE]; /* --ack REF, or "" */
+	char		 ack_whid[64];	/* --ack WEBHOOK-ID, or "" */
+	const char	*dir;		/* backup, restore: DIR */
 	const char	*user;		/* --user NAME */
 };
 
-/* The REF argument: none, required, or required unless --dead. */
-enum refarg { R_NONE, R_REF, R_REF_OR_DEAD };
+/* The REF argument: none, required, or required unless --dead; or a
+ * folder (DIR). */
+enum refarg { R_NONE, R_REF, R_REF_OR_DEAD, R_DIR };
 
 struct cmd {
 	const char	*name;
@@ -84,6 +93,8 @@ static int	cmd_purge(const struct tl_config *, const struct args *);
 static int	cmd_deliveries(const struct tl_config *, const struct args *);
 static int	cmd_redeliver(const struct tl_config *, const struct args *);
 static int	cmd_stats(const struct tl_config *, const struct args *);
+static int	cmd_backup(const struct tl_config *, const struct args *);
+static int	cmd_restore(const struct tl_config *, const struct args *);
 static int	cmd_audit(const struct tl_config *, const struct args *);
 
 static const struct cmd cmds[] = {
@@ -97,11 +108,14 @@ static const struct cmd cmds[] = {
 	    cmd_export },
 	{ "purge", "purge [--older-than DAYS] [--dry-run]",
 	    OPT(O_OLDER_THAN) | OPT(O_DRY_RUN), R_NONE, cmd_purge },
-	{ "deliveries", "deliveries [--state pending|delivered|dead]",
-	    OPT(O_STATE), R_NONE, cmd_deliveries },
+	{ "deliveries", "deliveries [--state pending|delivered|dead] "
+	    "| --ack REF|WEBHOOK-ID | --ack --all",
+	    OPT(O_STATE) | OPT(O_ACK) | OPT(O_ALL), R_NONE, cmd_deliveries },
 	{ "redeliver", "redeliver REF | --dead", OPT(O_DEAD), R_REF_OR_DEAD,
 	    cmd_redeliver },
 	{ "stats", "stats [--json]", OPT(O_JSON), R_NONE, cmd_stats },
+	{ "backup", "backup DIR", 0, R_DIR, cmd_backup },
+	{ "restore", "restore DIR", 0, R_DIR, cmd_restore },
 	{ "audit", "audit [--ref REF] [--user NAME] [--since DATE] [--json]",
 	    OPT(O_REF) | OPT(O_USER) | OPT(O_SINCE) | OPT(O_JSON), R_NONE,
 	    cmd_audit },
@@ -202,6 +216,17 @@ value(enum opt o, const char *v, struct args *a)
 			    " . _ @ -", n);
 		a->user = v;
 		return 0;
+	case K_DELIVERY:
+		if (strncmp(v, "msg_", 4) == 0 && strlen(v) < 64 &&
+		    strspn(v + 4, "0123456789abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == strlen(v + 4)) {
+			snprintf(a->ack_whid, sizeof(a->ack_whid), "%s", v);
+			return 0;
+		}
+		if (tl_ref_parse(v, a->ack_ref) != TL_OK)
+			return bad("%s: `%s` is neither a reference (like "
+			    "TL-7K3M-9QXD) nor a webhook id (msg_…)", n, v);
+		return 0;
 	case K_FLAG:
 		break;
 	}
@@ -232,6 +257,9 @@ option(const struct cmd *c, int argc, char **argv, int *i, struct args *a)
 		return eq == NULL ? 0 : value(o, eq + 1, a);
 	if (eq != NULL)
 		v = eq + 1;
+	else if (o == O_ACK && *i + 1 < argc &&
+	    strcmp(argv[*i + 1], "--all") == 0)
+		return 0;	/* --ack --all */
 	else if (*i + 1 < argc)
 		v = argv[++*i];
 	else
@@ -243,7 +271,11 @@ option(const struct cmd *c, int argc, char **argv, int *i, struct args *a)
 static int
 refarg(const struct cmd *c, const char *arg, struct args *a)
 {
-	if (c->ref == R_NONE || a->ref[0] != '\0')
+	if (c->ref == R_DIR && a->dir == NULL && *arg != '\0') {
+		a->dir = arg;
+		return 0;
+	}
+	if (c->ref == R_NONE || c->ref == R_DIR || a->ref[0] != '\0')
 		return bad("%s: unexpected argument `%s`", c->name, arg);
 	if (tl_ref_parse(arg, a->ref) != TL_OK)
 		return bad("`%s` is not a reference (like TL-7K3M-9QXD)", arg);
@@ -266,6 +298,17 @@ parse(const struct cmd *c, int argc, char **argv, struct args *a)
 			return -1;
 	if (c->ref == R_REF && a->ref[0] == '\0')
 		return bad("%s: which reference?", c->name);
+	if (c->ref == R_DIR && a->dir == NULL)
+		return bad("%s: which folder?", c->name);
+	if ((a->set & OPT(O_ALL)) && !(a->set & OPT(O_ACK)))
+		return bad("%s: --all goes with --ack", c->name);
+	if ((a->set & OPT(O_ACK)) && ((a->set & OPT(O_ALL)) != 0) ==
+	    (a->ack_ref[0] != '\0' || a->ack_whid[0] != '\0'))
+		return bad("%s: --ack takes a reference, a webhook id or "
+		    "--all (one of them)", c->name);
+	if ((a->set & OPT(O_ACK)) && (a->set & OPT(O_STATE)))
+		return bad("%s: --ack and --state do not go together",
+		    c->name);
 	if (c->ref == R_REF_OR_DEAD && (a->ref[0] != '\0') ==
 	    ((a->set & OPT(O_DEAD)) != 0))
 		return bad("%s: give a reference or --dead (one of them)",
@@ -343,15 +386,42 @@ cmd_list(const struct tl_config *cfg, const struct args *a)
 	return finish(s, tl_query_list(s, &o, stdout), "list");
 }
 
+/*
+ * The staff secret key, for the commands that read what people wrote
+ * (SPEC 11), or NULL having said which key is needed: never ciphertext
+ * printed as if it were text.
+ */
+static struct tl_seal_secret *
+secret_key(const struct tl_config *cfg, const char *what)
+{
+	struct tl_seal_secret	*sk;
+	char			 err[1024];
+
+	if (tl_seal_secret_read(cfg->staff_secret_key_file, &sk, err,
+	    sizeof(err)) == TL_OK)
+		return sk;
+	fprintf(stderr, "tiplinectl: %s needs the staff secret key "
+	    "(staff_secret_key_file): %s. Run it as tipline-staff, or as a "
+	    "user who can read that key.\n", what, err);
+	return NULL;
+}
+
 static int
 cmd_show(const struct tl_config *cfg, const struct args *a)
 {
-	struct tl_store	*s;
-	enum tl_err	 err;
+	struct tl_seal_secret	*sk;
+	struct tl_store		*s;
+	enum tl_err		 err;
 
-	if ((s = open_store(cfg)) == NULL)
+	if ((sk = secret_key(cfg, "show")) == NULL)
 		return 1;
-	err = tl_query_show(s, a->ref, (a->set & OPT(O_JSON)) != 0, stdout);
+	if ((s = open_store(cfg)) == NULL) {
+		tl_seal_secret_free(sk);
+		return 1;
+	}
+	err = tl_query_show(s, sk, a->ref, (a->set & OPT(O_JSON)) != 0,
+	    stdout);
+	tl_seal_secret_free(sk);
 	if (err == TL_ENOTFOUND) {
 		fprintf(stderr, "tiplinectl: show: no tip %s\n", a->ref);
 		finish(s, TL_OK, "show");
@@ -363,11 +433,19 @@ cmd_show(const struct tl_config *cfg, const struct args *a)
 static int
 cmd_export(const struct tl_config *cfg, const struct args *a)
 {
-	struct tl_store	*s;
+	struct tl_seal_secret	*sk;
+	struct tl_store		*s;
+	enum tl_err		 err;
 
-	if ((s = open_store(cfg)) == NULL)
+	if ((sk = secret_key(cfg, "export")) == NULL)
 		return 1;
-	return finish(s, tl_query_export(s, a->since, stdout), "export");
+	if ((s = open_store(cfg)) == NULL) {
+		tl_seal_secret_free(sk);
+		return 1;
+	}
+	err = tl_query_export(s, sk, a->since, stdout);
+	tl_seal_secret_free(sk);
+	return finish(s, err, "export");
 }
 
 static int
@@ -396,6 +474,28 @@ cmd_purge(const struct tl_config *cfg, const struct args *a)
 	return finish(s, err, "purge");
 }
 
+/* deliveries --ack (SPEC 15): dead deliveries stop alerting. */
+static int
+ack(struct tl_store *s, const struct args *a)
+{
+	enum tl_err	 err;
+	int64_t		 n;
+
+	err = tl_watch_ack(s, a->ack_ref[0] != '\0' ? a->ack_ref : NULL,
+	    a->ack_whid[0] != '\0' ? a->ack_whid : NULL,
+	    (int64_t)time(NULL), &n);
+	if (err == TL_ENOTFOUND) {
+		fprintf(stderr, "tiplinectl: deliveries: no tip or delivery "
+		    "%s\n", a->ack_ref[0] != '\0' ? a->ack_ref : a->ack_whid);
+		finish(s, TL_OK, "deliveries");
+		return 1;
+	}
+	if (err == TL_OK)
+		printf("acknowledged %lld dead deliver%s\n", (long long)n,
+		    n == 1 ? "y" : "ies");
+	return finish(s, err, "deliveries");
+}
+
 static int
 cmd_deliveries(const struct tl_config *cfg, const struct args *a)
 {
@@ -403,6 +503,8 @@ cmd_deliveries(const struct tl_config *cfg, const struct args *a)
 
 	if ((s = open_store(cfg)) == NULL)
 		return 1;
+	if (a->set & OPT(O_ACK))
+		return ack(s, a);
 	return finish(s, tl_query_deliveries(s, a->state, stdout),
 	    "deliveries");
 }
@@ -446,6 +548,18 @@ cmd_audit(const struct tl_config *cfg, const struct args *a)
 	return tl_desk_audit_print(cfg, a->ref[0] != '\0' ? a->ref : NULL,
 	    a->user, a->since == TL_SINCE_ALL ? 0 : a->since,
 	    (a->set & OPT(O_JSON)) != 0, stdout) == TL_OK ? 0 : 1;
+}
+
+static int
+cmd_backup(const struct tl_config *cfg, const struct args *a)
+{
+	return tl_backup_take(cfg, a->dir, stdout) == 0 ? 0 : 1;
+}
+
+static int
+cmd_restore(const struct tl_config *cfg, const struct args *a)
+{
+	return tl_backup_restore(cfg, a->dir, stdout) == 0 ? 0 : 1;
 }
 
 /* The usage: on stdout and 0 when asked for (-h, --help), else on

@@ -14,19 +14,24 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "admin.h"
 #include "page.h"
+#include "seal.h"
 #include "secret.h"
 #include "store.h"
 #include "token.h"
+#include "watch.h"
 
 /* Owners for SPEC 8, known only when root and the users exist. */
 struct owners {
 	int	 known;
 	uid_t	 fcgi, notify;	/* users tipline and tipline-notify */
 	gid_t	 group;		/* group tipline */
+	int	 staff_known;
+	uid_t	 staff;		/* user tipline-staff (SPEC 11, 12) */
 };
 
 static void
@@ -45,6 +50,10 @@ find_owners(struct owners *o)
 	o->notify = b->pw_uid;
 	o->group = g->gr_gid;
 	o->known = 1;
+	if ((a = getpwnam("tipline-staff")) != NULL) {
+		o->staff = a->pw_uid;
+		o->staff_known = 1;
+	}
 }
 
 /* The folder part of path into dir. */
@@ -116,6 +125,60 @@ make_key(const char *path, const char *content, const struct owners *o,
 	return TL_OK;
 }
 
+/*
+ * The staff key pair (SPEC 11): made when neither file exists, never
+ * overwritten; a missing public key is written again from the secret
+ * one. The secret key is 0400 tipline-staff, the public one 0444. Its
+ * public key into pk. TL_OK, or TL_EIO (said).
+ */
+static enum tl_err
+make_staff_keys(const struct tl_config *cfg, const struct owners *o,
+    uint8_t pk[TL_SEAL_KEYBYTES], FILE *out)
+{
+	struct tl_seal_secret	*sk = NULL;
+	const char		*pub = cfg->staff_public_key_file;
+	const char		*sec = cfg->staff_secret_key_file;
+	char			 err[PATH_MAX + 128];
+	uid_t			 uid = o->staff_known ? o->staff : (uid_t)-1;
+	gid_t			 gid = o->known ? o->group : (gid_t)-1;
+	enum tl_err		 rc = TL_EIO;
+	int			 has_pub = access(pub, F_OK) == 0;
+
+	if (access(sec, F_OK) == -1) {
+		if (has_pub) {
+			fprintf(stderr, "tiplinectl: %s: missing, while %s "
+			    "exists: the tips sealed to it cannot be read "
+			    "without it. Restore it from its backup (nothing "
+			    "was changed)\n", sec, pub);
+			return TL_EIO;
+		}
+		if (tl_seal_keypair(NULL, pk, &sk) != TL_OK ||
+		    tl_seal_secret_write(sec, 0400, uid, gid, sk, err,
+		    sizeof(err)) != TL_OK)
+			goto out;
+		fprintf(out, "staff secret key created: %s (back it up: "
+		    "losing it loses every tip)\n", sec);
+	} else if (has_pub) {
+		fprintf(out, "staff keys kept: %s, %s\n", pub, sec);
+		return tl_seal_public_read(pub, pk, err, sizeof(err)) ==
+		    TL_OK ? TL_OK : (fprintf(stderr, "tiplinectl: %s\n", err),
+		    TL_EIO);
+	} else if (tl_seal_secret_read(sec, &sk, err, sizeof(err)) != TL_OK)
+		goto out;
+	else
+		tl_seal_secret_public(sk, pk);
+	if (tl_seal_public_write(pub, 0444, (uid_t)-1, (gid_t)-1, pk, err,
+	    sizeof(err)) != TL_OK)
+		goto out;
+	fprintf(out, "staff public key created: %s\n", pub);
+	rc = TL_OK;
+out:
+	if (rc != TL_OK)
+		fprintf(stderr, "tiplinectl: %s\n", err);
+	tl_seal_secret_free(sk);
+	return rc;
+}
+
 /* The files SQLite keeps beside the store; "" is the store itself. */
 static const char *const beside[] = { "", "-wal", "-shm", "-journal",
 	NULL };
@@ -161,11 +224,13 @@ store_path(const struct tl_config *cfg, char dir[PATH_MAX],
 /* The store folder, the store, and its files' owners: TL_OK, or TL_EIO
  * (said). */
 static enum tl_err
-make_store(const struct tl_config *cfg, const struct owners *o, FILE *out)
+make_store(const struct tl_config *cfg, const struct owners *o,
+    const uint8_t pk[TL_SEAL_KEYBYTES], FILE *out)
 {
 	struct tl_store	*s;
 	char		 dir[PATH_MAX], path[PATH_MAX], err[512];
 	char		 file[PATH_MAX + 16];
+	int64_t		 sealed = 0;
 	size_t		 i;
 
 	folder(cfg->database, dir);
@@ -178,11 +243,16 @@ make_store(const struct tl_config *cfg, const struct owners *o, FILE *out)
 	if (store_path(cfg, dir, path) != TL_OK ||
 	    (o->known && fix(dir, 1, o->fcgi, o->group, 02770) != TL_OK))
 		return TL_EIO;
-	if (tl_store_open(path, &s, err, sizeof(err)) != TL_OK) {
+	if (tl_store_open_sealing(path, pk, &s, &sealed, err, sizeof(err)) !=
+	    TL_OK) {
 		fprintf(stderr, "tiplinectl: %s\n", err);
 		return TL_EIO;
 	}
 	tl_store_close(s);
+	if (sealed > 0)
+		fprintf(out, "sealed %lld tips of a Part I store; no "
+		    "plaintext of them is left in its files\n",
+		    (long long)sealed);
 	fprintf(out, "store ready: %s\n", cfg->database);
 	for (i = 0; o->known && beside[i] != NULL; i++) {
 		snprintf(file, sizeof(file), "%s%s", path, beside[i]);
@@ -196,6 +266,7 @@ enum tl_err
 tl_admin_init(const struct tl_config *cfg, FILE *out)
 {
 	struct owners	 o;
+	uint8_t		 pk[TL_SEAL_KEYBYTES];
 	char		 key[66], secret[64];
 	enum tl_err	 rc = TL_OK;
 
@@ -203,7 +274,9 @@ tl_admin_init(const struct tl_config *cfg, FILE *out)
 	if (geteuid() == 0 && !o.known)
 		fprintf(out, "note: users tipline and tipline-notify do not "
 		    "exist; files keep root's ownership\n");
-	if (make_store(cfg, &o, out) != TL_OK)
+	/* The keys first: a Part I store is sealed with the public one. */
+	if (make_staff_keys(cfg, &o, pk, out) != TL_OK ||
+	    make_store(cfg, &o, pk, out) != TL_OK)
 		rc = TL_EIO;
 	tl_secret_new_form_key(key);
 	if (make_key(cfg->form_key_file, key, &o, o.fcgi, "form key",
@@ -349,6 +422,24 @@ check_error_pages(const struct tl_config *cfg, FILE *out)
 	return bad;
 }
 
+/* webhook_url_file (SPEC 15): a credential, like the webhook secret;
+ * its URL is never printed. */
+static int
+check_url_file(const struct tl_config *cfg, const struct owners *o,
+    FILE *out)
+{
+	const char	*p = cfg->webhook_url_file;
+
+	if (access(p, F_OK) == 0 && access(p, R_OK) == -1 && geteuid() != 0)
+		return say(out, 1, "webhook URL file %s exists (readable only "
+		    "by tipline-notify)", p);
+	if (access(p, R_OK) == -1)
+		return say(out, 0, "webhook URL file %s: %s", p,
+		    strerror(errno));
+	say(out, 1, "webhook URL file %s", p);
+	return check_mode(out, p, 0400, o->notify, o);
+}
+
 int
 tl_admin_check(const struct tl_config *cfg, FILE *out)
 {
@@ -372,9 +463,12 @@ tl_admin_check(const struct tl_config *cfg, FILE *out)
 		bad += check_mode(out, dir, 02770, o.fcgi, &o);
 	}
 	bad += check_keys(cfg, &o, out);
-	if (cfg->webhook_url == NULL)
+	if (cfg->webhook_url_file != NULL)
+		bad += check_url_file(cfg, &o, out);
+	else if (cfg->webhook_url == NULL)
 		say(out, 1, "no webhook_url: notifications stay queued");
 	else
 		say(out, 1, "webhook %s", cfg->webhook_url);
+	bad += tl_watch_check(cfg, (int64_t)time(NULL), out);
 	return bad;
 }

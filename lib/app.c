@@ -9,19 +9,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app.h"
 #include "commitq.h"
 #include "intake.h"
 #include "page.h"
+#include "seal.h"
 #include "token.h"
+#include "watch.h"
 
 struct tl_app {
 	const struct tl_config	*cfg;
 	struct tl_pages		*pages;
 	struct tl_site		 site;
 	uint8_t			 form_key[TL_FORM_KEYBYTES];
+	uint8_t			 staff_pk[TL_SEAL_KEYBYTES];
+	uint8_t			 idem_hash_key[TL_SEAL_HASHKEYBYTES];
+	uint8_t			 body_hash_key[TL_SEAL_HASHKEYBYTES];
 	struct tl_buf		 css;		/* the stylesheet */
 	struct tl_commitq	*commitq;	/* group commit of tips */
 	struct tl_buf		 form;		/* the empty form, rendered once */
@@ -114,6 +120,14 @@ tl_app_new(const struct tl_config *cfg, struct tl_app **out, char *err,
 	if (tl_token_read_key(cfg->form_key_file, app->form_key, err,
 	    errlen) != TL_OK)
 		goto fail;
+	/* Never a tip unsealed: no public key, no start. */
+	if ((rc = tl_seal_public_read(cfg->staff_public_key_file,
+	    app->staff_pk, err, errlen)) != TL_OK) {
+		rc = TL_ECONFIG;
+		goto fail;
+	}
+	tl_seal_hash_key(app->form_key, TL_SEAL_HASH_IDEM, app->idem_hash_key);
+	tl_seal_hash_key(app->form_key, TL_SEAL_HASH_BODY, app->body_hash_key);
 	if ((rc = tl_pages_load(cfg->templates, &app->pages, err, errlen))
 	    != TL_OK)
 		goto fail;
@@ -132,6 +146,9 @@ tl_app_new(const struct tl_config *cfg, struct tl_app **out, char *err,
 	app->intake.pages = app->pages;
 	app->intake.site = &app->site;
 	app->intake.form_key = app->form_key;
+	app->intake.staff_pk = app->staff_pk;
+	app->intake.idem_hash_key = app->idem_hash_key;
+	app->intake.body_hash_key = app->body_hash_key;
 	app->intake.form_min_seconds = cfg->form_min_seconds;
 	app->intake.form_max_age = cfg->form_max_age;
 	app->intake.commitq = app->commitq;
@@ -159,6 +176,8 @@ tl_app_free(struct tl_app *app)
 	tl_buf_free(&app->form);
 	tl_buf_free(&app->css);
 	sodium_memzero(app->form_key, sizeof(app->form_key));
+	sodium_memzero(app->idem_hash_key, sizeof(app->idem_hash_key));
+	sodium_memzero(app->body_hash_key, sizeof(app->body_hash_key));
 	free(app);
 }
 
@@ -185,6 +204,40 @@ healthz(struct tl_store *store, struct tl_response *res)
 
 	tl_response_start(res, ok ? 200 : 503, "text/plain; charset=utf-8");
 	tl_buf_puts(&res->body, ok ? "ok\n" : "store unavailable\n");
+}
+
+/* SPEC 15: what says tips are not reaching staff (lib/watch.h). With a
+ * webhook configured and no heartbeat ever, the age is +Inf. */
+static void
+metrics_watch(struct tl_app *app, struct tl_store *store, struct tl_buf *b)
+{
+	struct tl_watch	 w;
+
+	if (tl_watch_read(store, (int64_t)time(NULL), &w) != TL_OK)
+		return;
+	if (w.heartbeat_age >= 0 || tl_config_has_webhook(app->cfg)) {
+		tl_buf_puts(b, "# HELP tipline_notifier_heartbeat_age_seconds "
+		    "Seconds since tipline-notify last recorded a heartbeat."
+		    "\n# TYPE tipline_notifier_heartbeat_age_seconds gauge\n");
+		if (w.heartbeat_age >= 0)
+			tl_buf_printf(b, "tipline_notifier_heartbeat_age_seconds"
+			    " %lld\n", (long long)w.heartbeat_age);
+		else
+			tl_buf_puts(b, "tipline_notifier_heartbeat_age_seconds"
+			    " +Inf\n");
+	}
+	tl_buf_printf(b, "# HELP tipline_oldest_pending_seconds Age of the "
+	    "oldest pending delivery (0: none).\n"
+	    "# TYPE tipline_oldest_pending_seconds gauge\n"
+	    "tipline_oldest_pending_seconds{priority=\"urgent\"} %lld\n"
+	    "tipline_oldest_pending_seconds{priority=\"normal\"} %lld\n"
+	    "# HELP tipline_dead_unacknowledged Dead deliveries nobody has "
+	    "acknowledged (tiplinectl deliveries --ack).\n"
+	    "# TYPE tipline_dead_unacknowledged gauge\n"
+	    "tipline_dead_unacknowledged %lld\n",
+	    (long long)w.oldest_pending[TL_PRIO_URGENT],
+	    (long long)w.oldest_pending[TL_PRIO_NORMAL],
+	    (long long)w.dead_unacked);
 }
 
 static void
@@ -240,6 +293,7 @@ metrics(struct tl_app *app, struct tl_store *store, struct tl_response *res)
 	for (i = 0; i < 3; i++)
 		tl_buf_printf(b, "tipline_deliveries_total{outcome=\"%s\"} "
 		    "%lld\n", dv[i], (long long)counts[i]);
+	metrics_watch(app, store, b);
 }
 
 static int

@@ -14,7 +14,7 @@
 #include "config.h"
 
 enum ktype { K_STR, K_PATH, K_OPTPATH, K_LONG, K_SIZE, K_INT,
-	K_BASE, K_URL, K_FORMAT, K_SCHED, K_DUR };
+	K_BASE, K_URL, K_FORMAT, K_SCHED, K_DURATION };
 
 struct key {
 	const char	*name;
@@ -32,11 +32,15 @@ static const struct key keys[] = {
 	    "/usr/local/share/tipline/templates" },
 	{ "base_path", K_BASE, O(base_path), 0, 0, "/report" },
 	{ "listen", K_OPTPATH, O(listen), 0, 0, NULL },
-	{ "threads", K_INT, O(threads), 1, 256, "4" },
+	{ "threads", K_INT, O(threads), 1, 256, "32" },
 	{ "max_body_bytes", K_SIZE, O(max_body_bytes), 1024, 16777216,
 	    "65536" },
 	{ "form_key_file", K_PATH, O(form_key_file), 0, 0,
 	    "/etc/tipline/form.key" },
+	{ "staff_public_key_file", K_PATH, O(staff_public_key_file), 0, 0,
+	    "/etc/tipline/staff.pub" },
+	{ "staff_secret_key_file", K_PATH, O(staff_secret_key_file), 0, 0,
+	    "/etc/tipline/staff.key" },
 	{ "form_min_seconds", K_LONG, O(form_min_seconds), 0, 3600, "3" },
 	{ "form_max_age", K_LONG, O(form_max_age), 60, 31536000, "86400" },
 	{ "org_name", K_STR, O(org_name), 0, 0, "Tipline" },
@@ -53,16 +57,22 @@ static const struct key keys[] = {
 	{ "retry_schedule", K_SCHED, 0, 0, 0, "5s,5m,30m,2h,5h,10h,10h" },
 	{ "poll_ms", K_LONG, O(poll_ms), 10, 3600000, "500" },
 	{ "retention_days", K_LONG, O(retention_days), 0, 36500, "365" },
-	/* The desk (SPEC 12). */
+	/* SPEC 15: nothing fails silently. */
+	{ "alert_urgent_after", K_DURATION, O(alert_urgent_after), 0, 0,
+	    "5m" },
+	{ "digest_after", K_LONG, O(digest_after), 0, 1000000, "30" },
+	{ "webhook_url_file", K_OPTPATH, O(webhook_url_file), 0, 0, NULL },
+	/* SPEC 11 and 12, as far as SPEC 15 needs them (backup, link). */
+	{ "staff_url", K_URL, O(staff_url), 0, 0, NULL },
 	{ "staff_database", K_PATH, O(staff_database), 0, 0,
 	    "/var/lib/tipline-staff/staff.db" },
+	/* The desk (SPEC 12). */
 	{ "staff_listen", K_OPTPATH, O(staff_listen), 0, 0, NULL },
 	{ "staff_threads", K_INT, O(staff_threads), 1, 64, "2" },
 	{ "staff_base_path", K_BASE, O(staff_base_path), 0, 0, "/staff" },
-	{ "staff_url", K_URL, O(staff_url), 0, 0, NULL },
-	{ "staff_secret_key_file", K_PATH, O(staff_secret_key_file), 0, 0,
-	    "/etc/tipline/staff.key" },
-	{ "remind_urgent_after", K_DUR, O(remind_urgent_after), 0, 0, "15m" },
+	{ "remind_urgent_after", K_DURATION, O(remind_urgent_after), 0, 0,
+	    "15m" },
+
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -90,16 +100,18 @@ tl_config_free(struct tl_config *cfg)
 	free(cfg->base_path);
 	free(cfg->listen);
 	free(cfg->form_key_file);
+	free(cfg->staff_public_key_file);
+	free(cfg->staff_secret_key_file);
 	free(cfg->org_name);
 	free(cfg->non_emergency_phone);
 	free(cfg->emergency_phone);
 	free(cfg->webhook_url);
 	free(cfg->webhook_secret_file);
+	free(cfg->webhook_url_file);
+	free(cfg->staff_url);
 	free(cfg->staff_database);
 	free(cfg->staff_listen);
 	free(cfg->staff_base_path);
-	free(cfg->staff_url);
-	free(cfg->staff_secret_key_file);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -197,6 +209,7 @@ url_ok(const char *v)
 }
 
 static const char RANGE[] = "a whole number in range is needed";
+static const char URL[] = "must be an http:// or https:// URL";
 
 /*
  * Sets one key from its text value. Returns NULL on success, else a
@@ -221,9 +234,7 @@ set_key(struct tl_config *cfg, const struct key *k, const char *dir,
 		return (*sp = strdup(v)) == NULL ? "" : NULL;
 	case K_URL:
 		if (!url_ok(v))
-			return k->off == O(staff_url) ? "staff_url must be an "
-			    "http:// or https:// URL" : "webhook_url must be an "
-			    "http:// or https:// URL";
+			return URL;
 		free(*sp);
 		return (*sp = strdup(v)) == NULL ? "" : NULL;
 	case K_PATH:
@@ -246,14 +257,12 @@ set_key(struct tl_config *cfg, const struct key *k, const char *dir,
 			return "retry_schedule must be waits like 5s,5m,2h,1d "
 			    "separated by commas";
 		return NULL;
-	case K_DUR:
-		/* One wait like 15m, or 0 for never. */
+	case K_DURATION:
 		if (strcmp(v, "0") == 0)
 			n = 0;
-		else if (tl_config_parse_schedule(v, &n, 1, &(size_t){ 0 }) !=
-		    TL_OK)
-			return "a duration like 30s, 15m or 2h is needed "
-			    "(0: never)";
+		else if (tl_config_parse_schedule(v, &n, 1, &(size_t){ 0 })
+		    != TL_OK || strchr(v, ',') != NULL)
+			return "a time like 30s, 5m or 2h is needed (0: never)";
 		*(long *)((char *)cfg + k->off) = n;
 		return NULL;
 	case K_LONG:
@@ -351,7 +360,10 @@ parse_line(struct tl_config *cfg, const char *name, const char *dir,
 		snprintf(err, errlen, "%s: out of memory", name);
 		return TL_ENOMEM;
 	}
-	if (why == RANGE)
+	if (why == URL)
+		snprintf(err, errlen, "%s:%zu: %s %s", name, lineno, k->name,
+		    URL);
+	else if (why == RANGE)
 		snprintf(err, errlen, "%s:%zu: %s must be a whole number "
 		    "from %ld to %ld", name, lineno, k->name, k->min, k->max);
 	else
@@ -395,6 +407,12 @@ tl_config_parse(const char *name, const char *dir, const char *text,
 		    errlen);
 		if (rc != TL_OK)
 			goto out;
+	}
+	if (cfg->webhook_url != NULL && cfg->webhook_url_file != NULL) {
+		snprintf(err, errlen, "%s: webhook_url and webhook_url_file "
+		    "are both set (keep one)", name);
+		rc = TL_ECONFIG;
+		goto out;
 	}
 	return TL_OK;
 out:
@@ -446,4 +464,44 @@ tl_config_load(const char *path, struct tl_config *cfg, char *err,
 	    cfg, err, errlen);
 	tl_buf_free(&text);
 	return rc;
+}
+
+int
+tl_config_has_webhook(const struct tl_config *cfg)
+{
+	return cfg->webhook_url != NULL || cfg->webhook_url_file != NULL;
+}
+
+enum tl_err
+tl_config_read_url(const char *path, char **url, char *err, size_t errlen)
+{
+	FILE	*f;
+	char	 line[4096];
+	size_t	 n;
+	int	 more;
+
+	*url = NULL;
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return TL_EIO;
+	}
+	n = fread(line, 1, sizeof(line) - 1, f);
+	more = fgetc(f) != EOF;
+	fclose(f);
+	line[n] = '\0';
+	if (n > 0 && line[n - 1] == '\n')
+		line[--n] = '\0';
+	if (more || memchr(line, '\0', n) != NULL || !url_ok(line)) {
+		snprintf(err, errlen, "%s: must hold one http:// or https:// "
+		    "URL on one line", path);
+		explicit_bzero(line, sizeof(line));
+		return TL_ECONFIG;
+	}
+	*url = strdup(line);
+	explicit_bzero(line, sizeof(line));
+	if (*url == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return TL_ENOMEM;
+	}
+	return TL_OK;
 }

@@ -23,6 +23,8 @@ struct tl_config {
 	int	 threads;
 	size_t	 max_body_bytes;
 	char	*form_key_file;
+	char	*staff_public_key_file;	/* seals tips (SPEC 11) */
+	char	*staff_secret_key_file;	/* opens them: staff only */
 	long	 form_min_seconds;
 	long	 form_max_age;
 	char	*org_name;
@@ -37,14 +39,17 @@ struct tl_config {
 	size_t	 retry_count;		/* number of waits */
 	long	 poll_ms;
 	long	 retention_days;
+	/* SPEC 15 (and the keys of SPEC 11 and 12 it needs). */
+	long	 alert_urgent_after;	/* seconds; 0: never */
+	long	 digest_after;		/* normal tips; 0: no digests */
+	char	*webhook_url_file;	/* NULL: webhook_url, if any */
+	char	*staff_url;		/* NULL: notifications have no link */
+	char	*staff_database;
 	/* The desk (SPEC 12). */
-	char	*staff_database;	/* its own store (absolute) */
 	char	*staff_listen;		/* socket of tipline-staff.fcgi, or
 					   NULL (fd 0) */
 	int	 staff_threads;
 	char	*staff_base_path;	/* "/staff" (no trailing /) */
-	char	*staff_url;		/* the desk's address, or NULL */
-	char	*staff_secret_key_file;
 	long	 remind_urgent_after;	/* seconds; 0 = never */
 };
 
@@ -80,5 +85,18 @@ void tl_config_free(struct tl_config *cfg);
  */
 enum tl_err tl_config_parse_schedule(const char *s, long *waits,
 	    size_t max, size_t *n);
+
+/* Whether notifications are to be sent: webhook_url or webhook_url_file
+ * is set. */
+int tl_config_has_webhook(const struct tl_config *cfg);
+
+/*
+ * Reads the webhook URL from path (webhook_url_file: one line, checked
+ * like webhook_url) into a new *url (free()). Returns TL_OK, or TL_EIO /
+ * TL_ECONFIG with "path: reason" in err (never the file's text: the URL
+ * is a credential).
+ */
+enum tl_err tl_config_read_url(const char *path, char **url, char *err,
+	    size_t errlen);
 
 #endif

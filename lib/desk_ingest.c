@@ -2,13 +2,15 @@
  * desk_ingest.c — the intake store read as hostile input and its tips
  * handed to the desk (see desk_ingest.h).
  *
- * Until the sealed store (SPEC 11) lands, the intake store holds Part I's
- * plaintext columns; each row is read and checked here (a reference of
- * the right form, a priority the schema allows, valid UTF-8) and copied
- * into a report. A row that fails a check is still ingested, flagged
- * with why, so that nothing is silently dropped or silently shown. With
- * the sealed store, read_batch() becomes tl_store_tips_after() and
- * tl_tip_unseal(); everything after it stays.
+ * Rows are read with the store's own column list and row reader
+ * (store_impl.h: tl_store_tip_columns, tl_store_read_tip) on this
+ * module's defensive read-only connection, never the store's read-write
+ * handle. Each tip's sealed blob is opened with the staff secret key
+ * against its own row (tl_tip_unseal), and its sealed fields checked as
+ * text (valid UTF-8, no NUL: the blob is authentic, but its writer is
+ * the internet-facing process). A tip that does not open, or holds what
+ * is not text, is still taken in, flagged with why and none of its
+ * content, so that nothing is silently dropped or silently shown.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,9 +22,9 @@
 #include "desk_ingest.h"
 #include "ref.h"
 #include "report.h"
+#include "store_impl.h"
+#include "tip.h"
 #include "utf8.h"
-
-#define COLS	(4 + TL_F__MAX)	/* id, ref, received_at, priority, fields */
 
 struct tl_desk_intake {
 	sqlite3		*db;
@@ -32,9 +34,7 @@ struct tl_desk_intake {
 /* One row as read: what tl_desk_ingest() takes, and what it points to. */
 struct row {
 	struct tl_desk_in	 in;
-	struct tl_report	 r;
-	char			 ref[TL_REF_SIZE];
-	char			 area[8];
+	struct tl_tip		 t;
 	char			 digest[TL_SEAL_HASH_HEX];
 };
 
@@ -113,16 +113,12 @@ tl_desk_intake_health(struct tl_desk_intake *in)
 	return rc == SQLITE_ROW ? TL_OK : fail(in, "health");
 }
 
-/* The SELECT of a batch, built once from the field table. */
+/* The SELECT of a batch: the store's columns of a tip. */
 static void
 batch_sql(struct tl_buf *b)
 {
-	size_t	 i;
-
-	tl_buf_puts(b, "SELECT id, ref, received_at, priority");
-	for (i = 0; i < TL_F__MAX; i++)
-		tl_buf_printf(b, ", \"%s\"", tl_fields[i].column);
-	tl_buf_puts(b, " FROM tips WHERE id > ? ORDER BY id LIMIT ?");
+	tl_buf_printf(b, "SELECT %s FROM tips WHERE tips.id > ?"
+	    " ORDER BY tips.id LIMIT ?", tl_store_tip_columns());
 }
 
 /* The digest of the row's columns as stored (length-prefixed, NULL told
@@ -132,9 +128,9 @@ row_digest(sqlite3_stmt *st, char out[TL_SEAL_HASH_HEX])
 {
 	static const uint8_t	 zero[TL_SEAL_HASHKEYBYTES];
 	struct tl_buf		 b = TL_BUF_INIT;
-	int			 i, n;
+	int			 i, n, cols = tl_store_tip_ncolumns();
 
-	for (i = 1; i < COLS; i++) {
+	for (i = 1; i < cols; i++) {
 		n = sqlite3_column_type(st, i) == SQLITE_NULL ? -1 :
 		    sqlite3_column_bytes(st, i);
 		tl_buf_printf(&b, "%d:", n);
@@ -145,92 +141,82 @@ row_digest(sqlite3_stmt *st, char out[TL_SEAL_HASH_HEX])
 	tl_buf_free(&b);
 }
 
-/* Copies text column col into *dst: NULL for SQL NULL. 0, or a reason. */
+/* Why a blob did not open, for the tip's flag. */
 static const char *
-take(sqlite3_stmt *st, int col, char **dst)
+fault_text(enum tl_seal_fault f)
 {
-	const char	*s = (const char *)sqlite3_column_text(st, col);
-	int		 n = sqlite3_column_bytes(st, col);
-
-	*dst = NULL;
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
-		return NULL;
-	if (s == NULL)
-		return "out of memory";
-	if (memchr(s, '\0', (size_t)n) != NULL ||
-	    !tl_utf8_valid(s, (size_t)n))
-		return "a column is not valid text";
-	if ((*dst = strdup(s)) == NULL)
-		return "out of memory";
-	return NULL;
+	switch (f) {
+	case TL_SEAL_FAULT_KEY:
+		return "not sealed to this staff key";
+	case TL_SEAL_FAULT_AUTH:
+		return "the sealed content and its row disagree (changed or "
+		    "moved)";
+	case TL_SEAL_FAULT_FORMAT:
+		return "not a sealed blob";
+	default:
+		return "the sealed content is malformed";
+	}
 }
 
-/* The phones column ("+44…,+44…") into r->phones. */
+/* Whether every value of r is text: NULL, or a reason. */
 static const char *
-split_phones(struct tl_report *r)
+all_text(const struct tl_report *r)
 {
-	const char	*s = r->value[TL_F_PHONES], *e;
+	size_t	 i;
 
-	while (s != NULL && *s != '\0') {
-		if (r->nphones == TL_MAX_PHONES)
-			return "more phone numbers than a tip holds";
-		e = s + strcspn(s, ",");
-		if ((r->phones[r->nphones] = strndup(s, (size_t)(e - s))) ==
-		    NULL)
-			return "out of memory";
-		r->nphones++;
-		s = *e == ',' ? e + 1 : e;
-	}
+	for (i = 0; i < TL_F__MAX; i++)
+		if (r->value[i] != NULL && !tl_utf8_valid(r->value[i],
+		    strlen(r->value[i])))
+			return "a field is not valid text";
 	return NULL;
 }
 
 /*
- * Reads one row into w. Returns 1 to ingest it (with w->in.fault set when
- * its content cannot be trusted), 0 to skip a row that has no usable
- * reference (reported on stderr: it cannot be shown without one), -1 out
- * of memory.
+ * Reads one row into w and opens it with sk. Returns 1 to ingest it
+ * (with w->in.fault set when its content cannot be shown), 0 to skip a
+ * row that has no usable reference (reported on stderr: it cannot be
+ * shown without one), -1 out of memory.
  */
 static int
-read_row(sqlite3_stmt *st, struct row *w)
+read_row(sqlite3_stmt *st, const struct tl_seal_secret *sk, struct row *w)
 {
-	const char	*ref = (const char *)sqlite3_column_text(st, 1);
-	const char	*prio = (const char *)sqlite3_column_text(st, 3);
-	const char	*why = NULL;
-	size_t		 i;
+	const char		*prio = (const char *)sqlite3_column_text(st, 3);
+	char			 canon[TL_REF_SIZE];
+	enum tl_seal_fault	 fault;
+	enum tl_err		 rc;
 
 	memset(w, 0, sizeof(*w));
-	tl_report_init(&w->r);
-	w->in.intake_id = sqlite3_column_int64(st, 0);
-	if (ref == NULL || tl_ref_parse(ref, w->ref) != TL_OK ||
-	    strcmp(ref, w->ref) != 0) {
+	if (tl_store_read_tip(st, 0, &w->t) != TL_OK)
+		return -1;
+	if (tl_ref_parse(w->t.ref, canon) != TL_OK ||
+	    strcmp(canon, w->t.ref) != 0) {
 		fprintf(stderr, "tipline-staff.fcgi: intake row %lld has no "
-		    "valid reference; not taken in\n",
-		    (long long)w->in.intake_id);
+		    "valid reference; not taken in\n", (long long)w->t.id);
+		tl_tip_free(&w->t);
 		return 0;
 	}
 	row_digest(st, w->digest);
-	w->in.ref = w->ref;
+	w->in.intake_id = w->t.id;
+	w->in.ref = w->t.ref;
 	w->in.digest = w->digest;
-	w->in.received_at = sqlite3_column_int64(st, 2);
-	w->in.priority = prio != NULL && strcmp(prio, "urgent") == 0 ?
-	    TL_PRIO_URGENT : TL_PRIO_NORMAL;
+	w->in.received_at = w->t.received_at;
+	w->in.priority = w->t.report.priority;
+	w->in.area = w->t.area;
 	if (prio == NULL || (strcmp(prio, "urgent") != 0 &&
-	    strcmp(prio, "normal") != 0))
-		why = "the priority column is not one the schema allows";
-	for (i = 0; i < TL_F__MAX && why == NULL; i++)
-		why = take(st, 4 + (int)i, &w->r.value[i]);
-	if (why == NULL)
-		why = split_phones(&w->r);
-	if (why != NULL && strcmp(why, "out of memory") == 0) {
-		tl_report_free(&w->r);
+	    strcmp(prio, "normal") != 0)) {
+		w->in.fault = "the priority column is not one the schema allows";
+		return 1;
+	}
+	if (sk == NULL)
+		rc = TL_ESEALED, fault = TL_SEAL_FAULT_KEY;
+	else if ((rc = tl_tip_unseal(&w->t, sk, &fault)) == TL_ENOMEM) {
+		tl_tip_free(&w->t);
 		return -1;
 	}
-	w->r.priority = w->in.priority;
-	tl_postcode_area(w->r.value[TL_F_POSTCODE] != NULL ?
-	    w->r.value[TL_F_POSTCODE] : "", w->area, sizeof(w->area));
-	w->in.area = w->area;
-	w->in.report = why == NULL ? &w->r : NULL;
-	w->in.fault = why;
+	if (rc != TL_OK)
+		w->in.fault = fault_text(fault);
+	else if ((w->in.fault = all_text(&w->t.report)) == NULL)
+		w->in.report = &w->t.report;
 	return 1;
 }
 
@@ -247,7 +233,6 @@ tl_desk_ingest_round(struct tl_desk_store *d, struct tl_desk_intake *in,
 	int			  rc, got;
 	enum tl_err		  err = TL_ENOMEM;
 
-	(void)sk;	/* the sealed store's rows need it */
 	*n = 0;
 	batch_sql(&sql);
 	if (rows == NULL || p == NULL || !tl_buf_ok(&sql))
@@ -264,7 +249,7 @@ tl_desk_ingest_round(struct tl_desk_store *d, struct tl_desk_intake *in,
 	err = TL_OK;
 	while (k < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		last = sqlite3_column_int64(st, 0);
-		if ((got = read_row(st, &rows[k])) < 0) {
+		if ((got = read_row(st, sk, &rows[k])) < 0) {
 			err = TL_ENOMEM;
 			break;
 		}
@@ -280,7 +265,7 @@ tl_desk_ingest_round(struct tl_desk_store *d, struct tl_desk_intake *in,
 out:
 	sqlite3_finalize(st);
 	for (i = 0; rows != NULL && i < k; i++)
-		tl_report_free(&rows[i].r);
+		tl_tip_free(&rows[i].t);
 	free(rows);
 	free(p);
 	tl_buf_free(&sql);

@@ -34,6 +34,9 @@ static const struct {
 	[TL_ECONFIG] = { "configuration error", "config" },
 	[TL_EIO] = { "input/output error", "io" },
 	[TL_EINVAL] = { "invalid argument", "invalid" },
+	[TL_ETAKEN] = { "the reference drawn is already taken", "taken" },
+	[TL_ESEALED] = { "sealed content does not open on its row",
+	    "sealed" },
 };
 
 const char *

@@ -12,9 +12,11 @@
 #include <string.h>
 
 #include "intake.h"
+#include "tip.h"
 #include "urlenc.h"
 
 #define MAX_ERRORS	TL_F__MAX
+#define REF_TRIES	8	/* references drawn when one is taken */
 
 /* What a form submission carries besides the report. */
 struct form_input {
@@ -205,23 +207,41 @@ patch_ref(struct tl_buf *b, const char *ref)
 }
 
 /*
- * Stores sub through the group commit and counts the outcome. Returns the
- * store's result; ref is set for TL_OK.
+ * Seals sub's report under a fresh reference in this thread (so that the
+ * single writer never waits on sealing), stores it through the group
+ * commit and counts the outcome. A reference found taken is drawn and
+ * sealed again. Returns the store's result; ref is set for TL_OK.
  */
 static enum tl_err
-store_tip(const struct tl_intake *in, const struct tl_submit *sub,
+store_tip(const struct tl_intake *in, struct tl_submit *sub,
     char ref[TL_REF_SIZE])
 {
-	enum tl_err	 rc;
+	struct tl_tip	 view;
+	uint8_t		*blob;
+	char		 drawn[TL_REF_SIZE], err[128];
+	enum tl_err	 rc = TL_ETAKEN;
+	int		 try;
 
-	rc = tl_commitq_add(in->commitq, sub, ref);
+	for (try = 0; try < REF_TRIES && rc == TL_ETAKEN; try++) {
+		tl_ref_random(drawn);
+		if ((rc = tl_tip_prepare(sub, &view, drawn, in->staff_pk,
+		    &blob, err, sizeof(err))) == TL_OK)
+			rc = tl_commitq_add(in->commitq, sub, ref);
+		else {
+			fprintf(stderr, "tipline: seal: %s\n", err);
+			rc = TL_ENOMEM;
+		}
+		free(blob);
+	}
 	if (rc == TL_OK) {
 		count(in, TL_OC_ACCEPTED);
 		atomic_fetch_add(&in->counts->accepted[sub->report->priority],
 		    1);
-	} else if (rc == TL_ESTORE)
+	} else if (rc == TL_ESTORE || rc == TL_ETAKEN) {
 		fprintf(stderr, "tipline: store: %s\n",
 		    tl_commitq_errmsg(in->commitq));
+		rc = TL_ESTORE;
+	}
 	return rc;
 }
 
@@ -435,19 +455,20 @@ api_store(const struct tl_intake *in, struct tl_store *store,
 {
 	struct tl_field_error	 errs[MAX_ERRORS];
 	struct tl_submit	 sub;
-	unsigned char		 h[crypto_hash_sha256_BYTES];
 	char			 hash[TL_HASH_HEX], stored[TL_HASH_HEX];
-	char			 ref[TL_REF_SIZE];
+	char			 key[TL_HASH_HEX], ref[TL_REF_SIZE];
 	enum tl_err		 rc = TL_ENOTFOUND;
 	size_t			 nerrs;
 
-	/* The body's hash tells a retry from a reuse of the key. */
+	/* Keyed hashes, never the values (SPEC 11): the key's finds its
+	 * tip; the body's tells a retry from a reuse of the key. */
 	if (req->idem_key != NULL) {
-		crypto_hash_sha256(h, (const unsigned char *)req->body,
-		    req->body_len);
-		sodium_bin2hex(hash, sizeof(hash), h, sizeof(h));
+		tl_seal_keyed_hash(in->idem_hash_key, req->idem_key,
+		    strlen(req->idem_key), key);
+		tl_seal_keyed_hash(in->body_hash_key, req->body,
+		    req->body_len, hash);
 		rc = store == NULL ? TL_ESTORE :
-		    tl_store_find_idem(store, req->idem_key, ref, stored);
+		    tl_store_find_idem(store, key, ref, stored);
 	}
 	if (rc == TL_OK) {
 		api_replay(in, res, ref, stored, hash);
@@ -467,7 +488,7 @@ api_store(const struct tl_intake *in, struct tl_store *store,
 	memset(&sub, 0, sizeof(sub));
 	sub.report = r;
 	sub.received_at = req->now;
-	sub.idem_key = req->idem_key;
+	sub.idem_key = req->idem_key != NULL ? key : NULL;
 	sub.body_hash = req->idem_key != NULL ? hash : NULL;
 	api_created(res, pending_ref);
 	rc = tl_response_ok(res) ? store_tip(in, &sub, ref) : TL_ENOMEM;
@@ -477,7 +498,7 @@ api_store(const struct tl_intake *in, struct tl_store *store,
 	}
 	tl_response_reset(res);
 	if (rc == TL_EDUPLICATE && store != NULL && tl_store_find_idem(store,
-	    req->idem_key, ref, stored) == TL_OK)
+	    key, ref, stored) == TL_OK)
 		api_replay(in, res, ref, stored, hash);
 	else
 		store_failed(in, res, 1);

@@ -15,6 +15,7 @@
 #include "request.h"
 #include "response.h"
 #include "store.h"
+#include "seal.h"
 #include "token.h"
 
 /* Outcomes of submissions, for /metrics (SPEC 4). */
@@ -43,6 +44,9 @@ struct tl_intake {
 	const struct tl_pages	*pages;
 	const struct tl_site	*site;
 	const uint8_t		*form_key;	/* TL_FORM_KEYBYTES */
+	const uint8_t		*staff_pk;	/* seals every tip (SPEC 11) */
+	const uint8_t		*idem_hash_key;	/* keyed hashes of the API's */
+	const uint8_t		*body_hash_key;	/* Idempotency-Key and body */
 	long			 form_min_seconds;
 	long			 form_max_age;
 	struct tl_commitq	*commitq;	/* group commit of tips */

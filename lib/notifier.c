@@ -14,9 +14,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "digest.h"
 #include "notifier.h"
 #include "outbox.h"
 #include "secret.h"
+#include "watch.h"
 #include "webhook.h"
 
 #define BATCH		32
@@ -28,6 +30,8 @@ struct tl_notifier {
 	CURL			*curl;
 	uint8_t			 key[TL_SECRET_MAX];
 	size_t			 keylen;
+	char			*url;		/* webhook_url(_file); NULL: none */
+	int64_t			 beat_at;	/* last heartbeat written */
 	char			 owner[64];	/* this process's lease name */
 	char			 curlerr[CURL_ERROR_SIZE];
 };
@@ -53,7 +57,7 @@ setup_curl(struct tl_notifier *n)
 {
 	CURL	*c = n->curl;
 
-	if (curl_easy_setopt(c, CURLOPT_URL, n->cfg->webhook_url) ||
+	if (curl_easy_setopt(c, CURLOPT_URL, n->url) ||
 	    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") ||
 	    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) ||
 	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) ||
@@ -83,7 +87,16 @@ tl_notifier_new(const struct tl_config *cfg, struct tl_notifier **out,
 	gethostname(host, sizeof(host) - 1);
 	snprintf(n->owner, sizeof(n->owner), "%s:%ld:%08x", host,
 	    (long)getpid(), randombytes_random());
-	if (cfg->webhook_url != NULL && tl_secret_read(cfg->webhook_secret_file,
+	if (cfg->webhook_url_file != NULL) {
+		if (tl_config_read_url(cfg->webhook_url_file, &n->url, err,
+		    errlen) != TL_OK)
+			goto out;
+	} else if (cfg->webhook_url != NULL &&
+	    (n->url = strdup(cfg->webhook_url)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (n->url != NULL && tl_secret_read(cfg->webhook_secret_file,
 	    n->key, &n->keylen, err, errlen) != TL_OK)
 		goto out;
 	if (tl_store_attach(cfg->database, &n->store, err, errlen) != TL_OK)
@@ -114,6 +127,10 @@ tl_notifier_free(struct tl_notifier *n)
 		curl_easy_cleanup(n->curl);
 	tl_store_close(n->store);
 	sodium_memzero(n->key, sizeof(n->key));
+	if (n->url != NULL) {
+		sodium_memzero(n->url, strlen(n->url));
+		free(n->url);
+	}
 	free(n);
 }
 
@@ -194,6 +211,13 @@ lease_end(const struct tl_notifier *n, int64_t now)
 	    LEASE_SLACK_S;
 }
 
+/* What a log line calls d: its tip's ref, or the digest's webhook id. */
+static const char *
+name(const struct tl_delivery *d)
+{
+	return d->digest != NULL ? d->webhook_id : d->tip.ref;
+}
+
 /* Attempts one leased delivery and records the outcome; *failed is 1 if
  * it was not delivered. Returns TL_OK, or TL_ESTORE if the store failed. */
 static enum tl_err
@@ -211,19 +235,20 @@ deliver(struct tl_notifier *n, struct tl_delivery *d, int *failed)
 	    lease_end(n, now));
 	if (rc == TL_ENOTFOUND) {
 		fprintf(stderr, "tipline-notify: %s: lease ran out before "
-		    "sending; left to the notifier that holds it\n",
-		    d->tip.ref);
+		    "sending; left to the notifier that holds it\n", name(d));
 		*failed = 0;
 		return TL_OK;
 	} else if (rc != TL_OK)
 		return TL_ESTORE;
-	body = tl_webhook_body(&d->tip, n->cfg->webhook_format,
-	    n->cfg->summary_excerpt_chars, now);
+	body = d->digest != NULL ? tl_webhook_digest_body(d->digest,
+	    n->cfg->webhook_format, n->cfg->staff_url, now) :
+	    tl_webhook_body_link(&d->tip, n->cfg->webhook_format,
+	    n->cfg->summary_excerpt_chars, n->cfg->staff_url, now);
 	/* Out of memory: not an attempt; the delivery waits for the next
 	 * pass. */
 	if (body == NULL || send_one(n, d, body, now, &a) != TL_OK) {
 		fprintf(stderr, "tipline-notify: %s: out of memory; not "
-		    "sent\n", d->tip.ref);
+		    "sent\n", name(d));
 		free(body);
 		tl_outbox_release(n->store, d->id, n->owner);
 		return TL_OK;
@@ -234,14 +259,13 @@ deliver(struct tl_notifier *n, struct tl_delivery *d, int *failed)
 	    n->cfg->retry_schedule, n->cfg->retry_count,
 	    randombytes_random(), (int64_t)time(NULL) + 1, &next);
 	if (v != TL_DELIVERED)
-		fprintf(stderr, "tipline-notify: %s: %s%s\n", d->tip.ref,
+		fprintf(stderr, "tipline-notify: %s: %s%s\n", name(d),
 		    a.error, v == TL_DEAD ? " (dead)" : " (will retry)");
 	rc = tl_outbox_finish(n->store, d->id, n->owner, v, next, a.status,
 	    v == TL_DELIVERED ? NULL : a.error, (int64_t)time(NULL));
 	if (rc == TL_ENOTFOUND)
 		fprintf(stderr, "tipline-notify: %s: lease lost while "
-		    "sending; the outcome is left to its holder\n",
-		    d->tip.ref);
+		    "sending; the outcome is left to its holder\n", name(d));
 	else if (rc != TL_OK)
 		return TL_ESTORE;
 	*failed = v != TL_DELIVERED;
@@ -262,6 +286,9 @@ pass(struct tl_notifier *n, volatile sig_atomic_t *stop, size_t *failed)
 	*failed = 0;
 	do {
 		now = (int64_t)time(NULL);
+		if (tl_digest_fold(n->store, now, n->cfg->digest_after,
+		    &got) != TL_OK)
+			return TL_ESTORE;
 		if (tl_outbox_lease(n->store, now, lease_end(n, now),
 		    n->owner, d, BATCH, &got) != TL_OK)
 			return TL_ESTORE;
@@ -279,11 +306,29 @@ pass(struct tl_notifier *n, volatile sig_atomic_t *stop, size_t *failed)
 	return rc;
 }
 
+/* Records the heartbeat when the last is TL_WATCH_BEAT_EVERY old: each
+ * is a commit on the lock the form needs, so never one a poll. */
+static enum tl_err
+beat(struct tl_notifier *n)
+{
+	int64_t		 now = (int64_t)time(NULL);
+
+	if (n->beat_at != 0 && now - n->beat_at < TL_WATCH_BEAT_EVERY &&
+	    now >= n->beat_at)
+		return TL_OK;
+	if (tl_watch_beat(n->store, now) != TL_OK)
+		return TL_ESTORE;
+	n->beat_at = now;
+	return TL_OK;
+}
+
 enum tl_err
 tl_notifier_pass(struct tl_notifier *n, size_t *failed)
 {
 	*failed = 0;
-	if (n->cfg->webhook_url == NULL)
+	if (beat(n) != TL_OK)
+		return TL_ESTORE;
+	if (n->url == NULL)
 		return TL_OK;
 	return pass(n, NULL, failed);
 }
@@ -303,12 +348,12 @@ tl_notifier_run(struct tl_notifier *n, volatile sig_atomic_t *stop)
 	size_t	 failed;
 	int	 errors = 0;
 
-	if (n->cfg->webhook_url == NULL)
+	if (n->url == NULL)
 		fprintf(stderr, "tipline-notify: no webhook_url: "
 		    "notifications stay queued\n");
 	while (!*stop) {
-		if (n->cfg->webhook_url != NULL &&
-		    pass(n, stop, &failed) != TL_OK) {
+		if (beat(n) != TL_OK || (n->url != NULL &&
+		    pass(n, stop, &failed) != TL_OK)) {
 			fprintf(stderr, "tipline-notify: store: %s\n",
 			    tl_store_errmsg(n->store));
 			if (++errors == 1000)

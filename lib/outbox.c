@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "digest.h"
 #include "outbox.h"
 
 static const char lease_sql[] =
@@ -18,6 +19,7 @@ static const char lease_sql[] =
     " WHERE id IN (SELECT id FROM deliveries"
     "  WHERE state = 'pending' AND next_at <= ?1"
     "  AND (lease_until IS NULL OR lease_until <= ?1)"
+    "  AND digest_id IS NULL"
     "  ORDER BY urgent DESC, next_at, id LIMIT ?4)"
     " RETURNING id, webhook_id, attempts, urgent, next_at, tip_id";
 
@@ -32,6 +34,12 @@ static const char finish_sql[] =
     " delivered_at = CASE WHEN ?3 = 'delivered' THEN ?7 END"
     " WHERE id = ?1 AND lease_owner = ?2";
 
+/* The tips folded into a digest share its outcome (SPEC 15). */
+static const char members_sql[] =
+    "UPDATE deliveries SET state = ?2,"
+    " delivered_at = CASE WHEN ?2 = 'delivered' THEN ?3 END"
+    " WHERE digest_id = ?1 AND ?2 <> 'pending'";
+
 static const char count_sql[] =
     "UPDATE counters SET value = value + 1 WHERE name = ?1";
 
@@ -44,86 +52,11 @@ static const char release_sql[] =
     "UPDATE deliveries SET lease_until = NULL, lease_owner = NULL"
     " WHERE id = ?1 AND lease_owner = ?2";
 
-/* Splits s at commas, calling fn(arg, item, len) for each item. */
-static int
-each_item(const char *s, int (*fn)(void *, const char *, size_t), void *arg)
-{
-	const char	*e;
-
-	while (s != NULL && *s != '\0') {
-		e = strchr(s, ',');
-		if (e == NULL)
-			e = s + strlen(s);
-		if (e > s && fn(arg, s, (size_t)(e - s)) == -1)
-			return -1;
-		s = *e == ',' ? e + 1 : e;
-	}
-	return 0;
-}
-
-static int
-add_concern(void *arg, const char *v, size_t len)
-{
-	struct tl_report	*r = arg;
-	const struct tl_choice	*c = tl_fields[TL_F_CONCERNS].choices;
-	size_t			 i;
-
-	for (i = 0; c[i].value != NULL; i++)
-		if (strlen(c[i].value) == len && memcmp(c[i].value, v, len) == 0)
-			r->concerns |= 1u << i;
-	return 0;
-}
-
-static int
-add_phone(void *arg, const char *v, size_t len)
-{
-	struct tl_report	*r = arg;
-
-	if (r->nphones == TL_MAX_PHONES)
-		return 0;
-	if ((r->phones[r->nphones] = strndup(v, len)) == NULL)
-		return -1;
-	r->nphones++;
-	return 0;
-}
-
-enum tl_err
-tl_store_read_tip(sqlite3_stmt *st, int col, struct tl_tip *tip)
-{
-	struct tl_report	*r = &tip->report;
-	const unsigned char	*v;
-	int			 f;
-
-	memset(tip, 0, sizeof(*tip));
-	tl_report_init(r);
-	v = sqlite3_column_text(st, col);
-	snprintf(tip->ref, sizeof(tip->ref), "%s", v != NULL ?
-	    (const char *)v : "");
-	tip->received_at = sqlite3_column_int64(st, col + 1);
-	v = sqlite3_column_text(st, col + 2);
-	r->priority = v != NULL && strcmp((const char *)v, "urgent") == 0 ?
-	    TL_PRIO_URGENT : TL_PRIO_NORMAL;
-	for (f = 0; f < TL_F__MAX; f++) {
-		if (sqlite3_column_type(st, col + 3 + f) == SQLITE_NULL)
-			continue;	/* unanswered */
-		/* NULL for a value here: out of memory converting it. */
-		if ((v = sqlite3_column_text(st, col + 3 + f)) == NULL ||
-		    (r->value[f] = strdup((const char *)v)) == NULL)
-			goto oom;
-	}
-	if (each_item(r->value[TL_F_CONCERNS], add_concern, r) == -1 ||
-	    each_item(r->value[TL_F_PHONES], add_phone, r) == -1)
-		goto oom;
-	return TL_OK;
-oom:
-	tl_report_free(r);
-	return TL_ENOMEM;
-}
-
 void
 tl_delivery_free(struct tl_delivery *d)
 {
-	tl_report_free(&d->tip.report);
+	tl_tip_free(&d->tip);
+	free(d->digest);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -160,10 +93,15 @@ collect(struct tl_store *s, sqlite3_stmt *up, sqlite3_stmt *tip,
 		snprintf(d->webhook_id, sizeof(d->webhook_id), "%s",
 		    wid != NULL ? (const char *)wid : "");
 		d->attempts = (unsigned)sqlite3_column_int(up, 2);
-		if (read_delivery_tip(s, tip, sqlite3_column_int64(up, 5), d)
-		    != TL_OK)
-			return TL_ESTORE;
 		(*n)++;
+		if (sqlite3_column_type(up, 5) == SQLITE_NULL) {
+			if ((d->digest = malloc(sizeof(*d->digest))) == NULL)
+				return TL_ENOMEM;
+			if (tl_digest_read(s, d->id, d->digest) != TL_OK)
+				return TL_ESTORE;
+		} else if (read_delivery_tip(s, tip,
+		    sqlite3_column_int64(up, 5), d) != TL_OK)
+			return TL_ESTORE;
 	}
 	if (*n < max && rc != SQLITE_DONE) {
 		tl_store_fail(s, lease_sql);
@@ -248,6 +186,25 @@ record(struct tl_store *s, sqlite3_stmt *up, int64_t id, const char *owner,
 	return sqlite3_changes(s->db) == 1 ? TL_OK : TL_ENOTFOUND;
 }
 
+/* Gives the tips folded into digest id the digest's outcome. */
+static enum tl_err
+settle_members(struct tl_store *s, int64_t id, enum tl_verdict v,
+    int64_t now)
+{
+	sqlite3_stmt	*st;
+	enum tl_err	 rc;
+
+	if ((rc = tl_db_prep(s, members_sql, &st)) != TL_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, tl_outbox_state_name(verdict_state[v]), -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	rc = tl_db_done(s, sqlite3_step(st), "digest tips");
+	sqlite3_finalize(st);
+	return rc;
+}
+
 enum tl_err
 tl_outbox_finish(struct tl_store *s, int64_t id, const char *owner,
     enum tl_verdict v, int64_t next_at, long status, const char *error,
@@ -264,9 +221,10 @@ tl_outbox_finish(struct tl_store *s, int64_t id, const char *owner,
 	if ((rc = tl_db_exec(s, "BEGIN IMMEDIATE", "finish")) != TL_OK)
 		goto out;
 	if ((rc = record(s, up, id, owner, v, next_at, status, error, now))
-	    != TL_OK)
+	    != TL_OK || (rc = settle_members(s, id, v, now)) != TL_OK)
 		goto out;
-	sqlite3_bind_text(cnt, 1, tl_store_counter_name((int)v), -1, SQLITE_STATIC);
+	sqlite3_bind_text(cnt, 1, tl_store_counter_name((int)v), -1,
+	    SQLITE_STATIC);
 	rc = TL_ESTORE;
 	if (sqlite3_step(cnt) != SQLITE_DONE) {
 		tl_store_fail(s, count_sql);

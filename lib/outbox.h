@@ -16,12 +16,16 @@
 
 #define TL_WEBHOOK_ID_SIZE	40
 
-/* A leased delivery and the tip it is about. */
+struct tl_digest;
+
+/* A leased delivery and the tip it is about, or the digest of tips
+ * (SPEC 15) it is (tip then empty). */
 struct tl_delivery {
 	int64_t		 id;
 	char		 webhook_id[TL_WEBHOOK_ID_SIZE];
 	unsigned	 attempts;	/* attempts made before this one */
 	struct tl_tip	 tip;
+	struct tl_digest *digest;	/* NULL: a tip.received */
 };
 
 /*

@@ -115,14 +115,12 @@ concern_names(const struct tl_report *r, char *out, size_t size)
 			    n > 0 ? "," : "", c[i].value);
 }
 
-/* The outward code of the tip's postcode, or NULL. */
+/* The outward code of the tip's postcode (a plaintext column), or
+ * NULL. */
 static const char *
-area(const struct tl_report *r, char out[16])
+area(const struct tl_tip *t)
 {
-	if (r->value[TL_F_POSTCODE] == NULL)
-		return NULL;
-	tl_postcode_area(r->value[TL_F_POSTCODE], out, 16);
-	return out[0] != '\0' ? out : NULL;
+	return t->area[0] != '\0' ? t->area : NULL;
 }
 
 static const char *
@@ -146,7 +144,7 @@ static enum tl_err
 list_line(FILE *out, const struct tl_tip *t, const char *delivery)
 {
 	struct tl_buf	 b = TL_BUF_INIT;
-	char		 at[21], names[96], code[16];
+	char		 at[21], names[96];
 	size_t		 start;
 
 	tl_time_rfc3339(t->received_at, at);
@@ -154,7 +152,7 @@ list_line(FILE *out, const struct tl_tip *t, const char *delivery)
 	tl_buf_printf(&b, "%-12s  %-20s  %-6s  %-40s  ", t->ref, at,
 	    priority_word(t), names);
 	start = b.len;
-	tl_text_line(&b, area(&t->report, code));
+	tl_text_line(&b, area(t));
 	pad(&b, start, 8);
 	tl_buf_puts(&b, "  ");
 	tl_text_line(&b, delivery);
@@ -166,11 +164,11 @@ list_line(FILE *out, const struct tl_tip *t, const char *delivery)
 static json_t *
 list_json(const struct tl_tip *t, const char *delivery)
 {
-	char		 at[21], code[16];
+	char		 at[21];
 	const char	*a;
 
 	tl_time_rfc3339(t->received_at, at);
-	a = area(&t->report, code);
+	a = area(t);
 	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}",
 	    "ref", t->ref, "received_at", at,
 	    "priority", tl_priority_name(t->report.priority),

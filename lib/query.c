@@ -22,7 +22,7 @@ static const char list_sql_tail[] =
     ", deliveries.state FROM tips"
     " LEFT JOIN deliveries ON deliveries.tip_id = tips.id"
     " WHERE tips.received_at >= ?1 AND (?2 IS NULL OR tips.priority = ?2)"
-    " ORDER BY tips.received_at DESC, tips.id DESC LIMIT ?3";
+    " ORDER BY tips.id DESC LIMIT ?3";
 
 /* After "SELECT" and the tip columns (tl_store_prep_tips()). */
 static const char show_sql_tail[] =
@@ -33,7 +33,7 @@ static const char show_sql_tail[] =
 /* After "SELECT" and the tip columns (tl_store_prep_tips()). */
 static const char export_sql_tail[] =
     " FROM tips WHERE tips.received_at >= ?1"
-    " ORDER BY tips.received_at, tips.id";
+    " ORDER BY tips.id";
 
 static const char purge_count_sql[] =
     "SELECT count(*) FROM tips WHERE received_at <= ?1";
@@ -42,16 +42,18 @@ static const char purge_sql[] =
     "DELETE FROM tips WHERE received_at <= ?1";
 
 static const char deliveries_sql[] =
-    "SELECT tips.ref, d.state, d.attempts, d.next_at, d.last_status,"
-    " d.last_error FROM deliveries d JOIN tips ON tips.id = d.tip_id"
+    "SELECT coalesce(tips.ref, d.kind || ' ' || d.webhook_id), d.state,"
+    " d.attempts, d.next_at, d.last_status, d.last_error"
+    " FROM deliveries d LEFT JOIN tips ON tips.id = d.tip_id"
     " WHERE ?1 IS NULL OR d.state = ?1"
-    " ORDER BY tips.received_at DESC, d.id DESC";
+    " ORDER BY coalesce(tips.received_at, d.created_at) DESC, d.id DESC";
 
 static const char redeliver_sql[] =
     "UPDATE deliveries SET state = 'pending', next_at = ?1, attempts = 0,"
     " lease_until = NULL, lease_owner = NULL, last_status = NULL,"
-    " last_error = NULL, delivered_at = NULL"
-    " WHERE CASE WHEN ?2 IS NULL THEN state = 'dead'"
+    " last_error = NULL, delivered_at = NULL, acked_at = NULL,"
+    " digest_id = CASE WHEN ?2 IS NULL THEN digest_id END"
+    " WHERE CASE WHEN ?2 IS NULL THEN state = 'dead' AND digest_id IS NULL"
     " ELSE tip_id = (SELECT id FROM tips WHERE ref = ?2) END";
 
 /* Prepares sql on a usable handle: TL_OK or TL_ESTORE (in s->err). */
@@ -79,9 +81,9 @@ list_row(sqlite3_stmt *st, int json, size_t n, FILE *out)
 
 	if ((err = tl_store_read_tip(st, 0, &tip)) != TL_OK)
 		return err;
-	delivery = (const char *)sqlite3_column_text(st, TL_TIP_NCOLUMNS);
+	delivery = (const char *)sqlite3_column_text(st, tl_store_tip_ncolumns());
 	err = tl_present_list_row(out, &tip, delivery, json, n);
-	tl_report_free(&tip.report);
+	tl_tip_free(&tip);
 	return err;
 }
 
@@ -113,13 +115,29 @@ out:
 
 /* ----------------------------------------------------------- show --- */
 
+/* Opens tip's seal with sk, saying on stderr why it does not open. */
+static enum tl_err
+unseal(struct tl_tip *tip, const struct tl_seal_secret *sk)
+{
+	enum tl_seal_fault	 fault;
+	enum tl_err		 err;
+
+	if ((err = tl_tip_unseal(tip, sk, &fault)) == TL_ESEALED)
+		fprintf(stderr, "tiplinectl: %s: its sealed content does not "
+		    "open: %s\n", tip->ref, fault == TL_SEAL_FAULT_KEY ?
+		    "it was not sealed to this staff key" : "its row or its "
+		    "blob was changed after it was stored");
+	return err;
+}
+
 enum tl_err
-tl_query_show(struct tl_store *s, const char *ref, int json, FILE *out)
+tl_query_show(struct tl_store *s, const struct tl_seal_secret *sk,
+    const char *ref, int json, FILE *out)
 {
 	sqlite3_stmt	*st;
 	struct tl_tip	 tip;
 	enum tl_err	 err;
-	int		 rc;
+	int		 rc, n;
 
 	if ((err = tl_store_prep_tips(s, show_sql_tail, &st)) != TL_OK)
 		return err;
@@ -131,10 +149,12 @@ tl_query_show(struct tl_store *s, const char *ref, int json, FILE *out)
 	}
 	if ((err = tl_store_read_tip(st, 0, &tip)) != TL_OK)
 		goto out;
-	err = tl_present_tip(out, &tip, (const char *)sqlite3_column_text(st,
-	    TL_TIP_NCOLUMNS), sqlite3_column_int(st, TL_TIP_NCOLUMNS + 1),
-	    json);
-	tl_report_free(&tip.report);
+	n = tl_store_tip_ncolumns();
+	if ((err = unseal(&tip, sk)) == TL_OK)
+		err = tl_present_tip(out, &tip, (const char *)
+		    sqlite3_column_text(st, n), sqlite3_column_int(st, n + 1),
+		    json);
+	tl_tip_free(&tip);
 out:
 	sqlite3_finalize(st);
 	return err;
@@ -144,32 +164,40 @@ out:
 
 /* Writes the tip on the current row of st as one JSON line. */
 static enum tl_err
-export_row(sqlite3_stmt *st, FILE *out)
+export_row(sqlite3_stmt *st, const struct tl_seal_secret *sk, FILE *out)
 {
 	struct tl_tip	 tip;
 	enum tl_err	 err;
 
 	if ((err = tl_store_read_tip(st, 0, &tip)) != TL_OK)
 		return err;
-	err = tl_present_export(out, &tip);
-	tl_report_free(&tip.report);
+	if ((err = unseal(&tip, sk)) == TL_OK)
+		err = tl_present_export(out, &tip);
+	tl_tip_free(&tip);
 	return err;
 }
 
 enum tl_err
-tl_query_export(struct tl_store *s, int64_t since, FILE *out)
+tl_query_export(struct tl_store *s, const struct tl_seal_secret *sk,
+    int64_t since, FILE *out)
 {
 	sqlite3_stmt	*st;
-	enum tl_err	 err;
+	enum tl_err	 err, sealed = TL_OK;
 	int		 rc;
 
 	if ((err = tl_store_prep_tips(s, export_sql_tail, &st)) != TL_OK)
 		return err;
 	sqlite3_bind_int64(st, 1, since);
+	/* A tip that does not open is said and left out; the others go on,
+	 * and the export fails at the end. */
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if ((err = export_row(st, out)) != TL_OK)
+		if ((err = export_row(st, sk, out)) == TL_ESEALED)
+			sealed = err;
+		else if (err != TL_OK)
 			goto out;
 	err = tl_db_done(s, rc, "export");
+	if (err == TL_OK)
+		err = sealed;
 out:
 	sqlite3_finalize(st);
 	return err;

@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "ref.h"
+#include "seal.h"
 #include "store.h"
 
 #define TL_SINCE_ALL	INT64_MIN	/* no --since */
@@ -41,11 +42,14 @@ enum tl_err tl_query_list(struct tl_store *s, const struct tl_list_opts *o,
 
 /*
  * Writes every field of the tip ref (canonical, as tl_ref_parse() writes
- * it) to out: labelled text using tl_fields[]' labels and choice labels,
- * or with json one object with the keys of tl_query_export(). Returns
- * TL_OK, TL_ENOTFOUND, TL_ENOMEM, TL_EIO (out failed) or TL_ESTORE.
+ * it) to out, its seal opened with the staff secret key sk: labelled text
+ * using tl_fields[]' labels and choice labels, or with json one object
+ * with the keys of tl_query_export(). Returns TL_OK, TL_ENOTFOUND,
+ * TL_ENOMEM, TL_EIO (out failed), TL_ESEALED (the seal did not open; said
+ * on stderr) or TL_ESTORE.
  */
-enum tl_err tl_query_show(struct tl_store *s, const char *ref, int json,
+enum tl_err tl_query_show(struct tl_store *s,
+	    const struct tl_seal_secret *sk, const char *ref, int json,
 	    FILE *out);
 
 /*
@@ -53,10 +57,12 @@ enum tl_err tl_query_show(struct tl_store *s, const char *ref, int json,
  * JSON Lines to out, oldest first, one tip a line, keys in a stable order:
  * ref, received_at (RFC 3339 UTC), priority, then the fields of SPEC 5.1 in
  * table order (concerns and phones as arrays, unanswered fields null).
- * Streams row by row. Returns TL_OK, TL_ENOMEM, TL_EIO (out failed) or
- * TL_ESTORE.
+ * Streams row by row, each tip's seal opened with sk. Returns TL_OK,
+ * TL_ENOMEM, TL_EIO (out failed), TL_ESEALED (a tip did not open: said on
+ * stderr and left out; the others are written) or TL_ESTORE.
  */
-enum tl_err tl_query_export(struct tl_store *s, int64_t since, FILE *out);
+enum tl_err tl_query_export(struct tl_store *s,
+	    const struct tl_seal_secret *sk, int64_t since, FILE *out);
 
 /*
  * Deletes the tips received at or before cutoff (Unix seconds) and their

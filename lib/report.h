@@ -57,7 +57,8 @@ struct tl_fielddef {
 	int		 rows;		/* TEXT: textarea rows; 0 = one line */
 	const char	*inputmode;	/* "tel", "text", … or NULL */
 	const char	*autocomplete;	/* value of autocomplete=, or NULL */
-	const char	*column;	/* its column in the store's tips */
+	const char	*column;	/* its plaintext column in the intake
+					   store, or NULL: sealed (SPEC 11) */
 	const char	*required_msg;	/* said when a required field is
 					   missing; NULL: a general sentence */
 	const char	*urgent_if;	/* this value makes the tip urgent
@@ -110,6 +111,13 @@ void tl_report_free(struct tl_report *r);
 /* Frees what validation produced (value[], phones[]), wiped, and resets
  * priority: raw[] is kept. */
 void tl_report_clear_values(struct tl_report *r);
+/* Sets concerns and phones[] from value[] as stored (names, numbers
+ * joined with ","). Returns TL_OK or TL_ENOMEM. */
+enum tl_err tl_report_read_lists(struct tl_report *r);
+
+/* Frees value[] of the sealed fields (column NULL) and phones[], wiped. */
+void tl_report_clear_sealed(struct tl_report *r);
+
 /* Frees phones[], wiped. */
 void tl_report_clear_phones(struct tl_report *r);
 

@@ -39,6 +39,12 @@
  * program without the code has neither secret key, so it can neither
  * read nor forge either side.
  *
+ * The file key (crypto_secretstream_xchacha20poly1305), fresh and random
+ * for each sealed file (SPEC 15: the desk's store in a backup), sealed
+ * to the staff public key like a content key: a backup holds no
+ * readable tip, and only the staff secret key restores the desk's copy.
+ * The stream's tags stop a file being cut short or its chunks reordered.
+ *
  * The hash keys, derived from the form key (crypto_kdf, one subkey per
  * use): the intake store keeps keyed BLAKE2b hashes of the
  * Idempotency-Key and of the body, never the values, so a copy of the
@@ -52,6 +58,7 @@
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -109,6 +116,19 @@ struct tl_seal_opened {
 	char			 text[];
 };
 
+/*
+ * Locked memory for a secret, libsodium made ready first: its allocator
+ * (and its randomness) abort in a program that never called sodium_init().
+ * NULL out of memory.
+ */
+static void *
+secure_alloc(size_t n)
+{
+	if (sodium_init() == -1)
+		return NULL;
+	return sodium_malloc(n);
+}
+
 /* --- staff key pair and key files ------------------------------------ */
 
 enum tl_err
@@ -118,7 +138,7 @@ tl_seal_keypair(const uint8_t *seed, uint8_t pk[TL_SEAL_KEYBYTES],
 	struct tl_seal_secret	*sk;
 
 	*out = NULL;
-	if ((sk = sodium_malloc(sizeof(*sk))) == NULL)
+	if ((sk = secure_alloc(sizeof(*sk))) == NULL)
 		return TL_ENOMEM;
 	if (seed != NULL)
 		crypto_box_seed_keypair(sk->pk, sk->sk, seed);
@@ -210,7 +230,7 @@ tl_seal_secret_parse(const char *text, struct tl_seal_secret **out,
 	enum tl_err		 rc;
 
 	*out = NULL;
-	if ((sk = sodium_malloc(sizeof(*sk))) == NULL)
+	if ((sk = secure_alloc(sizeof(*sk))) == NULL)
 		return TL_ENOMEM;
 	rc = key_parse(text, SECRET_PREFIX, "staff secret", sk->sk, err,
 	    errlen);
@@ -274,7 +294,7 @@ tl_seal_secret_read(const char *path, struct tl_seal_secret **sk,
 	enum tl_err	 rc;
 
 	*sk = NULL;
-	if ((text = sodium_malloc(KEYFILE_BUF)) == NULL)
+	if ((text = secure_alloc(KEYFILE_BUF)) == NULL)
 		return TL_ENOMEM;
 	rc = key_slurp(path, text, KEYFILE_BUF, err, errlen);
 	if (rc == TL_OK &&
@@ -351,7 +371,7 @@ tl_seal_secret_write(const char *path, int mode, uid_t uid, gid_t gid,
 	size_t		 len;
 	enum tl_err	 rc;
 
-	if ((line = sodium_malloc(TL_SEAL_KEYFILE_LEN + 2)) == NULL)
+	if ((line = secure_alloc(TL_SEAL_KEYFILE_LEN + 2)) == NULL)
 		return TL_ENOMEM;
 	len = key_line(SECRET_PREFIX, sk->sk, line);
 	rc = key_write(path, mode, uid, gid, line, len, err, errlen);
@@ -953,7 +973,7 @@ tl_seal_shared_new(const struct tl_seal_secret *mine,
 	struct tl_seal_shared	*k;
 
 	*out = NULL;
-	if ((k = sodium_malloc(sizeof(*k))) == NULL)
+	if ((k = secure_alloc(sizeof(*k))) == NULL)
 		return TL_ENOMEM;
 	if (crypto_box_beforenm(k->k, theirs, mine->sk) != 0) {
 		sodium_free(k);
@@ -1093,6 +1113,224 @@ tl_seal_text_free(char *text)
 		return;
 	sodium_memzero(text, strlen(text));
 	free(text);
+}
+
+/* --- sealed files ---------------------------------------------------- */
+
+#define FILE_MAGIC	"TLSEALF1"
+#define FILE_MAGICLEN	8
+#define SS_KEYBYTES	crypto_secretstream_xchacha20poly1305_KEYBYTES
+#define SS_HEADERBYTES	crypto_secretstream_xchacha20poly1305_HEADERBYTES
+#define SS_ABYTES	crypto_secretstream_xchacha20poly1305_ABYTES
+#define FILE_SEALEDKEY	(crypto_box_SEALBYTES + SS_KEYBYTES)
+#define FILE_HEAD	(FILE_MAGICLEN + FILE_SEALEDKEY + SS_HEADERBYTES)
+
+/* Writes all of p to fd: 0, or -1 with errno. */
+static int
+write_all(int fd, const uint8_t *p, size_t n)
+{
+	ssize_t	 w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Reads up to n bytes (fewer only at the end of the file): the count,
+ * or -1 with errno. */
+static ssize_t
+read_full(int fd, uint8_t *p, size_t n)
+{
+	size_t	 got = 0;
+	ssize_t	 r;
+
+	while (got < n) {
+		if ((r = read(fd, p + got, n - got)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+/* The stream's chunks of data[0..len) under st into fd. */
+static enum tl_err
+file_chunks(crypto_secretstream_xchacha20poly1305_state *st,
+    const uint8_t *data, size_t len, int fd, char *err, size_t errlen)
+{
+	uint8_t		*c;
+	size_t		 n, off = 0;
+	unsigned char	 tag;
+	enum tl_err	 rc = TL_OK;
+
+	if ((c = malloc(TL_SEAL_FILE_CHUNK + SS_ABYTES)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return TL_ENOMEM;
+	}
+	do {
+		n = len - off < TL_SEAL_FILE_CHUNK ? len - off :
+		    TL_SEAL_FILE_CHUNK;
+		tag = off + n == len ?
+		    crypto_secretstream_xchacha20poly1305_TAG_FINAL : 0;
+		crypto_secretstream_xchacha20poly1305_push(st, c, NULL,
+		    data + off, n, (const uint8_t *)FILE_MAGIC,
+		    FILE_MAGICLEN, tag);
+		if (write_all(fd, c, n + SS_ABYTES) == -1) {
+			snprintf(err, errlen, "writing: %s", strerror(errno));
+			rc = TL_EIO;
+			break;
+		}
+		off += n;
+	} while (tag == 0);
+	free(c);
+	return rc;
+}
+
+enum tl_err
+tl_seal_file_write(const uint8_t pk[TL_SEAL_KEYBYTES], const uint8_t *data,
+    size_t len, int fd, char *err, size_t errlen)
+{
+	crypto_secretstream_xchacha20poly1305_state st;
+	uint8_t		 key[SS_KEYBYTES], head[FILE_HEAD];
+	enum tl_err	 rc = TL_EINVAL;
+
+	memcpy(head, FILE_MAGIC, FILE_MAGICLEN);
+	crypto_secretstream_xchacha20poly1305_keygen(key);
+	if (crypto_box_seal(head + FILE_MAGICLEN, key, sizeof(key), pk)
+	    != 0) {
+		snprintf(err, errlen, "the staff public key is not usable");
+		goto out;
+	}
+	crypto_secretstream_xchacha20poly1305_init_push(&st,
+	    head + FILE_MAGICLEN + FILE_SEALEDKEY, key);
+	rc = TL_EIO;
+	if (write_all(fd, head, sizeof(head)) == -1) {
+		snprintf(err, errlen, "writing: %s", strerror(errno));
+		goto out;
+	}
+	rc = file_chunks(&st, data, len, fd, err, errlen);
+out:
+	sodium_memzero(key, sizeof(key));
+	sodium_memzero(&st, sizeof(st));
+	return rc;
+}
+
+void
+tl_seal_data_free(uint8_t *data, size_t len)
+{
+	if (data == NULL)
+		return;
+	sodium_memzero(data, len);
+	free(data);
+}
+
+/* Grows *data (wiping the old copy) to hold need bytes. */
+static int
+data_grow(uint8_t **data, size_t len, size_t *cap, size_t need)
+{
+	uint8_t	*p;
+	size_t	 ncap = *cap != 0 ? *cap : TL_SEAL_FILE_CHUNK;
+
+	while (ncap < need)
+		ncap *= 2;
+	if (ncap == *cap)
+		return 0;
+	if ((p = malloc(ncap)) == NULL)
+		return -1;
+	if (*data != NULL)
+		memcpy(p, *data, len);
+	tl_seal_data_free(*data, *cap);
+	*data = p;
+	*cap = ncap;
+	return 0;
+}
+
+/* The stream's chunks from fd under st into *data. */
+static enum tl_err
+file_pull(crypto_secretstream_xchacha20poly1305_state *st, int fd,
+    uint8_t **data, size_t *len, size_t *cap, char *err, size_t errlen)
+{
+	uint8_t			 c[TL_SEAL_FILE_CHUNK + SS_ABYTES + 1];
+	unsigned long long	 m;
+	unsigned char		 tag = 0;
+	ssize_t			 n;
+
+	while (tag != crypto_secretstream_xchacha20poly1305_TAG_FINAL) {
+		if ((n = read_full(fd, c, TL_SEAL_FILE_CHUNK + SS_ABYTES))
+		    == -1) {
+			snprintf(err, errlen, "reading: %s", strerror(errno));
+			return TL_EIO;
+		}
+		if ((size_t)n < SS_ABYTES) {
+			snprintf(err, errlen, "the file is cut short");
+			return TL_EMALFORMED;
+		}
+		if (data_grow(data, *len, cap, *len + (size_t)n) == -1) {
+			snprintf(err, errlen, "out of memory");
+			return TL_ENOMEM;
+		}
+		if (crypto_secretstream_xchacha20poly1305_pull(st,
+		    *data + *len, &m, &tag, c, (size_t)n,
+		    (const uint8_t *)FILE_MAGIC, FILE_MAGICLEN) != 0) {
+			snprintf(err, errlen, "the file is damaged");
+			return TL_EMALFORMED;
+		}
+		*len += (size_t)m;
+	}
+	if (read_full(fd, c, 1) != 0) {
+		snprintf(err, errlen, "the file goes on after its end");
+		return TL_EMALFORMED;
+	}
+	return TL_OK;
+}
+
+enum tl_err
+tl_seal_file_read(const struct tl_seal_secret *sk, int fd, uint8_t **data,
+    size_t *len, char *err, size_t errlen)
+{
+	crypto_secretstream_xchacha20poly1305_state st;
+	uint8_t		 key[SS_KEYBYTES], head[FILE_HEAD];
+	size_t		 cap = 0;
+	enum tl_err	 rc = TL_EMALFORMED;
+
+	*data = NULL;
+	*len = 0;
+	if (read_full(fd, head, sizeof(head)) != (ssize_t)sizeof(head) ||
+	    memcmp(head, FILE_MAGIC, FILE_MAGICLEN) != 0) {
+		snprintf(err, errlen, "not a sealed file");
+		return TL_EMALFORMED;
+	}
+	if (crypto_box_seal_open(key, head + FILE_MAGICLEN, FILE_SEALEDKEY,
+	    sk->pk, sk->sk) != 0) {
+		snprintf(err, errlen, "not sealed to this staff key");
+		goto out;
+	}
+	if (crypto_secretstream_xchacha20poly1305_init_pull(&st,
+	    head + FILE_MAGICLEN + FILE_SEALEDKEY, key) != 0) {
+		snprintf(err, errlen, "the file's header is damaged");
+		goto out;
+	}
+	rc = file_pull(&st, fd, data, len, &cap, err, errlen);
+out:
+	sodium_memzero(key, sizeof(key));
+	sodium_memzero(&st, sizeof(st));
+	if (rc != TL_OK) {
+		tl_seal_data_free(*data, cap);
+		*data = NULL;
+		*len = 0;
+	}
+	return rc;
 }
 
 /* --- the desk's form MAC (SPEC 12) ------------------------------------ */

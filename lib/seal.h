@@ -358,6 +358,41 @@ enum tl_err tl_seal_msg_open(const struct tl_seal_shared *k,
 /* Wipes and frees a text from tl_seal_msg_open. NULL is a no-op. */
 void tl_seal_text_free(char *text);
 
+/* --- sealed files (SPEC 15: the desk's copy in a backup) -------------- */
+
+/*
+ * A sealed file: the magic "TLSEALF1" (8 bytes), a fresh random file key
+ * crypto_box_seal'd to the staff public key (80 bytes), the
+ * crypto_secretstream_xchacha20poly1305 header (24 bytes), then the
+ * stream: chunks of TL_SEAL_FILE_CHUNK bytes of plaintext, each
+ * TL_SEAL_FILE_CHUNK + 17 bytes encrypted, the last one (shorter, maybe
+ * empty) tagged FINAL. Every chunk's additional data is the magic. A
+ * file cut short, grown, reordered or damaged does not open.
+ */
+#define TL_SEAL_FILE_CHUNK	65536
+
+/*
+ * Writes data[0..len) sealed to pk into fd (from its current offset).
+ * The file key is wiped on every path. Returns TL_OK; TL_EINVAL (pk not
+ * usable); TL_EIO with the reason in err.
+ */
+enum tl_err tl_seal_file_write(const uint8_t pk[TL_SEAL_KEYBYTES],
+	    const uint8_t *data, size_t len, int fd, char *err, size_t errlen);
+
+/*
+ * Reads and opens a sealed file from fd with the staff secret key sk:
+ * its plaintext in a new *data of *len bytes (free: tl_seal_data_free,
+ * which wipes). Returns TL_OK; TL_EMALFORMED when it does not open (not
+ * a sealed file, another key, damaged, cut short), with the reason in
+ * err; TL_EIO; TL_ENOMEM. *data is NULL on failure, and every partial
+ * plaintext wiped.
+ */
+enum tl_err tl_seal_file_read(const struct tl_seal_secret *sk, int fd,
+	    uint8_t **data, size_t *len, char *err, size_t errlen);
+
+/* Wipes and frees len bytes from tl_seal_file_read. NULL: no-op. */
+void tl_seal_data_free(uint8_t *data, size_t len);
+
 /* --- the desk's form MAC (SPEC 12) ---------------------------------- */
 #define TL_SEAL_MACBYTES	32
 /* A MAC key in locked memory. Opaque. */

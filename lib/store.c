@@ -33,7 +33,6 @@
 
 #define BUSY_MS		5000	/* wait this long for another writer */
 #define HEALTH_BUSY_MS	300	/* but /healthz answers within a second */
-#define REF_TRIES	8	/* fresh references tried on a collision */
 #define WHID_RANDOM	24	/* characters after "msg_" */
 #define WHID_TIME	10	/* of which the time received, seconds */
 #define WHID_SIZE	(4 + WHID_RANDOM + 1)
@@ -90,7 +89,81 @@ static const char *const migrations[] = {
 	"INSERT INTO counters (name, value) VALUES"
 	" ('deliveries_ok', 0), ('deliveries_retry', 0),"
 	" ('deliveries_dead', 0);",
+	/*
+	 * 2: sealed tips (SPEC 11). What a person wrote is one sealed blob;
+	 * the plaintext columns are what notifications and dedupe need. The
+	 * form's token nonce and the API's keyed Idempotency-Key hash share
+	 * one unique column, and webhook ids no index (70 random bits keep
+	 * them apart): 8 b-trees written a tip where Part I wrote 9. The
+	 * ids follow AUTOINCREMENT, never reused, for the desk's ingest.
+	 * Part I's rows wait in tips_part1 for upgrade_sealed() (upgrade.c).
+	 * And SPEC 15: deliveries that are not one tip's (a tips.digest has
+	 * no tip_id; kind says what a delivery announces; a tip may have
+	 * several: reminders, updates), tips folded into a digest
+	 * (digest_id), dead deliveries acknowledged (acked_at), and the
+	 * notifier's heartbeat.
+	 */
+	"ALTER TABLE tips RENAME TO tips_part1;"
+	"ALTER TABLE deliveries RENAME TO deliveries_part1;"
+	"DROP INDEX tips_received;"
+	"DROP INDEX deliveries_due;"
+	"CREATE TABLE tips ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" ref TEXT NOT NULL UNIQUE,"
+	" received_at INTEGER NOT NULL,"
+	" priority TEXT NOT NULL CHECK (priority IN ('urgent', 'normal')),"
+	" concerns TEXT NOT NULL,"		/* names joined with "," */
+	" \"when\" TEXT,"
+	" child_at_risk TEXT,"
+	" weapons_seen TEXT,"
+	" vulnerable_adult TEXT,"
+	" area TEXT,"				/* postcode's outward code */
+	" has_people INTEGER NOT NULL,"
+	" has_vehicles INTEGER NOT NULL,"
+	" phones INTEGER NOT NULL,"		/* how many were given */
+	" dedupe TEXT UNIQUE,"			/* t:nonce or i:keyed hash */
+	" body_hash TEXT,"			/* API: keyed hash of body */
+	" sender_pk BLOB,"			/* follow-up (SPEC 13) */
+	" sender_salt BLOB,"
+	" sealed BLOB NOT NULL,"
+	" CHECK (dedupe NOT GLOB 'i:*' OR body_hash IS NOT NULL));"
+	"CREATE TABLE deliveries ("
+	" id INTEGER PRIMARY KEY,"
+	" tip_id INTEGER REFERENCES tips (id) ON DELETE CASCADE,"
+	" kind TEXT NOT NULL DEFAULT 'tip.received',"
+	" digest_id INTEGER,"				/* folded into it */
+	" webhook_id TEXT NOT NULL,"
+	" state TEXT NOT NULL DEFAULT 'pending'"
+	"  CHECK (state IN ('pending', 'delivered', 'dead')),"
+	" urgent INTEGER NOT NULL,"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" next_at INTEGER NOT NULL,"
+	" lease_until INTEGER,"
+	" lease_owner TEXT,"
+	" last_status INTEGER,"
+	" last_error TEXT,"
+	" created_at INTEGER NOT NULL,"
+	" delivered_at INTEGER,"
+	" acked_at INTEGER);"
+	"CREATE INDEX deliveries_tip ON deliveries (tip_id);"
+	"CREATE INDEX deliveries_due"
+	" ON deliveries (state, urgent DESC, next_at);"
+	"CREATE INDEX deliveries_digest ON deliveries (digest_id)"
+	" WHERE digest_id IS NOT NULL;"
+	"CREATE INDEX deliveries_created ON deliveries (urgent, created_at);"
+	/* A digest whose last tip was purged goes with it. */
+	"CREATE TRIGGER deliveries_digest_gone AFTER DELETE ON deliveries"
+	" WHEN old.digest_id IS NOT NULL BEGIN"
+	" DELETE FROM deliveries WHERE id = old.digest_id AND NOT EXISTS"
+	"  (SELECT 1 FROM deliveries WHERE digest_id = old.digest_id);"
+	" END;"
+	"CREATE TABLE heartbeats ("
+	" name TEXT PRIMARY KEY,"			/* "notifier" */
+	" at INTEGER NOT NULL);",
 };
+
+/* The step after whose SQL upgrade_sealed() moves Part I's rows. */
+#define SEALED_STEP	2
 
 #define SCHEMA_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -104,44 +177,54 @@ static const char *const sqls[ST__MAX] = {
 	[ST_INS_TIP] = NULL,	/* from tl_fields[]: insert_sql() */
 	[ST_INS_DELIVERY] = "INSERT INTO deliveries (tip_id, webhook_id,"
 	    " urgent, next_at, created_at) VALUES (?1, ?2, ?3, ?4, ?4)",
-	[ST_FIND_TOKEN] = "SELECT ref FROM tips WHERE token_nonce = ?1",
-	[ST_FIND_IDEM] = "SELECT ref, body_hash FROM tips WHERE idem_key = ?1",
+	[ST_FIND_TOKEN] = "SELECT ref FROM tips WHERE dedupe = 't:' || ?1",
+	[ST_FIND_IDEM] = "SELECT ref, body_hash FROM tips"
+	    " WHERE dedupe = 'i:' || ?1",
 	[ST_OUTBOX] = "SELECT state, count(*) FROM deliveries GROUP BY state",
 };
 
 /*
- * The SQL that names every field's column, written once from tl_fields[]:
- * the columns a reader selects (TL_TIP_NCOLUMNS of them) and the INSERT
- * of a tip, whose parameters are ?1 ref, ?2 received_at, ?3 priority, the
- * fields in enum order, then token nonce, idempotency key and body hash.
+ * The SQL that names the plaintext fields' columns, written once from
+ * tl_fields[]: the columns a reader selects (tl_store_tip_ncolumns() of them, in
+ * the order tl_store_read_tip() reads) and the INSERT of a tip, whose
+ * parameters are ?1 ref, ?2 received_at, ?3 priority, the plaintext
+ * fields in table order, then area, has_people, has_vehicles, phones,
+ * dedupe, body_hash, sender_pk, sender_salt and sealed.
  */
 static char		 tip_columns[1100], tip_insert[2048];
+static int		 tip_nplain;	/* plaintext fields */
 static pthread_once_t	 tip_sql_once = PTHREAD_ONCE_INIT;
 
 static void
 tip_sql_build(void)
 {
-	char	 cols[768] = "", tcols[1024] = "", params[256] = "";
+	char	 cols[512] = "", tcols[768] = "", params[512] = "";
 	size_t	 c = 0, t = 0, p = 0;
-	int	 f;
+	int	 f, n = 3, i;
 
 	for (f = 0; f < TL_F__MAX; f++) {
+		if (tl_fields[f].column == NULL)
+			continue;
+		tip_nplain++;
 		c += (size_t)snprintf(cols + c, sizeof(cols) - c, ", \"%s\"",
 		    tl_fields[f].column);
 		t += (size_t)snprintf(tcols + t, sizeof(tcols) - t,
 		    ", tips.\"%s\"", tl_fields[f].column);
-		p += (size_t)snprintf(params + p, sizeof(params) - p,
-		    ", ?%d", 4 + f);
 	}
+	for (i = 0; i < tip_nplain + 9; i++)
+		p += (size_t)snprintf(params + p, sizeof(params) - p,
+		    ", ?%d", ++n);
 	if (c >= sizeof(cols) || t >= sizeof(tcols) || p >= sizeof(params))
 		abort();	/* the table outgrew the buffers: a build bug */
-	snprintf(tip_columns, sizeof(tip_columns),
-	    "tips.ref, tips.received_at, tips.priority%s", tcols);
+	snprintf(tip_columns, sizeof(tip_columns), "tips.id, tips.ref,"
+	    " tips.received_at, tips.priority%s, tips.area, tips.has_people,"
+	    " tips.has_vehicles, tips.phones, tips.sealed, tips.sender_pk,"
+	    " tips.sender_salt", tcols);
 	snprintf(tip_insert, sizeof(tip_insert), "INSERT INTO tips (ref,"
-	    " received_at, priority%s, token_nonce, idem_key, body_hash)"
-	    " VALUES (?1, ?2, ?3%s, ?%d, ?%d, ?%d)"
-	    " ON CONFLICT (ref) DO NOTHING RETURNING id", cols, params,
-	    4 + TL_F__MAX, 5 + TL_F__MAX, 6 + TL_F__MAX);
+	    " received_at, priority%s, area, has_people, has_vehicles, phones,"
+	    " dedupe, body_hash, sender_pk, sender_salt, sealed)"
+	    " VALUES (?1, ?2, ?3%s)"
+	    " ON CONFLICT (ref) DO NOTHING RETURNING id", cols, params);
 }
 
 const char *
@@ -149,6 +232,13 @@ tl_store_tip_columns(void)
 {
 	pthread_once(&tip_sql_once, tip_sql_build);
 	return tip_columns;
+}
+
+int
+tl_store_tip_ncolumns(void)
+{
+	pthread_once(&tip_sql_once, tip_sql_build);
+	return 11 + tip_nplain;
 }
 
 enum tl_err
@@ -170,6 +260,13 @@ tl_store_prep_tips(struct tl_store *s, const char *tail, sqlite3_stmt **st)
 }
 
 /* The SQL of statement i: the table's, or built from tl_fields[]. */
+const char *
+tl_store_insert_sql(void)
+{
+	pthread_once(&tip_sql_once, tip_sql_build);
+	return tip_insert;
+}
+
 static const char *
 stmt_sql(size_t i)
 {
@@ -480,9 +577,12 @@ migrate(struct tl_store *s)
 		    "one this program knows (0 to %d)", v, SCHEMA_VERSION);
 		goto fail;
 	}
-	for (; v < SCHEMA_VERSION; v++)
+	for (; v < SCHEMA_VERSION; v++) {
 		if (tl_db_exec(s, migrations[v], "schema step") != TL_OK)
 			goto fail;
+		if (v + 1 == SEALED_STEP && tl_store_upgrade_sealed(s) != TL_OK)
+			goto fail;
+	}
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
 	    SCHEMA_VERSION);
 	if (tl_db_exec(s, sql, "user_version") != TL_OK ||
@@ -577,10 +677,11 @@ tl_store_ensure(struct tl_store *s)
 	return db_open(s, 0);
 }
 
-/* Opens a handle on path, creating the file and schema if create. */
+/* Opens a handle on path, creating the file and schema if create; with
+ * pk, a Part I store's tips are sealed to it on the way. */
 static enum tl_err
-open_handle(const char *path, int create, struct tl_store **out, char *err,
-    size_t errlen)
+open_handle(const char *path, int create, const uint8_t *pk,
+    struct tl_store **out, char *err, size_t errlen)
 {
 	struct tl_store	*s;
 
@@ -595,6 +696,7 @@ open_handle(const char *path, int create, struct tl_store **out, char *err,
 		free(s);
 		return TL_ENOMEM;
 	}
+	s->upgrade_pk = pk;
 	if (db_open(s, create) != TL_OK) {
 		snprintf(err, errlen, "%s: %s", path, s->err);
 		tl_store_close(s);
@@ -608,14 +710,34 @@ enum tl_err
 tl_store_open(const char *path, struct tl_store **out, char *err,
     size_t errlen)
 {
-	return open_handle(path, 1, out, err, errlen);
+	return open_handle(path, 1, NULL, out, err, errlen);
+}
+
+enum tl_err
+tl_store_open_sealing(const char *path, const uint8_t *pk,
+    struct tl_store **out, int64_t *sealed, char *err, size_t errlen)
+{
+	enum tl_err	 rc;
+
+	*sealed = 0;
+	if ((rc = open_handle(path, 1, pk, out, err, errlen)) != TL_OK)
+		return rc;
+	(*out)->upgrade_pk = NULL;
+	*sealed = (*out)->upgraded;
+	if (*sealed > 0 && tl_store_scrub(*out) != TL_OK) {
+		snprintf(err, errlen, "%s: %s", path, (*out)->err);
+		tl_store_close(*out);
+		*out = NULL;
+		return TL_ESTORE;
+	}
+	return TL_OK;
 }
 
 enum tl_err
 tl_store_attach(const char *path, struct tl_store **out, char *err,
     size_t errlen)
 {
-	return open_handle(path, 0, out, err, errlen);
+	return open_handle(path, 0, NULL, out, err, errlen);
 }
 
 void
@@ -651,60 +773,80 @@ webhook_id(char out[WHID_SIZE], int64_t received_at)
 	out[4 + WHID_RANDOM] = '\0';
 }
 
-/* Binds the tip's columns but its reference to ST_INS_TIP. */
+/* Binds a blob, or NULL when there is none. */
 static void
-bind_tip(struct tl_store *s, const struct tl_submit *sub)
+bind_blob(sqlite3_stmt *st, int i, const uint8_t *p, size_t n)
 {
-	sqlite3_stmt	*st = s->st[ST_INS_TIP];
-	const struct tl_report *r = sub->report;
-	int		 i;
+	if (p == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_blob64(st, i, p, n, SQLITE_STATIC);
+}
 
+/* Binds the tip's columns to ST_INS_TIP, in tip_sql_build()'s order. */
+static void
+bind_tip(sqlite3_stmt *st, const struct tl_submit *sub, const char *dedupe)
+{
+	const struct tl_report *r = sub->report;
+	int		 f, i = 3;
+
+	sqlite3_bind_text(st, 1, sub->ref, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, sub->received_at);
-	sqlite3_bind_text(st, 3, r->priority == TL_PRIO_URGENT ?
-	    "urgent" : "normal", -1, SQLITE_STATIC);
-	for (i = 0; i < TL_F__MAX; i++)
-		sqlite3_bind_text(st, 4 + i, r->value[i], -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4 + TL_F__MAX, sub->token_nonce, -1,
+	sqlite3_bind_text(st, 3, tl_priority_name(r->priority), -1,
 	    SQLITE_STATIC);
-	sqlite3_bind_text(st, 5 + TL_F__MAX, sub->idem_key, -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(st, 6 + TL_F__MAX, sub->body_hash, -1,
+	for (f = 0; f < TL_F__MAX; f++)
+		if (tl_fields[f].column != NULL)
+			sqlite3_bind_text(st, ++i, r->value[f], -1,
+			    SQLITE_STATIC);
+	sqlite3_bind_text(st, ++i, sub->area, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, ++i, sub->has_people);
+	sqlite3_bind_int(st, ++i, sub->has_vehicles);
+	sqlite3_bind_int(st, ++i, sub->nphones);
+	sqlite3_bind_text(st, ++i, dedupe, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, ++i, sub->body_hash, -1, SQLITE_STATIC);
+	bind_blob(st, ++i, sub->sender_pk, TL_SEAL_KEYBYTES);
+	bind_blob(st, ++i, sub->sender_salt, TL_SEAL_SALTBYTES);
+	sqlite3_bind_blob64(st, ++i, sub->sealed, sub->sealed_len,
 	    SQLITE_STATIC);
 }
 
 /*
- * Inserts the tip under a fresh reference (written to ref), drawing again
- * while the reference is taken, and its row id into *id. Returns TL_OK,
- * TL_EDUPLICATE when the token nonce or idempotency key is stored, else
- * TL_ESTORE.
+ * Inserts the tip under its reference and its row id into *id. Returns
+ * TL_OK, TL_EDUPLICATE when its token nonce or idempotency key is
+ * stored, TL_ETAKEN when its reference is, else TL_ESTORE.
  */
 static enum tl_err
-insert_tip(struct tl_store *s, const struct tl_submit *sub,
-    char ref[TL_REF_SIZE], int64_t *id)
+insert_tip(struct tl_store *s, const struct tl_submit *sub, int64_t *id)
 {
-	sqlite3_stmt	*st = s->st[ST_INS_TIP];
-	int		 rc = SQLITE_DONE, try;
+	return tl_store_insert_tip(s, s->st[ST_INS_TIP], sub, id);
+}
 
-	bind_tip(s, sub);
-	for (try = 0; try < REF_TRIES; try++) {
-		tl_ref_random(ref);
-		sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
-		if ((rc = step(s, ST_INS_TIP)) == SQLITE_ROW)
-			*id = sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
-		if (rc == SQLITE_ROW) {
-			sqlite3_clear_bindings(st);
-			return TL_OK;
-		}
-		if (rc != SQLITE_DONE)
-			break;
-		/* SQLITE_DONE, no row: the reference was taken. */
+enum tl_err
+tl_store_insert_tip(struct tl_store *s, sqlite3_stmt *st,
+    const struct tl_submit *sub, int64_t *id)
+{
+	char		 dedupe[TL_HASH_HEX + 2], *d = NULL;
+	int		 rc;
+
+	if (sub->token_nonce != NULL || sub->idem_key != NULL) {
+		snprintf(dedupe, sizeof(dedupe), "%s%s", sub->token_nonce !=
+		    NULL ? "t:" : "i:", sub->token_nonce != NULL ?
+		    sub->token_nonce : sub->idem_key);
+		d = dedupe;
 	}
+	bind_tip(st, sub, d);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
+		tl_store_fail(s, "insert tip");
+	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	if (try == REF_TRIES) {
-		snprintf(s->err, sizeof(s->err), "no free reference after "
-		    "%d tries", REF_TRIES);
-		return TL_ESTORE;
+	if (rc == SQLITE_ROW)
+		return TL_OK;
+	if (rc == SQLITE_DONE) {
+		/* No row: ON CONFLICT (ref) DO NOTHING. */
+		snprintf(s->err, sizeof(s->err), "reference taken");
+		return TL_ETAKEN;
 	}
 	return rc == SQLITE_CONSTRAINT_UNIQUE ? TL_EDUPLICATE : TL_ESTORE;
 }
@@ -742,8 +884,9 @@ add_one(struct tl_store *s, const struct tl_submit *sub,
 
 	if (careful && run(s, ST_SAVEPOINT) == -1)
 		return TL_ESTORE;
-	if ((err = insert_tip(s, sub, ref, &id)) == TL_OK &&
+	if ((err = insert_tip(s, sub, &id)) == TL_OK &&
 	    (err = insert_delivery(s, sub, id)) == TL_OK) {
+		snprintf(ref, TL_REF_SIZE, "%s", sub->ref);
 		if (!careful || run(s, ST_RELEASE) == 0)
 			return TL_OK;
 		err = TL_ESTORE;
@@ -788,14 +931,16 @@ add_all(struct tl_store *s, const struct tl_submit *const *subs, size_t n,
 		return -1;
 	for (i = 0; i < n; i++) {
 		refs[i][0] = '\0';
-		results[i] = subs[i] == NULL || subs[i]->report == NULL ?
+		results[i] = subs[i] == NULL || subs[i]->report == NULL ||
+		    subs[i]->ref == NULL || subs[i]->sealed == NULL ?
 		    TL_EINVAL : add_one(s, subs[i], refs[i], careful);
 		if (results[i] != TL_OK)
 			refs[i][0] = '\0';
 		if (results[i] == TL_OK || results[i] == TL_EINVAL)
 			continue;
 		/* A unique key met by the tip's INSERT undid only itself. */
-		if (!careful && results[i] != TL_EDUPLICATE)
+		if (!careful && results[i] != TL_EDUPLICATE &&
+		    results[i] != TL_ETAKEN)
 			return AGAIN;
 		/* A failed savepoint can end the whole transaction. */
 		if (results[i] == TL_ESTORE &&
@@ -1003,4 +1148,77 @@ tl_store_outcomes(struct tl_store *s, int64_t counts[3])
 	rc = tl_db_done(s, r, "counters");
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/* Copies blob column c of st into a new buffer: 0, or -1 out of memory. */
+static int
+read_blob(sqlite3_stmt *st, int c, uint8_t **out, size_t *len)
+{
+	const void	*p = sqlite3_column_blob(st, c);
+	int		 n = sqlite3_column_bytes(st, c);
+
+	*out = NULL;
+	*len = 0;
+	if (p == NULL || n <= 0)
+		return 0;
+	if ((*out = malloc((size_t)n)) == NULL)
+		return -1;
+	memcpy(*out, p, (size_t)n);
+	*len = (size_t)n;
+	return 0;
+}
+
+/* Copies blob column c into out when it has exactly n bytes: 1, else 0. */
+static int
+read_key(sqlite3_stmt *st, int c, uint8_t *out, size_t n)
+{
+	const void	*p = sqlite3_column_blob(st, c);
+
+	if (p == NULL || sqlite3_column_bytes(st, c) != (int)n)
+		return 0;
+	memcpy(out, p, n);
+	return 1;
+}
+
+enum tl_err
+tl_store_read_tip(sqlite3_stmt *st, int col, struct tl_tip *tip)
+{
+	struct tl_report	*r = &tip->report;
+	const unsigned char	*v;
+	int			 f, c = col;
+
+	memset(tip, 0, sizeof(*tip));
+	tl_report_init(r);
+	tip->id = sqlite3_column_int64(st, c++);
+	v = sqlite3_column_text(st, c++);
+	snprintf(tip->ref, sizeof(tip->ref), "%s", v != NULL ?
+	    (const char *)v : "");
+	tip->received_at = sqlite3_column_int64(st, c++);
+	v = sqlite3_column_text(st, c++);
+	r->priority = v != NULL && strcmp((const char *)v, "urgent") == 0 ?
+	    TL_PRIO_URGENT : TL_PRIO_NORMAL;
+	for (f = 0; f < TL_F__MAX; f++) {
+		if (tl_fields[f].column == NULL)
+			continue;
+		v = sqlite3_column_text(st, c++);
+		if (v != NULL &&
+		    (r->value[f] = strdup((const char *)v)) == NULL)
+			goto oom;
+	}
+	v = sqlite3_column_text(st, c++);
+	snprintf(tip->area, sizeof(tip->area), "%s", v != NULL ?
+	    (const char *)v : "");
+	tip->has_people = sqlite3_column_int(st, c++);
+	tip->has_vehicles = sqlite3_column_int(st, c++);
+	tip->nphones = sqlite3_column_int(st, c++);
+	if (read_blob(st, c++, &tip->sealed, &tip->sealed_len) == -1)
+		goto oom;
+	tip->has_sender = read_key(st, c, tip->sender_pk, TL_SEAL_KEYBYTES) &&
+	    read_key(st, c + 1, tip->sender_salt, TL_SEAL_SALTBYTES);
+	if (tl_report_read_lists(r) != TL_OK)
+		goto oom;
+	return TL_OK;
+oom:
+	tl_tip_free(tip);
+	return TL_ENOMEM;
 }

@@ -21,13 +21,24 @@ struct tl_store;
 
 #define TL_HASH_HEX	65	/* hex SHA-256 and NUL */
 
-/* One submission to store. Strings are borrowed. */
+/* One submission to store, its fields already sealed (tip.h). Strings
+ * and bytes are borrowed. */
 struct tl_submit {
-	const struct tl_report	*report;	/* validated (value[] set) */
+	const struct tl_report	*report;	/* validated: its plaintext
+						   fields and priority */
+	const char		*ref;		/* drawn by the caller, sealed
+						   into the blob */
 	int64_t			 received_at;	/* Unix seconds, UTC */
+	const char		*area;		/* outward code, or NULL */
+	int			 has_people, has_vehicles, nphones;
+	const uint8_t		*sealed;	/* the blob (tl_tip_seal()) */
+	size_t			 sealed_len;
 	const char		*token_nonce;	/* form: hex nonce, else NULL */
-	const char		*idem_key;	/* API: Idempotency-Key or NULL */
-	const char		*body_hash;	/* API: hex SHA-256 of the body */
+	const char		*idem_key;	/* API: keyed hash of the
+						   Idempotency-Key, or NULL */
+	const char		*body_hash;	/* API: keyed hash of the body */
+	const uint8_t		*sender_pk;	/* follow-up key, or NULL */
+	const uint8_t		*sender_salt;
 };
 
 enum tl_outbox_state { TL_OUT_PENDING, TL_OUT_DELIVERED, TL_OUT_DEAD,
@@ -52,6 +63,14 @@ enum tl_err tl_outbox_state_parse(const char *name,
 enum tl_err tl_store_open(const char *path, struct tl_store **out,
 	    char *err, size_t errlen);
 /*
+ * tl_store_open() for `tiplinectl init`: a Part I store's tips are sealed
+ * to the staff public key pk on the way, and no plaintext of them is left
+ * in the file, its free pages or its WAL; *sealed says how many.
+ */
+enum tl_err tl_store_open_sealing(const char *path, const uint8_t *pk,
+	    struct tl_store **out, int64_t *sealed, char *err, size_t errlen);
+
+/*
  * Opens an existing store only, never creating one: the programs that
  * serve (tipline.fcgi, tipline-notify) leave creating to `tiplinectl
  * init`, so that a deleted store is an error, not a new empty one.
@@ -61,10 +80,11 @@ enum tl_err tl_store_attach(const char *path, struct tl_store **out,
 void tl_store_close(struct tl_store *s);
 
 /*
- * Stores a validated tip and one pending delivery in one transaction, with
- * a fresh reference unique in the store written to ref. Returns TL_OK only
- * once that transaction is durably committed; TL_EDUPLICATE (nothing
- * stored) when the token nonce or idempotency key is already stored;
+ * Stores a sealed tip under sub->ref and one pending delivery in one
+ * transaction, and copies the reference to ref. Returns TL_OK only once
+ * that transaction is durably committed; TL_EDUPLICATE (nothing stored)
+ * when the token nonce or idempotency key is already stored; TL_ETAKEN
+ * (nothing stored) when the reference is: seal again under a new one;
  * TL_ESTORE (nothing stored) on any store failure, including a database
  * file that was deleted or moved.
  */
@@ -88,7 +108,8 @@ enum tl_err tl_store_add_batch(struct tl_store *s,
 enum tl_err tl_store_find_token(struct tl_store *s, const char *nonce,
 	    char ref[TL_REF_SIZE]);
 
-/* The reference and body hash stored with this idempotency key. */
+/* The reference and body hash stored with this idempotency key (its
+ * keyed hash, as stored). */
 enum tl_err tl_store_find_idem(struct tl_store *s, const char *key,
 	    char ref[TL_REF_SIZE], char hash[TL_HASH_HEX]);
 

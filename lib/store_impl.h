@@ -33,6 +33,8 @@ struct tl_store {
 	int		 relaxed;	/* synchronous=NORMAL: tl_store_relax() */
 	int		 busy_ms;	/* wait for another writer; 0: BUSY_MS */
 	int		 busy;		/* the last failure: another writer */
+	const uint8_t	*upgrade_pk;	/* seals Part I's tips (upgrade.c) */
+	int64_t		 upgraded;	/* tips it sealed */
 	int		(*on_commit)(void *, int);	/* tl_store_on_commit() */
 	void		*on_commit_arg;
 	char		 err[256];	/* last error, never tip content */
@@ -44,11 +46,12 @@ enum tl_err tl_store_ensure(struct tl_store *s);
 /* Records SQLite's reason and what failed (cut short) in s->err. */
 void tl_store_fail(struct tl_store *s, const char *what);
 
-/* The columns of a tip as tl_store_read_tip() reads them ("tips.ref,
- * tips.received_at, tips.priority" then every field's column in enum
- * order), written from tl_fields[]; a static string. */
+/* The columns of a tip as tl_store_read_tip() reads them ("tips.id,
+ * tips.ref, tips.received_at, tips.priority", the plaintext fields'
+ * columns in table order, area, the counts, the blob and the sender's
+ * key), written from tl_fields[]; a static string, and how many. */
 const char *tl_store_tip_columns(void);
-#define TL_TIP_NCOLUMNS (3 + TL_F__MAX)
+int tl_store_tip_ncolumns(void);
 
 /* Prepares "SELECT", those columns and tail (the rest of the statement)
  * on a usable handle: TL_OK, or TL_ESTORE (reason in s->err). */
@@ -57,6 +60,24 @@ enum tl_err tl_store_prep_tips(struct tl_store *s, const char *tail,
 
 /* The counters row of delivery outcome verdict (enum tl_verdict). */
 const char *tl_store_counter_name(int verdict);
+
+/* The INSERT of a tip (see store.c); a static string. */
+const char *tl_store_insert_sql(void);
+
+/* Inserts sub with st, a statement of tl_store_insert_sql(), and its row
+ * id into *id: TL_OK, TL_EDUPLICATE, TL_ETAKEN or TL_ESTORE. */
+enum tl_err tl_store_insert_tip(struct tl_store *s, sqlite3_stmt *st,
+	    const struct tl_submit *sub, int64_t *id);
+
+/* After the SQL of the sealed schema step, in its transaction: seals
+ * the Part I tips waiting in tips_part1 to s->upgrade_pk and drops the
+ * old tables. Without a key, only an empty store can be upgraded.
+ * TL_OK, or TL_ESTORE (reason in s->err). upgrade.c. */
+enum tl_err tl_store_upgrade_sealed(struct tl_store *s);
+
+/* Leaves no trace of deleted rows in the file, its free pages or its WAL
+ * (VACUUM, then a TRUNCATE checkpoint). TL_OK or TL_ESTORE. upgrade.c. */
+enum tl_err tl_store_scrub(struct tl_store *s);
 
 /* Reads the tip columns from st, starting at column col, into tip.
  * Returns TL_OK or TL_ENOMEM (tip is then freed). */

@@ -1,9 +1,173 @@
 /*
- * tip.c — helpers for readers of stored tips. See tip.h.
+ * tip.c — a stored tip: its plaintext columns, and its sealed fields
+ * sealed and opened against them through seal.c (SPEC 11). See tip.h.
  */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "tip.h"
+
+#define MAX_COLS	(TL_F__MAX + 5)
+
+/* The columns a blob is bound to, as text, in one fixed order: priority,
+ * each plaintext field's column in table order, area, the counts. */
+struct cols {
+	struct tl_seal_column	 v[MAX_COLS];
+	size_t			 n;
+	char			 num[3][24];
+};
+
+static void
+col_add(struct cols *c, const char *name, const char *value)
+{
+	c->v[c->n].name = name;
+	c->v[c->n].value = value;
+	c->n++;
+}
+
+/* t's columns into c and the additional data of its blob into ad. */
+static void
+ad_of(const struct tl_tip *t, struct cols *c, struct tl_seal_ad *ad)
+{
+	int	 f;
+
+	c->n = 0;
+	col_add(c, "priority", tl_priority_name(t->report.priority));
+	for (f = 0; f < TL_F__MAX; f++)
+		if (tl_fields[f].column != NULL)
+			col_add(c, tl_fields[f].column, t->report.value[f]);
+	col_add(c, "area", t->area[0] != '\0' ? t->area : NULL);
+	snprintf(c->num[0], sizeof(c->num[0]), "%d", t->has_people);
+	snprintf(c->num[1], sizeof(c->num[1]), "%d", t->has_vehicles);
+	snprintf(c->num[2], sizeof(c->num[2]), "%d", t->nphones);
+	col_add(c, "has_people", c->num[0]);
+	col_add(c, "has_vehicles", c->num[1]);
+	col_add(c, "phones", c->num[2]);
+	memset(ad, 0, sizeof(*ad));
+	ad->ref = t->ref;
+	ad->received_at = t->received_at;
+	ad->cols = c->v;
+	ad->ncols = c->n;
+	if (t->has_sender) {
+		ad->sender_pk = t->sender_pk;
+		ad->sender_salt = t->sender_salt;
+	}
+}
+
+void
+tl_tip_view(struct tl_tip *t, const char *ref, int64_t received_at,
+    const struct tl_report *r)
+{
+	memset(t, 0, sizeof(*t));
+	snprintf(t->ref, sizeof(t->ref), "%s", ref);
+	t->received_at = received_at;
+	t->report = *r;
+	tl_postcode_area(r->value[TL_F_POSTCODE], t->area, sizeof(t->area));
+	t->has_people = r->value[TL_F_PEOPLE] != NULL;
+	t->has_vehicles = r->value[TL_F_VEHICLES] != NULL;
+	t->nphones = (int)r->nphones;
+}
+
+enum tl_err
+tl_tip_seal(const struct tl_tip *t, const uint8_t pk[TL_SEAL_KEYBYTES],
+    uint8_t **blob, size_t *len, char *err, size_t errlen)
+{
+	struct tl_seal_field	 fields[TL_F__MAX];
+	struct tl_seal_ad	 ad;
+	struct cols		 c;
+	size_t			 n = 0;
+	int			 f;
+
+	for (f = 0; f < TL_F__MAX; f++)
+		if (tl_fields[f].column == NULL &&
+		    t->report.value[f] != NULL) {
+			fields[n].name = tl_fields[f].name;
+			fields[n].value = t->report.value[f];
+			n++;
+		}
+	ad_of(t, &c, &ad);
+	return tl_seal_seal(pk, &ad, fields, n, blob, len, err, errlen);
+}
+
+enum tl_err
+tl_tip_prepare(struct tl_submit *sub, struct tl_tip *view, const char *ref,
+    const uint8_t pk[TL_SEAL_KEYBYTES], uint8_t **blob, char *err,
+    size_t errlen)
+{
+	enum tl_err	 rc;
+
+	*blob = NULL;
+	tl_tip_view(view, ref, sub->received_at, sub->report);
+	if ((rc = tl_tip_seal(view, pk, blob, &sub->sealed_len, err,
+	    errlen)) != TL_OK)
+		return rc;
+	sub->ref = view->ref;
+	sub->sealed = *blob;
+	sub->area = view->area[0] != '\0' ? view->area : NULL;
+	sub->has_people = view->has_people;
+	sub->has_vehicles = view->has_vehicles;
+	sub->nphones = view->nphones;
+	return TL_OK;
+}
+
+/* Fills r's sealed fields from o; unknown names (a newer writer's) and
+ * plaintext ones are left out. TL_OK or TL_ENOMEM. */
+static enum tl_err
+fill_sealed(struct tl_report *r, const struct tl_seal_opened *o)
+{
+	const struct tl_seal_field *sf;
+	size_t			 i;
+	int			 f;
+
+	for (i = 0; i < tl_seal_opened_count(o); i++) {
+		sf = tl_seal_opened_field(o, i);
+		f = tl_field_find(sf->name, strlen(sf->name));
+		if (f < 0 || tl_fields[f].column != NULL ||
+		    r->value[f] != NULL)
+			continue;
+		if ((r->value[f] = strdup(sf->value)) == NULL)
+			return TL_ENOMEM;
+	}
+	return tl_report_read_lists(r);
+}
+
+enum tl_err
+tl_tip_unseal(struct tl_tip *t, const struct tl_seal_secret *sk,
+    enum tl_seal_fault *fault)
+{
+	struct tl_seal_opened	*o = NULL;
+	struct tl_seal_ad	 ad;
+	struct cols		 c;
+	char			 err[128];
+	enum tl_err		 rc;
+
+	*fault = TL_SEAL_FAULT_NONE;
+	ad_of(t, &c, &ad);
+	rc = tl_seal_open(sk, &ad, t->sealed, t->sealed_len, &o, fault, err,
+	    sizeof(err));
+	if (rc == TL_ENOMEM)
+		return rc;
+	if (rc != TL_OK)
+		return TL_ESEALED;
+	if ((rc = fill_sealed(&t->report, o)) != TL_OK) {
+		/* Nothing half-filled: the sealed fields go again. */
+		tl_report_clear_sealed(&t->report);
+	}
+	tl_seal_opened_free(o);
+	return rc;
+}
+
+void
+tl_tip_free(struct tl_tip *t)
+{
+	tl_report_free(&t->report);
+	free(t->sealed);
+	sodium_memzero(t, sizeof(*t));
+}
 
 void
 tl_time_rfc3339(int64_t t, char out[21])

@@ -31,6 +31,8 @@ enum tl_err {
 	TL_EIO,		/* file or system error */
 	TL_EINVAL,	/* invalid argument: text that is not what it
 			   should be (a key, a reference, a number) */
+	TL_ETAKEN,	/* the reference drawn is taken: draw again */
+	TL_ESEALED,	/* sealed content does not open on its row */
 	TL_ERR__MAX
 };
 

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "digest.h"
 #include "json.h"
 #include "text.h"
 #include "tip.h"
@@ -72,7 +73,7 @@ standard(const struct tl_tip *tip, long n, int64_t now)
 	json_t	*data, *root;
 	char	 area[8], at[21], ts[21], *ex;
 
-	tl_postcode_area(r->value[TL_F_POSTCODE], area, sizeof(area));
+	snprintf(area, sizeof(area), "%s", tip->area);
 	tl_time_rfc3339(tip->received_at, at);
 	tl_time_rfc3339(now, ts);
 	data = json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,"
@@ -85,9 +86,9 @@ standard(const struct tl_tip *tip, long n, int64_t now)
 	    "child_at_risk", str_or_null(r->value[TL_F_CHILD_AT_RISK]),
 	    "weapons_seen", str_or_null(r->value[TL_F_WEAPONS_SEEN]),
 	    "vulnerable_adult", str_or_null(r->value[TL_F_VULNERABLE_ADULT]),
-	    "has", "people", r->value[TL_F_PEOPLE] != NULL,
-	    "vehicles", r->value[TL_F_VEHICLES] != NULL,
-	    "phones", (json_int_t)r->nphones);
+	    "has", "people", tip->has_people,
+	    "vehicles", tip->has_vehicles,
+	    "phones", (json_int_t)tip->nphones);
 	if (data == NULL)
 		return NULL;
 	if (excerpt(r, n, &ex) != TL_OK || (ex != NULL &&
@@ -148,7 +149,7 @@ slack(const struct tl_tip *tip, long n)
 			slack_escape(&b, c[i].words, strlen(c[i].words));
 			sep = ", ";
 		}
-	tl_postcode_area(r->value[TL_F_POSTCODE], area, sizeof(area));
+	snprintf(area, sizeof(area), "%s", tip->area);
 	if (*area != '\0')
 		tl_buf_printf(&b, " \xe2\x80\x94 %s", area);
 	if (r->value[TL_F_WHEN] != NULL) {
@@ -170,18 +171,142 @@ slack(const struct tl_tip *tip, long n)
 	return root;
 }
 
+/* staff_url + path (+ ref) into a new string, or NULL. */
+static char *
+link_to(const char *staff_url, const char *path, const char *ref)
+{
+	struct tl_buf	 b = TL_BUF_INIT;
+	size_t		 n = strlen(staff_url);
+
+	if (n > 0 && staff_url[n - 1] == '/')
+		n--;
+	tl_buf_add(&b, staff_url, n);
+	tl_buf_printf(&b, "%s%s", path, ref != NULL ? ref : "");
+	if (!tl_buf_ok(&b)) {
+		tl_buf_free(&b);
+		return NULL;
+	}
+	return b.data;
+}
+
+/* Adds link to j: data.link (standard) or a last " <link>" (slack).
+ * Returns 0, or -1 out of memory. */
+static int
+add_link(json_t *j, enum tl_webhook_format fmt, const char *link)
+{
+	struct tl_buf	 b = TL_BUF_INIT;
+	const char	*text;
+	int		 rc;
+
+	if (fmt != TL_WEBHOOK_SLACK)
+		return json_object_set_new(json_object_get(j, "data"), "link",
+		    json_string(link));
+	text = json_string_value(json_object_get(j, "text"));
+	tl_buf_printf(&b, "%s <", text != NULL ? text : "");
+	slack_escape(&b, link, strlen(link));
+	tl_buf_putc(&b, '>');
+	rc = tl_buf_ok(&b) ? json_object_set_new(j, "text",
+	    json_string(b.data)) : -1;
+	tl_buf_free(&b);
+	return rc;
+}
+
+/* j (taken) as compact text, with link added when not NULL. */
+static char *
+dump(json_t *j, enum tl_webhook_format fmt, const char *link)
+{
+	char	*s = NULL;
+
+	if (j == NULL)
+		return NULL;
+	if (link == NULL || add_link(j, fmt, link) == 0)
+		s = tl_json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	return s;
+}
+
+char *
+tl_webhook_body_link(const struct tl_tip *tip, enum tl_webhook_format fmt,
+    long excerpt_chars, const char *staff_url, int64_t now)
+{
+	json_t	*j;
+	char	*link = NULL, *s;
+
+	if (staff_url != NULL &&
+	    (link = link_to(staff_url, "/tips/", tip->ref)) == NULL)
+		return NULL;
+	j = fmt == TL_WEBHOOK_SLACK ? slack(tip, excerpt_chars) :
+	    standard(tip, excerpt_chars, now);
+	s = dump(j, fmt, link);
+	free(link);
+	return s;
+}
+
 char *
 tl_webhook_body(const struct tl_tip *tip, enum tl_webhook_format fmt,
     long excerpt_chars, int64_t now)
 {
-	json_t		*j;
-	char		*s;
+	return tl_webhook_body_link(tip, fmt, excerpt_chars, NULL, now);
+}
 
-	j = fmt == TL_WEBHOOK_SLACK ? slack(tip, excerpt_chars) :
-	    standard(tip, excerpt_chars, now);
-	if (j == NULL)
+/* The one line of a digest in the slack format. */
+static json_t *
+slack_digest(const struct tl_digest *d)
+{
+	struct tl_buf	 b = TL_BUF_INIT;
+	char		 from[21], to[21];
+	json_t		*root = NULL;
+	size_t		 i;
+
+	tl_time_rfc3339(d->from, from);
+	tl_time_rfc3339(d->to, to);
+	tl_buf_printf(&b, "%zu more tip%s (not urgent) from %s to %s:",
+	    d->count, d->count == 1 ? "" : "s", from, to);
+	for (i = 0; i < d->count; i++)
+		tl_buf_printf(&b, "%s%s", i == 0 ? " " : ", ", d->refs[i]);
+	if (tl_buf_ok(&b))
+		root = json_pack("{s:s}", "text", b.data);
+	tl_buf_free(&b);
+	return root;
+}
+
+/* The standard body of a digest. */
+static json_t *
+standard_digest(const struct tl_digest *d, int64_t now)
+{
+	json_t	*refs;
+	char	 from[21], to[21], ts[21];
+	size_t	 i;
+
+	if ((refs = json_array()) == NULL)
 		return NULL;
-	s = tl_json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(j);
+	for (i = 0; i < d->count; i++)
+		if (json_array_append_new(refs, json_string(d->refs[i]))
+		    == -1) {
+			json_decref(refs);
+			return NULL;
+		}
+	tl_time_rfc3339(d->from, from);
+	tl_time_rfc3339(d->to, to);
+	tl_time_rfc3339(now, ts);
+	return json_pack("{s:s,s:s,s:{s:I,s:o,s:s,s:s}}", "type",
+	    TL_DIGEST_KIND, "timestamp", ts, "data", "count",
+	    (json_int_t)d->count, "refs", refs, "from", from, "to", to);
+}
+
+char *
+tl_webhook_digest_body(const struct tl_digest *d,
+    enum tl_webhook_format fmt, const char *staff_url, int64_t now)
+{
+	json_t	*j;
+	char	*link = NULL, *s;
+
+	if (staff_url != NULL &&
+	    (link = link_to(staff_url, "/", NULL)) == NULL)
+		return NULL;
+	j = fmt == TL_WEBHOOK_SLACK ? slack_digest(d) :
+	    standard_digest(d, now);
+	s = dump(j, fmt, link);
+	free(link);
 	return s;
 }

@@ -30,4 +30,25 @@ void tl_webhook_sign(const uint8_t *key, size_t keylen, const char *id,
 char *tl_webhook_body(const struct tl_tip *tip, enum tl_webhook_format fmt,
 	    long excerpt_chars, int64_t now);
 
+/*
+ * The same with `link` (staff_url + "/tips/" + ref, SPEC 12) when
+ * staff_url is not NULL: a member of the standard body's data, and the
+ * end of the Slack text.
+ */
+char *tl_webhook_body_link(const struct tl_tip *tip,
+	    enum tl_webhook_format fmt, long excerpt_chars,
+	    const char *staff_url, int64_t now);
+
+struct tl_digest;
+
+/*
+ * The body of a tips.digest (SPEC 15): in the standard format
+ * {"type": "tips.digest", "timestamp", "data": {"count", "refs", "from",
+ * "to"[, "link"]}}, in the slack format one line of text. No content of
+ * any tip. staff_url may be NULL. Returns a string to free(), or NULL
+ * out of memory.
+ */
+char *tl_webhook_digest_body(const struct tl_digest *d,
+	    enum tl_webhook_format fmt, const char *staff_url, int64_t now);
+
 #endif

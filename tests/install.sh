@@ -101,8 +101,8 @@ for m in tipline.fcgi tipline-notify tiplinectl tipline-staff.fcgi; do
 done
 expect 644 share/tipline/tipline.conf.example
 for u in tipline.socket tipline.service tipline-notify.service \
-    tipline-purge.service tipline-purge.timer tipline-staff.service \
-    tipline-staff-nginx.service; do
+    tipline-purge.service tipline-purge.timer tipline-check.service \
+    tipline-check.timer tipline-staff.service tipline-staff-nginx.service; do
 	expect 644 "lib/systemd/system/$u"
 done
 expect 644 lib/sysusers.d/tipline.conf
@@ -113,6 +113,9 @@ for n in tipline-staff-http.conf tipline-staff-server.conf \
     tipline-staff-nginx.conf; do
 	expect 644 "share/tipline/nginx/$n"
 done
+expect 644 share/tipline/nginx/tipline-onion.conf
+expect 644 share/tipline/tor/tipline.torrc
+expect 644 share/tipline/prometheus/tipline-alerts.yml
 
 # Nothing else was installed.
 sort "$expected" >"$tmp/expected.sorted"
@@ -137,9 +140,11 @@ check "nginx snippet does not serve the installed templates" \
 check "tipline.socket is not /run/tipline/tipline.sock" \
     grep -q '^ListenStream=/run/tipline/tipline.sock$' \
     "$unitdir/tipline.socket"
-check "nginx snippet does not pass to the socket unit's path" \
-    grep -q 'fastcgi_pass unix:/run/tipline/tipline.sock;' \
-    "$share/nginx/tipline-server.conf"
+check "nginx upstream does not pass to the socket unit's path" \
+    grep -q 'server unix:/run/tipline/tipline.sock;' \
+    "$share/nginx/tipline-http.conf"
+check "nginx snippet does not pass to the upstream" \
+    grep -q 'fastcgi_pass tipline;' "$share/nginx/tipline-server.conf"
 
 # --- run the installed programs --------------------------------------------
 st=$tmp/state

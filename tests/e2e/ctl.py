@@ -98,6 +98,7 @@ class Ctx:
         self.stack = stack
         self.client = client
         self.ctl_path = os.path.join(build, "tiplinectl")
+        self.redate_path = os.path.join(build, "tests", "redate")
         self.conf = stack.path("tipline.conf")
         self.tmp = os.path.dirname(os.path.normpath(stack.state))
         self.refs = {}
@@ -113,6 +114,12 @@ class Ctx:
         check(rc == 0, "tiplinectl %s: exit %d: %s"
               % (" ".join(args), rc, err.strip()))
         return out
+
+    def redate(self, ref, at):
+        """Gives ref the time received at (tests/e2e/redate.c)."""
+        p = subprocess.run([self.redate_path, self.conf, ref, str(at)],
+                           capture_output=True, timeout=60)
+        check(p.returncode == 0, "redate %s: %s" % (ref, p.stderr))
 
     def exec(self, sql, params=()):
         con = e2e.sqlite3.connect(self.stack.path("tipline.db"), timeout=10)
@@ -152,9 +159,9 @@ def fill(ctx):
                                                        res.body[:300]))
         ref = res.json()["ref"]
         ctx.refs[name] = ref
-        # Distinct times, in TIPS order, the aged ones days ago.
-        ctx.exec("UPDATE tips SET received_at = ? WHERE ref = ?",
-                 (now - age * DAY - (len(TIPS) - i), ref))
+        # Distinct times, in TIPS order, the aged ones days ago. The
+        # seal binds the time: a helper seals the tip again for it.
+        ctx.redate(ref, now - age * DAY - (len(TIPS) - i))
 
 
 # --------------------------------------------------------------- tests ---
@@ -333,10 +340,13 @@ def scratch(ctx, templates=e2e.TEMPLATES):
     conf = os.path.join(d, "tipline.conf")
     with open(conf, "w") as f:
         f.write("database = %s\ntemplates = %s\nform_key_file = %s\n"
-                "webhook_secret_file = %s\n"
+                "webhook_secret_file = %s\nstaff_public_key_file = %s\n"
+                "staff_secret_key_file = %s\n"
                 % (os.path.join(d, "db", "tipline.db"), templates,
                    os.path.join(d, "form.key"),
-                   os.path.join(d, "webhook.secret")))
+                   os.path.join(d, "webhook.secret"),
+                   os.path.join(d, "staff.pub"),
+                   os.path.join(d, "staff.key")))
     return d, conf
 
 
@@ -557,8 +567,14 @@ def purge_dry_run_deletes_nothing(ctx):
 @test
 def purge_removes_content(ctx):
     old = [ctx.refs["old_marker"], ctx.refs["month_old"]]
-    check(any(MARKER.encode() in b for b in store_bytes(ctx).values()),
-          "the marker is not in the store to begin with")
+    # Sealed (SPEC 11): the words are never in the store's files; the
+    # sealed blob's bytes are, until the purge removes them.
+    check(not any(MARKER.encode() in b for b in store_bytes(ctx).values()),
+          "the marker is in the store in plaintext")
+    runs = [ctx.stack.query("SELECT substr(sealed, 200, 48) FROM tips"
+                            " WHERE ref = ?", (ref,))[0][0] for ref in old]
+    check(all(any(r in b for b in store_bytes(ctx).values()) for r in runs),
+          "the sealed tips are not in the store to begin with")
     out = ctx.ok("purge", "--older-than", "30")
     check(out.startswith("deleted 2 tips"), "purge said %r" % out)
     for ref in old:
@@ -568,8 +584,8 @@ def purge_removes_content(ctx):
                         " ON t.id = d.tip_id WHERE t.id IS NULL")[0][0]
     check(n == 0, "%d orphan deliveries" % n)
     for name, data in store_bytes(ctx).items():
-        check(MARKER.encode() not in data, "%s still holds the marker"
-              % name)
+        check(not any(r in data for r in runs), "%s still holds a purged"
+              " tip's sealed bytes" % name)
     rc, _, err = ctx.ctl("show", old[0])
     check(rc == 1, "show of a purged tip: exit %d" % rc)
     check(ctx.stack.tip_count() == len(TIPS) - 2, "others deleted too")
@@ -583,8 +599,8 @@ def purge_removes_content(ctx):
 @test
 def bidi_shown_not_obeyed(ctx):
     """A tip whose number would read reversed (U+202E) and that holds
-    U+2028, sent through the real API: stored as written, shown as
-    markers by show, and exported as one line."""
+    U+2028, sent through the real API: kept as written (export gives it
+    back), shown as markers by show, and exported as one line."""
     body = {"concerns": ["dealing"],
             "description": "Ring \u202e321 009 00770\u202c about it"
                            "\u2028then\u200bmore",
@@ -592,9 +608,6 @@ def bidi_shown_not_obeyed(ctx):
     res = ctx.client.post_json(body, record=False)
     check(res.status == 201, "submit: %r %r" % (res, res.body[:300]))
     ref = res.json()["ref"]
-    stored = ctx.stack.query("SELECT description FROM tips WHERE ref = ?",
-                             (ref,))[0][0]
-    check(stored == body["description"], "stored as %r" % stored)
     out = ctx.ok("show", ref)
     for want in ("Ring \u27e8U+202E\u27e9321 009 00770\u27e8U+202C\u27e9",
                  "\u27e8U+2028\u27e9then\u27e8U+200B\u27e9more",

@@ -30,6 +30,7 @@
 #include "config.h"
 #include "fuzz.h"
 #include "ref.h"
+#include "seal.h"
 #include "store.h"
 #include "token.h"
 
@@ -54,7 +55,8 @@ static void
 cleanup(void)
 {
 	static const char *const files[] = { "tipline.db", "tipline.db-wal",
-	    "tipline.db-shm", "tipline.db-journal", "form.key", NULL };
+	    "tipline.db-shm", "tipline.db-journal", "form.key", "staff.pub",
+	    NULL };
 	char	 path[512];
 	size_t	 i;
 
@@ -89,6 +91,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char	*tmpl = getenv("TL_FUZZ_TEMPLATES"), *base;
 	char		 path[512], hex[2 * TL_FORM_KEYBYTES + 2], conf[2048];
+	uint8_t		 pk[TL_SEAL_KEYBYTES];
 	char		 err[512];
 
 	(void)argc;
@@ -111,9 +114,17 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	strcat(hex, "\n");
 	snprintf(path, sizeof(path), "%s/form.key", dir);
 	write_file(path, hex);
+	randombytes_buf(pk, sizeof(pk));
+	snprintf(path, sizeof(path), "%s/staff.pub", dir);
+	if (tl_seal_public_write(path, 0444, (uid_t)-1, (gid_t)-1, pk, err,
+	    sizeof(err)) != TL_OK) {
+		fprintf(stderr, "fuzz_app: %s\n", err);
+		exit(1);
+	}
 	snprintf(conf, sizeof(conf), "# fuzz_app\n"
 	    "database = tipline.db\ntemplates = %s\nbase_path = /report\n"
-	    "form_key_file = form.key\nmax_body_bytes = 65536\n"
+	    "form_key_file = form.key\nstaff_public_key_file = staff.pub\n"
+	    "max_body_bytes = 65536\n"
 	    "form_min_seconds = 3\nform_max_age = 86400\n", tmpl);
 	if (tl_config_parse("fuzz.conf", dir, conf, strlen(conf), &cfg, err,
 	    sizeof(err)) != TL_OK || tl_app_new(&cfg, &app, err,

@@ -248,6 +248,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = (long)((data[3] << 8 | data[4]) % 6000) - 8;
 	body = fuzz_strndup(data + HDR, size - HDR);
 	if (fill(&tip.report, data, body, size - HDR) == 0) {
+		/* The plaintext columns a stored tip would have. */
+		tl_postcode_area(tip.report.value[TL_F_POSTCODE], tip.area,
+		    sizeof(tip.area));
+		tip.has_people = tip.report.value[TL_F_PEOPLE] != NULL;
+		tip.has_vehicles = tip.report.value[TL_F_VEHICLES] != NULL;
+		tip.nphones = (int)tip.report.nphones;
 		out = tl_webhook_body(&tip, TL_WEBHOOK_STANDARD, n, NOW);
 		FUZZ_CHECK(out != NULL);
 		check_standard(&tip, n, out);

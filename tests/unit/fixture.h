@@ -25,6 +25,9 @@
 
 #include "ref.h"
 #include "report.h"
+#include "seal.h"
+#include "store.h"
+#include "tip.h"
 
 /*
  * Removes dir and the files directly in it (not subfolders: a folder
@@ -134,6 +137,79 @@ ref_ok(const char *ref)
 		if (i != 7 && strchr(crockford, ref[i]) == NULL)
 			return 0;
 	return 1;
+}
+
+/* Whether the file at path holds needle (0 when there is no file). */
+static inline int
+file_holds(const char *path, const char *needle)
+{
+	FILE	*fp;
+	char	*data;
+	long	 n;
+	int	 found = 0;
+	size_t	 i, len = strlen(needle);
+
+	if ((fp = fopen(path, "rb")) == NULL)
+		return 0;
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	assert_non_null(data = malloc((size_t)n + 1));
+	assert_int_equal(fread(data, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	for (i = 0; !found && i + len <= (size_t)n; i++)
+		found = memcmp(data + i, needle, len) == 0;
+	free(data);
+	return found;
+}
+
+/* The staff key pair of the tests: the same every run (a fixed seed).
+ * The caller frees *sk with tl_seal_secret_free(); sk may be NULL. */
+static inline void
+fx_staff_keys(uint8_t pk[TL_SEAL_KEYBYTES], struct tl_seal_secret **sk)
+{
+	struct tl_seal_secret	*k = NULL;
+	uint8_t			 seed[32];
+
+	memset(seed, 0x5e, sizeof(seed));
+	assert_int_equal(tl_seal_keypair(seed, pk, &k), TL_OK);
+	if (sk != NULL)
+		*sk = k;
+	else
+		tl_seal_secret_free(k);
+}
+
+/*
+ * Seals sub (report and received_at set) under a fresh reference to the
+ * tests' staff key, as intake does; sub borrows from view and *blob,
+ * which the caller frees.
+ */
+static inline void
+fx_prepare(struct tl_submit *sub, struct tl_tip *view, uint8_t **blob)
+{
+	uint8_t			 pk[TL_SEAL_KEYBYTES];
+	char			 ref[TL_REF_SIZE], err[128];
+
+	fx_staff_keys(pk, NULL);
+	tl_ref_random(ref);
+	if (tl_tip_prepare(sub, view, ref, pk, blob, err, sizeof(err)) !=
+	    TL_OK)
+		fail_msg("seal: %s", err);
+}
+
+/* fx_prepare() with what sub borrows in a ring of 16 slots: a submission
+ * stays good until 16 more are sealed. */
+static inline void
+fx_seal(struct tl_submit *sub)
+{
+	static struct tl_tip	 views[16];
+	static uint8_t		*blobs[16];
+	static unsigned		 next;
+	unsigned		 i = next++ % 16;
+
+	free(blobs[i]);
+	blobs[i] = NULL;
+	fx_prepare(sub, &views[i], &blobs[i]);
 }
 
 #endif /* TL_TESTS_FIXTURE_H */

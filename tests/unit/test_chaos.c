@@ -50,6 +50,7 @@
 #include "config.h"
 #include "fixture.h"
 #include "notifier.h"
+#include "query.h"
 #include "report.h"
 #include "secret.h"
 #include "store.h"
@@ -594,6 +595,9 @@ struct fx {
 	struct tl_report r;
 	char		 nonce[40];
 	char		 ref[TL_REF_SIZE];
+	struct tl_submit sub;		/* sealed before the run */
+	struct tl_tip	 view;		/* what sub borrows */
+	uint8_t		*blob;
 	enum tl_err	 rc;
 	/* The request path. */
 	int		 api;		/* 0: form POST, 1: API POST */
@@ -633,37 +637,42 @@ rows(const struct fx *f, int64_t *tips, int64_t *dels)
 static int
 stored(struct fx *f, const char *ref)
 {
-	sqlite3		*db = NULL;
-	sqlite3_stmt	*st = NULL;
-	const unsigned char *v;
-	char		 text[sizeof(f->content)];
-	size_t		 len = 0;
-	int		 i, found;
+	struct tl_seal_secret	*sk;
+	struct tl_store		*s;
+	uint8_t			 pk[TL_SEAL_KEYBYTES];
+	char			 sql[128], err[256], *buf = NULL, *text = NULL;
+	size_t			 n = 0;
+	FILE			*mem;
+	json_t			*o = NULL;
+	int			 found;
 
-	assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READONLY,
-	    NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT t.priority,"
-	    " t.concerns, t.description, t.location, t.postcode, t.\"when\","
-	    " t.times, t.people, t.vehicles, t.phones, t.child_at_risk,"
-	    " t.weapons_seen, t.vulnerable_adult FROM tips t JOIN deliveries d"
-	    " ON d.tip_id = t.id WHERE t.ref = ?1 AND d.state = 'pending'",
-	    -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
-	text[0] = '\0';
-	if ((found = sqlite3_step(st) == SQLITE_ROW))
-		for (i = 0; i < sqlite3_column_count(st); i++) {
-			v = sqlite3_column_text(st, i);
-			len += (size_t)snprintf(text + len, sizeof(text) - len,
-			    "%s|", v != NULL ? (const char *)v : "(null)");
-			assert_true(len < sizeof(text));
-		}
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	if (!found)
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM tips t JOIN"
+	    " deliveries d ON d.tip_id = t.id WHERE t.ref = '%.12s'"
+	    " AND d.state = 'pending'", ref);
+	if (q_int(f->db, sql) != 1)
 		return 0;
-	if (f->content[0] == '\0')
-		memcpy(f->content, text, sizeof(text));
-	return strcmp(text, f->content) == 0;
+	/* Its sealed fields, opened, and its columns, but its reference and
+	 * time (each tip has its own), as tiplinectl show --json gives them. */
+	fx_staff_keys(pk, &sk);
+	assert_int_equal(tl_store_attach(f->db, &s, err, sizeof(err)), TL_OK);
+	assert_non_null(mem = open_memstream(&buf, &n));
+	found = tl_query_show(s, sk, ref, 1, mem) == TL_OK;
+	fclose(mem);
+	tl_store_close(s);
+	tl_seal_secret_free(sk);
+	if (found && (o = json_loads(buf, 0, NULL)) != NULL) {
+		json_object_del(o, "ref");
+		json_object_del(o, "received_at");
+		text = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
+	}
+	found = text != NULL && strlen(text) < sizeof(f->content);
+	if (found && f->content[0] == '\0')
+		memcpy(f->content, text, strlen(text) + 1);
+	found = found && strcmp(text, f->content) == 0;
+	free(text);
+	json_decref(o);
+	free(buf);
+	return found;
 }
 
 /*
@@ -714,7 +723,8 @@ setup(void **state)
 {
 	struct fx	*f;
 	FILE		*fp;
-	char		 conf[1024], cwd[512], err[256];
+	char		 conf[1024], cwd[512], err[256], pub[160];
+	uint8_t		 pk[TL_SEAL_KEYBYTES];
 
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return -1;
@@ -730,8 +740,14 @@ setup(void **state)
 	fprintf(fp, "%s\n", "00112233445566778899aabbccddeeff"
 	    "0123456789abcdef0123456789abcdef");
 	fclose(fp);
+	snprintf(pub, sizeof(pub), "%s/staff.pub", f->dir);
+	fx_staff_keys(pk, NULL);
+	if (tl_seal_public_write(pub, 0444, (uid_t)-1, (gid_t)-1, pk, err,
+	    sizeof(err)) != TL_OK)
+		goto fail;
 	snprintf(conf, sizeof(conf), "database = %s\ntemplates = templates\n"
-	    "form_key_file = %s\nbase_path = /report\n", f->db, f->key);
+	    "form_key_file = %s\nstaff_public_key_file = %s\n"
+	    "base_path = /report\n", f->db, f->key, pub);
 	if (tl_config_parse("chaos.conf", cwd, conf, strlen(conf), &f->cfg,
 	    err, sizeof(err)) != TL_OK ||
 	    tl_app_new(&f->cfg, &f->app, err, sizeof(err)) != TL_OK) {
@@ -795,20 +811,20 @@ store_before(void *arg)
 	open_store(f);
 	rows(f, &f->tips, &f->dels);
 	snprintf(f->nonce, sizeof(f->nonce), "%032lx", ++f->serial);
+	memset(&f->sub, 0, sizeof(f->sub));
+	f->sub.report = &f->r;
+	f->sub.received_at = 1700000000;
+	f->sub.token_nonce = f->nonce;
+	fx_prepare(&f->sub, &f->view, &f->blob);
 }
 
 static void
 store_run(void *arg)
 {
 	struct fx	*f = arg;
-	struct tl_submit sub;
 
-	memset(&sub, 0, sizeof(sub));
-	sub.report = &f->r;
-	sub.received_at = 1700000000;
-	sub.token_nonce = f->nonce;
 	quiet(f, 1);
-	f->rc = tl_store_add(f->s, &sub, f->ref);
+	f->rc = tl_store_add(f->s, &f->sub, f->ref);
 	quiet(f, 0);
 }
 
@@ -835,11 +851,15 @@ store_after(void *arg)
 		CHECK(tips == f->tips && dels == f->dels);
 		CHECK(f->ref[0] == '\0');
 	}
+	free(f->blob);
 	memset(&sub, 0, sizeof(sub));
 	sub.report = &f->r;
 	sub.received_at = 1700000000;
+	fx_prepare(&sub, &f->view, &f->blob);
 	quiet(f, 1);
 	f->rc = tl_store_add(f->s, &sub, ref);
+	free(f->blob);
+	f->blob = NULL;
 	quiet(f, 0);
 	CHECK(f->rc == TL_OK);
 	CHECK(ref_at(ref) && stored(f, ref));
@@ -1315,13 +1335,17 @@ pass_before(void *arg)
 	struct pass_fx	*p = arg;
 	struct tl_store	*s;
 	struct tl_submit sub;
+	struct tl_tip	 view;
+	uint8_t		*blob;
 	char		 ref[TL_REF_SIZE], err[256];
 
 	assert_int_equal(tl_store_open(p->db, &s, err, sizeof(err)), TL_OK);
 	memset(&sub, 0, sizeof(sub));
 	sub.report = &p->r;
 	sub.received_at = (int64_t)time(NULL);
+	fx_prepare(&sub, &view, &blob);
 	assert_int_equal(tl_store_add(s, &sub, ref), TL_OK);
+	free(blob);
 	tl_store_close(s);
 	assert_int_equal(tl_notifier_new(&p->cfg, &p->n, err, sizeof(err)),
 	    TL_OK);

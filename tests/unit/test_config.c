@@ -34,7 +34,7 @@ test_defaults(void **state)
 	    "/usr/local/share/tipline/templates");
 	assert_string_equal(c.base_path, "/report");
 	assert_null(c.listen);
-	assert_int_equal(c.threads, 4);
+	assert_int_equal(c.threads, 32);
 	assert_int_equal(c.max_body_bytes, 65536);
 	assert_string_equal(c.form_key_file, "/etc/tipline/form.key");
 	assert_int_equal(c.form_min_seconds, 3);
@@ -127,7 +127,80 @@ static const struct {
 	{ "retry_schedule =\n", "t.conf:1: retry_schedule must be "
 	    "waits like 5s,5m,2h,1d separated by commas" },
 	{ "database =\n", "t.conf:1: a path is required" },
+	/* SPEC 15 */
+	{ "staff_url = desk\n", "t.conf:1: staff_url must be an "
+	    "http:// or https:// URL" },
+	{ "alert_urgent_after = 5\n", "t.conf:1: a time like 30s, 5m or 2h "
+	    "is needed (0: never)" },
+	{ "alert_urgent_after = 5m,2m\n", "t.conf:1: a time like 30s, 5m or "
+	    "2h is needed (0: never)" },
+	{ "digest_after = -1\n",
+	    "t.conf:1: digest_after must be a whole number from 0 to 1000000" },
+	{ "webhook_url = https://x.example/\nwebhook_url_file = /u\n",
+	    "t.conf: webhook_url and webhook_url_file are both set "
+	    "(keep one)" },
 };
+
+/* The keys of SPEC 15: defaults and values. */
+static void
+test_spec15_keys(void **state)
+{
+	static const char text[] = "alert_urgent_after = 90s\n"
+	    "digest_after = 0\nwebhook_url_file = url\n"
+	    "staff_url = https://desk.example/staff\n"
+	    "staff_database = s/staff.db\n";
+	struct tl_config c;
+	char		 err[256];
+
+	(void)state;
+	assert_int_equal(tl_config_parse("t.conf", "/etc/x", "", 0, &c, err,
+	    sizeof(err)), TL_OK);
+	assert_int_equal(c.alert_urgent_after, 300);
+	assert_int_equal(c.digest_after, 30);
+	assert_null(c.webhook_url_file);
+	assert_null(c.staff_url);
+	assert_false(tl_config_has_webhook(&c));
+	assert_string_equal(c.staff_database,
+	    "/var/lib/tipline-staff/staff.db");
+	assert_string_equal(c.staff_public_key_file, "/etc/tipline/staff.pub");
+	tl_config_free(&c);
+	assert_int_equal(tl_config_parse("t.conf", "/etc/x", text,
+	    sizeof(text) - 1, &c, err, sizeof(err)), TL_OK);
+	assert_int_equal(c.alert_urgent_after, 90);
+	assert_int_equal(c.digest_after, 0);
+	assert_string_equal(c.webhook_url_file, "/etc/x/url");
+	assert_true(tl_config_has_webhook(&c));
+	assert_string_equal(c.staff_database, "/etc/x/s/staff.db");
+	tl_config_free(&c);
+}
+
+/* webhook_url_file: one URL; never its text in an error. */
+static void
+test_url_file(void **state)
+{
+	char	 path[] = "/tmp/tl-url-XXXXXX", err[256], *url;
+	FILE	*f;
+	int	 fd;
+
+	(void)state;
+	assert_true((fd = mkstemp(path)) != -1);
+	assert_non_null(f = fdopen(fd, "w"));
+	fputs("https://hooks.example/T000/B000/secretpart\n", f);
+	fclose(f);
+	assert_int_equal(tl_config_read_url(path, &url, err, sizeof(err)),
+	    TL_OK);
+	assert_string_equal(url, "https://hooks.example/T000/B000/secretpart");
+	free(url);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("ftp://hooks.example/secretpart\n", f);
+	fclose(f);
+	assert_int_equal(tl_config_read_url(path, &url, err, sizeof(err)),
+	    TL_ECONFIG);
+	assert_null(strstr(err, "secretpart"));
+	unlink(path);
+	assert_int_equal(tl_config_read_url(path, &url, err, sizeof(err)),
+	    TL_EIO);
+}
 
 static void
 test_errors(void **state)
@@ -238,6 +311,8 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_spec15_keys),
+		cmocka_unit_test(test_url_file),
 		cmocka_unit_test(test_nul_and_long),
 		cmocka_unit_test(test_path),
 		cmocka_unit_test(test_size),

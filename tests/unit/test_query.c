@@ -33,6 +33,7 @@ struct fx {
 	char		*buf;			/* captured output */
 	size_t		 len;
 	FILE		*out;
+	struct tl_seal_secret *sk;		/* the tests' staff key */
 };
 
 /* ---------------------------------------------------------- fixture --- */
@@ -78,6 +79,28 @@ add(struct fx *f, int64_t t, int urgent, const char *desc,
 	memset(&sub, 0, sizeof(sub));
 	sub.report = &r;
 	sub.received_at = t;
+	fx_seal(&sub);
+	assert_int_equal(tl_store_add(f->s, &sub, ref), TL_OK);
+	tl_report_free(&r);
+}
+
+/* Adds a normal tip at T0 + 2 days whose field f says v (sealed as it
+ * is: the validation that would refuse some of it is not run here). */
+static void
+add_with(struct fx *f, enum tl_field field, const char *v,
+    char ref[TL_REF_SIZE])
+{
+	struct tl_report r;
+	struct tl_submit sub;
+
+	make_report(&r, 0, "Someone sells from the bench by the park.", NULL,
+	    0);
+	free(r.value[field]);
+	r.value[field] = strdup(v);
+	memset(&sub, 0, sizeof(sub));
+	sub.report = &r;
+	sub.received_at = T0 + 2 * DAY;
+	fx_seal(&sub);
 	assert_int_equal(tl_store_add(f->s, &sub, ref), TL_OK);
 	tl_report_free(&r);
 }
@@ -100,6 +123,7 @@ setup(void **state)
 	snprintf(f->path, sizeof(f->path), "%s/tipline.db", f->dir);
 	if (tl_store_open(f->path, &f->s, err, sizeof(err)) != TL_OK)
 		return -1;
+	fx_staff_keys((uint8_t[TL_SEAL_KEYBYTES]){ 0 }, &f->sk);
 	add(f, T0 - 10 * DAY, 0, "OLD-MARKER-Qz7 a van comes every night "
 	    "to the garages.", "SO14 3JJ", 1, f->refs[0]);
 	add(f, T0, 1, "A child is made to carry packages\nfrom the flat.",
@@ -119,6 +143,7 @@ teardown(void **state)
 		fclose(f->out);
 	free(f->buf);
 	tl_store_close(f->s);
+	tl_seal_secret_free(f->sk);
 	rmtree(f->dir);
 	free(f);
 	return 0;
@@ -236,7 +261,7 @@ test_show(void **state)
 	json_t		*o;
 	json_error_t	 e;
 
-	assert_int_equal(tl_query_show(f->s, f->refs[1], 0, capture(f)),
+	assert_int_equal(tl_query_show(f->s, f->sk, f->refs[1], 0, capture(f)),
 	    TL_OK);
 	t = captured(f);
 	assert_non_null(strstr(t, "Priority    URGENT"));
@@ -249,7 +274,7 @@ test_show(void **state)
 	assert_non_null(strstr(t, "Vehicles\n  (not answered)\n"));
 	assert_non_null(strstr(t, "  Children or young people used to carry"));
 
-	assert_int_equal(tl_query_show(f->s, f->refs[0], 1, capture(f)),
+	assert_int_equal(tl_query_show(f->s, f->sk, f->refs[0], 1, capture(f)),
 	    TL_OK);
 	assert_non_null(o = json_loads(captured(f), 0, &e));
 	assert_string_equal(json_string_value(json_object_get(o, "ref")),
@@ -258,7 +283,7 @@ test_show(void **state)
 	assert_true(json_is_null(json_object_get(o, "when")));
 	json_decref(o);
 
-	assert_int_equal(tl_query_show(f->s, "TL-0000-0000", 0, capture(f)),
+	assert_int_equal(tl_query_show(f->s, f->sk, "TL-0000-0000", 0, capture(f)),
 	    TL_ENOTFOUND);
 }
 
@@ -266,14 +291,11 @@ static void
 test_show_escapes_controls(void **state)
 {
 	struct fx	*f = *state;
-	char		 sql[256];
+	char		 ref[TL_REF_SIZE];
 	const char	*t;
 
-	snprintf(sql, sizeof(sql), "UPDATE tips SET people = 'a' || char(27)"
-	    " || '[31mred' || char(7) || char(155) || 'x' WHERE ref = '%s'",
-	    f->refs[1]);
-	q_exec(f->path, sql);
-	assert_int_equal(tl_query_show(f->s, f->refs[1], 0, capture(f)),
+	add_with(f, TL_F_PEOPLE, "a\x1b[31mred\x07\xc2\x9bx", ref);
+	assert_int_equal(tl_query_show(f->s, f->sk, ref, 0, capture(f)),
 	    TL_OK);
 	t = captured(f);
 	assert_null(strchr(t, 27));
@@ -288,28 +310,28 @@ static void
 test_show_marks_bidi(void **state)
 {
 	struct fx	*f = *state;
-	char		 sql[320];
+	char		 ref[TL_REF_SIZE], ref2[TL_REF_SIZE];
 	const char	*t;
 
 	/* "call 321" written as U+202E then "123 llac". */
-	snprintf(sql, sizeof(sql), "UPDATE tips SET description = char(8238)"
-	    " || '123 llac' || char(8203) || char(8232) || 'x',"
-	    " people = char(8294) || 'Jay' || char(8297) WHERE ref = '%s';"
-	    "UPDATE deliveries SET last_error = 'bad ' || char(8238) || 'x'",
-	    f->refs[1]);
-	q_exec(f->path, sql);
-	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips WHERE"
-	    " instr(description, char(8238)) > 0"), 1);	/* stored as is */
-	assert_int_equal(tl_query_show(f->s, f->refs[1], 0, capture(f)),
+	add_with(f, TL_F_DESCRIPTION, "\xe2\x80\xae" "123 llac"
+	    "\xe2\x80\x8b\xe2\x80\xa8x", ref);
+	add_with(f, TL_F_PEOPLE, "\xe2\x81\xa6" "Jay\xe2\x81\xa9", ref2);
+	q_exec(f->path, "UPDATE deliveries SET last_error = 'bad ' ||"
+	    " char(8238) || 'x'");
+	assert_int_equal(tl_query_show(f->s, f->sk, ref, 0, capture(f)),
 	    TL_OK);
 	t = captured(f);
 	assert_non_null(strstr(t, "  \xe2\x9f\xa8U+202E\xe2\x9f\xa9" "123 llac"
 	    "\xe2\x9f\xa8U+200B\xe2\x9f\xa9"
 	    "\xe2\x9f\xa8U+2028\xe2\x9f\xa9" "x\n"));
-	assert_non_null(strstr(t, "  \xe2\x9f\xa8U+2066\xe2\x9f\xa9" "Jay"
-	    "\xe2\x9f\xa8U+2069\xe2\x9f\xa9\n"));
 	assert_null(strstr(t, "\xe2\x80\xae"));
 	assert_null(strstr(t, "\xe2\x80\xa8"));
+	assert_int_equal(tl_query_show(f->s, f->sk, ref2, 0, capture(f)),
+	    TL_OK);
+	t = captured(f);
+	assert_non_null(strstr(t, "  \xe2\x9f\xa8U+2066\xe2\x9f\xa9" "Jay"
+	    "\xe2\x9f\xa8U+2069\xe2\x9f\xa9\n"));
 
 	assert_int_equal(tl_query_deliveries(f->s, -1, capture(f)), TL_OK);
 	t = captured(f);
@@ -323,29 +345,32 @@ static void
 test_export_escapes_separators(void **state)
 {
 	struct fx	*f = *state;
-	char		 sql[256];
+	char		 ref[TL_REF_SIZE];
 	const char	*t;
 	json_t		*o;
 	json_error_t	 e;
 
-	snprintf(sql, sizeof(sql), "UPDATE tips SET description = 'one'"
-	    " || char(8232) || 'two' || char(8233) || char(8238) || 'x'"
-	    " WHERE ref = '%s'", f->refs[0]);
-	q_exec(f->path, sql);
-	assert_int_equal(tl_query_export(f->s, TL_SINCE_ALL, capture(f)),
+	add_with(f, TL_F_DESCRIPTION, "one\xe2\x80\xa8two\xe2\x80\xa9"
+	    "\xe2\x80\xae" "x", ref);
+	assert_int_equal(tl_query_export(f->s, f->sk, TL_SINCE_ALL, capture(f)),
 	    TL_OK);
 	t = captured(f);
-	assert_int_equal(lines(t), 3);
+	assert_int_equal(lines(t), 4);
 	assert_non_null(strstr(t, "\"description\":\"one\\u2028two"
 	    "\\u2029\xe2\x80\xae" "x\""));
 	assert_null(strstr(t, "\xe2\x80\xa8"));
 	assert_null(strstr(t, "\xe2\x80\xa9"));
+	/* The new tip is the last line. */
+	t = strrchr(t, '\n') != NULL && strrchr(t, '\n')[1] == '\0' ?
+	    t + (strlen(t) - 1) : t;
+	while (t > captured(f) && t[-1] != '\n')
+		t--;
 	assert_non_null(o = json_loadb(t, strcspn(t, "\n"), 0, &e));
 	assert_string_equal(json_string_value(json_object_get(o,
 	    "description")), "one\xe2\x80\xa8two\xe2\x80\xa9\xe2\x80\xae" "x");
 	json_decref(o);
 
-	assert_int_equal(tl_query_show(f->s, f->refs[0], 1, capture(f)),
+	assert_int_equal(tl_query_show(f->s, f->sk, ref, 1, capture(f)),
 	    TL_OK);
 	t = captured(f);
 	assert_non_null(strstr(t, "one\\u2028two\\u2029"));
@@ -365,7 +390,7 @@ test_export(void **state)
 	json_error_t	 e;
 	size_t		 i = 0;
 
-	assert_int_equal(tl_query_export(f->s, TL_SINCE_ALL, capture(f)),
+	assert_int_equal(tl_query_export(f->s, f->sk, TL_SINCE_ALL, capture(f)),
 	    TL_OK);
 	t = captured(f);
 	assert_int_equal(lines(t), 3);
@@ -385,7 +410,7 @@ test_export(void **state)
 	json_decref(o);
 	assert_non_null(strstr(t, "\"phones\":null"));
 
-	assert_int_equal(tl_query_export(f->s, T0 + 1, capture(f)), TL_OK);
+	assert_int_equal(tl_query_export(f->s, f->sk, T0 + 1, capture(f)), TL_OK);
 	t = captured(f);
 	assert_int_equal(lines(t), 1);
 	assert_non_null(strstr(t, f->refs[2]));
@@ -393,40 +418,43 @@ test_export(void **state)
 
 /* ------------------------------------------------------------- purge --- */
 
-/* Whether the file at path holds needle. */
-static int
-file_holds(const char *path, const char *needle)
+/* 32 bytes from the middle of ref's sealed blob into run (random
+ * ciphertext: no NUL is expected in it, and one is checked for). */
+static void
+blob_run(struct fx *f, const char *ref, char run[33])
 {
-	FILE	*fp;
-	char	*data;
-	long	 n;
-	int	 found = 0;
-	size_t	 i, len = strlen(needle);
+	sqlite3		*db = peek(f->path);
+	sqlite3_stmt	*st;
+	const char	*b;
 
-	if ((fp = fopen(path, "rb")) == NULL)
-		return 0;
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	rewind(fp);
-	assert_non_null(data = malloc((size_t)n + 1));
-	assert_int_equal(fread(data, 1, (size_t)n, fp), (size_t)n);
-	fclose(fp);
-	for (i = 0; !found && i + len <= (size_t)n; i++)
-		found = memcmp(data + i, needle, len) == 0;
-	free(data);
-	return found;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT substr(sealed, 200,"
+	    " 32) FROM tips WHERE ref = ?1", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	b = sqlite3_column_blob(st, 0);
+	assert_int_equal(sqlite3_column_bytes(st, 0), 32);
+	memcpy(run, b, 32);
+	run[32] = '\0';
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	if (strlen(run) < 8)
+		skip();	/* a NUL early in 32 random bytes: look again */
 }
 
 static void
 test_purge(void **state)
 {
 	struct fx	*f = *state;
-	char		 wal[160];
+	char		 wal[160], run[33];
 	int64_t		 n = -1;
 
+	/* Sealed: the words are never in the file; the blob's bytes are
+	 * until the purge (a hex run of them is looked for). */
 	snprintf(wal, sizeof(wal), "%s-wal", f->path);
-	assert_true(file_holds(f->path, "OLD-MARKER-Qz7") ||
+	assert_false(file_holds(f->path, "OLD-MARKER-Qz7") ||
 	    file_holds(wal, "OLD-MARKER-Qz7"));
+	blob_run(f, f->refs[0], run);
+	assert_true(file_holds(f->path, run) || file_holds(wal, run));
 	assert_int_equal(tl_query_purge(f->s, T0 - DAY, 1, &n), TL_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips"), 3);
@@ -435,8 +463,8 @@ test_purge(void **state)
 	assert_int_equal(n, 1);
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips"), 2);
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM deliveries"), 2);
-	assert_false(file_holds(f->path, "OLD-MARKER-Qz7"));
-	assert_false(file_holds(wal, "OLD-MARKER-Qz7"));
+	assert_false(file_holds(f->path, run));
+	assert_false(file_holds(wal, run));
 
 	/* At the cutoff itself is "received up to" it. */
 	assert_int_equal(tl_query_purge(f->s, T0, 0, &n), TL_OK);

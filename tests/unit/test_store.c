@@ -68,6 +68,7 @@ submit(const struct fx *f, const char *nonce, const char *key,
 	sub.token_nonce = nonce;
 	sub.idem_key = key;
 	sub.body_hash = hash;
+	fx_seal(&sub);
 	return sub;
 }
 
@@ -134,7 +135,7 @@ test_open_creates_schema(void **state)
 	umask(old);
 	assert_int_equal(stat(f->path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0660);
-	assert_int_equal(q_int(f->path, "PRAGMA user_version"), 1);
+	assert_int_equal(q_int(f->path, "PRAGMA user_version"), 2);
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM sqlite_schema"
 	    " WHERE type = 'table'"
 	    " AND name IN ('tips', 'deliveries', 'counters')"), 3);
@@ -155,14 +156,18 @@ test_add_stores_tip_and_delivery(void **state)
 	open_store(f);
 	fill_report(&f->r, 1);
 	add_ok(f, "n1", ref);
+	/* Only what notifications and dedupe need is plaintext; what the
+	 * person wrote is in the sealed blob (SPEC 11), padded. */
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM tips WHERE ref = '%s'"
 	    " AND priority = 'urgent' AND received_at = 1700000000"
 	    " AND concerns = 'cuckooing,child_exploitation'"
-	    " AND location = 'Flats behind the Co-op' AND postcode = 'SO14 3JJ'"
-	    " AND phones = '+447700900123,+447700900456'"
-	    " AND child_at_risk = 'yes' AND weapons_seen IS NULL"
-	    " AND \"when\" IS NULL AND times IS NULL AND token_nonce = 'n1'"
-	    " AND idem_key IS NULL", ref);
+	    " AND area = 'SO14' AND phones = 2 AND has_people = 0"
+	    " AND has_vehicles = 0 AND child_at_risk = 'yes'"
+	    " AND weapons_seen IS NULL AND \"when\" IS NULL"
+	    " AND dedupe = 't:n1' AND body_hash IS NULL"
+	    " AND sender_pk IS NULL AND (length(sealed) - 121) %% 512 = 0"
+	    " AND instr(sealed, 'Co-op') = 0 AND instr(sealed, '0123') = 0",
+	    ref);
 	assert_int_equal(q_int(f->path, sql), 1);
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips"), 1);
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM deliveries d"
@@ -251,6 +256,9 @@ test_idempotency_key(void **state)
 	    TL_OK);
 	assert_string_equal(found, ref);
 	assert_string_equal(hash, h1);
+	/* The same reference again: seal once more, as intake does. */
+	assert_int_equal(tl_store_add(f->s, &sub, found), TL_ETAKEN);
+	sub = submit(f, NULL, "key-1", h1);
 	assert_int_equal(tl_store_add(f->s, &sub, found), TL_EDUPLICATE);
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips"), 1);
 	assert_int_equal(tl_store_find_idem(f->s, "key-2", found, hash),
@@ -364,7 +372,7 @@ test_deleted_file_recovers(void **state)
 	assert_int_equal(tl_store_health(f->s), TL_OK);
 	assert_int_equal(tl_store_add(f->s, &sub, ref), TL_OK);
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips"
-	    " WHERE token_nonce = 'gone'"), 1);
+	    " WHERE dedupe = 't:gone'"), 1);
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM deliveries"), 1);
 }
 
@@ -469,7 +477,7 @@ test_migrations_idempotent(void **state)
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM sqlite_schema"),
 	    objects);
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM counters"), 3);
-	assert_int_equal(q_int(f->path, "PRAGMA user_version"), 1);
+	assert_int_equal(q_int(f->path, "PRAGMA user_version"), 2);
 
 	/* A schema from a newer program is refused, not rewritten. */
 	tl_store_close(f->s);
@@ -615,14 +623,14 @@ test_batch_undoes_half_tip(void **state)
 	open_store(f);
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "CREATE TRIGGER refuse BEFORE "
-	    "INSERT ON deliveries WHEN (SELECT token_nonce FROM tips WHERE "
-	    "id = NEW.tip_id) = 'nonce-bad' BEGIN SELECT RAISE(ABORT, "
+	    "INSERT ON deliveries WHEN (SELECT dedupe FROM tips WHERE "
+	    "id = NEW.tip_id) = 't:nonce-bad' BEGIN SELECT RAISE(ABORT, "
 	    "'refused'); END", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	batch_middle_fails(f, "nonce-a", "nonce-bad", "nonce-c", TL_ESTORE);
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips"), 2);
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips WHERE "
-	    "token_nonce = 'nonce-bad'"), 0);
+	    "dedupe = 't:nonce-bad'"), 0);
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM deliveries"), 2);
 }
 
