@@ -41,4 +41,18 @@ enum tl_err tl_desk_ingest_round(struct tl_desk_store *d,
 	    struct tl_desk_intake *in, const struct tl_seal_secret *sk,
 	    size_t max, int64_t now, size_t *n);
 
+/*
+ * Reminders (SPEC 12): each urgent tip nobody has opened in the desk for
+ * every seconds (since receipt or its last reminder) gets one pending
+ * tip.reminder delivery in the intake store's outbox, which the notifier
+ * sends like any other; at most one is pending per tip. The one write the
+ * desk makes to the intake store: a connection of its own, opened for
+ * the round only (defensive, trusted_schema off), one INSERT a tip in
+ * one transaction. *n: reminders queued. TL_OK or TL_ESTORE (reason in
+ * err).
+ */
+enum tl_err tl_desk_remind_round(struct tl_desk_store *d,
+	    const char *intake_path, int64_t every, int64_t now, size_t *n,
+	    char *err, size_t errlen);
+
 #endif

@@ -376,6 +376,16 @@ ingest_round(struct ingester *g, struct tl_desk_store **d,
 	} else if (total > 0)
 		fprintf(stderr, "tipline-staff.fcgi: took in %zu tip(s)\n",
 		    total);
+	if (g->cfg->remind_urgent_after > 0) {
+		if (tl_desk_remind_round(*d, g->cfg->database,
+		    g->cfg->remind_urgent_after, (int64_t)time(NULL), &n, err,
+		    sizeof(err)) != TL_OK)
+			fprintf(stderr, "tipline-staff.fcgi: reminders: %s\n",
+			    err);
+		else if (n > 0)
+			fprintf(stderr, "tipline-staff.fcgi: %zu reminder(s) "
+			    "queued\n", n);
+	}
 	if (tl_desk_heartbeat(*d, (int64_t)time(NULL)) != TL_OK) {
 		fprintf(stderr, "tipline-staff.fcgi: heartbeat: %s\n",
 		    tl_desk_store_errmsg(*d));
