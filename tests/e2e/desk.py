@@ -64,14 +64,6 @@ TIPS = {
 }
 
 
-def free_port_triple():
-    for _ in range(200):
-        p = e2e.random.randrange(20000, 60000)
-        if all(e2e.port_free(p + i) for i in range(3)):
-            return p
-    raise RuntimeError("no three free loopback ports found")
-
-
 class Ctx:
     def __init__(self, stack, port, tmp, build):
         self.stack = stack
@@ -400,7 +392,7 @@ def main():
     env = dict(os.environ, TIPLINE_BUILD=args.build,
                TIPLINE_REMIND_AFTER="3s")
     tmp = tempfile.mkdtemp(prefix="tipline-desk.")
-    port = free_port_triple()
+    port = e2e.free_port_pair()     # P, P+1 and P+2 free
     stack = e2e.Stack(os.path.join(tmp, "state"), port, env)
     ctx = None
     tests = e2e.selected(TESTS, args.only)
