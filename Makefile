@@ -325,7 +325,7 @@ lint-man:
 # baseline on loopback and measures them with wrk; BENCH_SECONDS sets the
 # length of each measured run (default 10). Results: $(BUILD)/bench.json.
 BENCH_BIN	= $(BUILD)/bench/baseline $(BUILD)/bench/mktokens \
-		  $(BUILD)/bench/seal
+		  $(BUILD)/bench/seal $(BUILD)/bench/desk
 
 .PHONY: bench
 bench: deps
@@ -340,5 +340,9 @@ $(BUILD)/bench/mktokens: $(BUILD)/tests/bench/mktokens.o $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
 # The CPU cost of sealing and opening a typical tip (SPEC 11).
 $(BUILD)/bench/seal: $(BUILD)/tests/bench/seal.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
+# The desk's store at scale (SPEC 12): queue, tip, search p99 and ingest.
+$(BUILD)/bench/desk: $(BUILD)/tests/bench/desk.o $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)

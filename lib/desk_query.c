@@ -3,6 +3,7 @@
  * one tip with everything staff see about it, search, entity pages,
  * statistics and the audit log, each as a jansson value.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,36 +98,62 @@ rows(struct tl_desk_store *d, sqlite3_stmt *st, json_t *(*fn)(sqlite3_stmt *),
 	return oom ? TL_ENOMEM : tl_desk_fail(d, "read");
 }
 
+/* The queue's filters: the query parameter, its SQL with ?N. */
+static const struct {
+	size_t		 off;
+	const char	*sql;
+} filters[] = {
+	{ offsetof(struct tl_desk_filter, state), " AND t.state = ?" },
+	{ offsetof(struct tl_desk_filter, priority), " AND t.priority = ?" },
+	{ offsetof(struct tl_desk_filter, concern),
+	    " AND ',' || t.concerns || ',' LIKE '%,' || ? || ',%'" },
+	{ offsetof(struct tl_desk_filter, area), " AND t.area = upper(?)" },
+	{ offsetof(struct tl_desk_filter, assignee), " AND t.assignee = ?" },
+	{ offsetof(struct tl_desk_filter, grade), " AND t.grade_source ||"
+	    " t.grade_intel || t.grade_handling LIKE ? || '%'" },
+};
+#define NFILTERS	(sizeof(filters) / sizeof(filters[0]))
+
 static const char *
-filter(const char *s)
+filter_of(const struct tl_desk_filter *f, size_t i)
 {
-	return s != NULL && *s != '\0' ? s : NULL;
+	const char	*v = *(const char *const *)(const void *)
+			    ((const char *)f + filters[i].off);
+
+	return v != NULL && *v != '\0' ? v : NULL;
 }
 
 enum tl_err
 tl_desk_queue(struct tl_desk_store *d, const struct tl_desk_filter *f,
     json_t **out, int *more)
 {
+	struct tl_buf	 sql = TL_BUF_INIT;
 	sqlite3_stmt	*st;
+	size_t		 i;
+	int		 k = 0;
+	enum tl_err	 rc;
 
-	if (tl_desk_prep(d, "SELECT " ROW_COLS " FROM tips t WHERE"
-	    " (?1 IS NULL OR t.state = ?1) AND (?2 IS NULL OR t.priority = ?2)"
-	    " AND (?3 IS NULL OR ',' || t.concerns || ',' LIKE '%,' || ?3 ||"
-	    " ',%') AND (?4 IS NULL OR t.area = upper(?4))"
-	    " AND (?5 IS NULL OR t.assignee = ?5) AND (?6 IS NULL OR"
-	    " t.grade_source || t.grade_intel || t.grade_handling"
-	    " LIKE ?6 || '%')"
-	    " ORDER BY t.hot DESC, t.received_at DESC, t.id DESC"
-	    " LIMIT ?7 OFFSET ?8", &st) != TL_OK)
-		return TL_ESTORE;
-	tl_desk_bind(st, 1, filter(f->state));
-	tl_desk_bind(st, 2, filter(f->priority));
-	tl_desk_bind(st, 3, filter(f->concern));
-	tl_desk_bind(st, 4, filter(f->area));
-	tl_desk_bind(st, 5, filter(f->assignee));
-	tl_desk_bind(st, 6, filter(f->grade));
-	sqlite3_bind_int64(st, 7, TL_DESK_PAGE + 1);
-	sqlite3_bind_int64(st, 8, (int64_t)(f->page * TL_DESK_PAGE));
+	/* Only the filters given, so that the planner sees them (and their
+	 * indexes); values are bound, never written into the SQL. */
+	tl_buf_puts(&sql, "SELECT " ROW_COLS " FROM tips t WHERE 1");
+	for (i = 0; i < NFILTERS; i++)
+		if (filter_of(f, i) != NULL)
+			tl_buf_puts(&sql, filters[i].sql);
+	tl_buf_puts(&sql, " ORDER BY t.hot DESC, t.received_at DESC,"
+	    " t.id DESC LIMIT ? OFFSET ?");
+	if (!tl_buf_ok(&sql)) {
+		tl_buf_free(&sql);
+		return TL_ENOMEM;
+	}
+	rc = tl_desk_prep(d, sql.data, &st);
+	tl_buf_free(&sql);
+	if (rc != TL_OK)
+		return rc;
+	for (i = 0; i < NFILTERS; i++)
+		if (filter_of(f, i) != NULL)
+			tl_desk_bind(st, ++k, filter_of(f, i));
+	sqlite3_bind_int64(st, ++k, TL_DESK_PAGE + 1);
+	sqlite3_bind_int64(st, ++k, (int64_t)(f->page * TL_DESK_PAGE));
 	return rows(d, st, row_json, TL_DESK_PAGE, out, more);
 }
 
@@ -340,9 +367,11 @@ tl_desk_search(struct tl_desk_store *d, const char *q, json_t **out)
 		return TL_ENOMEM;
 	}
 	if (tl_desk_prep(d, "SELECT " ROW_COLS " FROM tips t WHERE"
-	    " (?1 <> '' AND t.id IN (SELECT rowid FROM fts WHERE fts MATCH ?1))"
+	    " (?1 <> '' AND t.id IN (SELECT rowid FROM fts WHERE fts MATCH ?1"
+	    "  ORDER BY rowid DESC LIMIT ?4))"
 	    " OR t.id IN (SELECT te.tip_id FROM entities e JOIN tip_entities te"
-	    "  ON te.entity_id = e.id WHERE e.kind = ?2 AND e.value = ?3)"
+	    "  ON te.entity_id = e.id WHERE e.kind = ?2 AND e.value = ?3"
+	    "  ORDER BY te.tip_id DESC LIMIT ?4)"
 	    " ORDER BY t.received_at DESC, t.id DESC LIMIT ?4", &st) != TL_OK) {
 		tl_buf_free(&fq);
 		return TL_ESTORE;
@@ -362,10 +391,12 @@ tl_desk_entity_tips(struct tl_desk_store *d, int kind, const char *value,
 {
 	sqlite3_stmt	*st;
 
-	if (tl_desk_prep(d, "SELECT " ROW_COLS " FROM entities e"
-	    " JOIN tip_entities te ON te.entity_id = e.id"
-	    " JOIN tips t ON t.id = te.tip_id WHERE e.kind = ? AND e.value = ?"
-	    " ORDER BY t.received_at DESC, t.id DESC LIMIT ?", &st) != TL_OK)
+	/* The newest taken in (ids follow ingest), then by receipt. */
+	if (tl_desk_prep(d, "SELECT " ROW_COLS " FROM tips t WHERE t.id IN"
+	    " (SELECT te.tip_id FROM entities e JOIN tip_entities te"
+	    "  ON te.entity_id = e.id WHERE e.kind = ?1 AND e.value = ?2"
+	    "  ORDER BY te.tip_id DESC LIMIT ?3)"
+	    " ORDER BY t.received_at DESC, t.id DESC", &st) != TL_OK)
 		return TL_ESTORE;
 	tl_desk_bind(st, 1, tl_entity_kind_name(kind));
 	tl_desk_bind(st, 2, value);

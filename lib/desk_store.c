@@ -56,7 +56,16 @@ static const char *const migrations[] = {
 	" first_opened_at INTEGER,"
 	" actioned_at INTEGER,"
 	" reminded_at INTEGER);"
-	"CREATE INDEX tips_queue ON tips (hot DESC, received_at DESC);"
+	/* Scanned backwards for the queue: hot, newest, id, all DESC. */
+	"CREATE INDEX tips_queue ON tips (hot, received_at);"
+	/* The queue filtered by state, assignee or area, in its order. */
+	"CREATE INDEX tips_state ON tips (state, hot, received_at);"
+	"CREATE INDEX tips_priority ON tips (priority, hot, received_at);"
+	"CREATE INDEX tips_priority_state"
+	" ON tips (priority, state, hot, received_at);"
+	"CREATE INDEX tips_assignee ON tips (assignee, hot, received_at)"
+	" WHERE assignee IS NOT NULL;"
+	"CREATE INDEX tips_area ON tips (area, hot, received_at);"
 	"CREATE INDEX tips_received ON tips (received_at);"
 	"CREATE TABLE notes ("
 	" id INTEGER PRIMARY KEY,"
