@@ -65,7 +65,7 @@ unit: $(UNIT)
 	@tests/run-unit $(UNIT)
 
 E2E	= $(wildcard tests/e2e/run.py tests/e2e/notify.py tests/e2e/ctl.py \
-	  tests/e2e/watch.py tests/e2e/deploy.py \
+	  tests/e2e/watch.py tests/e2e/deploy.py tests/e2e/sealed.py \
 	  tests/e2e/attack.py tests/e2e/desk.py)
 # A test-only helper of the end-to-end suites (tests/e2e/redate.c).
 $(BUILD)/tests/redate: $(BUILD)/tests/e2e/redate.o $(LIBA)
@@ -165,7 +165,7 @@ clean:
 FUZZ_DIR	= build-fuzz
 FUZZ_TARGETS	= fuzz_urlenc fuzz_json fuzz_token fuzz_normalise \
 		  fuzz_config fuzz_page fuzz_summary fuzz_app fuzz_seal \
-		  fuzz_entity
+		  fuzz_cat fuzz_entity
 FUZZ_SECONDS	?= 60
 FUZZ_CLANG	?= clang
 FUZZ_SAN	= -O1 -g -fno-omit-frame-pointer \
@@ -181,6 +181,7 @@ FUZZ_DICT_fuzz_page	= tests/fuzz/urlenc.dict
 FUZZ_DICT_fuzz_summary	= tests/fuzz/urlenc.dict
 FUZZ_DICT_fuzz_json	= tests/fuzz/json.dict
 FUZZ_DICT_fuzz_config	= tests/fuzz/config.dict
+FUZZ_DICT_fuzz_cat	= tests/fuzz/cat.dict
 FUZZ_DICT_fuzz_app	= $(FUZZ_DIR)/app-all.dict
 
 .PHONY: fuzz fuzz-replay fuzz-build

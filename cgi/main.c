@@ -4,6 +4,7 @@
  * `threads` workers that move bytes between libfcgi and lib/app.c. Exits
  * cleanly on SIGTERM after finishing the requests in flight.
  */
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -163,10 +164,14 @@ serve_one(struct worker *w, FCGX_Request *r, struct tl_store **store,
 	tl_response_reset(res);
 	tl_app_handle(w->app, *store, &req, res);
 	respond(r, res);
-	/* A form sent back with its errors echoes what was typed: do not
-	 * hold that much memory in every thread. */
+	/* Nothing of the request outlives it (SPEC 11): the body and the
+	 * answer, which may echo it, are overwritten. A form sent back with
+	 * its errors can be large: do not hold that much in every thread. */
+	sodium_memzero(body, req.body_len);
 	if (res->body.cap > KEEP_BYTES)
 		tl_response_free(res);
+	else
+		tl_response_wipe(res);
 }
 
 static void *
@@ -346,6 +351,12 @@ main(int argc, char *argv[])
 		usage(0);
 	if (sodium_init() < 0) {
 		fprintf(stderr, "tipline.fcgi: libsodium failed to start\n");
+		return 1;
+	}
+	/* No core dump and no ptrace by the same user: the memory holds
+	 * what people write (SPEC 11). */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1) {
+		fprintf(stderr, "tipline.fcgi: prctl: %s\n", strerror(errno));
 		return 1;
 	}
 	if (tl_config_load(tl_config_path(conf), &cfg, err, sizeof(err))

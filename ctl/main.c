@@ -553,13 +553,13 @@ cmd_audit(const struct tl_config *cfg, const struct args *a)
 static int
 cmd_backup(const struct tl_config *cfg, const struct args *a)
 {
-	return tl_backup_take(cfg, a->dir, stdout) == 0 ? 0 : 1;
+	return tl_backup_take(cfg, a->dir, stdout) == TL_OK ? 0 : 1;
 }
 
 static int
 cmd_restore(const struct tl_config *cfg, const struct args *a)
 {
-	return tl_backup_restore(cfg, a->dir, stdout) == 0 ? 0 : 1;
+	return tl_backup_restore(cfg, a->dir, stdout) == TL_OK ? 0 : 1;
 }
 
 /* The usage: on stdout and 0 when asked for (-h, --help), else on

@@ -3,6 +3,7 @@
  * deployment needs, with the owners and modes of SPEC 8.
  */
 #include <sys/stat.h>
+#include <dirent.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -128,8 +129,9 @@ make_key(const char *path, const char *content, const struct owners *o,
 /*
  * The staff key pair (SPEC 11): made when neither file exists, never
  * overwritten; a missing public key is written again from the secret
- * one. The secret key is 0400 tipline-staff, the public one 0444. Its
- * public key into pk. TL_OK, or TL_EIO (said).
+ * one; a public key alone is kept (the secret one may live elsewhere).
+ * The secret key is 0400 tipline-staff, the public one 0444. Its public
+ * key into pk. TL_OK, or TL_EIO (said).
  */
 static enum tl_err
 make_staff_keys(const struct tl_config *cfg, const struct owners *o,
@@ -138,31 +140,33 @@ make_staff_keys(const struct tl_config *cfg, const struct owners *o,
 	struct tl_seal_secret	*sk = NULL;
 	const char		*pub = cfg->staff_public_key_file;
 	const char		*sec = cfg->staff_secret_key_file;
-	char			 err[PATH_MAX + 128];
+	char			 err[PATH_MAX + 128] = "out of memory";
 	uid_t			 uid = o->staff_known ? o->staff : (uid_t)-1;
 	gid_t			 gid = o->known ? o->group : (gid_t)-1;
 	enum tl_err		 rc = TL_EIO;
 	int			 has_pub = access(pub, F_OK) == 0;
+	int			 has_sec = access(sec, F_OK) == 0;
 
-	if (access(sec, F_OK) == -1) {
-		if (has_pub) {
-			fprintf(stderr, "tiplinectl: %s: missing, while %s "
-			    "exists: the tips sealed to it cannot be read "
-			    "without it. Restore it from its backup (nothing "
-			    "was changed)\n", sec, pub);
-			return TL_EIO;
-		}
+	if (has_pub) {
+		/* A host that only takes tips need not hold the secret
+		 * key: it may live only where staff read them. */
+		if (has_sec)
+			fprintf(out, "staff keys kept: %s, %s\n", pub, sec);
+		else
+			fprintf(out, "staff public key kept: %s (the secret "
+			    "key %s is not on this host: tiplinectl show and "
+			    "export need it)\n", pub, sec);
+		if (tl_seal_public_read(pub, pk, err, sizeof(err)) == TL_OK)
+			rc = TL_OK;
+		goto out;
+	}
+	if (!has_sec) {
 		if (tl_seal_keypair(NULL, pk, &sk) != TL_OK ||
 		    tl_seal_secret_write(sec, 0400, uid, gid, sk, err,
 		    sizeof(err)) != TL_OK)
 			goto out;
 		fprintf(out, "staff secret key created: %s (back it up: "
 		    "losing it loses every tip)\n", sec);
-	} else if (has_pub) {
-		fprintf(out, "staff keys kept: %s, %s\n", pub, sec);
-		return tl_seal_public_read(pub, pk, err, sizeof(err)) ==
-		    TL_OK ? TL_OK : (fprintf(stderr, "tiplinectl: %s\n", err),
-		    TL_EIO);
 	} else if (tl_seal_secret_read(sec, &sk, err, sizeof(err)) != TL_OK)
 		goto out;
 	else
@@ -294,12 +298,8 @@ tl_admin_init(const struct tl_config *cfg, FILE *out)
 	return rc;
 }
 
-/* One finding: ok (a fact) or a problem; returns 1 for a problem. */
-static int say(FILE *, int, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-say(FILE *out, int ok, const char *fmt, ...)
+int
+tl_admin_say(FILE *out, int ok, const char *fmt, ...)
 {
 	va_list	 ap;
 
@@ -320,14 +320,14 @@ check_mode(FILE *out, const char *path, mode_t want, uid_t uid,
 	char		 m[64];
 
 	if (stat(path, &st) == -1)
-		return say(out, 0, "%s: %s", path, strerror(errno));
+		return tl_admin_say(out, 0, "%s: %s", path, strerror(errno));
 	if ((st.st_mode & 07777) != want) {
 		snprintf(m, sizeof(m), "has mode %04o, expected %04o",
 		    (unsigned)(st.st_mode & 07777), (unsigned)want);
-		return say(out, 0, "%s %s", path, m);
+		return tl_admin_say(out, 0, "%s %s", path, m);
 	}
 	if (o->known && (st.st_uid != uid || st.st_gid != o->group))
-		return say(out, 0, "%s: wrong owner or group (run "
+		return tl_admin_say(out, 0, "%s: wrong owner or group (run "
 		    "tiplinectl init as root to set them)", path);
 	return 0;
 }
@@ -342,17 +342,60 @@ check_store(const struct tl_config *cfg, FILE *out)
 	int		 bad;
 
 	if (lstat(cfg->database, &st) == -1)
-		return say(out, 0, "store %s: %s (tiplinectl init creates "
+		return tl_admin_say(out, 0, "store %s: %s (tiplinectl init creates "
 		    "it)", cfg->database, strerror(errno));
 	if (tl_store_attach(cfg->database, &s, err, sizeof(err)) != TL_OK)
-		return say(out, 0, "store: %s", err);
+		return tl_admin_say(out, 0, "store: %s", err);
 	bad = tl_store_health(s) != TL_OK;
 	if (bad)
-		say(out, 0, "store %s is not writable: %s", cfg->database,
+		tl_admin_say(out, 0, "store %s is not writable: %s", cfg->database,
 		    tl_store_errmsg(s));
 	else
-		say(out, 1, "store %s is writable", cfg->database);
+		tl_admin_say(out, 1, "store %s is writable, and every tip in it is "
+		    "sealed", cfg->database);
 	tl_store_close(s);
+	return bad;
+}
+
+/*
+ * The staff keys (SPEC 11): the public one readable (0444) by the
+ * services; the secret one, where it is on this host, 0400 tipline-staff
+ * and the pair of the public one. Returns the problems found.
+ */
+static int
+check_staff_keys(const struct tl_config *cfg, const struct owners *o,
+    FILE *out)
+{
+	struct tl_seal_secret	*sk = NULL;
+	uint8_t			 pk[TL_SEAL_KEYBYTES];
+	char			 err[PATH_MAX + 160];
+	int			 bad = 0;
+
+	if (tl_seal_public_read(cfg->staff_public_key_file, pk, err,
+	    sizeof(err)) != TL_OK)
+		return tl_admin_say(out, 0, "staff public key: %s", err);
+	tl_admin_say(out, 1, "staff public key %s", cfg->staff_public_key_file);
+	bad += check_mode(out, cfg->staff_public_key_file, 0444, 0,
+	    &(struct owners){ 0 });
+	if (access(cfg->staff_secret_key_file, F_OK) == -1)
+		tl_admin_say(out, 1, "no staff secret key on this host (%s): show and "
+		    "export run where it is", cfg->staff_secret_key_file);
+	else if (access(cfg->staff_secret_key_file, R_OK) == -1)
+		tl_admin_say(out, 1, "staff secret key %s exists (readable only by "
+		    "tipline-staff)", cfg->staff_secret_key_file);
+	else if (tl_seal_secret_read(cfg->staff_secret_key_file, &sk, err,
+	    sizeof(err)) != TL_OK)
+		bad += tl_admin_say(out, 0, "staff secret key: %s", err);
+	else if (!tl_seal_secret_matches(sk, pk))
+		bad += tl_admin_say(out, 0, "staff secret key %s is not the pair of %s: "
+		    "tips sealed to that public key cannot be read with it",
+		    cfg->staff_secret_key_file, cfg->staff_public_key_file);
+	else {
+		tl_admin_say(out, 1, "staff secret key %s", cfg->staff_secret_key_file);
+		bad += check_mode(out, cfg->staff_secret_key_file, 0400,
+		    o->staff, o->staff_known ? o : &(struct owners){ 0 });
+	}
+	tl_seal_secret_free(sk);
 	return bad;
 }
 
@@ -366,20 +409,20 @@ check_keys(const struct tl_config *cfg, const struct owners *o, FILE *out)
 
 	if (tl_token_read_key(cfg->form_key_file, key, err, sizeof(err)) !=
 	    TL_OK)
-		bad += say(out, 0, "form key: %s", err);
+		bad += tl_admin_say(out, 0, "form key: %s", err);
 	else {
-		say(out, 1, "form key %s", cfg->form_key_file);
+		tl_admin_say(out, 1, "form key %s", cfg->form_key_file);
 		bad += check_mode(out, cfg->form_key_file, 0400, o->fcgi, o);
 	}
 	if (access(cfg->webhook_secret_file, F_OK) == 0 &&
 	    access(cfg->webhook_secret_file, R_OK) == -1 && geteuid() != 0)
-		say(out, 1, "webhook secret %s exists (readable only by "
+		tl_admin_say(out, 1, "webhook secret %s exists (readable only by "
 		    "tipline-notify)", cfg->webhook_secret_file);
 	else if (tl_secret_read(cfg->webhook_secret_file, key, &len, err,
 	    sizeof(err)) != TL_OK)
-		bad += say(out, 0, "webhook secret: %s", err);
+		bad += tl_admin_say(out, 0, "webhook secret: %s", err);
 	else {
-		say(out, 1, "webhook secret %s", cfg->webhook_secret_file);
+		tl_admin_say(out, 1, "webhook secret %s", cfg->webhook_secret_file);
 		bad += check_mode(out, cfg->webhook_secret_file, 0400,
 		    o->notify, o);
 	}
@@ -396,7 +439,8 @@ static const char *const error_pages[] = {
 	"400.html", "403.html", "404.html", "405.html", "413.html",
 	"414.html", "429.html", "494.html", "501.html", "502.html",
 	"503.html", "504.html", "api-400.json", "api-413.json",
-	"api-429.json", "api-503.json", NULL
+	"api-429.json", "api-503.json", "cy/400.html", "cy/413.html",
+	"cy/429.html", "cy/502.html", "cy/503.html", "cy/504.html", NULL
 };
 
 static int
@@ -411,14 +455,14 @@ check_error_pages(const struct tl_config *cfg, FILE *out)
 		snprintf(path, sizeof(path), "%s/errors/%s", cfg->templates,
 		    error_pages[i]);
 		if (stat(path, &st) == -1)
-			bad += say(out, 0, "error page %s: %s (nginx answers "
+			bad += tl_admin_say(out, 0, "error page %s: %s (nginx answers "
 			    "with it)", path, strerror(errno));
 		else if (!S_ISREG(st.st_mode) || st.st_size == 0)
-			bad += say(out, 0, "error page %s is empty or not a "
+			bad += tl_admin_say(out, 0, "error page %s is empty or not a "
 			    "file", path);
 	}
 	if (bad == 0)
-		say(out, 1, "error pages %s/errors", cfg->templates);
+		tl_admin_say(out, 1, "error pages %s/errors", cfg->templates);
 	return bad;
 }
 
@@ -431,31 +475,86 @@ check_url_file(const struct tl_config *cfg, const struct owners *o,
 	const char	*p = cfg->webhook_url_file;
 
 	if (access(p, F_OK) == 0 && access(p, R_OK) == -1 && geteuid() != 0)
-		return say(out, 1, "webhook URL file %s exists (readable only "
+		return tl_admin_say(out, 1, "webhook URL file %s exists (readable only "
 		    "by tipline-notify)", p);
 	if (access(p, R_OK) == -1)
-		return say(out, 0, "webhook URL file %s: %s", p,
+		return tl_admin_say(out, 0, "webhook URL file %s: %s", p,
 		    strerror(errno));
-	say(out, 1, "webhook URL file %s", p);
+	tl_admin_say(out, 1, "webhook URL file %s", p);
 	return check_mode(out, p, 0400, o->notify, o);
+}
+
+/* The site's words as the config sets them (borrowed from cfg). */
+static void
+site_of(const struct tl_config *cfg, struct tl_site *site)
+{
+	memset(site, 0, sizeof(*site));
+	site->org_name = cfg->org_name;
+	site->emergency_phone = cfg->emergency_phone;
+	site->non_emergency_phone = cfg->non_emergency_phone;
+	site->base_path = cfg->base_path;
+	site->textphone = cfg->textphone;
+	site->languages = cfg->languages;
+	site->phone_knows_ref = cfg->phone_knows_ref;
+}
+
+/*
+ * Every catalogue shipped in templates/lang/, served or not: one that
+ * `languages` does not list yet must still be whole before it is.
+ * Returns how many are wrong.
+ */
+static int
+check_catalogues(const struct tl_config *cfg, FILE *out)
+{
+	char		 dir[PATH_MAX], err[PATH_MAX + 160], code[16];
+	struct tl_cat	*c;
+	struct dirent	*e;
+	DIR		*d;
+	size_t		 n;
+	int		 bad = 0;
+
+	snprintf(dir, sizeof(dir), "%s/lang", cfg->templates);
+	if ((d = opendir(dir)) == NULL)
+		return tl_admin_say(out, 0, "catalogues %s: %s", dir, strerror(errno));
+	while ((e = readdir(d)) != NULL) {
+		n = strlen(e->d_name);
+		if (n < 5 || n - 4 >= sizeof(code) ||
+		    strcmp(e->d_name + n - 4, ".cat") != 0)
+			continue;
+		snprintf(code, sizeof(code), "%.*s", (int)(n - 4), e->d_name);
+		if (tl_cat_load(cfg->templates, code, &c, err, sizeof(err)) !=
+		    TL_OK)
+			bad += tl_admin_say(out, 0, "catalogue: %s", err);
+		else
+			tl_admin_say(out, 1, "catalogue %s (%s)", code,
+			    tl_cat_get(c, "catalogue_review"));
+		tl_cat_free(c);
+	}
+	closedir(d);
+	return bad;
 }
 
 int
 tl_admin_check(const struct tl_config *cfg, FILE *out)
 {
 	struct tl_pages	*p;
+	struct tl_site	 site;
 	struct owners	 o;
 	char		 err[PATH_MAX + 160], dir[PATH_MAX];
 	int		 bad = 0;
 
 	find_owners(&o);
-	say(out, 1, "config %s", cfg->path);
-	if (tl_pages_load(cfg->templates, &p, err, sizeof(err)) != TL_OK)
-		bad += say(out, 0, "templates: %s", err);
+	tl_admin_say(out, 1, "config %s", cfg->path);
+	site_of(cfg, &site);
+	if (tl_pages_load(cfg->templates, &site, &p, err, sizeof(err)) !=
+	    TL_OK)
+		bad += tl_admin_say(out, 0, "templates: %s", err);
 	else {
-		say(out, 1, "templates %s", cfg->templates);
+		tl_admin_say(out, 1, "templates %s, languages %s", cfg->templates,
+		    cfg->languages);
 		tl_pages_free(p);
 	}
+	bad += check_catalogues(cfg, out);
 	bad += check_error_pages(cfg, out);
 	bad += check_store(cfg, out);
 	if (o.known) {
@@ -463,12 +562,18 @@ tl_admin_check(const struct tl_config *cfg, FILE *out)
 		bad += check_mode(out, dir, 02770, o.fcgi, &o);
 	}
 	bad += check_keys(cfg, &o, out);
+	bad += check_staff_keys(cfg, &o, out);
+	if (cfg->summary_excerpt_chars > 0)
+		fprintf(out, "note: summary_excerpt_chars = %ld has no "
+		    "effect: descriptions are sealed (SPEC 11) and "
+		    "tipline-notify cannot read them\n",
+		    cfg->summary_excerpt_chars);
 	if (cfg->webhook_url_file != NULL)
 		bad += check_url_file(cfg, &o, out);
 	else if (cfg->webhook_url == NULL)
-		say(out, 1, "no webhook_url: notifications stay queued");
+		tl_admin_say(out, 1, "no webhook_url: notifications stay queued");
 	else
-		say(out, 1, "webhook %s", cfg->webhook_url);
+		tl_admin_say(out, 1, "webhook %s", cfg->webhook_url);
 	bad += tl_watch_check(cfg, (int64_t)time(NULL), out);
 	return bad;
 }

@@ -21,9 +21,15 @@ enum tl_err tl_admin_init(const struct tl_config *cfg, FILE *out);
 
 /*
  * Checks the store, templates (with nginx's static error pages), key
- * files and webhook settings, printing
- * one line per finding to out. Returns the number of problems found.
+ * files, webhook settings and whether tips reach staff (watch.h),
+ * printing one line per finding to out. Returns the number of problems
+ * found.
  */
 int tl_admin_check(const struct tl_config *cfg, FILE *out);
+
+/* One line of check's report to out: "ok: " (a fact) or "error: " (a
+ * problem) and the text. Returns 1 for a problem, else 0. */
+int tl_admin_say(FILE *out, int ok, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -30,19 +30,21 @@ struct tl_app {
 	uint8_t			 body_hash_key[TL_SEAL_HASHKEYBYTES];
 	struct tl_buf		 css;		/* the stylesheet */
 	struct tl_commitq	*commitq;	/* group commit of tips */
-	struct tl_buf		 form;		/* the empty form, rendered once */
-	size_t			 form_token_at;	/* where its token goes */
+	struct tl_buf		 form[TL_MAX_LANGS]; /* the empty form in
+					   each language, rendered once */
+	size_t			 form_token_at[TL_MAX_LANGS]; /* where its
+					   token goes */
 	struct tl_intake_counts	 counts;
 	struct tl_intake	 intake;	/* what submissions see of it */
 };
 
-/* An HTML error page with status. */
+/* An HTML error page with status, its words page_CODE_* in lang. */
 static void
-error_page(struct tl_app *app, struct tl_response *res, int status,
-    const char *heading, const char *message)
+error_page(struct tl_app *app, size_t lang, struct tl_response *res,
+    int status, const char *code)
 {
 	tl_response_start(res, status, "text/html; charset=utf-8");
-	tl_page_error(app->pages, &app->site, heading, message, &res->body);
+	tl_page_error(app->pages, lang, code, &res->body);
 }
 
 /*
@@ -51,8 +53,9 @@ error_page(struct tl_app *app, struct tl_response *res, int status,
  * Returns 0, or -1 if out of memory or the stand-in is not there once.
  */
 static int
-render_form(struct tl_app *app)
+render_form(struct tl_app *app, size_t lang)
 {
+	struct tl_buf		*form = &app->form[lang];
 	char			 standin[TL_TOKEN_LEN + 1];
 	struct tl_form_view	 v;
 	const char		*p, *found = NULL;
@@ -61,10 +64,10 @@ render_form(struct tl_app *app)
 	standin[TL_TOKEN_LEN] = '\0';
 	memset(&v, 0, sizeof(v));
 	v.token = standin;
-	tl_page_form(app->pages, &app->site, &v, &app->form);
-	if (!tl_buf_ok(&app->form))
+	tl_page_form(app->pages, lang, &v, form);
+	if (!tl_buf_ok(form))
 		return -1;
-	for (p = app->form.data; (p = strstr(p, standin)) != NULL;
+	for (p = form->data; (p = strstr(p, standin)) != NULL;
 	    p += TL_TOKEN_LEN) {
 		if (found != NULL)
 			return -1;
@@ -72,7 +75,7 @@ render_form(struct tl_app *app)
 	}
 	if (found == NULL)
 		return -1;
-	app->form_token_at = (size_t)(found - app->form.data);
+	app->form_token_at[lang] = (size_t)(found - form->data);
 	return 0;
 }
 
@@ -101,6 +104,7 @@ tl_app_new(const struct tl_config *cfg, struct tl_app **out, char *err,
 	struct tl_app	*app;
 	char		 path[4096];
 	enum tl_err	 rc;
+	size_t		 i;
 
 	if ((app = calloc(1, sizeof(*app))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -111,6 +115,9 @@ tl_app_new(const struct tl_config *cfg, struct tl_app **out, char *err,
 	app->site.emergency_phone = cfg->emergency_phone;
 	app->site.non_emergency_phone = cfg->non_emergency_phone;
 	app->site.base_path = cfg->base_path;
+	app->site.textphone = cfg->textphone;
+	app->site.languages = cfg->languages;
+	app->site.phone_knows_ref = cfg->phone_knows_ref;
 	if ((app->commitq = tl_commitq_new(cfg->database)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		rc = TL_ENOMEM;
@@ -128,15 +135,16 @@ tl_app_new(const struct tl_config *cfg, struct tl_app **out, char *err,
 	}
 	tl_seal_hash_key(app->form_key, TL_SEAL_HASH_IDEM, app->idem_hash_key);
 	tl_seal_hash_key(app->form_key, TL_SEAL_HASH_BODY, app->body_hash_key);
-	if ((rc = tl_pages_load(cfg->templates, &app->pages, err, errlen))
-	    != TL_OK)
+	if ((rc = tl_pages_load(cfg->templates, &app->site, &app->pages,
+	    err, errlen)) != TL_OK)
 		goto fail;
-	if (render_form(app) == -1) {
-		snprintf(err, errlen, "%s/form.html: the form cannot be "
-		    "rendered with its token", cfg->templates);
-		rc = TL_ECONFIG;
-		goto fail;
-	}
+	for (i = 0; i < tl_pages_nlangs(app->pages); i++)
+		if (render_form(app, i) == -1) {
+			snprintf(err, errlen, "%s/form.html: the form cannot "
+			    "be rendered with its token", cfg->templates);
+			rc = TL_ECONFIG;
+			goto fail;
+		}
 	snprintf(path, sizeof(path), "%s/static/tipline.css", cfg->templates);
 	if (slurp(path, &app->css) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -144,7 +152,6 @@ tl_app_new(const struct tl_config *cfg, struct tl_app **out, char *err,
 		goto fail;
 	}
 	app->intake.pages = app->pages;
-	app->intake.site = &app->site;
 	app->intake.form_key = app->form_key;
 	app->intake.staff_pk = app->staff_pk;
 	app->intake.idem_hash_key = app->idem_hash_key;
@@ -169,11 +176,14 @@ tl_app_idle(struct tl_app *app)
 void
 tl_app_free(struct tl_app *app)
 {
+	size_t	 i;
+
 	if (app == NULL)
 		return;
 	tl_pages_free(app->pages);
 	tl_commitq_free(app->commitq);
-	tl_buf_free(&app->form);
+	for (i = 0; i < TL_MAX_LANGS; i++)
+		tl_buf_free(&app->form[i]);
 	tl_buf_free(&app->css);
 	sodium_memzero(app->form_key, sizeof(app->form_key));
 	sodium_memzero(app->idem_hash_key, sizeof(app->idem_hash_key));
@@ -184,17 +194,18 @@ tl_app_free(struct tl_app *app)
 /* GET of the form: the page rendered at start-up with a fresh token put
  * in place of its stand-in, so a GET renders nothing. */
 static void
-form_page(struct tl_app *app, const struct tl_request *req,
+form_page(struct tl_app *app, size_t lang, const struct tl_request *req,
     struct tl_response *res)
 {
 	char			 token[TL_TOKEN_STRSIZE];
 
 	tl_response_start(res, 200, "text/html; charset=utf-8");
-	tl_buf_add(&res->body, app->form.data, app->form.len);
+	tl_buf_add(&res->body, app->form[lang].data, app->form[lang].len);
 	if (!tl_buf_ok(&res->body))
 		return;
 	tl_token_issue(app->form_key, (uint64_t)req->now, 0, token);
-	memcpy(res->body.data + app->form_token_at, token, TL_TOKEN_LEN);
+	memcpy(res->body.data + app->form_token_at[lang], token,
+	    TL_TOKEN_LEN);
 }
 
 static void
@@ -304,20 +315,57 @@ is(const char *a, const char *b)
 
 /* 405 with the methods the path allows. */
 static void
-not_allowed(struct tl_app *app, struct tl_response *res, const char *allow)
+not_allowed(struct tl_app *app, size_t lang, struct tl_response *res,
+    const char *allow)
 {
-	error_page(app, res, 405, "This page cannot be used that way",
-	    "The address is right but the request method is not one this "
-	    "page accepts. Please go back to the form.");
+	error_page(app, lang, res, 405, "405");
 	tl_buf_printf(&res->headers, "Allow: %s\r\n", allow);
 }
 
 static void
-not_found(struct tl_app *app, struct tl_response *res)
+not_found(struct tl_app *app, size_t lang, struct tl_response *res)
 {
-	error_page(app, res, 404, "Page not found",
-	    "There is no page at this address. If you typed it, please "
-	    "check it, or go to the form to send a tip.");
+	error_page(app, lang, res, 404, "404");
+}
+
+/* The form's path, GET and POST, in language lang. */
+static void
+form_route(struct tl_app *app, size_t lang, struct tl_store *store,
+    const struct tl_request *req, struct tl_response *res)
+{
+	if (is(req->method, "GET") || is(req->method, "HEAD"))
+		form_page(app, lang, req, res);
+	else if (is(req->method, "POST"))
+		tl_intake_form(&app->intake, lang, store, req, res);
+	else
+		not_allowed(app, lang, res, "GET, HEAD, POST");
+}
+
+/* 301 to location (a path this program built). */
+static void
+moved(struct tl_response *res, const char *location)
+{
+	tl_response_start(res, 301, "text/plain; charset=utf-8");
+	tl_buf_printf(&res->headers, "Location: %s/\r\n", location);
+	tl_buf_puts(&res->body, "Moved\n");
+}
+
+/*
+ * The language a path below base_path names (rel starts with "/"): 0, the
+ * first, unless rel starts with "/CODE/" or is "/CODE" for another; *sub
+ * is then what follows the code. Returns the language's index.
+ */
+static size_t
+path_lang(struct tl_app *app, const char *rel, const char **sub)
+{
+	size_t	 n = strcspn(rel + 1, "/");
+	int	 i;
+
+	*sub = rel;
+	if ((i = tl_pages_lang_find(app->pages, rel + 1, n)) <= 0)
+		return 0;
+	*sub = rel + 1 + n;
+	return (size_t)i;
 }
 
 /* Routes a path below base_path (rel starts with "/"). */
@@ -325,25 +373,33 @@ static void
 route(struct tl_app *app, struct tl_store *store,
     const struct tl_request *req, const char *rel, struct tl_response *res)
 {
-	int	 get = is(req->method, "GET") || is(req->method, "HEAD");
+	int		 get = is(req->method, "GET") || is(req->method, "HEAD");
+	const char	*sub;
+	size_t		 lang = path_lang(app, rel, &sub);
+	char		 to[512];
 
-	if (strcmp(rel, "/") == 0) {
-		if (get)
-			form_page(app, req, res);
-		else if (is(req->method, "POST"))
-			tl_intake_form(&app->intake, store, req, res);
+	if (lang > 0) {		/* {base_path}/CODE/: only the form */
+		if (*sub == '\0') {
+			snprintf(to, sizeof(to), "%s/%s",
+			    app->cfg->base_path, tl_pages_lang_code(app->pages,
+			    lang));
+			moved(res, to);
+		} else if (strcmp(sub, "/") == 0)
+			form_route(app, lang, store, req, res);
 		else
-			not_allowed(app, res, "GET, HEAD, POST");
-	} else if (strcmp(rel, "/api/v1/tips") == 0) {
+			not_found(app, lang, res);
+	} else if (strcmp(rel, "/") == 0)
+		form_route(app, 0, store, req, res);
+	else if (strcmp(rel, "/api/v1/tips") == 0) {
 		if (is(req->method, "POST"))
 			tl_intake_api(&app->intake, store, req, res);
 		else
-			not_allowed(app, res, "POST");
+			not_allowed(app, 0, res, "POST");
 	} else if (strcmp(rel, "/healthz") == 0 ||
 	    strcmp(rel, "/metrics") == 0 ||
 	    strcmp(rel, "/static/tipline.css") == 0) {
 		if (!get)
-			not_allowed(app, res, "GET, HEAD");
+			not_allowed(app, 0, res, "GET, HEAD");
 		else if (rel[1] == 'h')
 			healthz(store, res);
 		else if (rel[1] == 'm')
@@ -354,7 +410,7 @@ route(struct tl_app *app, struct tl_store *store,
 			tl_buf_add(&res->body, app->css.data, app->css.len);
 		}
 	} else
-		not_found(app, res);
+		not_found(app, 0, res);
 }
 
 void
@@ -365,14 +421,11 @@ tl_app_handle(struct tl_app *app, struct tl_store *store,
 	size_t		 blen = strlen(app->cfg->base_path);
 
 	if (strncmp(path, app->cfg->base_path, blen) != 0)
-		not_found(app, res);
-	else if (path[blen] == '\0' && blen > 0) {
-		tl_response_start(res, 301, "text/plain; charset=utf-8");
-		tl_buf_printf(&res->headers, "Location: %s/\r\n",
-		    app->cfg->base_path);
-		tl_buf_puts(&res->body, "Moved\n");
-	} else if (path[blen] != '/')
-		not_found(app, res);
+		not_found(app, 0, res);
+	else if (path[blen] == '\0' && blen > 0)
+		moved(res, app->cfg->base_path);
+	else if (path[blen] != '/')
+		not_found(app, 0, res);
 	else
 		route(app, store, req, path + blen, res);
 	tl_response_finish(res, is(req->method, "HEAD"));

@@ -229,18 +229,22 @@ out:
 	return rc;
 }
 
-int
+enum tl_err
 tl_backup_take(const struct tl_config *cfg, const char *dir, FILE *out)
 {
 	struct stat	 sb;
 
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
-		return fail("%s: %s", dir, strerror(errno));
-	if (stat(dir, &sb) == -1 || !S_ISDIR(sb.st_mode))
-		return fail("%s: not a folder", dir);
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		fail("%s: %s", dir, strerror(errno));
+		return TL_EIO;
+	}
+	if (stat(dir, &sb) == -1 || !S_ISDIR(sb.st_mode)) {
+		fail("%s: not a folder", dir);
+		return TL_EIO;
+	}
 	if (take_intake(cfg, dir, out) == -1 || take_desk(cfg, dir, out) == -1)
-		return -1;
-	return 0;
+		return TL_EIO;
+	return TL_OK;
 }
 
 /* Refuses when another connection holds the store at path: services
@@ -361,11 +365,11 @@ out:
 	return rc;
 }
 
-int
+enum tl_err
 tl_backup_restore(const struct tl_config *cfg, const char *dir, FILE *out)
 {
 	if (restore_intake(cfg, dir, out) == -1 ||
 	    restore_desk(cfg, dir, out) == -1)
-		return -1;
-	return 0;
+		return TL_EIO;
+	return TL_OK;
 }

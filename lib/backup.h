@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "tl.h"
 
 #define TL_BACKUP_INTAKE	"tipline.db"
 #define TL_BACKUP_DESK		"staff.db.sealed"
@@ -20,18 +21,19 @@
 /*
  * Writes a backup into dir (created 0700 when missing; files already
  * there are replaced only once their new copy is whole). Reports on out.
- * Returns 0, or -1 with the reason on stderr.
+ * Returns TL_OK, or TL_EIO with the reason on stderr.
  */
-int tl_backup_take(const struct tl_config *cfg, const char *dir, FILE *out);
+enum tl_err tl_backup_take(const struct tl_config *cfg, const char *dir,
+	    FILE *out);
 
 /*
  * Puts a backup in dir back in place of the configured stores, with the
  * services stopped: each copy is checked (PRAGMA integrity_check) before
  * it replaces anything; the desk's copy is opened with the staff secret
- * key. Refuses when a store is in use. Returns 0, or -1 (said on
- * stderr).
+ * key. Refuses when a store is in use. Returns TL_OK, or TL_EIO (said
+ * on stderr).
  */
-int tl_backup_restore(const struct tl_config *cfg, const char *dir,
+enum tl_err tl_backup_restore(const struct tl_config *cfg, const char *dir,
 	    FILE *out);
 
 #endif

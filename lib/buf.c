@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "buf.h"
 
 void
@@ -22,6 +24,14 @@ tl_buf_free(struct tl_buf *b)
 {
 	free(b->data);
 	tl_buf_init(b);
+}
+
+void
+tl_buf_wipe(struct tl_buf *b)
+{
+	if (b->data != NULL)
+		sodium_memzero(b->data, b->cap);
+	tl_buf_reset(b);
 }
 
 void

@@ -24,6 +24,9 @@ void	tl_buf_init(struct tl_buf *b);
 void	tl_buf_free(struct tl_buf *b);
 /* Empties b, keeping its memory and clearing oom. */
 void	tl_buf_reset(struct tl_buf *b);
+/* Overwrites all of b's memory with zeros (it held what a person wrote)
+ * and empties it, keeping the memory. */
+void	tl_buf_wipe(struct tl_buf *b);
 /* Returns 1 if every append so far succeeded, else 0. */
 int	tl_buf_ok(const struct tl_buf *b);
 void	tl_buf_add(struct tl_buf *b, const void *p, size_t n);

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
-#include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,9 +50,6 @@ struct item {
  */
 #define WRITER_BUSY_MS	1000
 
-/* tl_commitq_pace(): before any commit, about one fsync; never long. */
-#define PACE_DEFAULT_US	4000ULL
-#define PACE_MAX_US	100000ULL
 #define BUSY_BACKOFF_US	1000000ULL
 
 struct ckpt {
@@ -78,7 +74,6 @@ struct tl_commitq {
 	struct ckpt	 ck;
 	atomic_ullong	 commits, tips, usec;	/* tl_commitq_stats() */
 	unsigned long long busy_until;	/* usec_now(): fail at once till */
-	atomic_ullong	 last_usec;	/* the last commit took this long */
 };
 
 static void *
@@ -215,23 +210,6 @@ usec_now(void)
 	    (unsigned long long)ts.tv_nsec / 1000ULL;
 }
 
-void
-tl_commitq_pace(struct tl_commitq *q)
-{
-	unsigned long long	 us = atomic_load(&q->last_usec);
-	struct timespec		 ts;
-
-	if (us == 0)
-		us = PACE_DEFAULT_US;
-	if (us > PACE_MAX_US)
-		us = PACE_MAX_US;
-	us = us - us / 8 + randombytes_uniform((uint32_t)(us / 4 + 1));
-	ts.tv_sec = (time_t)(us / 1000000);
-	ts.tv_nsec = (long)(us % 1000000) * 1000;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		continue;
-}
-
 const char *
 tl_commitq_errmsg(const struct tl_commitq *q)
 {
@@ -278,8 +256,7 @@ commit(struct tl_commitq *q, struct item **batch, size_t n)
 	start = usec_now();
 	if (q->store != NULL &&
 	    tl_store_add_batch(q->store, subs, n, refs, results) == TL_OK) {
-		atomic_store(&q->last_usec, usec_now() - start);
-		atomic_fetch_add(&q->usec, atomic_load(&q->last_usec));
+		atomic_fetch_add(&q->usec, usec_now() - start);
 		atomic_fetch_add(&q->tips, n);
 		atomic_fetch_add(&q->commits, 1);
 	}

@@ -50,12 +50,6 @@ void tl_commitq_stats(struct tl_commitq *q, struct tl_commitq_stats *out);
  * tl_commitq_add() is running. */
 void tl_commitq_idle(struct tl_commitq *q);
 
-/* Waits about as long as storing a tip takes now (the last commit's
- * time, with a little jitter; at most 0.1 s), so that an answer that
- * stores nothing (the honeypot's receipt) cannot be told from a stored
- * tip's by its timing. Thread-safe. */
-void tl_commitq_pace(struct tl_commitq *q);
-
 /* The reason of the last store failure, for logs. Not thread-safe: read it
  * only as a hint. */
 const char *tl_commitq_errmsg(const struct tl_commitq *q);

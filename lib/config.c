@@ -14,7 +14,7 @@
 #include "config.h"
 
 enum ktype { K_STR, K_PATH, K_OPTPATH, K_LONG, K_SIZE, K_INT,
-	K_BASE, K_URL, K_FORMAT, K_SCHED, K_DURATION };
+	K_BASE, K_URL, K_FORMAT, K_SCHED, K_DURATION, K_BOOL, K_LANGS };
 
 struct key {
 	const char	*name;
@@ -46,6 +46,9 @@ static const struct key keys[] = {
 	{ "org_name", K_STR, O(org_name), 0, 0, "Tipline" },
 	{ "non_emergency_phone", K_STR, O(non_emergency_phone), 0, 0, "101" },
 	{ "emergency_phone", K_STR, O(emergency_phone), 0, 0, "999" },
+	{ "textphone", K_STR, O(textphone), 0, 0, "18001 101" },
+	{ "phone_knows_ref", K_BOOL, O(phone_knows_ref), 0, 0, "no" },
+	{ "languages", K_LANGS, O(languages), 0, 0, "en" },
 	{ "webhook_url", K_URL, O(webhook_url), 0, 0, NULL },
 	{ "webhook_secret_file", K_PATH, O(webhook_secret_file), 0, 0,
 	    "/etc/tipline/webhook.secret" },
@@ -105,6 +108,8 @@ tl_config_free(struct tl_config *cfg)
 	free(cfg->org_name);
 	free(cfg->non_emergency_phone);
 	free(cfg->emergency_phone);
+	free(cfg->textphone);
+	free(cfg->languages);
 	free(cfg->webhook_url);
 	free(cfg->webhook_secret_file);
 	free(cfg->webhook_url_file);
@@ -212,6 +217,53 @@ static const char RANGE[] = "a whole number in range is needed";
 static const char URL[] = "must be an http:// or https:// URL";
 
 /*
+ * Whether v is a list of language codes: 1 to 8 codes (2 to 8 of a-z
+ * and '-') separated by commas, none twice, blanks around commas.
+ */
+static int
+langs_ok(const char *v)
+{
+	char		 seen[8][9];
+	size_t		 n = 0, k, i;
+
+	for (;;) {
+		while (*v == ' ' || *v == '\t')
+			v++;
+		for (k = 0; (v[k] >= 'a' && v[k] <= 'z') || v[k] == '-'; k++)
+			;
+		if (k < 2 || k > 8 || n == 8)
+			return 0;
+		for (i = 0; i < n; i++)
+			if (strlen(seen[i]) == k && memcmp(seen[i], v, k) == 0)
+				return 0;
+		memcpy(seen[n], v, k);
+		seen[n++][k] = '\0';
+		v += k;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		if (*v == '\0')
+			return 1;
+		if (*v++ != ',')
+			return 0;
+	}
+}
+
+/* v without its blanks (a list of languages as langs_ok() allows). */
+static char *
+langs_dup(const char *v)
+{
+	char	*p, *o;
+
+	if ((p = o = strdup(v)) == NULL)
+		return NULL;
+	for (; *v != '\0'; v++)
+		if (*v != ' ' && *v != '\t')
+			*o++ = *v;
+	*o = '\0';
+	return p;
+}
+
+/*
  * Sets one key from its text value. Returns NULL on success, else a
  * description of what is wrong (static, or "" for out of memory).
  */
@@ -251,6 +303,17 @@ set_key(struct tl_config *cfg, const struct key *k, const char *dir,
 		else
 			return "webhook_format must be standard or slack";
 		return NULL;
+	case K_BOOL:
+		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+			return "the value must be yes or no";
+		*(int *)((char *)cfg + k->off) = strcmp(v, "yes") == 0;
+		return NULL;
+	case K_LANGS:
+		if (!langs_ok(v))
+			return "languages must be language codes (like en,cy), "
+			    "separated by commas, each once";
+		free(*sp);
+		return (*sp = langs_dup(v)) == NULL ? "" : NULL;
 	case K_SCHED:
 		if (tl_config_parse_schedule(v, cfg->retry_schedule,
 		    TL_RETRY_MAX, &cfg->retry_count) != TL_OK)

@@ -30,6 +30,10 @@ struct tl_config {
 	char	*org_name;
 	char	*non_emergency_phone;
 	char	*emergency_phone;
+	char	*textphone;		/* text relay number (SPEC 14) */
+	int	 phone_knows_ref;	/* receipt: quote the ref to 101 */
+	char	*languages;		/* "en" or "en,cy": codes, first is
+					   served at base_path (SPEC 14) */
 	char	*webhook_url;		/* NULL: notifications stay queued */
 	char	*webhook_secret_file;
 	enum tl_webhook_format webhook_format;

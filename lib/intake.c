@@ -5,11 +5,13 @@
  * and its pending delivery.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "intake.h"
 #include "tip.h"
@@ -17,6 +19,8 @@
 
 #define MAX_ERRORS	TL_F__MAX
 #define REF_TRIES	8	/* references drawn when one is taken */
+#define PACE_DEFAULT_US	4000	/* pace_like_a_tip() before any tip */
+#define PACE_MAX_US	100000
 
 /* What a form submission carries besides the report. */
 struct form_input {
@@ -39,13 +43,45 @@ count(const struct tl_intake *in, enum tl_outcome oc)
 	atomic_fetch_add(&in->counts->outcomes[oc], 1);
 }
 
-/* An HTML error page with status. */
+static uint64_t
+usec_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/*
+ * Waits about as long as sealing and storing the last tip took (with a
+ * little jitter around it; before any, about one fsync; never more than
+ * 0.1 s), so that the honeypot's receipt, which stores nothing, cannot be
+ * told from a stored tip's by its timing.
+ */
 static void
-error_page(const struct tl_intake *in, struct tl_response *res, int status,
-    const char *heading, const char *message)
+pace_like_a_tip(const struct tl_intake *in)
+{
+	uint64_t	 us = atomic_load(&in->counts->last_store_us);
+	struct timespec	 ts;
+
+	if (us == 0)
+		us = PACE_DEFAULT_US;
+	if (us > PACE_MAX_US)
+		us = PACE_MAX_US;
+	us = us - us / 8 + randombytes_uniform((uint32_t)(us / 4 + 1));
+	ts.tv_sec = (time_t)(us / 1000000);
+	ts.tv_nsec = (long)(us % 1000000) * 1000;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		continue;
+}
+
+/* An HTML error page with status, its words page_CODE_* in lang. */
+static void
+error_page(const struct tl_intake *in, size_t lang, struct tl_response *res,
+    int status, const char *code)
 {
 	tl_response_start(res, status, "text/html; charset=utf-8");
-	tl_page_error(in->pages, in->site, heading, message, &res->body);
+	tl_page_error(in->pages, lang, code, &res->body);
 }
 
 /* Does the content type name mime, with or without parameters? */
@@ -61,43 +97,45 @@ media_is(const char *type, const char *mime)
 
 /* The 400/413/415 page for a form submission that cannot be read. */
 static void
-form_request_error(const struct tl_intake *in, struct tl_response *res,
-    enum tl_err err)
+form_request_error(const struct tl_intake *in, size_t lang,
+    struct tl_response *res, enum tl_err err)
 {
 	int	 status = err == TL_ETOOLARGE ? 413 :
 	    err == TL_EMEDIA ? 415 : 400;
 
 	count(in, TL_OC_MALFORMED);
-	if (status == 413)
-		error_page(in, res, 413, "Your tip is too long to send",
-		    "Nothing was saved. Please shorten the description or "
-		    "other answers and send the form again.");
-	else
-		error_page(in, res, status, "We could not read the "
-		    "form that was sent", "Nothing was saved. This can happen "
-		    "when a form is changed or sent by a program. Please go "
-		    "back to the form, check your answers and send it again.");
+	error_page(in, lang, res, status, status == 413 ? "413" : "400");
 }
 
+/* 503: nothing was saved. lang is the page's language (the API has its
+ * JSON error instead: json set). */
 static void
-store_failed(const struct tl_intake *in, struct tl_response *res, int json)
+store_failed(const struct tl_intake *in, size_t lang,
+    struct tl_response *res, int json)
 {
 	count(in, TL_OC_STORE_ERROR);
 	if (json) {
 		tl_response_json_error(res, 503, TL_ESTORE);
 		return;
 	}
-	error_page(in, res, 503, "Sorry, your tip was not saved",
-	    "We have a technical problem and nothing you wrote was saved. "
-	    "Please try again in a few minutes, or call the number below "
-	    "and tell them what you know.");
+	error_page(in, lang, res, 503, "503");
 }
 
+/* The receipt of ref in lang; r (NULL for a tip stored before, whose
+ * answers are sealed) says whether it is urgent and who sent it. */
 static void
-receipt(const struct tl_intake *in, struct tl_response *res, const char *ref)
+receipt(const struct tl_intake *in, size_t lang, struct tl_response *res,
+    const char *ref, const struct tl_report *r)
 {
+	struct tl_receipt_view	 v = { ref, 0, 0 };
+
+	if (r != NULL) {
+		v.urgent = r->priority == TL_PRIO_URGENT;
+		v.young = r->value[TL_F_REPORTER] != NULL &&
+		    strcmp(r->value[TL_F_REPORTER], "young_person") == 0;
+	}
 	tl_response_start(res, 200, "text/html; charset=utf-8");
-	tl_page_receipt(in->pages, in->site, ref, &res->body);
+	tl_page_receipt(in->pages, lang, &v, &res->body);
 }
 
 /*
@@ -130,19 +168,17 @@ read_form(const struct tl_pairs *pairs, struct tl_report *r,
 	return TL_OK;
 }
 
+/* The catalogue key of the message for a token that did not pass. */
 static const char *
 token_message(enum tl_token_status st)
 {
 	switch (st) {
 	case TL_TOKEN_EXPIRED:
-		return "This form was open for a long time and has expired. "
-		    "Your answers are still here: please check them and "
-		    "send the form again.";
+		return "token_expired";
 	case TL_TOKEN_TOO_FAST:
-		return "Please check your answers and send the form again.";
+		return "token_too_fast";
 	default:
-		return "We could not confirm that this form came from our "
-		    "page. Please check your answers and send it again.";
+		return "token_invalid";
 	}
 }
 
@@ -168,8 +204,9 @@ again_token(const struct tl_intake *in, const struct tl_request *req,
 
 /* 422: the form again with the values, errors and a new token. */
 static void
-form_again(const struct tl_intake *in, const struct tl_request *req,
-    struct tl_response *res, const struct tl_report *r,
+form_again(const struct tl_intake *in, size_t lang,
+    const struct tl_request *req, struct tl_response *res,
+    const struct tl_report *r,
     const struct tl_field_error *errs, size_t nerrs,
     const struct tl_token *tok, enum tl_token_status st)
 {
@@ -184,7 +221,7 @@ form_again(const struct tl_intake *in, const struct tl_request *req,
 	v.token_error = st != TL_TOKEN_OK ? token_message(st) : NULL;
 	v.token = token;
 	tl_response_start(res, 422, "text/html; charset=utf-8");
-	tl_page_form(in->pages, in->site, &v, &res->body);
+	tl_page_form(in->pages, lang, &v, &res->body);
 }
 
 /*
@@ -220,6 +257,7 @@ store_tip(const struct tl_intake *in, struct tl_submit *sub,
 	uint8_t		*blob;
 	char		 drawn[TL_REF_SIZE], err[128];
 	enum tl_err	 rc = TL_ETAKEN;
+	uint64_t	 start = usec_now();
 	int		 try;
 
 	for (try = 0; try < REF_TRIES && rc == TL_ETAKEN; try++) {
@@ -234,6 +272,7 @@ store_tip(const struct tl_intake *in, struct tl_submit *sub,
 		free(blob);
 	}
 	if (rc == TL_OK) {
+		atomic_store(&in->counts->last_store_us, usec_now() - start);
 		count(in, TL_OC_ACCEPTED);
 		atomic_fetch_add(&in->counts->accepted[sub->report->priority],
 		    1);
@@ -251,8 +290,8 @@ store_tip(const struct tl_intake *in, struct tl_submit *sub,
  * (the receipt, or 503 when the store cannot say), 0 for a fresh token.
  */
 static int
-form_replayed(const struct tl_intake *in, struct tl_store *store,
-    struct tl_response *res, const char *nonce)
+form_replayed(const struct tl_intake *in, size_t lang,
+    struct tl_store *store, struct tl_response *res, const char *nonce)
 {
 	char		 ref[TL_REF_SIZE];
 	enum tl_err	 rc;
@@ -263,15 +302,15 @@ form_replayed(const struct tl_intake *in, struct tl_store *store,
 		return 0;
 	if (rc == TL_OK) {
 		count(in, TL_OC_DUPLICATE);
-		receipt(in, res, ref);
+		receipt(in, lang, res, ref, NULL);
 	} else
-		store_failed(in, res, 0);
+		store_failed(in, lang, res, 0);
 	return 1;
 }
 
 /* Stores a valid form tip; answers its receipt only once it is durable. */
 static void
-form_store(const struct tl_intake *in, struct tl_store *store,
+form_store(const struct tl_intake *in, size_t lang, struct tl_store *store,
     const struct tl_request *req, struct tl_response *res,
     const struct tl_report *r, const char *nonce)
 {
@@ -283,7 +322,7 @@ form_store(const struct tl_intake *in, struct tl_store *store,
 	sub.report = r;
 	sub.received_at = req->now;
 	sub.token_nonce = nonce;
-	receipt(in, res, pending_ref);
+	receipt(in, lang, res, pending_ref, r);
 	if (tl_response_ok(res))
 		rc = store_tip(in, &sub, ref);
 	if (rc == TL_OK) {
@@ -293,8 +332,8 @@ form_store(const struct tl_intake *in, struct tl_store *store,
 	/* The store refused a used nonce, or could not write: a tip sent
 	 * earlier with this token may be there, and is answered. */
 	tl_response_reset(res);
-	if (!form_replayed(in, store, res, nonce))
-		store_failed(in, res, 0);
+	if (!form_replayed(in, lang, store, res, nonce))
+		store_failed(in, lang, res, 0);
 }
 
 /*
@@ -305,7 +344,7 @@ form_store(const struct tl_intake *in, struct tl_store *store,
  * that would be refused here is looked up.
  */
 static void
-form_checks(const struct tl_intake *in, struct tl_store *store,
+form_checks(const struct tl_intake *in, size_t lang, struct tl_store *store,
     const struct tl_request *req, struct tl_response *res,
     struct tl_report *r, const struct form_input *fi)
 {
@@ -320,15 +359,15 @@ form_checks(const struct tl_intake *in, struct tl_store *store,
 	if (tokok)
 		tl_token_nonce_hex(&tok, nonce);
 	if (fi->website != NULL && *fi->website != '\0') {
-		if (tokok && form_replayed(in, store, res, nonce))
+		if (tokok && form_replayed(in, lang, store, res, nonce))
 			return;
 		count(in, TL_OC_SPAM);
-		tl_commitq_pace(in->commitq);
+		pace_like_a_tip(in);
 		if (tokok)
 			tl_token_decoy_ref(in->form_key, &tok, ref);
 		else
 			tl_ref_random(ref);
-		receipt(in, res, ref);
+		receipt(in, lang, res, ref, NULL);
 		return;
 	}
 	if (!tokok)
@@ -339,24 +378,25 @@ form_checks(const struct tl_intake *in, struct tl_store *store,
 		    in->form_min_seconds, in->form_max_age);
 	nerrs = tl_report_validate(r, errs, MAX_ERRORS);
 	if (r->oom) {
-		if (!tokok || !form_replayed(in, store, res, nonce))
-			store_failed(in, res, 0);
+		if (!tokok || !form_replayed(in, lang, store, res, nonce))
+			store_failed(in, lang, res, 0);
 		return;
 	}
 	if (st != TL_TOKEN_OK || nerrs > 0) {
-		if (tokok && form_replayed(in, store, res, nonce))
+		if (tokok && form_replayed(in, lang, store, res, nonce))
 			return;
-		form_again(in, req, res, r, errs, nerrs, &tok, st);
+		form_again(in, lang, req, res, r, errs, nerrs, &tok, st);
 		return;
 	}
-	form_store(in, store, req, res, r, nonce);
+	form_store(in, lang, store, req, res, r, nonce);
 }
 
 void
-tl_intake_form(const struct tl_intake *in, struct tl_store *store,
-    const struct tl_request *req, struct tl_response *res)
+tl_intake_form(const struct tl_intake *in, size_t lang,
+    struct tl_store *store, const struct tl_request *req,
+    struct tl_response *res)
 {
-	struct tl_pairs		 pairs = { NULL, 0, NULL };
+	struct tl_pairs		 pairs = { NULL, 0, NULL, 0 };
 	struct tl_report	 r;
 	struct form_input	 fi = { NULL, NULL };
 	enum tl_err		 rc;
@@ -373,9 +413,9 @@ tl_intake_form(const struct tl_intake *in, struct tl_store *store,
 	if (rc == TL_ENOMEM)
 		res->body.oom = 1;
 	else if (rc != TL_OK)
-		form_request_error(in, res, rc);
+		form_request_error(in, lang, res, rc);
 	else
-		form_checks(in, store, req, res, &r, &fi);
+		form_checks(in, lang, store, req, res, &r, &fi);
 	tl_report_free(&r);
 	tl_pairs_free(&pairs);
 }
@@ -406,7 +446,7 @@ api_invalid(const struct tl_intake *in, struct tl_response *res,
     const struct tl_field_error *errs, size_t nerrs)
 {
 	json_t	*arr, *o;
-	char	*s = NULL;
+	char	*s = NULL, msg[512];
 	size_t	 i;
 
 	count(in, TL_OC_INVALID);
@@ -414,9 +454,12 @@ api_invalid(const struct tl_intake *in, struct tl_response *res,
 	if ((arr = json_array()) == NULL)
 		goto done;
 	for (i = 0; i < nerrs; i++) {
+		/* In the first language (SPEC 14). */
+		tl_cat_field_error(tl_pages_cat(in->pages, 0), &errs[i], msg,
+		    sizeof(msg));
 		o = json_pack("{s:s,s:s,s:s}", "field",
 		    tl_fields[errs[i].field].name, "code", errs[i].code,
-		    "message", errs[i].message);
+		    "message", msg);
 		if (json_array_append_new(arr, o) == -1)
 			goto done;
 	}
@@ -474,12 +517,12 @@ api_store(const struct tl_intake *in, struct tl_store *store,
 		api_replay(in, res, ref, stored, hash);
 		return;
 	} else if (rc != TL_ENOTFOUND) {
-		store_failed(in, res, 1);
+		store_failed(in, 0, res, 1);
 		return;
 	}
 	nerrs = tl_report_validate(r, errs, MAX_ERRORS);
 	if (r->oom) {
-		store_failed(in, res, 1);
+		store_failed(in, 0, res, 1);
 		return;
 	} else if (nerrs > 0) {
 		api_invalid(in, res, errs, nerrs);
@@ -501,7 +544,7 @@ api_store(const struct tl_intake *in, struct tl_store *store,
 	    key, ref, stored) == TL_OK)
 		api_replay(in, res, ref, stored, hash);
 	else
-		store_failed(in, res, 1);
+		store_failed(in, 0, res, 1);
 }
 
 void

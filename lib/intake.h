@@ -36,13 +36,14 @@ const char *tl_outcome_name(enum tl_outcome oc);
 struct tl_intake_counts {
 	atomic_ulong	 outcomes[TL_OC__MAX];
 	atomic_ulong	 accepted[2];	/* by enum tl_priority */
+	atomic_ullong	 last_store_us;	/* the last tip took this long to
+					   seal and store (honeypot pacing) */
 };
 
 /* What intake needs, all borrowed from its owner, who keeps them alive
  * and unchanged while requests run. */
 struct tl_intake {
 	const struct tl_pages	*pages;
-	const struct tl_site	*site;
 	const uint8_t		*form_key;	/* TL_FORM_KEYBYTES */
 	const uint8_t		*staff_pk;	/* seals every tip (SPEC 11) */
 	const uint8_t		*idem_hash_key;	/* keyed hashes of the API's */
@@ -56,10 +57,13 @@ struct tl_intake {
 /*
  * Each answers one submission into res. store is the calling thread's
  * handle for look-ups (NULL when it could not be opened: the store then
- * counts as failed); tips are written through in->commitq. Thread-safe.
+ * counts as failed); tips are written through in->commitq. The form's
+ * pages are in language lang (an index of tl_pages_nlangs()); the API's
+ * messages in the first. Thread-safe.
  */
-void tl_intake_form(const struct tl_intake *in, struct tl_store *store,
-	    const struct tl_request *req, struct tl_response *res);
+void tl_intake_form(const struct tl_intake *in, size_t lang,
+	    struct tl_store *store, const struct tl_request *req,
+	    struct tl_response *res);
 void tl_intake_api(const struct tl_intake *in, struct tl_store *store,
 	    const struct tl_request *req, struct tl_response *res);
 

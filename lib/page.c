@@ -1,10 +1,12 @@
 /*
- * page.c — the pages people see (SPEC 9): the form, generated field by
- * field from tl_fields[] after the GOV.UK question-page patterns, the
- * receipt and the error page, each rendered inside layout.html.
+ * page.c — the pages people see (SPEC 9, 14): the form, generated field
+ * by field from tl_fields[] after the GOV.UK question-page patterns, the
+ * receipt and the error page, each rendered inside layout.html, in the
+ * language asked for. Every word comes from that language's catalogue.
  *
  * Every value that did not come from this file's own literals goes out
- * through tl_buf_html(), directly or as a {{name}} template variable.
+ * through tl_buf_html(), directly, as a {{name}} template variable, or
+ * through tl_cat_put() (which escapes the catalogue's text too).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,41 +17,87 @@
 #include "page.h"
 #include "tmpl.h"
 
-struct tl_pages {
-	struct tl_tmpl	*layout;
-	struct tl_tmpl	*form;
-	struct tl_tmpl	*receipt;
-	struct tl_tmpl	*error;
+/* The site's variables every template may use. */
+#define SITE_VARS "org_name", "emergency_phone", "non_emergency_phone", \
+	"textphone", "base_path", "lang", "form_path", "lang_links"
+#define NSITE		8
+#define PAGE_VARS	4	/* the most variables one page adds */
+
+/* One language: its catalogue and what every page of it shares. */
+struct lang {
+	char		 code[9];
+	char		*form_path;	/* base_path, or base_path/code */
+	char		*links;		/* HTML: links to the others */
+	struct tl_cat	*cat;
+	struct tl_cat_var cvars[4];	/* placeholders the site fills */
+	char		**html;		/* each key's text as HTML */
+	struct tl_var	*vars;		/* site vars, then every key */
+	size_t		 nvars;
+	char		 emergency_href[48], non_emergency_href[48];
 };
 
-#define SITE_VARS "org_name", "emergency_phone", "non_emergency_phone", \
-	"base_path"
+struct tl_pages {
+	const struct tl_site	*site;
+	struct tl_tmpl		*layout;
+	struct tl_tmpl		*form;
+	struct tl_tmpl		*receipt;
+	struct tl_tmpl		*error;
+	struct lang		 langs[TL_MAX_LANGS];
+	size_t			 nlangs;
+};
 
-static const char *const layout_vars[] = { SITE_VARS, "title", "content",
-	NULL };
-static const char *const form_vars[] = { SITE_VARS, "error_summary",
+static const char *const layout_vars[] = { "title", "content", NULL };
+static const char *const form_vars[] = { "error_summary", "young_help",
 	"fields", "token", NULL };
-static const char *const receipt_vars[] = { SITE_VARS, "ref",
-	NULL };
-static const char *const error_vars[] = { SITE_VARS, "heading", "message",
-	NULL };
+static const char *const receipt_vars[] = { "ref", "next_steps", "quote",
+	"young_help", NULL };
+static const char *const error_vars[] = { "heading", "message", NULL };
 
-#define MAX_VARS	8	/* the most variables any page passes */
+/*
+ * The names a template may use: the site's, the page's and every
+ * catalogue key, in a new array (NULL out of memory).
+ */
+static const char **
+known_names(const char *const *page)
+{
+	static const char *const site[] = { SITE_VARS, NULL };
+	const char	**k;
+	size_t		  n = 0, i, nk = tl_cat_nkeys();
+
+	if ((k = calloc(NSITE + PAGE_VARS + nk + 1, sizeof(*k))) == NULL)
+		return NULL;
+	for (i = 0; site[i] != NULL; i++)
+		k[n++] = site[i];
+	for (i = 0; page[i] != NULL; i++)
+		k[n++] = page[i];
+	for (i = 0; i < nk; i++)
+		k[n++] = tl_cat_key(i);
+	k[n] = NULL;
+	return k;
+}
 
 /* Loads dir/file into *out; errors as tl_tmpl_load(). */
 static enum tl_err
-load_one(const char *dir, const char *file, const char *const *known,
+load_one(const char *dir, const char *file, const char *const *page,
     struct tl_tmpl **out, char *err, size_t errlen)
 {
-	char	 path[4096];
-	int	 n;
+	char		  path[4096];
+	const char	**known;
+	enum tl_err	  rc;
+	int		  n;
 
 	n = snprintf(path, sizeof(path), "%s/%s", dir, file);
 	if (n < 0 || (size_t)n >= sizeof(path)) {
 		snprintf(err, errlen, "%s: path too long", dir);
 		return TL_ECONFIG;
 	}
-	return tl_tmpl_load(path, known, out, err, errlen);
+	if ((known = known_names(page)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return TL_ENOMEM;
+	}
+	rc = tl_tmpl_load(path, known, out, err, errlen);
+	free(known);
+	return rc;
 }
 
 /* Checks that dir/static/tipline.css can be read. TL_OK or TL_EIO. */
@@ -71,9 +119,155 @@ check_css(const char *dir, char *err, size_t errlen)
 	return TL_OK;
 }
 
+/* A copy of the text of key in l as HTML, placeholders filled (NULL out
+ * of memory). */
+static char *
+key_html(const struct lang *l, const char *key)
+{
+	struct tl_buf	 b = TL_BUF_INIT;
+
+	tl_cat_put(l->cat, key, l->cvars, 4, 1, &b);
+	if (!tl_buf_ok(&b) || b.data == NULL) {
+		tl_buf_free(&b);
+		return NULL;
+	}
+	return b.data;
+}
+
+/* Sets the placeholders the site fills: the phone numbers as tel: links. */
+static void
+lang_cvars(const struct tl_site *site, struct lang *l)
+{
+	snprintf(l->emergency_href, sizeof(l->emergency_href), "tel:%s",
+	    site->emergency_phone);
+	snprintf(l->non_emergency_href, sizeof(l->non_emergency_href),
+	    "tel:%s", site->non_emergency_phone);
+	l->cvars[0] = (struct tl_cat_var){ "org_name", site->org_name, NULL };
+	l->cvars[1] = (struct tl_cat_var){ "emergency_phone",
+	    site->emergency_phone, l->emergency_href };
+	l->cvars[2] = (struct tl_cat_var){ "non_emergency_phone",
+	    site->non_emergency_phone, l->non_emergency_href };
+	l->cvars[3] = (struct tl_cat_var){ "textphone",
+	    site->textphone != NULL ? site->textphone : "18001 101", NULL };
+}
+
+/* The links from a page of language self to every other language. */
+static char *
+lang_links(const struct tl_pages *p, size_t self)
+{
+	struct tl_buf	 b = TL_BUF_INIT;
+	size_t		 i;
+
+	if (p->nlangs < 2)
+		return strdup("");
+	tl_buf_puts(&b, "<nav class=\"langs\" aria-label=\"");
+	tl_cat_put(p->langs[self].cat, "languages_label", NULL, 0, 1, &b);
+	tl_buf_puts(&b, "\">\n<ul class=\"langs__list\">\n");
+	for (i = 0; i < p->nlangs; i++) {
+		if (i == self)
+			continue;
+		tl_buf_puts(&b, "<li><a href=\"");
+		tl_buf_html_str(&b, p->langs[i].form_path);
+		tl_buf_puts(&b, "/\" hreflang=\"");
+		tl_buf_html_str(&b, p->langs[i].code);
+		tl_buf_puts(&b, "\" lang=\"");
+		tl_buf_html_str(&b, p->langs[i].code);
+		tl_buf_puts(&b, "\">");
+		tl_cat_put(p->langs[i].cat, "language_name", NULL, 0, 1, &b);
+		tl_buf_puts(&b, "</a></li>\n");
+	}
+	tl_buf_puts(&b, "</ul>\n</nav>\n");
+	if (!tl_buf_ok(&b)) {
+		tl_buf_free(&b);
+		return NULL;
+	}
+	return b.data;
+}
+
+/*
+ * Builds what every page of language l shares: the site's variables and
+ * each key's HTML, as template variables. Returns 0 or -1 out of memory.
+ */
+static int
+lang_vars(const struct tl_pages *p, struct lang *l)
+{
+	const struct tl_site	*site = p->site;
+	size_t			 i, nk = tl_cat_nkeys();
+
+	if ((l->links = lang_links(p, (size_t)(l - p->langs))) == NULL ||
+	    (l->html = calloc(nk, sizeof(*l->html))) == NULL ||
+	    (l->vars = calloc(NSITE + nk, sizeof(*l->vars))) == NULL)
+		return -1;
+	l->vars[0] = (struct tl_var){ "org_name", site->org_name };
+	l->vars[1] = (struct tl_var){ "emergency_phone",
+	    site->emergency_phone };
+	l->vars[2] = (struct tl_var){ "non_emergency_phone",
+	    site->non_emergency_phone };
+	l->vars[3] = (struct tl_var){ "textphone", l->cvars[3].value };
+	l->vars[4] = (struct tl_var){ "base_path", site->base_path };
+	l->vars[5] = (struct tl_var){ "lang", l->code };
+	l->vars[6] = (struct tl_var){ "form_path", l->form_path };
+	l->vars[7] = (struct tl_var){ "lang_links", l->links };
+	for (i = 0; i < nk; i++) {
+		if ((l->html[i] = key_html(l, tl_cat_key(i))) == NULL)
+			return -1;
+		l->vars[NSITE + i] = (struct tl_var){ tl_cat_key(i),
+		    l->html[i] };
+	}
+	l->nvars = NSITE + nk;
+	return 0;
+}
+
+/*
+ * Loads the catalogue of each language of site->languages ("en,cy") and
+ * sets its paths. Returns as tl_cat_load().
+ */
+static enum tl_err
+langs_load(const char *dir, struct tl_pages *p, char *err, size_t errlen)
+{
+	const char	*s = p->site->languages != NULL ?
+	    p->site->languages : "en";
+	struct tl_buf	 path = TL_BUF_INIT;
+	struct lang	*l;
+	size_t		 n;
+	enum tl_err	 rc;
+
+	for (; *s != '\0'; s += n + (s[n] == ',')) {
+		n = strcspn(s, ",");
+		if (p->nlangs == TL_MAX_LANGS || n == 0 ||
+		    n >= sizeof(l->code)) {
+			snprintf(err, errlen, "languages: at most %d codes "
+			    "of 2 to 8 letters", TL_MAX_LANGS);
+			return TL_ECONFIG;
+		}
+		l = &p->langs[p->nlangs++];
+		memcpy(l->code, s, n);
+		l->code[n] = '\0';
+		if ((rc = tl_cat_load(dir, l->code, &l->cat, err, errlen)) !=
+		    TL_OK)
+			return rc;
+		lang_cvars(p->site, l);
+		tl_buf_printf(&path, "%s%s%s", p->site->base_path,
+		    p->nlangs > 1 ? "/" : "", p->nlangs > 1 ? l->code : "");
+		if (!tl_buf_ok(&path) || path.data == NULL) {
+			tl_buf_free(&path);
+			goto oom;
+		}
+		l->form_path = path.data;
+		tl_buf_init(&path);
+	}
+	for (n = 0; n < p->nlangs; n++)
+		if (lang_vars(p, &p->langs[n]) == -1)
+			goto oom;
+	return TL_OK;
+oom:
+	snprintf(err, errlen, "%s: out of memory", dir);
+	return TL_ENOMEM;
+}
+
 enum tl_err
-tl_pages_load(const char *dir, struct tl_pages **out, char *err,
-    size_t errlen)
+tl_pages_load(const char *dir, const struct tl_site *site,
+    struct tl_pages **out, char *err, size_t errlen)
 {
 	struct tl_pages	*p;
 	enum tl_err	 rc;
@@ -83,6 +277,7 @@ tl_pages_load(const char *dir, struct tl_pages **out, char *err,
 		snprintf(err, errlen, "%s: out of memory", dir);
 		return TL_ENOMEM;
 	}
+	p->site = site;
 	if ((rc = load_one(dir, "layout.html", layout_vars, &p->layout,
 	    err, errlen)) != TL_OK ||
 	    (rc = load_one(dir, "form.html", form_vars, &p->form,
@@ -91,7 +286,8 @@ tl_pages_load(const char *dir, struct tl_pages **out, char *err,
 	    err, errlen)) != TL_OK ||
 	    (rc = load_one(dir, "error.html", error_vars, &p->error,
 	    err, errlen)) != TL_OK ||
-	    (rc = check_css(dir, err, errlen)) != TL_OK)
+	    (rc = check_css(dir, err, errlen)) != TL_OK ||
+	    (rc = langs_load(dir, p, err, errlen)) != TL_OK)
 		goto err;
 	*out = p;
 	return TL_OK;
@@ -103,58 +299,126 @@ err:
 void
 tl_pages_free(struct tl_pages *p)
 {
+	size_t	 i, k;
+
 	if (p == NULL)
 		return;
 	tl_tmpl_free(p->layout);
 	tl_tmpl_free(p->form);
 	tl_tmpl_free(p->receipt);
 	tl_tmpl_free(p->error);
+	for (i = 0; i < p->nlangs; i++) {
+		for (k = 0; p->langs[i].html != NULL && k < tl_cat_nkeys();
+		    k++)
+			free(p->langs[i].html[k]);
+		free(p->langs[i].html);
+		free(p->langs[i].vars);
+		free(p->langs[i].links);
+		free(p->langs[i].form_path);
+		tl_cat_free(p->langs[i].cat);
+	}
 	free(p);
 }
 
-/* Fills v with the site's variables; returns how many (4). */
-static size_t
-site_vars(const struct tl_site *site, struct tl_var *v)
+size_t
+tl_pages_nlangs(const struct tl_pages *p)
 {
-	v[0].name = "org_name";
-	v[0].value = site->org_name;
-	v[1].name = "emergency_phone";
-	v[1].value = site->emergency_phone;
-	v[2].name = "non_emergency_phone";
-	v[2].value = site->non_emergency_phone;
-	v[3].name = "base_path";
-	v[3].value = site->base_path;
-	return 4;
+	return p->nlangs;
 }
 
-/* Adds name=value to v at *n. */
-static void
-var_add(struct tl_var *v, size_t *n, const char *name, const char *value)
+const char *
+tl_pages_lang_code(const struct tl_pages *p, size_t i)
 {
-	v[*n].name = name;
-	v[*n].value = value;
-	(*n)++;
+	return p->langs[i].code;
+}
+
+int
+tl_pages_lang_find(const struct tl_pages *p, const char *s, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < p->nlangs; i++)
+		if (strlen(p->langs[i].code) == n &&
+		    memcmp(p->langs[i].code, s, n) == 0)
+			return (int)i;
+	return -1;
+}
+
+const struct tl_cat *
+tl_pages_cat(const struct tl_pages *p, size_t i)
+{
+	return p->langs[i].cat;
+}
+
+/*
+ * Renders t for language l with the page's own variables v[0..n) into
+ * out. The page's variables come first, so they win over a catalogue key
+ * of the same name (there is none: tl_cat_key() has no page names).
+ */
+static void
+render(const struct lang *l, const struct tl_tmpl *t,
+    const struct tl_var *v, size_t n, struct tl_buf *out)
+{
+	struct tl_var	*all;
+
+	if ((all = calloc(n + l->nvars, sizeof(*all))) == NULL) {
+		out->oom = 1;
+		return;
+	}
+	memcpy(all, v, n * sizeof(*v));
+	memcpy(all + n, l->vars, l->nvars * sizeof(*all));
+	tl_tmpl_render(t, all, n + l->nvars, out);
+	free(all);
 }
 
 /*
  * Appends layout.html around content (a whole fragment built by this
  * file) to out. An incomplete content buffer makes out incomplete too.
+ * title is plain text.
  */
 static void
-wrap(const struct tl_pages *p, const struct tl_site *site,
-    const char *title, const struct tl_buf *content, struct tl_buf *out)
+wrap(const struct tl_pages *p, const struct lang *l, const char *title,
+    const struct tl_buf *content, struct tl_buf *out)
 {
-	struct tl_var	 v[MAX_VARS];
-	size_t		 n;
+	struct tl_var	 v[2];
 
 	if (!tl_buf_ok(content)) {
 		out->oom = 1;
 		return;
 	}
-	n = site_vars(site, v);
-	var_add(v, &n, "title", title);
-	var_add(v, &n, "content", content->data != NULL ? content->data : "");
-	tl_tmpl_render(p->layout, v, n, out);
+	v[0] = (struct tl_var){ "title", title };
+	v[1] = (struct tl_var){ "content", content->data != NULL ?
+	    content->data : "" };
+	render(l, p->layout, v, 2, out);
+}
+
+/* Appends the words of key in l (HTML, placeholders filled). */
+static void
+put_words(const struct lang *l, const char *key, struct tl_buf *out)
+{
+	tl_cat_put(l->cat, key, l->cvars, 4, 1, out);
+}
+
+/* Appends the words of field d's key NAME_suffix in l. */
+static void
+put_field_words(const struct lang *l, const struct tl_fielddef *d,
+    const char *suffix, struct tl_buf *out)
+{
+	char	 key[80];
+
+	snprintf(key, sizeof(key), "%s_%s", d->name, suffix);
+	put_words(l, key, out);
+}
+
+/* Appends the message of field error e in l, escaped. */
+static void
+put_error_words(const struct lang *l, const struct tl_field_error *e,
+    struct tl_buf *out)
+{
+	char	 msg[512];
+
+	tl_cat_field_error(l->cat, e, msg, sizeof(msg));
+	tl_buf_html_str(out, msg);
 }
 
 /* The first error for field f in v, or NULL. */
@@ -182,7 +446,8 @@ raw_value(const struct tl_form_view *v, enum tl_field f)
  * form has no error.
  */
 static void
-put_summary(const struct tl_form_view *v, struct tl_buf *out)
+put_summary(const struct lang *l, const struct tl_form_view *v,
+    struct tl_buf *out)
 {
 	const struct tl_field_error	*e;
 	size_t				 i;
@@ -191,11 +456,12 @@ put_summary(const struct tl_form_view *v, struct tl_buf *out)
 		return;
 	tl_buf_puts(out, "<div class=\"error-summary\" role=\"alert\" "
 	    "aria-labelledby=\"error-summary-title\" tabindex=\"-1\">\n"
-	    "<h2 class=\"error-summary__title\" id=\"error-summary-title\">"
-	    "There is a problem</h2>\n<ul class=\"error-summary__list\">\n");
+	    "<h2 class=\"error-summary__title\" id=\"error-summary-title\">");
+	put_words(l, "error_summary_title", out);
+	tl_buf_puts(out, "</h2>\n<ul class=\"error-summary__list\">\n");
 	if (v->token_error != NULL) {
 		tl_buf_puts(out, "<li><a href=\"#f-submit\">");
-		tl_buf_html_str(out, v->token_error);
+		put_words(l, v->token_error, out);
 		tl_buf_puts(out, "</a></li>\n");
 	}
 	for (i = 0; i < v->nerrs; i++) {
@@ -205,7 +471,7 @@ put_summary(const struct tl_form_view *v, struct tl_buf *out)
 		tl_buf_puts(out, "<li><a href=\"#f-");
 		tl_buf_html_str(out, tl_fields[e->field].name);
 		tl_buf_puts(out, "\">");
-		tl_buf_html_str(out, e->message);
+		put_error_words(l, e, out);
 		tl_buf_puts(out, "</a></li>\n");
 	}
 	tl_buf_puts(out, "</ul>\n</div>\n");
@@ -213,22 +479,23 @@ put_summary(const struct tl_form_view *v, struct tl_buf *out)
 
 /* Appends the hint and the inline error of field d (either may be none). */
 static void
-put_hint_error(const struct tl_fielddef *d, const struct tl_field_error *e,
-    struct tl_buf *out)
+put_hint_error(const struct lang *l, const struct tl_fielddef *d,
+    const struct tl_field_error *e, struct tl_buf *out)
 {
-	if (d->hint != NULL) {
+	if (d->hint) {
 		tl_buf_puts(out, "<div class=\"hint\" id=\"");
 		tl_buf_html_str(out, d->name);
 		tl_buf_puts(out, "-hint\">");
-		tl_buf_html_str(out, d->hint);
+		put_field_words(l, d, "hint", out);
 		tl_buf_puts(out, "</div>\n");
 	}
 	if (e != NULL) {
 		tl_buf_puts(out, "<p class=\"error-message\" id=\"");
 		tl_buf_html_str(out, d->name);
-		tl_buf_puts(out, "-error\"><span class=\"visually-hidden\">"
-		    "Error:</span> ");
-		tl_buf_html_str(out, e->message);
+		tl_buf_puts(out, "-error\"><span class=\"visually-hidden\">");
+		put_words(l, "error_prefix", out);
+		tl_buf_puts(out, "</span> ");
+		put_error_words(l, e, out);
 		tl_buf_puts(out, "</p>\n");
 	}
 }
@@ -238,15 +505,15 @@ static void
 put_describedby(const struct tl_fielddef *d,
     const struct tl_field_error *e, struct tl_buf *out)
 {
-	if (d->hint == NULL && e == NULL)
+	if (!d->hint && e == NULL)
 		return;
 	tl_buf_puts(out, " aria-describedby=\"");
-	if (d->hint != NULL) {
+	if (d->hint) {
 		tl_buf_html_str(out, d->name);
 		tl_buf_puts(out, "-hint");
 	}
 	if (e != NULL) {
-		if (d->hint != NULL)
+		if (d->hint)
 			tl_buf_putc(out, ' ');
 		tl_buf_html_str(out, d->name);
 		tl_buf_puts(out, "-error");
@@ -291,7 +558,8 @@ put_text_control(const struct tl_fielddef *d,
 		tl_buf_puts(out, " type=\"text\"");
 	put_attr(out, "inputmode", d->inputmode);
 	put_attr(out, "autocomplete", d->autocomplete);
-	if (d->kind == TL_K_POSTCODE || d->kind == TL_K_PHONES)
+	if (d->kind == TL_K_POSTCODE || d->kind == TL_K_PHONES ||
+	    d->kind == TL_K_LIST)
 		tl_buf_puts(out, " spellcheck=\"false\"");
 	put_describedby(d, e, out);
 	if (d->rows > 0) {
@@ -308,7 +576,7 @@ put_text_control(const struct tl_fielddef *d,
 
 /* Appends a text field: label above, hint, inline error, control. */
 static void
-put_text_field(const struct tl_fielddef *d,
+put_text_field(const struct lang *l, const struct tl_fielddef *d,
     const struct tl_field_error *e, const char *value, struct tl_buf *out)
 {
 	tl_buf_puts(out, e != NULL ?
@@ -317,9 +585,9 @@ put_text_field(const struct tl_fielddef *d,
 	tl_buf_puts(out, "<label class=\"label\" for=\"f-");
 	tl_buf_html_str(out, d->name);
 	tl_buf_puts(out, "\">");
-	tl_buf_html_str(out, d->label);
+	put_field_words(l, d, "label", out);
 	tl_buf_puts(out, "</label>\n");
-	put_hint_error(d, e, out);
+	put_hint_error(l, d, e, out);
 	put_text_control(d, e, value, out);
 	tl_buf_puts(out, "</div>\n");
 }
@@ -341,8 +609,8 @@ choice_checked(const struct tl_form_view *v, enum tl_field f, size_t i)
 
 /* Appends one radio or checkbox with its label; the first gets f-NAME. */
 static void
-put_choice_item(const struct tl_form_view *v, enum tl_field f, size_t i,
-    struct tl_buf *out)
+put_choice_item(const struct lang *l, const struct tl_form_view *v,
+    enum tl_field f, size_t i, struct tl_buf *out)
 {
 	const struct tl_fielddef	*d = &tl_fields[f];
 	const char			*type, *val = d->choices[i].value;
@@ -368,14 +636,14 @@ put_choice_item(const struct tl_form_view *v, enum tl_field f, size_t i,
 		tl_buf_html_str(out, val);
 	}
 	tl_buf_puts(out, "\">");
-	tl_buf_html_str(out, d->choices[i].label);
+	put_field_words(l, d, val, out);
 	tl_buf_puts(out, "</label>\n</div>\n");
 }
 
 /* Appends radios (TL_K_CHOICE) or checkboxes (TL_K_MULTI) in a fieldset. */
 static void
-put_choice_field(const struct tl_form_view *v, enum tl_field f,
-    struct tl_buf *out)
+put_choice_field(const struct lang *l, const struct tl_form_view *v,
+    enum tl_field f, struct tl_buf *out)
 {
 	const struct tl_fielddef	*d = &tl_fields[f];
 	const struct tl_field_error	*e = field_error(v, f);
@@ -387,20 +655,21 @@ put_choice_field(const struct tl_form_view *v, enum tl_field f,
 	tl_buf_puts(out, "<fieldset class=\"fieldset\"");
 	put_describedby(d, e, out);
 	tl_buf_puts(out, ">\n<legend class=\"legend\">");
-	tl_buf_html_str(out, d->label);
+	put_field_words(l, d, "label", out);
 	tl_buf_puts(out, "</legend>\n");
-	put_hint_error(d, e, out);
+	put_hint_error(l, d, e, out);
 	tl_buf_puts(out, d->kind == TL_K_MULTI ?
 	    "<div class=\"choices choices--checkboxes\">\n" :
 	    "<div class=\"choices choices--radios\">\n");
 	for (i = 0; d->choices[i].value != NULL; i++)
-		put_choice_item(v, f, i, out);
+		put_choice_item(l, v, f, i, out);
 	tl_buf_puts(out, "</div>\n</fieldset>\n</div>\n");
 }
 
 /* Appends every field of tl_fields[], in table order. */
 static void
-put_fields(const struct tl_form_view *v, struct tl_buf *out)
+put_fields(const struct lang *l, const struct tl_form_view *v,
+    struct tl_buf *out)
 {
 	const struct tl_fielddef	*d;
 	int				 f;
@@ -408,70 +677,164 @@ put_fields(const struct tl_form_view *v, struct tl_buf *out)
 	for (f = 0; f < TL_F__MAX; f++) {
 		d = &tl_fields[f];
 		if (d->kind == TL_K_MULTI || d->kind == TL_K_CHOICE)
-			put_choice_field(v, (enum tl_field)f, out);
+			put_choice_field(l, v, (enum tl_field)f, out);
 		else
-			put_text_field(d, field_error(v, (enum tl_field)f),
+			put_text_field(l, d, field_error(v, (enum tl_field)f),
 			    raw_value(v, (enum tl_field)f), out);
 	}
 }
 
+/* Whether the person said they are a young person (SPEC 14). */
+static int
+is_young(const struct tl_report *r)
+{
+	const char	*v;
+	size_t		 n;
+
+	if (r == NULL || (v = r->value[TL_F_REPORTER]) == NULL)
+		v = r != NULL ? r->raw[TL_F_REPORTER] : NULL;
+	if (v == NULL)
+		return 0;
+	while (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r')
+		v++;
+	n = strlen("young_person");
+	return strncmp(v, "young_person", n) == 0 &&
+	    strspn(v + n, " \t\r\n") == strlen(v + n);
+}
+
+/* Appends where young people can get help (SPEC 14), as a panel. */
+static void
+put_young_help(const struct lang *l, struct tl_buf *out)
+{
+	tl_buf_puts(out, "<div class=\"inset inset--help\" id=\"young-help\">"
+	    "\n<h2 class=\"heading-s\">");
+	put_words(l, "young_heading", out);
+	tl_buf_puts(out, "</h2>\n<p>");
+	put_words(l, "young_help", out);
+	tl_buf_puts(out, "</p>\n</div>\n");
+}
+
+/* The words of key in l as plain text (for a page's title). */
+static void
+put_plain(const struct lang *l, const char *key, struct tl_buf *out)
+{
+	tl_cat_put(l->cat, key, l->cvars, 4, 0, out);
+}
+
 void
-tl_page_form(const struct tl_pages *p, const struct tl_site *site,
+tl_page_form(const struct tl_pages *p, size_t lang,
     const struct tl_form_view *v, struct tl_buf *out)
 {
+	const struct lang *l = &p->langs[lang < p->nlangs ? lang : 0];
 	struct tl_buf	 summary = TL_BUF_INIT, fields = TL_BUF_INIT;
-	struct tl_buf	 content = TL_BUF_INIT;
-	struct tl_var	 vars[MAX_VARS];
-	size_t		 n;
-	const char	*title = "Report drug dealing or exploitation";
+	struct tl_buf	 content = TL_BUF_INIT, young = TL_BUF_INIT;
+	struct tl_buf	 title = TL_BUF_INIT;
+	struct tl_var	 vars[PAGE_VARS];
 
-	put_summary(v, &summary);
-	put_fields(v, &fields);
-	if (!tl_buf_ok(&summary) || !tl_buf_ok(&fields)) {
+	put_summary(l, v, &summary);
+	put_fields(l, v, &fields);
+	if (is_young(v->report))
+		put_young_help(l, &young);
+	put_plain(l, v->nerrs > 0 || v->token_error != NULL ?
+	    "form_title_error" : "form_heading", &title);
+	if (!tl_buf_ok(&summary) || !tl_buf_ok(&fields) ||
+	    !tl_buf_ok(&young) || !tl_buf_ok(&title)) {
 		out->oom = 1;
 		goto cleanup;
 	}
-	n = site_vars(site, vars);
-	var_add(vars, &n, "error_summary", summary.data);
-	var_add(vars, &n, "fields", fields.data);
-	var_add(vars, &n, "token", v->token);
-	tl_tmpl_render(p->form, vars, n, &content);
-	if (v->nerrs > 0 || v->token_error != NULL)
-		title = "Error: Report drug dealing or exploitation";
-	wrap(p, site, title, &content, out);
+	vars[0] = (struct tl_var){ "error_summary", summary.data };
+	vars[1] = (struct tl_var){ "fields", fields.data };
+	vars[2] = (struct tl_var){ "token", v->token };
+	vars[3] = (struct tl_var){ "young_help", young.data };
+	render(l, p->form, vars, 4, &content);
+	wrap(p, l, title.data, &content, out);
 cleanup:
 	tl_buf_free(&summary);
 	tl_buf_free(&fields);
+	tl_buf_free(&young);
+	tl_buf_free(&title);
+	tl_buf_free(&content);
+}
+
+/* The receipt's "what happens next" (SPEC 14): urgent or not. */
+static void
+put_next_steps(const struct lang *l, const struct tl_receipt_view *v,
+    struct tl_buf *out)
+{
+	tl_buf_puts(out, v->urgent ? "<div class=\"inset inset--urgent\" "
+	    "id=\"next-urgent\">\n<p>" : "<div id=\"next-normal\">\n<p>");
+	put_words(l, v->urgent ? "receipt_next_urgent" :
+	    "receipt_next_normal", out);
+	tl_buf_puts(out, "</p>\n</div>\n");
+}
+
+void
+tl_page_receipt(const struct tl_pages *p, size_t lang,
+    const struct tl_receipt_view *v, struct tl_buf *out)
+{
+	const struct lang *l = &p->langs[lang < p->nlangs ? lang : 0];
+	struct tl_buf	 content = TL_BUF_INIT, next = TL_BUF_INIT;
+	struct tl_buf	 quote = TL_BUF_INIT, young = TL_BUF_INIT;
+	struct tl_buf	 title = TL_BUF_INIT;
+	struct tl_var	 vars[PAGE_VARS];
+
+	put_next_steps(l, v, &next);
+	if (p->site->phone_knows_ref) {
+		tl_buf_puts(&quote, "<p id=\"quote-ref\">");
+		put_words(l, "receipt_quote", &quote);
+		tl_buf_puts(&quote, " <strong>");
+		tl_buf_html_str(&quote, v->ref);
+		tl_buf_puts(&quote, "</strong></p>\n");
+	}
+	if (v->young)
+		put_young_help(l, &young);
+	put_plain(l, "receipt_title", &title);
+	if (!tl_buf_ok(&next) || !tl_buf_ok(&quote) || !tl_buf_ok(&young) ||
+	    !tl_buf_ok(&title)) {
+		out->oom = 1;
+		goto cleanup;
+	}
+	vars[0] = (struct tl_var){ "ref", v->ref };
+	vars[1] = (struct tl_var){ "next_steps", next.data };
+	vars[2] = (struct tl_var){ "quote", quote.data };
+	vars[3] = (struct tl_var){ "young_help", young.data };
+	render(l, p->receipt, vars, 4, &content);
+	wrap(p, l, title.data, &content, out);
+cleanup:
+	tl_buf_free(&next);
+	tl_buf_free(&quote);
+	tl_buf_free(&young);
+	tl_buf_free(&title);
 	tl_buf_free(&content);
 }
 
 void
-tl_page_receipt(const struct tl_pages *p, const struct tl_site *site,
-    const char *ref, struct tl_buf *out)
+tl_page_error(const struct tl_pages *p, size_t lang, const char *code,
+    struct tl_buf *out)
 {
-	struct tl_buf	 content = TL_BUF_INIT;
-	struct tl_var	 vars[MAX_VARS];
-	size_t		 n;
+	const struct lang *l = &p->langs[lang < p->nlangs ? lang : 0];
+	struct tl_buf	 content = TL_BUF_INIT, heading = TL_BUF_INIT;
+	struct tl_buf	 message = TL_BUF_INIT, title = TL_BUF_INIT;
+	struct tl_var	 vars[2];
+	char		 key[32];
 
-	n = site_vars(site, vars);
-	var_add(vars, &n, "ref", ref);
-	tl_tmpl_render(p->receipt, vars, n, &content);
-	wrap(p, site, "Report received", &content, out);
-	tl_buf_free(&content);
-}
-
-void
-tl_page_error(const struct tl_pages *p, const struct tl_site *site,
-    const char *heading, const char *message, struct tl_buf *out)
-{
-	struct tl_buf	 content = TL_BUF_INIT;
-	struct tl_var	 vars[MAX_VARS];
-	size_t		 n;
-
-	n = site_vars(site, vars);
-	var_add(vars, &n, "heading", heading);
-	var_add(vars, &n, "message", message);
-	tl_tmpl_render(p->error, vars, n, &content);
-	wrap(p, site, heading, &content, out);
+	snprintf(key, sizeof(key), "page_%s_heading", code);
+	put_words(l, key, &heading);
+	put_plain(l, key, &title);
+	snprintf(key, sizeof(key), "page_%s_text", code);
+	put_words(l, key, &message);
+	if (!tl_buf_ok(&heading) || !tl_buf_ok(&message) ||
+	    !tl_buf_ok(&title)) {
+		out->oom = 1;
+		goto cleanup;
+	}
+	vars[0] = (struct tl_var){ "heading", heading.data };
+	vars[1] = (struct tl_var){ "message", message.data };
+	render(l, p->error, vars, 2, &content);
+	wrap(p, l, title.data, &content, out);
+cleanup:
+	tl_buf_free(&heading);
+	tl_buf_free(&message);
+	tl_buf_free(&title);
 	tl_buf_free(&content);
 }

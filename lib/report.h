@@ -6,7 +6,14 @@
  * column in the store and whether it can make a tip urgent. The form page,
  * the JSON API, validation, error messages, the urgency rule, the store's
  * SQL and the tests all read this table; adding a field is one row in
- * fields.c plus a migration that adds its column.
+ * fields.c plus its words in every catalogue (templates/lang/, cat.h).
+ * A field whose .column is NULL is sealed (SPEC 11): the sealed blob
+ * carries it, no plaintext column does.
+ *
+ * The words people read are never here: each field's label, hint,
+ * choices and messages are catalogue keys derived from its name (cat.h).
+ * .label and a choice's .label/.words are the short English names staff
+ * read in tiplinectl show and in summaries.
  */
 #ifndef TL_REPORT_H
 #define TL_REPORT_H
@@ -15,19 +22,24 @@
 
 #include "tl.h"
 
+/* In the order the form asks them. */
 enum tl_field {
 	TL_F_CONCERNS,
 	TL_F_DESCRIPTION,
+	TL_F_HOW_KNOWN,
 	TL_F_LOCATION,
+	TL_F_OTHER_ADDRESSES,
 	TL_F_POSTCODE,
 	TL_F_WHEN,
 	TL_F_TIMES,
 	TL_F_PEOPLE,
 	TL_F_VEHICLES,
 	TL_F_PHONES,
+	TL_F_HANDLES,
 	TL_F_CHILD_AT_RISK,
 	TL_F_WEAPONS_SEEN,
 	TL_F_VULNERABLE_ADULT,
+	TL_F_REPORTER,
 	TL_F__MAX
 };
 
@@ -36,12 +48,14 @@ enum tl_kind {
 	TL_K_TEXT,	/* free text, min..max code points */
 	TL_K_POSTCODE,	/* UK postcode or outward code */
 	TL_K_CHOICE,	/* one of choices (radios) */
-	TL_K_PHONES,	/* list of phone numbers */
+	TL_K_PHONES,	/* list of phone numbers, partial or labelled */
+	TL_K_LIST,	/* list of items split at .sep, each min..max code
+			   points, at most .items of them */
 };
 
 struct tl_choice {
 	const char *value;	/* "child_exploitation" */
-	const char *label;	/* "Children being used to move drugs or cash" */
+	const char *label;	/* staff's name: "Child exploitation" */
 	const char *words;	/* for summaries: "child exploitation" */
 };
 
@@ -49,21 +63,28 @@ struct tl_fielddef {
 	const char	*name;		/* form and JSON name (the contract) */
 	enum tl_kind	 kind;
 	int		 required;
-	size_t		 min, max;	/* code points (TEXT); items (MULTI,
-					   PHONES: max) */
+	size_t		 min, max;	/* code points (TEXT, LIST items);
+					   items (MULTI, PHONES: max) */
 	const struct tl_choice *choices; /* NULL-value terminated */
-	const char	*label;		/* question or label people see */
-	const char	*hint;		/* hint text under the label, or NULL */
-	int		 rows;		/* TEXT: textarea rows; 0 = one line */
+	const char	*label;		/* staff's name of it (tiplinectl) */
+	int		 hint;		/* catalogue has NAME_hint */
+	int		 rows;		/* TEXT, LIST: textarea rows; 0 =
+					   one line */
 	const char	*inputmode;	/* "tel", "text", … or NULL */
 	const char	*autocomplete;	/* value of autocomplete=, or NULL */
 	const char	*column;	/* its plaintext column in the intake
 					   store, or NULL: sealed (SPEC 11) */
-	const char	*required_msg;	/* said when a required field is
-					   missing; NULL: a general sentence */
+	int		 required_msg;	/* catalogue has NAME_required, said
+					   when it is missing */
 	const char	*urgent_if;	/* this value makes the tip urgent
 					   (SPEC 5.2), or NULL */
 	const char	*urgent_because; /* then its name in summaries */
+	const char	*urgent_words;	/* and its words in a Slack line */
+	int		 summary;	/* 0: never in a summary (SPEC 14) */
+	size_t		 items;		/* LIST: most items */
+	const char	*sep;		/* LIST: bytes that separate items */
+	/* LIST: whether item s[0..len) has the field's format; NULL: any */
+	int		(*item_ok)(const char *s, size_t len);
 };
 
 extern const struct tl_fielddef tl_fields[TL_F__MAX];
@@ -72,6 +93,8 @@ extern const struct tl_fielddef tl_fields[TL_F__MAX];
 int tl_field_find(const char *name, size_t len);
 
 #define TL_MAX_PHONES	10
+#define TL_PHONE_LABEL_MAX 40	/* code points of a phone's label */
+#define TL_PHONE_ITEM_SIZE 208	/* bytes of one normalised phone item */
 #define TL_MAX_FIELDS	64	/* more fields in a body is malformed */
 
 enum tl_priority { TL_PRIO_NORMAL, TL_PRIO_URGENT };
@@ -99,10 +122,18 @@ struct tl_report {
 						   answer 503, store nothing */
 };
 
+/*
+ * One field error. Its words are not here: msg names a catalogue string
+ * (cat.h) whose placeholders {min}, {max}, {count} and {n} take the
+ * numbers below; tl_cat_field_error() writes it in a language.
+ */
 struct tl_field_error {
 	enum tl_field	 field;
 	const char	*code;		/* "required", "too_short", … */
-	char		 message[192];	/* plain English, says how to fix */
+	char		 msg[48];	/* catalogue key of its message */
+	size_t		 min, max;	/* the limit broken */
+	size_t		 count;		/* what was sent (characters, items) */
+	size_t		 n;		/* which item (1-based), or 0 */
 };
 
 void tl_report_init(struct tl_report *r);
@@ -160,6 +191,31 @@ enum tl_err tl_postcode_normalise(const char *in, char *out, size_t outlen);
  * TL_EINVAL if it is not one (or out is too small). */
 enum tl_err tl_phone_normalise(const char *in, size_t len, char *out,
 	    size_t outlen);
+
+/*
+ * Normalises one item of the phones field (SPEC 14) into out (at least
+ * TL_PHONE_ITEM_SIZE bytes). The stored form, also what export shows:
+ *   "+447700900123"         a number (as tl_phone_normalise());
+ *   "+447700900123 Jay"     a number, one space, its label;
+ *   "partial:123"           the last 3 to 6 digits of a number;
+ *   "partial:123 Jay"       the same with a label.
+ * Input: a number, optionally followed by a label ("07700 900123 - Jay",
+ * "07700 900123 (Jay)"), or "ends 123" / "ends in 123" / "ending 123"
+ * (any case, or the stored "partial:123") optionally followed by a
+ * label. A label is 1 to
+ * TL_PHONE_LABEL_MAX code points, runs of blanks folded to one space, the
+ * dashes, colons and brackets around it dropped. Returns TL_OK, or
+ * TL_EINVAL if it is not one; *why then says which rule broke: 0 digits,
+ * 1 letters or other characters where the number goes, 2 the label too
+ * long.
+ */
+enum tl_err tl_phone_item_normalise(const char *in, size_t len, char *out,
+	    size_t outlen, int *why);
+
+/* Whether s[0..len) is a social-media handle or profile link: "@name",
+ * "name" (letters, digits, . _ -) or an http(s):// link without blanks;
+ * at most 200 bytes. */
+int tl_handle_ok(const char *s, size_t len);
 
 /* The outward code of a normalised postcode into out; "" if none. */
 void tl_postcode_area(const char *postcode, char *out, size_t outlen);

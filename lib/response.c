@@ -34,8 +34,17 @@ tl_response_reset(struct tl_response *res)
 }
 
 void
+tl_response_wipe(struct tl_response *res)
+{
+	res->status = 200;
+	tl_buf_wipe(&res->headers);
+	tl_buf_wipe(&res->body);
+}
+
+void
 tl_response_free(struct tl_response *res)
 {
+	tl_response_wipe(res);
 	tl_buf_free(&res->headers);
 	tl_buf_free(&res->body);
 }
@@ -86,8 +95,7 @@ tl_response_finish(struct tl_response *res, int head)
 		tl_buf_reset(&res->body);
 	if (!ok) {
 		/* Out of memory: a bare answer that needs none. */
-		tl_buf_free(&res->headers);
-		tl_buf_free(&res->body);
+		tl_response_free(res);
 		res->status = 503;
 	}
 }

@@ -23,6 +23,9 @@ int tl_response_ok(const struct tl_response *res);
 /* Empties res for another answer, keeping its memory. */
 void tl_response_reset(struct tl_response *res);
 void tl_response_free(struct tl_response *res);
+/* Overwrites everything res holds (an answer may echo what a person
+ * typed: SPEC 11) and empties it, keeping its memory. */
+void tl_response_wipe(struct tl_response *res);
 
 /*
  * Sets status and the headers every answer carries (no-store, nosniff,

@@ -185,11 +185,11 @@ static const char *const sqls[ST__MAX] = {
 
 /*
  * The SQL that names the plaintext fields' columns, written once from
- * tl_fields[]: the columns a reader selects (tl_store_tip_ncolumns() of them, in
- * the order tl_store_read_tip() reads) and the INSERT of a tip, whose
- * parameters are ?1 ref, ?2 received_at, ?3 priority, the plaintext
- * fields in table order, then area, has_people, has_vehicles, phones,
- * dedupe, body_hash, sender_pk, sender_salt and sealed.
+ * tl_fields[]: the columns a reader selects (tl_store_tip_ncolumns() of
+ * them, in the order tl_store_read_tip() reads) and the INSERT of a tip,
+ * whose parameters are ?1 ref, ?2 received_at, ?3 priority, the
+ * plaintext fields in table order, then area, has_people, has_vehicles,
+ * phones, dedupe, body_hash, sender_pk, sender_salt and sealed.
  */
 static char		 tip_columns[1100], tip_insert[2048];
 static int		 tip_nplain;	/* plaintext fields */

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "urlenc.h"
 #include "utf8.h"
 
@@ -124,15 +126,14 @@ tl_urlenc_parse(const char *body, size_t len, size_t max,
 	if (len > SIZE_MAX / 2 - 2 * count)
 		return TL_ENOMEM;
 	if ((p.v = calloc(count, sizeof(*p.v))) == NULL ||
-	    (p.mem = malloc(len + 2 * count)) == NULL)
+	    (p.mem = malloc((p.memlen = len + 2 * count))) == NULL)
 		goto err;
 	if ((rc = fill_pairs(body, len, &p)) != TL_OK)
 		goto err;
 	*out = p;
 	return TL_OK;
 err:
-	free(p.v);
-	free(p.mem);
+	tl_pairs_free(&p);
 	return rc;
 }
 
@@ -142,6 +143,8 @@ tl_pairs_free(struct tl_pairs *p)
 	if (p == NULL)
 		return;
 	free(p->v);
+	if (p->mem != NULL)
+		sodium_memzero(p->mem, p->memlen);	/* what was typed */
 	free(p->mem);
 	memset(p, 0, sizeof(*p));
 }

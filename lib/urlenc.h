@@ -19,6 +19,7 @@ struct tl_pairs {
 	struct tl_pair	*v;
 	size_t		 n;
 	char		*mem;	/* one block holding every decoded string */
+	size_t		 memlen;	/* its size (wiped when freed) */
 };
 
 /*

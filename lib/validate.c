@@ -5,7 +5,6 @@
  * table in fields.c, fills the normalised values and writes one error a
  * field in words a frightened member of the public can act on.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,64 +22,62 @@ struct errs {
 	size_t			 n;
 };
 
-#define MSG_REQUIRED	"Please answer this question."
-#define MSG_SHORT	"Please tell us a little more: at least %zu " \
-			"characters (you wrote %zu)."
-#define MSG_LONG	"Please make this shorter: at most %zu characters " \
-			"(you wrote %zu)."
-#define MSG_CONTROL	"Please type this again: it has a hidden character " \
-			"we cannot accept (this can happen when copying and " \
-			"pasting)."
-#define MSG_CHOICE	"Please choose one of the answers shown, or leave " \
-			"this question out."
-#define MSG_CONCERN	"Please choose only from the options shown. If " \
-			"none fits, choose \"Something else\"."
-#define MSG_POSTCODE	"Please check the postcode: it should look like " \
-			"SO14 3JJ, or just the first part, like SO14. You " \
-			"can leave it empty if you do not know it."
-#define MSG_PHONE1	"Please check the phone number: it needs 7 to 15 " \
-			"digits, for example 07700 900123."
-#define MSG_PHONEN	"Please check phone number %zu: each number needs " \
-			"7 to 15 digits, for example 07700 900123. Put a " \
-			"comma between numbers."
-#define MSG_PHONE1_CHARS "Please check the phone number: it has letters " \
-			"or other characters that are not part of a phone " \
-			"number. Write just the number, for example 07700 " \
-			"900123."
-#define MSG_PHONEN_CHARS "Please check phone number %zu: it has letters " \
-			"or other characters that are not part of a phone " \
-			"number. Write just the numbers, with a comma " \
-			"between them."
-#define MSG_PHONES	"Please give no more than %d phone numbers. You " \
-			"can add any others to the description."
-#define MSG_TYPE	"Please send this as text (a JSON string), or " \
-			"leave it out."
-#define MSG_TYPES	"Please send this as a list of text values, for " \
-			"example [\"dealing\"]."
-#define MSG_NOMEM	"Sorry, something went wrong on our side and " \
-			"nothing was saved. Please try again in a few " \
-			"minutes."
+/*
+ * The catalogue keys of the messages (cat.h); each field's own keys are
+ * NAME_required (when it is missing), NAME_invalid (a LIST item of the
+ * wrong format) and NAME_too_many (too many LIST items).
+ */
+#define MSG_REQUIRED	"err_required"
+#define MSG_SHORT	"err_too_short"		/* {min} {count} */
+#define MSG_LONG	"err_too_long"		/* {max} {count} */
+#define MSG_ITEM_SHORT	"err_item_short"	/* {n} {min} {count} */
+#define MSG_ITEM_LONG	"err_item_long"		/* {n} {max} {count} */
+#define MSG_CONTROL	"err_control"
+#define MSG_CHOICE	"err_choice"
+#define MSG_CONCERN	"err_concern"
+#define MSG_POSTCODE	"err_postcode"
+#define MSG_PHONE1	"err_phone"
+#define MSG_PHONEN	"err_phone_nth"		/* {n} */
+#define MSG_PHONE1_CHARS "err_phone_chars"
+#define MSG_PHONEN_CHARS "err_phone_chars_nth"	/* {n} */
+#define MSG_PHONE_LABEL	"err_phone_label"	/* {n} {max} */
+#define MSG_PHONES	"err_phones_many"	/* {max} {count} */
+#define MSG_TYPE	"err_type"
+#define MSG_TYPES	"err_types"
+#define MSG_NOMEM	"err_nomem"
 
-static void err_add(struct errs *, enum tl_field, const char *,
-	    const char *, ...) __attribute__((format(printf, 4, 5)));
+/* The numbers an error's message may name. */
+struct nums {
+	size_t	 min, max, count, n;
+};
 
-/* Records one error for field f; only the first max are written. */
+/* Records one error for field f with its message's key (key, or
+ * the field's name then suffix when key is NULL); only the first max are
+ * written. */
 static void
-err_add(struct errs *e, enum tl_field f, const char *code,
-    const char *fmt, ...)
+err_add(struct errs *e, enum tl_field f, const char *code, const char *key,
+    const char *suffix, struct nums v)
 {
-	va_list	 ap;
+	struct tl_field_error	*x;
 
 	if (e->n < e->max) {
-		e->v[e->n].field = f;
-		e->v[e->n].code = code;
-		va_start(ap, fmt);
-		vsnprintf(e->v[e->n].message, sizeof(e->v[e->n].message),
-		    fmt, ap);
-		va_end(ap);
+		x = &e->v[e->n];
+		x->field = f;
+		x->code = code;
+		if (key != NULL)
+			snprintf(x->msg, sizeof(x->msg), "%s", key);
+		else
+			snprintf(x->msg, sizeof(x->msg), "%s_%s",
+			    tl_fields[f].name, suffix);
+		x->min = v.min;
+		x->max = v.max;
+		x->count = v.count;
+		x->n = v.n;
 	}
 	e->n++;
 }
+
+static const struct nums NONE = { 0, 0, 0, 0 };
 
 /* A new NUL-terminated copy of s[0..len), or NULL on allocation failure. */
 static char *
@@ -311,23 +308,23 @@ has_controls(const char *s)
 }
 
 /*
- * Joins the n strings of v with "," into a new string. Returns NULL on
+ * Joins the n strings of v with sep into a new string. Returns NULL on
  * allocation failure.
  */
 static char *
-join(const char *const *v, size_t n)
+join(const char *const *v, size_t n, const char *sep)
 {
 	size_t	 i, len = 1, off = 0;
 	char	*p;
 
 	for (i = 0; i < n; i++)
-		len += strlen(v[i]) + 1;
+		len += strlen(v[i]) + strlen(sep);
 	if ((p = malloc(len)) == NULL)
 		return NULL;
 	p[0] = '\0';
 	for (i = 0; i < n; i++) {
 		off += (size_t)snprintf(p + off, len - off, "%s%s",
-		    i > 0 ? "," : "", v[i]);
+		    i > 0 ? sep : "", v[i]);
 	}
 	return p;
 }
@@ -341,18 +338,18 @@ check_concerns(struct tl_report *r, struct errs *e)
 	size_t			 i, n = 0;
 
 	if (r->concerns_bad) {
-		err_add(e, TL_F_CONCERNS, "invalid_choice", MSG_CONCERN);
+		err_add(e, TL_F_CONCERNS, "invalid_choice", MSG_CONCERN, NULL,
+		    NONE);
 		return 0;
 	}
 	for (i = 0; c[i].value != NULL && i < 32; i++)
 		if (r->concerns & (1u << i))
 			names[n++] = c[i].value;
 	if (n == 0) {
-		err_add(e, TL_F_CONCERNS, "required", "%s",
-		    tl_fields[TL_F_CONCERNS].required_msg);
+		err_add(e, TL_F_CONCERNS, "required", NULL, "required", NONE);
 		return 0;
 	}
-	if ((r->value[TL_F_CONCERNS] = join(names, n)) == NULL)
+	if ((r->value[TL_F_CONCERNS] = join(names, n, ",")) == NULL)
 		return -1;
 	return 0;
 }
@@ -367,9 +364,11 @@ check_text(struct tl_report *r, enum tl_field f, char **sp,
 
 	n = tl_utf8_count(*sp, strlen(*sp));
 	if (n < d->min)
-		err_add(e, f, "too_short", MSG_SHORT, d->min, n);
+		err_add(e, f, "too_short", MSG_SHORT, NULL,
+		    (struct nums){ d->min, d->max, n, 0 });
 	else if (n > d->max)
-		err_add(e, f, "too_long", MSG_LONG, d->max, n);
+		err_add(e, f, "too_long", MSG_LONG, NULL,
+		    (struct nums){ d->min, d->max, n, 0 });
 	else {
 		r->value[f] = *sp;
 		*sp = NULL;
@@ -390,7 +389,7 @@ check_choice(struct tl_report *r, enum tl_field f, char **sp,
 			*sp = NULL;
 			return 0;
 		}
-	err_add(e, f, "invalid_choice", MSG_CHOICE);
+	err_add(e, f, "invalid_choice", MSG_CHOICE, NULL, NONE);
 	return 0;
 }
 
@@ -402,7 +401,7 @@ check_postcode(struct tl_report *r, enum tl_field f, const char *s,
 	char	 pc[16];
 
 	if (tl_postcode_normalise(s, pc, sizeof(pc)) != TL_OK) {
-		err_add(e, f, "invalid_format", MSG_POSTCODE);
+		err_add(e, f, "invalid_format", MSG_POSTCODE, NULL, NONE);
 		return 0;
 	}
 	if ((r->value[f] = dupn(pc, strlen(pc))) == NULL)
@@ -430,33 +429,21 @@ phone_add(struct tl_report *r, const char *num)
 	return 0;
 }
 
-/* Whether s[0..len) holds anything but what a phone number is written
- * with (digits, '+' and the separators tl_phone_normalise drops). */
-static int
-phone_other_chars(const char *s, size_t len)
-{
-	size_t	 i;
-
-	for (i = 0; i < len; i++)
-		if ((s[i] < '0' || s[i] > '9') &&
-		    strchr("+ \t-.()[]", s[i]) == NULL)
-			return 1;
-	return 0;
-}
-
 /*
- * Up to TL_MAX_PHONES numbers separated by ',', ';' or LF; empty items
- * are skipped and duplicates folded. The message for the first number
- * that is not one says whether it holds letters or other characters, or
- * has too few or too many digits. Returns 0, or -1 out of memory.
+ * Up to TL_MAX_PHONES items separated by ',', ';' or LF, each a number,
+ * a partial number or either with a label (tl_phone_item_normalise());
+ * empty items are skipped and duplicates folded. The message for the
+ * first item that is not one says whether it has letters where the
+ * number goes, too few or too many digits, or too long a label. Returns
+ * 0, or -1 out of memory.
  */
 static int
 check_phones(struct tl_report *r, enum tl_field f, const char *s,
     struct errs *e)
 {
-	char		 num[32];
+	char		 num[TL_PHONE_ITEM_SIZE];
 	size_t		 len, tlen, n = 0, bad = 0;
-	int		 full = 0, chars = 0, rc;
+	int		 full = 0, why = 0, w, rc;
 
 	for (; *s != '\0'; s += len + (s[len] != '\0')) {
 		len = strcspn(s, ",;\n");
@@ -465,28 +452,107 @@ check_phones(struct tl_report *r, enum tl_field f, const char *s,
 		if (tlen == 0)
 			continue;
 		n++;
-		if (tl_phone_normalise(s, len, num, sizeof(num)) != TL_OK) {
+		if (tl_phone_item_normalise(s, len, num, sizeof(num), &w) !=
+		    TL_OK) {
 			if (bad == 0) {
 				bad = n;
-				chars = phone_other_chars(s, len);
+				why = w;
 			}
 		} else if ((rc = phone_add(r, num)) == -1)
 			return -1;
 		else if (rc == 1)
 			full = 1;
 	}
-	if (bad > 0 && n == 1)
-		err_add(e, f, "invalid_format", chars ? MSG_PHONE1_CHARS :
-		    MSG_PHONE1);
+	if (bad > 0 && why == 2)
+		err_add(e, f, "invalid_format", MSG_PHONE_LABEL, NULL,
+		    (struct nums){ 0, TL_PHONE_LABEL_MAX, 0, bad });
 	else if (bad > 0)
-		err_add(e, f, "invalid_format", chars ? MSG_PHONEN_CHARS :
-		    MSG_PHONEN, bad);
+		err_add(e, f, "invalid_format", n == 1 ?
+		    (why ? MSG_PHONE1_CHARS : MSG_PHONE1) :
+		    (why ? MSG_PHONEN_CHARS : MSG_PHONEN), NULL,
+		    (struct nums){ 0, 0, 0, bad });
 	else if (full)
-		err_add(e, f, "too_many", MSG_PHONES, TL_MAX_PHONES);
+		err_add(e, f, "too_many", MSG_PHONES, NULL,
+		    (struct nums){ 0, TL_MAX_PHONES, n, 0 });
 	else if (r->nphones > 0)
 		return (r->value[f] = join((const char *const *)r->phones,
-		    r->nphones)) == NULL ? -1 : 0;
+		    r->nphones, ",")) == NULL ? -1 : 0;
 	tl_report_clear_phones(r);
+	return 0;
+}
+
+/*
+ * Checks one item s[0..len) (trimmed, not empty) of LIST field f, the
+ * n-th: its length in code points and its format. Returns 1 if it is
+ * good, else 0 with the error added.
+ */
+static int
+list_item_ok(enum tl_field f, const char *s, size_t len, size_t n,
+    struct errs *e)
+{
+	const struct tl_fielddef	*d = &tl_fields[f];
+	size_t				 cps = tl_utf8_count(s, len);
+
+	if (cps < d->min)
+		err_add(e, f, "too_short", MSG_ITEM_SHORT, NULL,
+		    (struct nums){ d->min, d->max, cps, n });
+	else if (cps > d->max)
+		err_add(e, f, "too_long", MSG_ITEM_LONG, NULL,
+		    (struct nums){ d->min, d->max, cps, n });
+	else if (d->item_ok != NULL && !d->item_ok(s, len))
+		err_add(e, f, "invalid_format", NULL, "invalid",
+		    (struct nums){ d->min, d->max, cps, n });
+	else
+		return 1;
+	return 0;
+}
+
+/*
+ * A LIST field (SPEC 14: other_addresses, handles): items split at the
+ * field's separators, each trimmed, empty ones skipped; at most .items
+ * of them. Its value is the items joined with LF. Returns 0, or -1 out
+ * of memory.
+ */
+static int
+check_list(struct tl_report *r, enum tl_field f, const char *s,
+    struct errs *e)
+{
+	const struct tl_fielddef	*d = &tl_fields[f];
+	const char			*item;
+	char				*p;
+	size_t				 len, tlen, n = 0, o = 0, size;
+
+	/* The joined items are never longer than s. */
+	size = strlen(s) + 1;
+	if ((p = malloc(size)) == NULL)
+		return -1;
+	for (; *s != '\0'; s += len + (s[len] != '\0')) {
+		len = strcspn(s, d->sep);
+		tlen = len;
+		item = trim(s, &tlen);
+		if (tlen == 0 || ++n > d->items)
+			continue;
+		if (!list_item_ok(f, item, tlen, n, e))
+			goto bad;
+		if (o > 0)
+			p[o++] = '\n';
+		memcpy(p + o, item, tlen);
+		o += tlen;
+	}
+	if (n > d->items) {
+		err_add(e, f, "too_many", NULL, "too_many",
+		    (struct nums){ 0, d->items, n, 0 });
+		goto bad;
+	}
+	p[o] = '\0';
+	if (o > 0)
+		r->value[f] = p;
+	else
+		free(p);
+	return 0;
+bad:
+	explicit_bzero(p, size);
+	free(p);
 	return 0;
 }
 
@@ -502,8 +568,8 @@ field_validate(struct tl_report *r, enum tl_field f, struct errs *e)
 	int				 rc = 0;
 
 	if (r->bad_type & (1u << f)) {
-		err_add(e, f, "invalid_format", "%s",
-		    d->kind == TL_K_MULTI ? MSG_TYPES : MSG_TYPE);
+		err_add(e, f, "invalid_format", d->kind == TL_K_MULTI ?
+		    MSG_TYPES : MSG_TYPE, NULL, NONE);
 		return 0;
 	}
 	if (d->kind == TL_K_MULTI)
@@ -512,11 +578,10 @@ field_validate(struct tl_report *r, enum tl_field f, struct errs *e)
 		return -1;
 	if (s == NULL || *s == '\0') {
 		if (d->required)
-			err_add(e, f, "required", "%s",
-			    tl_fields[f].required_msg != NULL ?
-			    tl_fields[f].required_msg : MSG_REQUIRED);
+			err_add(e, f, "required", d->required_msg ? NULL :
+			    MSG_REQUIRED, "required", NONE);
 	} else if (has_controls(s))
-		err_add(e, f, "invalid_characters", MSG_CONTROL);
+		err_add(e, f, "invalid_characters", MSG_CONTROL, NULL, NONE);
 	else if (d->kind == TL_K_TEXT)
 		rc = check_text(r, f, &s, e);
 	else if (d->kind == TL_K_CHOICE)
@@ -525,6 +590,8 @@ field_validate(struct tl_report *r, enum tl_field f, struct errs *e)
 		rc = check_postcode(r, f, s, e);
 	else if (d->kind == TL_K_PHONES)
 		rc = check_phones(r, f, s, e);
+	else if (d->kind == TL_K_LIST)
+		rc = check_list(r, f, s, e);
 	free(s);
 	return rc;
 }
@@ -544,7 +611,7 @@ tl_report_validate(struct tl_report *r, struct tl_field_error *errs,
 			tl_report_clear_values(r);
 			r->oom = 1;
 			err_add(&e, (enum tl_field)f, "store_unavailable",
-			    MSG_NOMEM);
+			    MSG_NOMEM, NULL, NONE);
 			return e.n;
 		}
 	for (f = 0; f < TL_F__MAX; f++)

@@ -40,22 +40,67 @@ tl_webhook_sign(const uint8_t *key, size_t keylen, const char *id,
 	sodium_memzero(&st, sizeof(st));
 }
 
+/* Is the code point at s[i] a blank where a word ends? */
+static int
+is_blank(const char *s, size_t i)
+{
+	return s[i] == ' ' || s[i] == '\n' || s[i] == '\t';
+}
+
 /*
  * The description cut to at most n characters into *out (the caller
- * frees it), or *out NULL when there is none to give. Returns TL_OK, or
- * TL_ENOMEM: a summary never leaves out an excerpt the admin asked for.
+ * frees it), or *out NULL when there is none to give. A description
+ * longer than n is cut at the last blank within them (in the middle of
+ * a word only when the first word is longer than n) and ends with "…"
+ * (SPEC 14). Returns TL_OK, or TL_ENOMEM: a summary never leaves out an
+ * excerpt the admin asked for.
  */
 static enum tl_err
 excerpt(const struct tl_report *r, long n, char **out)
 {
 	const char	*d = r->value[TL_F_DESCRIPTION];
-	size_t		 len;
+	size_t		 len, cut;
 
 	*out = NULL;
 	if (n <= 0 || d == NULL)
 		return TL_OK;
-	len = tl_utf8_prefix(d, strlen(d), (size_t)n);
-	return (*out = strndup(d, len)) == NULL ? TL_ENOMEM : TL_OK;
+	len = strlen(d);
+	cut = tl_utf8_prefix(d, len, (size_t)n);
+	if (cut == len)
+		return (*out = strndup(d, len)) == NULL ? TL_ENOMEM : TL_OK;
+	if (!is_blank(d, cut)) {	/* inside a word: back to its start */
+		while (cut > 0 && !is_blank(d, cut - 1))
+			cut--;
+		if (cut == 0)
+			cut = tl_utf8_prefix(d, len, (size_t)n);
+	}
+	while (cut > 0 && is_blank(d, cut - 1))
+		cut--;
+	if ((*out = malloc(cut + 4)) == NULL)
+		return TL_ENOMEM;
+	memcpy(*out, d, cut);
+	memcpy(*out + cut, "\xe2\x80\xa6", 4);	/* "…" and NUL */
+	return TL_OK;
+}
+
+/* The reasons r is urgent (SPEC 14: urgent_because), as a JSON array of
+ * the table's names; NULL out of memory. */
+static json_t *
+urgent_because(const struct tl_report *r)
+{
+	json_t	*a;
+	int	 f;
+
+	if ((a = json_array()) == NULL)
+		return NULL;
+	for (f = 0; f < TL_F__MAX; f++)
+		if (tl_report_urgent_because(r, (enum tl_field)f) &&
+		    json_array_append_new(a,
+		    json_string(tl_fields[f].urgent_because)) == -1) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
 }
 
 /* A string value or JSON null. */
@@ -76,10 +121,11 @@ standard(const struct tl_tip *tip, long n, int64_t now)
 	snprintf(area, sizeof(area), "%s", tip->area);
 	tl_time_rfc3339(tip->received_at, at);
 	tl_time_rfc3339(now, ts);
-	data = json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,"
+	data = json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
 	    "s:{s:b,s:b,s:I}}",
 	    "ref", tip->ref, "received_at", at,
 	    "priority", tl_priority_name(r->priority),
+	    "urgent_because", urgent_because(r),
 	    "concerns", tl_concerns_json(r),
 	    "when", str_or_null(r->value[TL_F_WHEN]),
 	    "area", str_or_null(*area != '\0' ? area : NULL),
@@ -129,6 +175,26 @@ words(enum tl_field f, const char *v)
 	return v;
 }
 
+/* "URGENT (child at risk, weapons) tip TL-…" or "Tip TL-…" (SPEC 14). */
+static void
+slack_head(struct tl_buf *b, const struct tl_tip *tip)
+{
+	const char	*sep = " (";
+	int		 f;
+
+	if (tip->report.priority != TL_PRIO_URGENT) {
+		tl_buf_printf(b, "Tip %s", tip->ref);
+		return;
+	}
+	tl_buf_puts(b, "URGENT");
+	for (f = 0; f < TL_F__MAX; f++)
+		if (tl_report_urgent_because(&tip->report, (enum tl_field)f)) {
+			tl_buf_printf(b, "%s%s", sep, tl_fields[f].urgent_words);
+			sep = ", ";
+		}
+	tl_buf_printf(b, "%s tip %s", *sep == ',' ? ")" : "", tip->ref);
+}
+
 /* The `slack` body of SPEC 6.2. */
 static json_t *
 slack(const struct tl_tip *tip, long n)
@@ -141,8 +207,7 @@ slack(const struct tl_tip *tip, long n)
 	json_t		*root = NULL;
 	size_t		 i;
 
-	tl_buf_printf(&b, "%s %s", r->priority == TL_PRIO_URGENT ?
-	    "URGENT tip" : "Tip", tip->ref);
+	slack_head(&b, tip);
 	for (i = 0; c[i].value != NULL; i++)
 		if (r->concerns & (1u << i)) {
 			tl_buf_puts(&b, sep);

@@ -2,7 +2,10 @@
  * tipline-notify — the delivery daemon (SPEC 6, 7): pushes a signed
  * summary of each stored tip to the triage webhook, and never loses one.
  */
+#include <sys/prctl.h>
+
 #include <curl/curl.h>
+#include <errno.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -62,6 +65,12 @@ main(int argc, char *argv[])
 	sigaction(SIGINT, &sa, NULL);
 	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		fprintf(stderr, "tipline-notify: cannot start libraries\n");
+		return 1;
+	}
+	/* No core dump of the webhook secret (SPEC 11). */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1) {
+		fprintf(stderr, "tipline-notify: prctl: %s\n",
+		    strerror(errno));
 		return 1;
 	}
 	if (tl_config_load(tl_config_path(conf), &cfg, err, sizeof(err))

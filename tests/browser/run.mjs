@@ -251,10 +251,11 @@ function recorder(page) {
 	};
 }
 
-// Loads the form and returns when it was loaded (for form_min_seconds).
-async function openForm(page) {
-	const res = await page.goto(stack.form);
-	check(res && res.status() === 200, `GET /report/: ${res && res.status()}`);
+// Loads the form (at url, default the first language's) and returns when
+// it was loaded (for form_min_seconds).
+async function openForm(page, url = stack.form) {
+	const res = await page.goto(url);
+	check(res && res.status() === 200, `GET ${url}: ${res && res.status()}`);
 	return Date.now();
 }
 async function waitMinSeconds(loadedAt) {
@@ -284,15 +285,19 @@ const FULL = {
 	times: 'Most evenings after 6pm',
 	people: 'A man in a red jacket, called "Jay"',
 	vehicles: 'Black hatchback, AB12 CDE',
-	phones: '07700 900123, +44 7700 900456',
+	phones: '07700 900123 - Jay, +44 7700 900456\nends 123',
+	other_addresses: '12 High Street\n3 Low Road, Flat B',
+	handles: '@deal_line_jay https://example.com/u/jay',
+	how_known: 'saw',
+	reporter: 'young_person',
 	child_at_risk: 'yes',
 	weapons_seen: 'no',
 	vulnerable_adult: 'unsure',
 };
-const TEXT_FIELDS = ['description', 'location', 'postcode', 'times',
-    'people', 'vehicles', 'phones'];
+const TEXT_FIELDS = ['description', 'location', 'other_addresses',
+    'postcode', 'times', 'people', 'vehicles', 'phones', 'handles'];
 const RADIO_FIELDS = ['when', 'child_at_risk', 'weapons_seen',
-    'vulnerable_adult'];
+    'vulnerable_adult', 'how_known', 'reporter'];
 
 // id of choice `value` of field `name` (the first choice gets f-NAME).
 async function choiceId(page, name, value) {
@@ -439,8 +444,10 @@ test('form_markup', async () => {
 			check(await el.getAttribute('autocomplete') === 'off',
 			    `#f-${f} lacks autocomplete="off"`);
 		}
-		check(await page.getAttribute('#f-phones', 'inputmode') === 'tel',
-		    'phones: inputmode is not tel');
+		// Phones take a name and "ends 123" (SPEC 14): a keyboard with
+		// letters, so inputmode text, not tel.
+		check(await page.getAttribute('#f-phones', 'inputmode') === 'text',
+		    'phones: inputmode is not text');
 		// A UK postcode has letters: inputmode text (not numeric), no
 		// spellcheck.
 		check(await page.getAttribute('#f-postcode', 'inputmode') === 'text',
@@ -484,8 +491,12 @@ test('full_report_is_stored_and_refresh_keeps_ref', async () => {
 		    'no "Report received" heading');
 		const ref = await refOf(page);
 		const body = await page.locator('main').innerText();
-		check(body.includes(`quote this reference: ${ref}`),
-		    'the receipt does not say to quote the reference');
+		// SPEC 14: what happens next; no sending people to 101 with the
+		// reference unless phone_knows_ref = yes (not the default).
+		check(body.includes('What happens next'),
+		    'the receipt does not say what happens next');
+		check(!body.includes('give them this reference'),
+		    'the receipt sends people to 101 with the reference');
 		const tip = stack.tip(ref);
 		check(tip, `${ref} is not in the store`);
 		check(tip.concerns.split(',').sort().join() ===
@@ -497,7 +508,7 @@ test('full_report_is_stored_and_refresh_keeps_ref', async () => {
 		check(tip.when === 'ongoing' && tip.times === FULL.times &&
 		    tip.people === FULL.people && tip.vehicles === FULL.vehicles,
 		    'when/times/people/vehicles not stored as sent');
-		check(tip.phones === '+447700900123,+447700900456',
+		check(tip.phones === '+447700900123 Jay,+447700900456,partial:123',
 		    `phones: ${tip.phones}`);
 		check(tip.child_at_risk === 'yes' && tip.weapons_seen === 'no' &&
 		    tip.vulnerable_adult === 'unsure', 'yes/no answers');
@@ -692,7 +703,8 @@ test('keyboard_only', async () => {
 		    'gates every afternoon and people queue at its window.',
 		    location: '12 Church Street', postcode: 'SO14 3JJ',
 		    times: 'Weekdays 3pm to 4pm', people: 'Two teenagers',
-		    vehicles: 'Silver estate car', phones: '07700 900789' };
+		    vehicles: 'Silver estate car', phones: '07700 900789 - Jay',
+		    other_addresses: '14 Church Street', handles: '@jay_sells' };
 		const seen = [];
 		const tickConcerns = new Set(['f-concerns',
 		    'f-concerns-child_exploitation']);
@@ -745,12 +757,16 @@ test('keyboard_only', async () => {
 				break;
 			}
 		}
-		const order = ['f-concerns', 'f-concerns-cuckooing',
+		// 'a': the 999 link in "This form is not watched around the
+		// clock" (SPEC 14), before the first field.
+		const order = ['a', 'f-concerns', 'f-concerns-cuckooing',
 		    'f-concerns-child_exploitation', 'f-concerns-weapons',
-		    'f-concerns-other', 'f-description', 'f-location',
-		    'f-postcode', 'f-when-today', 'f-times', 'f-people',
-		    'f-vehicles', 'f-phones', 'f-child_at_risk-unsure',
-		    'f-weapons_seen', 'f-vulnerable_adult', 'f-submit'];
+		    'f-concerns-other', 'f-description', 'f-how_known',
+		    'f-location', 'f-other_addresses', 'f-postcode',
+		    'f-when-today', 'f-times', 'f-people', 'f-vehicles',
+		    'f-phones', 'f-handles', 'f-child_at_risk-unsure',
+		    'f-weapons_seen', 'f-vulnerable_adult', 'f-reporter',
+		    'f-submit'];
 		// A radio group is one Tab stop; seen[] records where focus was
 		// when the test acted, i.e. before arrow keys moved it.
 		const got = seen.map((s) => s.replace(/^f-(when|child_at_risk)(-.*)?$/,
@@ -766,7 +782,7 @@ test('keyboard_only', async () => {
 		    'child_exploitation,dealing', `concerns: ${tip.concerns}`);
 		check(tip.description === typed.description &&
 		    tip.location === typed.location && tip.phones ===
-		    '+447700900789', 'typed text not stored as typed');
+		    '+447700900789 Jay', 'typed text not stored as typed');
 		check(tip.when === 'today', `when: ${tip.when}`);
 		check(tip.child_at_risk === 'unsure', `child: ${tip.child_at_risk}`);
 		check(tip.weapons_seen === 'yes' && tip.vulnerable_adult === 'yes',
@@ -852,6 +868,47 @@ test('axe_form_errors_receipt_404', async () => {
 		await page.setViewportSize({ width: NARROW, height: 800 });
 		await openForm(page);
 		await axe(page, 'the form at 320 px');
+	});
+});
+
+// Welsh (SPEC 14): the form, its 422 page and its receipt, axe-clean,
+// lang="cy", no horizontal scroll at 320 px, the form under 30 KB.
+test('welsh_pages', async () => {
+	const cy = `${stack.origin}/report/cy/`;
+	await onPage(() => axeContext(), async (page) => {
+		await openForm(page, cy);
+		check(await page.getAttribute('html', 'lang') === 'cy',
+		    'Welsh form: html lang is not cy');
+		await axe(page, 'the Welsh form');
+		let loaded = await openForm(page, cy);
+		await fillForm(page, { description: 'byr', location: 'ab',
+		    handles: '@no!', other_addresses: 'ab', reporter:
+		    'young_person' });
+		await waitMinSeconds(loaded);
+		let res = await submit(page);
+		check(res.status() === 422, `Welsh errors: ${res.status()}`);
+		check(res.url() === cy, `Welsh errors at ${res.url()}`);
+		await axe(page, 'the Welsh form with errors');
+		loaded = await openForm(page, cy);
+		await fillForm(page, FULL);
+		await waitMinSeconds(loaded);
+		res = await submit(page);
+		check(res.status() === 200, `Welsh receipt: ${res.status()}`);
+		check(await page.getAttribute('html', 'lang') === 'cy',
+		    'Welsh receipt: html lang is not cy');
+		await axe(page, 'the Welsh receipt');
+	});
+	return onPage(() => personContext(NARROW), async (page, ctx) => {
+		const rec = recorder(page);
+		await openForm(page, cy);
+		const { total } = await rec.finish();
+		check(total < PAGE_BUDGET, `Welsh form: ${total} bytes`);
+		const o = await overflow(page);
+		check(o.scrollWidth <= o.innerWidth && o.offenders.length === 0,
+		    `Welsh form at 320px overflows: ${JSON.stringify(o)}`);
+		await shot(page, 'form-cy-320');
+		checkOrigins(ctx);
+		return `${total} B at 320 px`;
 	});
 });
 

@@ -46,8 +46,9 @@ Failure = e2e.Failure
 check = e2e.check
 
 RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
-DATA_KEYS = {"ref", "received_at", "priority", "concerns", "when", "area",
-             "child_at_risk", "weapons_seen", "vulnerable_adult", "has"}
+DATA_KEYS = {"ref", "received_at", "priority", "urgent_because",
+             "concerns", "when", "area", "child_at_risk", "weapons_seen",
+             "vulnerable_adult", "has"}
 WAIT = e2e.WAIT      # bound of every wait for something to happen
 wait_until = e2e.wait_until   # (cond, what, timeout=WAIT): polls cond()
 
@@ -373,8 +374,12 @@ class World:
         check(res.status == 201, "API: %r: %r" % (res, res.body[:200]))
         ref = res.json().get("ref")
         check(ref and e2e.REF_RE.fullmatch(ref), "API gave ref %r" % ref)
+        # What must never leave the store (SPEC 6.1, 14): free text, and
+        # who sent it and how they know.
         self.texts[ref] = [obj[k] for k in ("description", "location",
-                                            "people", "vehicles", "times")
+                                            "people", "vehicles", "times",
+                                            "handles", "other_addresses",
+                                            "reporter")
                            if obj.get(k)]
         return ref
 
@@ -463,19 +468,23 @@ FULL_TIP = dict(
     people="PEOPLE-Zq8 tall man called Spider",
     vehicles="VEHICLE-Zq8 blue van AB12 CDE",
     phones="07700 900123, +44 7700 900456",
-    child_at_risk="yes", weapons_seen=None, vulnerable_adult="unsure")
-FULL_WANT = dict(priority="urgent",
+    child_at_risk="yes", weapons_seen=None, vulnerable_adult="unsure",
+    how_known="told", reporter="young_person",
+    handles="@HANDLE_Zq8", other_addresses="ADDR-Zq8 2 Mill Court")
+FULL_WANT = dict(priority="urgent", urgent_because=["child_at_risk"],
                  concerns={"cuckooing", "child_exploitation"},
                  when="this_week", area="SO14", child_at_risk="yes",
                  weapons_seen=None, vulnerable_adult="unsure",
                  has={"people": True, "vehicles": True, "phones": 2})
 MIN_TIP = dict(concerns=["other"], postcode=None, weapons_seen=None)
-MIN_WANT = dict(priority="normal", concerns={"other"}, when=None, area=None,
+MIN_WANT = dict(priority="normal", urgent_because=[], concerns={"other"},
+                when=None, area=None,
                 child_at_risk=None, weapons_seen=None, vulnerable_adult=None,
                 has={"people": False, "vehicles": False, "phones": 0})
 NOW_TIP = dict(concerns=["weapons"], when="now", postcode="SO14",
                weapons_seen="no", phones="01234 567890")
-NOW_WANT = dict(priority="urgent", concerns={"weapons"}, when="now",
+NOW_WANT = dict(priority="urgent", urgent_because=["happening_now"],
+                concerns={"weapons"}, when="now",
                 area="SO14", child_at_risk=None, weapons_seen="no",
                 vulnerable_adult=None,
                 has={"people": False, "vehicles": False, "phones": 1})
@@ -511,8 +520,8 @@ def check_standard_body(req, ref, want, t0, t1):
           len(d["concerns"]) == len(set(d["concerns"])) and
           set(d["concerns"]) == want["concerns"],
           "%s: concerns %r" % (ref, d["concerns"]))
-    for k in ("priority", "when", "area", "child_at_risk", "weapons_seen",
-              "vulnerable_adult", "has"):
+    for k in ("priority", "urgent_because", "when", "area",
+              "child_at_risk", "weapons_seen", "vulnerable_adult", "has"):
         check(d[k] == want[k], "%s: data.%s is %r, want %r"
               % (ref, k, d[k], want[k]))
     check(type(d["has"]["phones"]) is int and
@@ -892,7 +901,9 @@ def slack_format(w):
         docs[ref] = doc["text"].split("\n")
     lines = docs[u]
     check(len(lines) == 1, "urgent: %d lines: %r" % (len(lines), lines))
-    check(lines[0].startswith("URGENT tip " + u), "line 1 %r" % lines[0])
+    # SPEC 14: why it is urgent, in the line itself.
+    check(lines[0].startswith("URGENT (child at risk) tip " + u),
+          "line 1 %r" % lines[0])
     for part in ("SO14", "this week"):
         check(part in lines[0], "line 1 %r lacks %r" % (lines[0], part))
     # The desk's link ends the text as Slack writes one: " <URL>".

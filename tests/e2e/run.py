@@ -793,7 +793,7 @@ def honeypot_timing_like_a_stored_tip(ctx):
             check(status == 200, "status %d" % status)
             into.append(secs)
     med = lambda v: sorted(v)[len(v) // 2]
-    check(med(decoy) >= 0.8 * med(real),
+    check(med(decoy) >= 0.7 * med(real),
           "decoy receipts answer in %.2f ms, stored tips in %.2f ms"
           % (med(decoy) * 1e3, med(real) * 1e3))
 
@@ -886,7 +886,7 @@ def field_errors_422(ctx):
     res = ctx.client.post_form(pairs)
     check_html_page(res, 422)
     token_of(res)
-    check("(you wrote 9)" in res.text,
+    check("(you entered 9)" in res.text,
           "no message saying how long the description was")
     check(ctx.stack.tip_count() == count, "an invalid report was stored")
 
@@ -1594,6 +1594,206 @@ def store_survives_down_and_up(ctx):
               res.text)))
 
 
+
+# ---------------------------------------------- issue 16: SPEC 14 ---
+
+NEW_FIELDS = [
+    ("how_known", "told"),
+    ("reporter", "parent"),
+    ("other_addresses", "12 High Street\r\n3 Low Road, Flat B"),
+    ("handles", "@deal_line_jay https://example.com/u/jay"),
+    ("phones", "07700 900123 - Jay\nends 123"),
+]
+
+
+def sealed_store(ctx):
+    """Whether the sealed store (SPEC 11) has landed: the tips table then
+    keeps no plaintext column for what a person wrote."""
+    cols = [r[1] for r in ctx.stack.query("PRAGMA table_info(tips)")]
+    return "description" not in cols
+
+
+@test
+def new_fields_form(ctx):
+    """how_known, reporter, other_addresses, handles and labelled or
+    partial phones are accepted through the form."""
+    count = ctx.stack.tip_count()
+    res = ctx.client.post_form(valid_pairs(ctx.aged_token(),
+                                           **dict(NEW_FIELDS)))
+    check_html_page(res, 200)
+    ref_of(res)
+    check(ctx.stack.tip_count() == count + 1, "not stored")
+
+
+@test
+def new_fields_422_echo(ctx):
+    """Each new field is validated with its own message, and every value
+    comes back on the 422 page, escaped."""
+    bad = dict(how_known="maybe", reporter="young_person",
+               other_addresses="1 A St\n2 A St\n3 A St\n4 A St\n5 A St\n"
+                               "6 <A> St",
+               handles="@ok, @no!<b>", phones="07700 900123 - Jay\nends 12")
+    res = ctx.client.post_form(valid_pairs(ctx.aged_token(), **bad))
+    check_html_page(res, 422)
+    for want in ("You entered 6 addresses. Enter up to 5",
+                 "Account 2 is not a username or a link",
+                 "Phone number 2 is not right",
+                 "Select one of the answers shown"):
+        check(want in res.text, "no message %r" % want)
+    for name in ("other_addresses", "handles", "phones"):
+        check(html.escape(bad[name], quote=False) in res.text or
+              html.escape(bad[name]) in res.text,
+              "%s not echoed escaped" % name)
+    check("<b>" not in res.text and "6 <A> St" not in res.text,
+          "unescaped input")
+    check(re.search(r'<input[^>]*name="reporter"[^>]*value="young_person"'
+                    r'[^>]*checked', res.text), "reporter not kept")
+    # reporter = young_person: the 422 page says where to get help.
+    check('id="young-help"' in res.text and "0800 1111" in res.text,
+          "no help for a young person on the 422 page")
+
+
+@test
+def new_fields_api(ctx):
+    """The API takes the new fields; its codes name each broken one and
+    its messages are in the first language."""
+    res = ctx.client.post_json(valid_json(**dict(NEW_FIELDS)))
+    check(res.status == 201, "%r" % res)
+    res = ctx.client.post_json(valid_json(
+        how_known="seen", reporter="child", handles="javascript:alert(1)",
+        other_addresses="ab", phones="Jay 07700900123"))
+    check(res.status == 422, "%r" % res)
+    got = {e["field"]: e for e in res.json()["errors"]}
+    want = {"how_known": "invalid_choice", "reporter": "invalid_choice",
+            "handles": "invalid_format", "other_addresses": "too_short",
+            "phones": "invalid_format"}
+    for field, code in want.items():
+        check(field in got and got[field]["code"] == code,
+              "%s: %r" % (field, got.get(field)))
+    check("has letters in it" in got["phones"]["message"],
+          "phones message %r" % got["phones"]["message"])
+    check(not any(e["message"].startswith("Please") for e in got.values()),
+          "a message starts with Please")
+
+
+@test
+def new_fields_round_trip(ctx):
+    """[SEALED STORE] The new fields reach tiplinectl show and export.
+    They are sealed-only (no column): this runs once the sealed store of
+    SPEC 11 has landed, and is skipped before."""
+    if not sealed_store(ctx):
+        raise Skip("needs the sealed store (SPEC 11): the new fields are "
+                   "sealed only")
+    res = ctx.client.post_form(valid_pairs(ctx.aged_token(),
+                                           **dict(NEW_FIELDS)))
+    check_html_page(res, 200)
+    ref = ref_of(res)
+    ctl = os.path.join(ctx.env["TIPLINE_BUILD"], "tiplinectl")
+    p = subprocess.run([ctl, "-c", ctx.stack.path("tipline.conf"),
+                        "export"], capture_output=True)
+    check(p.returncode == 0, "export: %s" % p.stderr.decode())
+    tips = [json.loads(l) for l in p.stdout.decode().splitlines()]
+    tip = [t for t in tips if t["ref"] == ref]
+    check(len(tip) == 1, "export has no %s" % ref)
+    t = tip[0]
+    check(t["how_known"] == "told" and t["reporter"] == "parent",
+          "choices %r" % t)
+    check(t["other_addresses"] == "12 High Street\n3 Low Road, Flat B",
+          "other_addresses %r" % t["other_addresses"])
+    check(t["handles"] == "@deal_line_jay\nhttps://example.com/u/jay",
+          "handles %r" % t["handles"])
+    check(t["phones"] == ["+447700900123 Jay", "partial:123"],
+          "phones %r" % t["phones"])
+    p = subprocess.run([ctl, "-c", ctx.stack.path("tipline.conf"), "show",
+                        ref], capture_output=True)
+    check(p.returncode == 0 and b"partial:123" in p.stdout and
+          b"@deal_line_jay" in p.stdout, "show: %r" % p.stdout[:300])
+
+
+@test
+def receipt_what_happens_next(ctx):
+    """The receipt says what happens next, urgent apart; it sends no one
+    to 101 with the reference (phone_knows_ref = no); every page gives
+    the text relay number."""
+    res = ctx.client.post_form(valid_pairs(ctx.aged_token(),
+                                           child_at_risk="yes"))
+    check_html_page(res, 200)
+    check('id="next-urgent"' in res.text and "marked urgent" in res.text,
+          "urgent receipt lacks the urgent text")
+    check('href="tel:999">999</a> now' in res.text, "urgent: no 999")
+    check('id="next-normal"' not in res.text, "urgent: normal text too")
+    urgent = res.text
+    res = ctx.client.post_form(valid_pairs(ctx.aged_token()))
+    check_html_page(res, 200)
+    check('id="next-normal"' in res.text and
+          "not watched around the clock" in res.text, "normal receipt")
+    check('id="next-urgent"' not in res.text, "normal: urgent text")
+    for page in (urgent, res.text):
+        check("give them this reference" not in page and
+              'id="quote-ref"' not in page, "quotes the ref to 101")
+        check("Childline" not in page, "young person's help for a parent")
+    for page in (res.text, ctx.client.get("/report/").text,
+                 ctx.client.get("/report/nothing").text):
+        check("18001 101" in page, "a page without the text relay number")
+    res = ctx.client.post_form(valid_pairs(ctx.aged_token(),
+                                           reporter="young_person"))
+    check_html_page(res, 200)
+    check("Childline" in res.text and "0800 1111" in res.text and
+          "Fearless" in res.text, "young person: no help on the receipt")
+
+
+@test
+def too_fast_explains(ctx):
+    """A form sent too soon says why, not just "check your answers"."""
+    res = ctx.client.post_form(valid_pairs(ctx.fresh_token()))
+    check_html_page(res, 422)
+    check("sent very soon after it was opened" in res.text, "no reason")
+
+
+@test
+def welsh(ctx):
+    """/report/cy/: the Welsh form, its 422 page and receipt in Welsh,
+    <html lang="cy">, links between the languages, posting back to
+    itself; nginx's own pages in Welsh there too."""
+    res = ctx.client.get("/report/cy")
+    loc = res.header("location") or ""
+    check(res.status == 301 and (loc == "/report/cy/" or loc.endswith(
+        "127.0.0.1:%d/report/cy/" % ctx.stack.port)), "%r %r" % (res, loc))
+    res = ctx.client.get("/report/cy/")
+    check_html_page(res, 200)
+    check('<html lang="cy">' in res.text, "form not lang=cy")
+    check('action="/report/cy/"' in res.text, "does not post to /cy/")
+    check('href="/report/" hreflang="en" lang="en">English</a>' in
+          res.text, "no link to English")
+    check("Rhoi gwybod am werthu cyffuriau" in res.text, "not Welsh")
+    en = ctx.client.get("/report/")
+    check('href="/report/cy/" hreflang="cy" lang="cy">Cymraeg</a>' in
+          en.text, "English form: no link to Welsh")
+    token = token_of(res)
+    time.sleep(MIN_SECONDS + 0.05)
+    res = ctx.client.post_form(valid_pairs(token, description="Rhy fyr"),
+                               path="/report/cy/")
+    check_html_page(res, 422)
+    check('<html lang="cy">' in res.text and "Mae problem" in res.text and
+          "Dywedwch ychydig mwy wrthym" in res.text, "422 not Welsh")
+    check('action="/report/cy/"' in res.text, "422 does not post to /cy/")
+    res = ctx.client.post_form(valid_pairs(token_of(res), when="now"),
+                               path="/report/cy/")
+    check_html_page(res, 200)
+    ref_of(res)
+    check('<html lang="cy">' in res.text and "Adroddiad wedi dod i law" in
+          res.text and "wedi’i nodi’n un brys" in res.text,
+          "receipt not Welsh (urgent)")
+    res = ctx.client.get("/report/cy/nothing")
+    check_html_page(res, 404)
+    check('<html lang="cy">' in res.text, "404 not Welsh")
+    body = b"people=" + b"x" * (NGINX_MAX_BODY + 10)
+    res = ctx.client.request("POST", "/report/cy/", body=body,
+                             ctype=FORM_TYPE)
+    check_html_page(res, 413)
+    check(res.body == static_page("cy/413.html"), "not errors/cy/413")
+
+
 @test
 def tiplinectl_finds_reference(ctx):
     res = ctx.client.post_json(valid_json())
@@ -1676,7 +1876,7 @@ def main():
     t0 = time.time()
     try:
         stack.up()
-        ctx.fill_pool(36)
+        ctx.fill_pool(46)
         passed, failed = run_tests(tests, ctx)
     except Exception as e:
         passed, failed = 0, no_stack("e2e", tests, e)

@@ -30,7 +30,7 @@
 
 static struct tl_pages *pages;
 static const struct tl_site site = { "Tipline <Fuzz> & Co", "999", "101",
-	"/report" };
+	"/report", "18001 101", "en,cy", 0 };
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -42,7 +42,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	if (dir == NULL)
 		dir = TL_FUZZ_TEMPLATES;
-	if (tl_pages_load(dir, &pages, err, sizeof(err)) != TL_OK) {
+	if (tl_pages_load(dir, &site, &pages, err, sizeof(err)) != TL_OK) {
 		fprintf(stderr, "fuzz_page: %s\n", err);
 		exit(1);
 	}
@@ -128,16 +128,15 @@ form(const uint8_t *data, size_t size)
 	v.report = &r;
 	v.errs = errs;
 	v.nerrs = tl_report_validate(&r, errs, TL_F__MAX);
-	v.token_error = size > 0 && data[0] & 1 ?
-	    "Please check your answers and send the form again." : NULL;
+	v.token_error = size > 0 && data[0] & 1 ? "token_too_fast" : NULL;
 	v.token = "AQAAAAAAaWkA-_tok3n";
-	tl_page_form(pages, &site, &v, &a);
+	tl_page_form(pages, size > 0 && data[0] & 2 ? 1 : 0, &v, &a);
 	FUZZ_CHECK(tl_buf_ok(&a) && a.len > 0);
 	FUZZ_CHECK(strlen(a.data) == a.len);
 	FUZZ_CHECK(!fuzz_contains_ci(a.data, a.len, "<script"));
 	defanged(&r, &safe);
 	v.report = &safe;
-	tl_page_form(pages, &site, &v, &b);
+	tl_page_form(pages, size > 0 && data[0] & 2 ? 1 : 0, &v, &b);
 	FUZZ_CHECK(tl_buf_ok(&b));
 	ua = unescape_x(a.data, a.len, &ualen);
 	ub = unescape_x(b.data, b.len, &ublen);

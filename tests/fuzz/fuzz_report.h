@@ -61,13 +61,24 @@ fuzz_is_choice(enum tl_field f, const char *v)
 static void
 fuzz_check_phone(const char *p)
 {
-	size_t	 n = 0;
+	size_t	 n = 0, min = 7, max = 15;
 
-	if (*p == '+')
+	/* "partial:" and 3-6 digits, or "+" and 7-15; then " label". */
+	if (strncmp(p, "partial:", 8) == 0) {
+		p += 8;
+		min = 3;
+		max = 6;
+	} else if (*p == '+')
 		p++;
-	for (; *p != '\0'; p++, n++)
+	for (; *p != '\0' && *p != ' '; p++, n++)
 		FUZZ_CHECK(*p >= '0' && *p <= '9');
-	FUZZ_CHECK(n >= 7 && n <= 15);
+	FUZZ_CHECK(n >= min && n <= max);
+	if (*p == ' ') {
+		FUZZ_CHECK(p[1] != '\0' && p[1] != ' ');
+		FUZZ_CHECK(p[strlen(p) - 1] != ' ');
+		FUZZ_CHECK(strpbrk(p, ",;\n\t") == NULL);
+		FUZZ_CHECK(strstr(p, "  ") == NULL);
+	}
 }
 
 /* The names of r's concerns joined with "," into out. */
@@ -98,8 +109,9 @@ fuzz_check_value(const struct tl_report *r, enum tl_field f)
 {
 	const struct tl_fielddef	*d = &tl_fields[f];
 	const char			*v = r->value[f];
-	char				 buf[256], pc[16];
-	size_t				 i, n;
+	char				 buf[4096], pc[16];
+	const char			*line;
+	size_t				 i, n, len;
 
 	switch (d->kind) {
 	case TL_K_MULTI:
@@ -131,6 +143,21 @@ fuzz_check_value(const struct tl_report *r, enum tl_field f)
 		}
 		FUZZ_CHECK(strcmp(buf, v) == 0);
 		break;
+	case TL_K_LIST:
+		fuzz_check_clean(v);
+		for (n = 0, line = v; ; line += len + 1) {
+			len = strcspn(line, "\n");
+			FUZZ_CHECK(len > 0 && line[0] != ' ' &&
+			    line[len - 1] != ' ');
+			i = tl_utf8_count(line, len);
+			FUZZ_CHECK(i >= d->min && i <= d->max);
+			FUZZ_CHECK(d->item_ok == NULL || d->item_ok(line, len));
+			n++;
+			if (line[len] == '\0')
+				break;
+		}
+		FUZZ_CHECK(n >= 1 && n <= d->items);
+		break;
 	}
 }
 
@@ -154,8 +181,8 @@ fuzz_check_validated(const struct tl_report *r,
 		FUZZ_CHECK((unsigned)errs[i].field < TL_F__MAX);
 		FUZZ_CHECK(i == 0 || errs[i].field > errs[i - 1].field);
 		FUZZ_CHECK(fuzz_code_ok(errs[i].code));
-		msglen = strnlen(errs[i].message, sizeof(errs[i].message));
-		FUZZ_CHECK(msglen > 0 && msglen < sizeof(errs[i].message));
+		msglen = strnlen(errs[i].msg, sizeof(errs[i].msg));
+		FUZZ_CHECK(msglen > 0 && msglen < sizeof(errs[i].msg));
 		haserr[errs[i].field] = 1;
 	}
 	for (f = 0; f < TL_F__MAX; f++) {
@@ -205,7 +232,7 @@ fuzz_check_idempotent(const struct tl_report *r)
 	if (nerrs != 0)
 		fprintf(stderr, "re-validation: %s %s: %s\n",
 		    tl_fields[errs[0].field].name, errs[0].code,
-		    errs[0].message);
+		    errs[0].msg);
 	FUZZ_CHECK(nerrs == 0);
 	for (f = 0; f < TL_F__MAX; f++) {
 		if (r->value[f] == NULL) {

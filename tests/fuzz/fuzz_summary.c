@@ -17,7 +17,7 @@
  * exactly SPEC 6.1's keys with exactly the tip's values (so no other
  * field content leaves the store) and the excerpt, only when asked for,
  * is a prefix of the description of at most that many characters.
- * `slack` is {"text": …} whose text starts "URGENT tip TL-" or "Tip TL-"
+ * `slack` is {"text": …} whose text starts "URGENT (reasons) tip TL-", "URGENT tip TL-" or "Tip TL-"
  * and holds no '<' or '>' and no '&' but in &amp; &lt; &gt;; for a
  * validated tip, its second line unescaped is the excerpt.
  */
@@ -94,15 +94,65 @@ check_str_or_null(json_t *data, const char *key, const char *want)
 		    strcmp(json_string_value(v), want) == 0);
 }
 
-/* The excerpt the tip should get, or NULL; caller frees. */
-static char *
-want_excerpt(const struct tl_report *r, long n)
+static int
+blank(char c)
+{
+	return c == ' ' || c == '\n' || c == '\t';
+}
+
+/*
+ * Checks excerpt ex (NULL: none was given) of r's description for limit
+ * n (SPEC 14): none when n is 0 or there is no description; the whole
+ * description when it has at most n characters; else at most n
+ * characters of it ending with "…", cut where a word ends (or inside the
+ * first word when that is longer than n), no blank before the "…".
+ */
+static void
+check_excerpt(const struct tl_report *r, long n, const char *ex)
 {
 	const char	*d = r->value[TL_F_DESCRIPTION];
+	size_t		 dl, el, full;
 
-	if (n <= 0 || d == NULL)
-		return NULL;
-	return strndup(d, tl_utf8_prefix(d, strlen(d), (size_t)n));
+	if (n <= 0 || d == NULL) {
+		FUZZ_CHECK(ex == NULL);
+		return;
+	}
+	FUZZ_CHECK(ex != NULL);
+	dl = strlen(d);
+	el = strlen(ex);
+	full = tl_utf8_prefix(d, dl, (size_t)n);
+	if (full == dl) {
+		FUZZ_CHECK(strcmp(ex, d) == 0);
+		return;
+	}
+	FUZZ_CHECK(el >= 3 && strcmp(ex + el - 3, "\xe2\x80\xa6") == 0);
+	el -= 3;
+	FUZZ_CHECK(el <= full && strncmp(ex, d, el) == 0);
+	if (el == full && !blank(d[full]))	/* one long first word */
+		FUZZ_CHECK(memchr(d, ' ', full) == NULL &&
+		    memchr(d, '\n', full) == NULL &&
+		    memchr(d, '\t', full) == NULL);
+	else
+		FUZZ_CHECK(el > 0 && !blank(ex[el - 1]) && blank(d[el]));
+}
+
+/* Checks urgent_because of the standard body against the table. */
+static void
+check_because(const struct tl_report *r, json_t *data)
+{
+	json_t	*a = json_object_get(data, "urgent_because");
+	size_t	 k = 0;
+	int	 f;
+
+	FUZZ_CHECK(json_is_array(a));
+	for (f = 0; f < TL_F__MAX; f++)
+		if (tl_report_urgent_because(r, (enum tl_field)f)) {
+			FUZZ_CHECK(json_is_string(json_array_get(a, k)));
+			FUZZ_CHECK(strcmp(json_string_value(json_array_get(a,
+			    k)), tl_fields[f].urgent_because) == 0);
+			k++;
+		}
+	FUZZ_CHECK(json_array_size(a) == k);
 }
 
 static void
@@ -155,11 +205,11 @@ check_standard(const struct tl_tip *tip, long n, const char *body)
 	FUZZ_CHECK(json_is_integer(json_object_get(has, "phones")) &&
 	    json_integer_value(json_object_get(has, "phones")) ==
 	    (json_int_t)r->nphones);
-	ex = want_excerpt(r, n);
-	FUZZ_CHECK(json_object_size(data) == (ex != NULL ? 11u : 10u));
-	if (ex != NULL)
-		check_str_or_null(data, "excerpt", ex);
-	free(ex);
+	check_because(r, data);
+	ex = json_object_get(data, "excerpt") != NULL ?
+	    (char *)json_string_value(json_object_get(data, "excerpt")) : NULL;
+	FUZZ_CHECK(json_object_size(data) == (ex != NULL ? 12u : 11u));
+	check_excerpt(r, n, ex);
 	json_decref(root);
 }
 
@@ -205,7 +255,7 @@ check_slack(const struct tl_tip *tip, long n, const char *body,
 	json_t		*root, *t;
 	json_error_t	 jerr;
 	const char	*text, *nl;
-	char		*plain, *ex;
+	char		*plain;
 
 	root = json_loads(body, 0, &jerr);
 	FUZZ_CHECK(root != NULL && json_is_object(root));
@@ -214,19 +264,17 @@ check_slack(const struct tl_tip *tip, long n, const char *body,
 	FUZZ_CHECK(json_is_string(t));
 	text = json_string_value(t);
 	if (tip->report.priority == TL_PRIO_URGENT)
-		FUZZ_CHECK(strncmp(text, "URGENT tip TL-", 14) == 0);
+		FUZZ_CHECK(strncmp(text, "URGENT tip TL-", 14) == 0 ||
+		    (strncmp(text, "URGENT (", 8) == 0 &&
+		    strstr(text, ") tip TL-") != NULL));
 	else
 		FUZZ_CHECK(strncmp(text, "Tip TL-", 7) == 0);
 	if ((plain = slack_unescape(text)) == NULL)
 		fprintf(stderr, "slack text not escaped: %s\n", text);
 	FUZZ_CHECK(plain != NULL);
 	if (validated) {
-		ex = want_excerpt(&tip->report, n);
 		nl = strchr(plain, '\n');
-		FUZZ_CHECK((nl != NULL) == (ex != NULL));
-		if (ex != NULL)
-			FUZZ_CHECK(strcmp(nl + 1, ex) == 0);
-		free(ex);
+		check_excerpt(&tip->report, n, nl != NULL ? nl + 1 : NULL);
 	}
 	free(plain);
 	json_decref(root);

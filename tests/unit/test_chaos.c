@@ -469,7 +469,7 @@ validate_into(struct tl_report *r, struct outcome *o)
 		o->clean = 0;
 	for (i = 0; i < o->nerrs && i < TL_F__MAX; i++)
 		note(o, "%s: %s: %s\n", tl_fields[errs[i].field].name,
-		    errs[i].code, errs[i].message);
+		    errs[i].code, errs[i].msg);
 	note(o, "priority=%s concerns=%x\n", tl_priority_name(r->priority),
 	    r->concerns);
 }

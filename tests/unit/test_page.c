@@ -25,7 +25,11 @@
 			"&amp; &#39;q&#39;"
 
 static const struct tl_site site = {
-	"Org & <Co>", "999", "101", "/report"
+	"Org & <Co>", "999", "101", "/report", "18001 101", "en,cy", 0
+};
+/* The same with phone_knows_ref = yes. */
+static const struct tl_site site_ref = {
+	"Org", "999", "101", "/report", "18001 101", "en", 1
 };
 
 /* Loads the real templates; fails the test if they do not load. */
@@ -35,7 +39,7 @@ setup(void **state)
 	struct tl_pages	*p = NULL;
 	char		 err[512] = "";
 
-	if (tl_pages_load(TEMPLATES, &p, err, sizeof(err)) != TL_OK) {
+	if (tl_pages_load(TEMPLATES, &site, &p, err, sizeof(err)) != TL_OK) {
 		fprintf(stderr, "tl_pages_load: %s\n", err);
 		return -1;
 	}
@@ -57,7 +61,7 @@ form(void **state, const struct tl_form_view *v)
 	struct tl_buf	 b = TL_BUF_INIT;
 	char		*s;
 
-	tl_page_form(*state, &site, v, &b);
+	tl_page_form(*state, 0, v, &b);
 	assert_true(tl_buf_ok(&b));
 	assert_non_null(b.data);
 	s = strdup(b.data);
@@ -157,7 +161,9 @@ test_empty_form(void **state)
 
 		snprintf(id, sizeof(id), "f-%s", tl_fields[f].name);
 		assert_has_id(s, id);
-		assert_non_null(strstr(s, tl_fields[f].label));
+		snprintf(id, sizeof(id), "%s_label", tl_fields[f].name);
+		assert_non_null(strstr(s, tl_cat_get(tl_pages_cat(*state, 0),
+		    id)));
 	}
 	assert_has_id(s, "f-submit");
 	assert_non_null(strstr(s, "type=\"submit\""));
@@ -328,14 +334,16 @@ test_error_summary(void **state)
 
 	memset(e, 0, sizeof(e));
 	e[0].field = TL_F_CONCERNS;
-	e[0].code = "required";
-	snprintf(e[0].message, sizeof(e[0].message), "Choose <one> & more");
+	e[0].code = "invalid_format";
+	snprintf(e[0].msg, sizeof(e[0].msg), "err_types");
 	e[1].field = TL_F_DESCRIPTION;
 	e[1].code = "too_short";
-	snprintf(e[1].message, sizeof(e[1].message), "Tell us more");
+	snprintf(e[1].msg, sizeof(e[1].msg), "err_too_short");
+	e[1].min = 20;
+	e[1].count = 9;
 	e[2].field = TL_F_WEAPONS_SEEN;
 	e[2].code = "invalid_choice";
-	snprintf(e[2].message, sizeof(e[2].message), "Choose yes or no");
+	snprintf(e[2].msg, sizeof(e[2].msg), "err_choice");
 	s = form(state, &v);
 	assert_page_basics(s);
 	assert_non_null(strstr(s, "<title>Error:"));
@@ -343,10 +351,11 @@ test_error_summary(void **state)
 	assert_non_null(strstr(sum, "There is a problem"));
 	assert_non_null(end = strstr(sum, "</ul>"));
 	assert_true(sum < strstr(s, "<form"));
-	assert_non_null(strstr(sum, "<a href=\"#f-concerns\">Choose "
-	    "&lt;one&gt; &amp; more</a>"));
-	assert_non_null(strstr(sum, "<a href=\"#f-description\">Tell us "
-	    "more</a>"));
+	/* Messages from the catalogue, numbers filled in, escaped. */
+	assert_non_null(strstr(sum, "<a href=\"#f-concerns\">Send this as "
+	    "a list of text values, for example [&quot;dealing&quot;].</a>"));
+	assert_non_null(strstr(sum, "<a href=\"#f-description\">Tell us a "
+	    "little more: enter at least 20 characters (you entered 9).</a>"));
 	assert_non_null(strstr(sum, "<a href=\"#f-weapons_seen\">"));
 	/* Every link in the summary points at an element of the page. */
 	for (p = sum; (p = strstr(p, "href=\"#")) != NULL && p < end; p++) {
@@ -360,7 +369,8 @@ test_error_summary(void **state)
 	/* The message beside each field, named by aria-describedby. */
 	assert_non_null(strstr(s, "<p class=\"error-message\" "
 	    "id=\"description-error\"><span class=\"visually-hidden\">"
-	    "Error:</span> Tell us more</p>"));
+	    "Error:</span> Tell us a little more: enter at least 20 "
+	    "characters (you entered 9).</p>"));
 	assert_has_id(s, "concerns-error");
 	assert_has_id(s, "weapons_seen-error");
 	assert_non_null(strstr(s, "aria-describedby=\"description-hint "
@@ -373,15 +383,16 @@ test_error_summary(void **state)
 static void
 test_token_error(void **state)
 {
-	struct tl_form_view	 v = { NULL, NULL, 0,
-	    "Please check your answers & send again.", "tok" };
+	struct tl_form_view	 v = { NULL, NULL, 0, "token_too_fast",
+	    "tok" };
 	char			*s, *sum;
 
 	s = form(state, &v);
 	assert_non_null(sum = strstr(s, "role=\"alert\""));
 	assert_non_null(strstr(sum, "There is a problem"));
-	assert_non_null(strstr(sum, "<a href=\"#f-submit\">Please check your "
-	    "answers &amp; send again.</a>"));
+	/* "Sent too fast" explains itself (issue 16). */
+	assert_non_null(strstr(sum, "<a href=\"#f-submit\">This form was "
+	    "sent very soon after it was opened"));
 	assert_has_id(s, "f-submit");
 	free(s);
 }
@@ -418,22 +429,134 @@ test_choices_checked(void **state)
 	free(s);
 }
 
+/* A receipt for v in language lang of pages p, as a new string. */
+static char *
+receipt(const struct tl_pages *p, size_t lang, const char *ref, int urgent,
+    int young)
+{
+	struct tl_receipt_view	 v = { ref, urgent, young };
+	struct tl_buf		 b = TL_BUF_INIT;
+	char			*s;
+
+	tl_page_receipt(p, lang, &v, &b);
+	assert_true(tl_buf_ok(&b));
+	assert_non_null(s = strdup(b.data));
+	tl_buf_free(&b);
+	return s;
+}
+
 static void
 test_receipt(void **state)
 {
-	struct tl_buf	 b = TL_BUF_INIT;
-	const char	*p;
+	char	*s;
 
-	tl_page_receipt(*state, &site, "TL-7K3M-9QXD", &b);
+	s = receipt(*state, 0, "TL-7K3M-9QXD", 0, 0);
+	assert_page_basics(s);
+	assert_non_null(strstr(s, "TL-7K3M-9QXD"));
+	/* What happens next: the normal text; the form is not watched. */
+	assert_has_id(s, "next-normal");
+	assert_null(strstr(s, "id=\"next-urgent\""));
+	assert_non_null(strstr(s, "not watched around the clock"));
+	/* phone_knows_ref = no: no sentence sends them to 101 with it. */
+	assert_null(strstr(s, "id=\"quote-ref\""));
+	assert_null(strstr(s, "give them this reference"));
+	assert_null(strstr(s, "Childline"));
+	free(s);
+	s = receipt(*state, 0, "<b>", 0, 0);
+	assert_null(strstr(s, "<b>"));
+	free(s);
+}
+
+static void
+test_receipt_urgent(void **state)
+{
+	char	*s;
+
+	s = receipt(*state, 0, "TL-7K3M-9QXD", 1, 0);
+	assert_has_id(s, "next-urgent");
+	assert_null(strstr(s, "id=\"next-normal\""));
+	assert_non_null(strstr(s, "marked urgent"));
+	assert_non_null(strstr(s, "call <a href=\"tel:999\">999</a> now"));
+	free(s);
+}
+
+static void
+test_receipt_quotes_ref(void **state)
+{
+	struct tl_pages	*p;
+	char		 err[512];
+	char		*s;
+
+	(void)state;
+	assert_int_equal(tl_pages_load(TEMPLATES, &site_ref, &p, err,
+	    sizeof(err)), TL_OK);
+	s = receipt(p, 0, "TL-7K3M-9QXD", 0, 0);
+	assert_non_null(strstr(s, "<p id=\"quote-ref\">If you call "
+	    "<a href=\"tel:101\">101</a> about this, give them this "
+	    "reference: <strong>TL-7K3M-9QXD</strong></p>"));
+	free(s);
+	tl_pages_free(p);
+}
+
+/* reporter = young_person: the receipt and a 422 page say where young
+ * people can get help; other pages do not. */
+static void
+test_young_help(void **state)
+{
+	struct tl_report	 r;
+	struct tl_form_view	 v = { &r, NULL, 0, NULL, "tok" };
+	char			*s;
+
+	s = receipt(*state, 0, "TL-7K3M-9QXD", 0, 1);
+	assert_has_id(s, "young-help");
+	assert_non_null(strstr(s, "Childline"));
+	assert_non_null(strstr(s, "0800 1111"));
+	assert_non_null(strstr(s, "Fearless"));
+	free(s);
+	memset(&r, 0, sizeof(r));
+	assert_non_null(r.raw[TL_F_REPORTER] = strdup("young_person"));
+	s = form(state, &v);
+	assert_has_id(s, "young-help");
+	free(s);
+	free(r.raw[TL_F_REPORTER]);
+	assert_non_null(r.raw[TL_F_REPORTER] = strdup("parent"));
+	s = form(state, &v);
+	assert_null(strstr(s, "Childline"));
+	free(s);
+	free(r.raw[TL_F_REPORTER]);
+}
+
+/* Welsh at /report/cy/: its words, its lang, its action, and links
+ * between the languages by name (SPEC 14). */
+static void
+test_welsh(void **state)
+{
+	struct tl_form_view	 v = { NULL, NULL, 0, NULL, "tok" };
+	struct tl_buf		 b = TL_BUF_INIT;
+	char			*en, *cy;
+
+	assert_int_equal(tl_pages_nlangs(*state), 2);
+	assert_int_equal(tl_pages_lang_find(*state, "cy", 2), 1);
+	assert_int_equal(tl_pages_lang_find(*state, "fr", 2), -1);
+	en = form(state, &v);
+	tl_page_form(*state, 1, &v, &b);
 	assert_true(tl_buf_ok(&b));
-	assert_page_basics(b.data);
-	assert_non_null(p = strstr(b.data, "TL-7K3M-9QXD"));
-	assert_non_null(strstr(b.data, "quote this reference"));
-	assert_non_null(strstr(b.data, "If you call 101"));
-	tl_buf_reset(&b);
-	tl_page_receipt(*state, &site, "<b>", &b);
-	assert_null(strstr(b.data, "<b>"));
+	assert_non_null(cy = strdup(b.data));
 	tl_buf_free(&b);
+	assert_non_null(strstr(en, "<html lang=\"en\">"));
+	assert_non_null(strstr(cy, "<html lang=\"cy\">"));
+	assert_non_null(strstr(cy, "<form action=\"/report/cy/\""));
+	assert_non_null(strstr(en, "<a href=\"/report/cy/\" hreflang=\"cy\" "
+	    "lang=\"cy\">Cymraeg</a>"));
+	assert_non_null(strstr(cy, "<a href=\"/report/\" hreflang=\"en\" "
+	    "lang=\"en\">English</a>"));
+	assert_non_null(strstr(cy, tl_cat_get(tl_pages_cat(*state, 1),
+	    "form_heading")));
+	assert_string_not_equal(tl_cat_get(tl_pages_cat(*state, 0),
+	    "form_heading"), tl_cat_get(tl_pages_cat(*state, 1),
+	    "form_heading"));
+	free(en);
+	free(cy);
 }
 
 static void
@@ -441,14 +564,17 @@ test_error_page(void **state)
 {
 	struct tl_buf	 b = TL_BUF_INIT;
 
-	tl_page_error(*state, &site, "Sorry & <sorry>",
-	    "Nothing was saved <now>.", &b);
+	tl_page_error(*state, 0, "404", &b);
 	assert_true(tl_buf_ok(&b));
 	assert_page_basics(b.data);
-	assert_non_null(strstr(b.data, "<h1 class=\"heading-l\">Sorry "
-	    "&amp; &lt;sorry&gt;</h1>"));
-	assert_non_null(strstr(b.data, "Nothing was saved &lt;now&gt;."));
-	assert_non_null(strstr(b.data, "<title>Sorry &amp; &lt;sorry&gt;"));
+	assert_non_null(strstr(b.data, "<h1 class=\"heading-l\">Page not "
+	    "found</h1>"));
+	assert_non_null(strstr(b.data, "<title>Page not found"));
+	assert_non_null(strstr(b.data, "<a href=\"/report/\">"));
+	tl_buf_reset(&b);
+	tl_page_error(*state, 1, "404", &b);
+	assert_non_null(strstr(b.data, "<html lang=\"cy\">"));
+	assert_non_null(strstr(b.data, "<a href=\"/report/cy/\">"));
 	tl_buf_free(&b);
 }
 
@@ -465,6 +591,25 @@ put_file(const char *dir, const char *name, const char *text)
 	fclose(f);
 }
 
+/* Copies templates/lang/en.cat into dir/lang/, without the line of key
+ * skip (NULL: whole). */
+static void
+copy_catalogue(const char *dir, const char *skip)
+{
+	char	 line[4096], path[512];
+	FILE	*in, *out;
+
+	snprintf(path, sizeof(path), "%s/lang/en.cat", dir);
+	assert_non_null(in = fopen(TEMPLATES "/lang/en.cat", "r"));
+	assert_non_null(out = fopen(path, "w"));
+	while (fgets(line, sizeof(line), in) != NULL)
+		if (skip == NULL || strncmp(line, skip, strlen(skip)) != 0 ||
+		    line[strlen(skip)] != ' ')
+			fputs(line, out);
+	fclose(in);
+	fclose(out);
+}
+
 static void
 test_load_errors(void **state)
 {
@@ -479,20 +624,35 @@ test_load_errors(void **state)
 	put_file(dir, "form.html", "{{token}}\n{{{fields}}}\n");
 	put_file(dir, "receipt.html", "{{ref}}\n");
 	put_file(dir, "error.html", "{{heading}}\n\n{{message}} {{ref}}\n");
-	assert_int_not_equal(tl_pages_load(dir, &p, err, sizeof(err)),
+	assert_int_not_equal(tl_pages_load(dir, &site_ref, &p, err,
+	    sizeof(err)),
 	    TL_OK);
 	assert_null(p);
 	assert_non_null(strstr(err, "error.html:3:"));
 	assert_non_null(strstr(err, "ref"));
 	put_file(dir, "error.html", "{{heading}} {{message}}\n");
-	assert_int_not_equal(tl_pages_load(dir, &p, err, sizeof(err)),
+	assert_int_not_equal(tl_pages_load(dir, &site_ref, &p, err,
+	    sizeof(err)),
 	    TL_OK);
 	assert_non_null(strstr(err, "tipline.css"));
 	put_file(dir, "static/tipline.css", "body {}\n");
-	assert_int_equal(tl_pages_load(dir, &p, err, sizeof(err)), TL_OK);
+	/* The catalogue: missing, then with a key short, then whole. */
+	assert_int_not_equal(tl_pages_load(dir, &site_ref, &p, err,
+	    sizeof(err)), TL_OK);
+	assert_non_null(strstr(err, "lang/en.cat"));
+	snprintf(path, sizeof(path), "%s/lang", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	copy_catalogue(dir, "send_button");
+	assert_int_equal(tl_pages_load(dir, &site_ref, &p, err, sizeof(err)),
+	    TL_ECONFIG);
+	assert_non_null(strstr(err, "missing key `send_button`"));
+	copy_catalogue(dir, NULL);
+	assert_int_equal(tl_pages_load(dir, &site_ref, &p, err, sizeof(err)),
+	    TL_OK);
 	tl_pages_free(p);
 	put_file(dir, "form.html", "{{token\n");
-	assert_int_not_equal(tl_pages_load(dir, &p, err, sizeof(err)),
+	assert_int_not_equal(tl_pages_load(dir, &site_ref, &p, err,
+	    sizeof(err)),
 	    TL_OK);
 	assert_non_null(strstr(err, "form.html:1:"));
 	snprintf(path, sizeof(path), "%s/static/tipline.css", dir);
@@ -501,7 +661,8 @@ test_load_errors(void **state)
 	rmdir(path);
 	snprintf(path, sizeof(path), "%s/layout.html", dir);
 	unlink(path);
-	assert_int_equal(tl_pages_load(dir, &p, err, sizeof(err)), TL_EIO);
+	assert_int_equal(tl_pages_load(dir, &site_ref, &p, err, sizeof(err)),
+	    TL_EIO);
 	assert_non_null(strstr(err, "layout.html"));
 	snprintf(path, sizeof(path), "%s/form.html", dir);
 	unlink(path);
@@ -509,6 +670,10 @@ test_load_errors(void **state)
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/error.html", dir);
 	unlink(path);
+	snprintf(path, sizeof(path), "%s/lang/en.cat", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/lang", dir);
+	rmdir(path);
 	assert_int_equal(rmdir(dir), 0);
 }
 
@@ -557,6 +722,10 @@ main(void)
 		cmocka_unit_test(test_token_error),
 		cmocka_unit_test(test_choices_checked),
 		cmocka_unit_test(test_receipt),
+		cmocka_unit_test(test_receipt_urgent),
+		cmocka_unit_test(test_receipt_quotes_ref),
+		cmocka_unit_test(test_young_help),
+		cmocka_unit_test(test_welsh),
 		cmocka_unit_test(test_error_page),
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_static_error_pages),

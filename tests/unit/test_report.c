@@ -14,12 +14,26 @@
 
 #include <cmocka.h>
 
+#include "cat.h"
 #include "report.h"
 
 #define DESC	"I saw people selling drugs outside the shop."
 #define LOC	"High Street, near the bus stop"
 
 #define NERRS	TL_F__MAX
+
+/* The English catalogue: messages are read in it (set up in main). */
+static struct tl_cat *en;
+
+/* The English message of e, in a static buffer. */
+static const char *
+msg(const struct tl_field_error *e)
+{
+	static char	 buf[512];
+
+	tl_cat_field_error(en, e, buf, sizeof(buf));
+	return buf;
+}
 
 static void
 set(struct tl_report *r, const char *name, const char *value)
@@ -90,7 +104,7 @@ check_field(const char *field, const char *input, const char *code,
 		    code, e ? e->code : "no error");
 	assert_int_equal(n, code == NULL ? 0 : 1);
 	if (e != NULL)
-		assert_true(strlen(e->message) > 20);
+		assert_true(strlen(msg(e)) > 20);
 	if (value == NULL && r.value[f] != NULL)
 		fail_msg("%s=\"%s\": unexpected value \"%s\"", field, input,
 		    r.value[f]);
@@ -199,6 +213,75 @@ static const struct field_case field_cases[] = {
 	{ "phones", "1234567890123456", "invalid_format", NULL },
 	{ "phones", "07700+900123", "invalid_format", NULL },
 	{ "phones", "1,2,3,4,5,6,7,8,9,10,11", "invalid_format", NULL },
+	/* phones (SPEC 14): a number with a label, a partial number */
+	{ "phones", "07700 900123 - Jay", NULL, "+447700900123 Jay" },
+	{ "phones", "07700900123 (Jay)", NULL, "+447700900123 Jay" },
+	{ "phones", "07700 900123: Big   Jay ", NULL,
+	    "+447700900123 Big Jay" },
+	{ "phones", "07700 900123 \xe2\x80\x93 Jay", NULL,
+	    "+447700900123 Jay" },
+	{ "phones", "07700 900123 ext 4", NULL, "+447700900123 ext 4" },
+	{ "phones", "ends 123", NULL, "partial:123" },
+	{ "phones", "partial:123 Jay", NULL, "partial:123 Jay" },
+	{ "phones", "Ends in 4567 - Jay", NULL, "partial:4567 Jay" },
+	{ "phones", "ending 123456", NULL, "partial:123456" },
+	{ "phones", "07700900123 - Jay\nends 123", NULL,
+	    "+447700900123 Jay,partial:123" },
+	{ "phones", "ends 12", "invalid_format", NULL },
+	{ "phones", "ends 1234567", "invalid_format", NULL },
+	{ "phones", "ends", "invalid_format", NULL },
+	{ "phones", "Jay 07700900123", "invalid_format", NULL },
+	{ "phones", "07700 9OO123", "invalid_format", NULL },
+	{ "phones", "07700 900123 - "
+	    "abcdefghijabcdefghijabcdefghijabcdefghijX", "invalid_format",
+	    NULL },
+	{ "phones", "07700 900123 - "
+	    "abcdefghijabcdefghijabcdefghijabcdefghij", NULL,
+	    "+447700900123 abcdefghijabcdefghijabcdefghijabcdefghij" },
+	/* how_known (SPEC 14) */
+	{ "how_known", NULL, NULL, NULL },
+	{ "how_known", "saw", NULL, "saw" },
+	{ "how_known", "heard", NULL, "heard" },
+	{ "how_known", "told", NULL, "told" },
+	{ "how_known", "online", NULL, "online" },
+	{ "how_known", "other", NULL, "other" },
+	{ "how_known", "Saw", "invalid_choice", NULL },
+	{ "how_known", "seen", "invalid_choice", NULL },
+	/* reporter (SPEC 14) */
+	{ "reporter", NULL, NULL, NULL },
+	{ "reporter", "public", NULL, "public" },
+	{ "reporter", "professional", NULL, "professional" },
+	{ "reporter", "parent", NULL, "parent" },
+	{ "reporter", "young_person", NULL, "young_person" },
+	{ "reporter", "prefer_not", NULL, "prefer_not" },
+	{ "reporter", "child", "invalid_choice", NULL },
+	/* other_addresses: up to 5 lines of 3-300 code points */
+	{ "other_addresses", NULL, NULL, NULL },
+	{ "other_addresses", " \n\n ", NULL, NULL },
+	{ "other_addresses", "12 High St\n\n  3 Low Rd  ", NULL,
+	    "12 High St\n3 Low Rd" },
+	{ "other_addresses", "12 High St\r\n3 Low Rd", NULL,
+	    "12 High St\n3 Low Rd" },
+	{ "other_addresses", "12 High St, Town", NULL, "12 High St, Town" },
+	{ "other_addresses", "a1\na2\na3\na4\na5", "too_short", NULL },
+	{ "other_addresses", "1 A St\n2 A St\n3 A St\n4 A St\n5 A St", NULL,
+	    "1 A St\n2 A St\n3 A St\n4 A St\n5 A St" },
+	{ "other_addresses", "1 A St\n2 A St\n3 A St\n4 A St\n5 A St\n"
+	    "6 A St", "too_many", NULL },
+	{ "other_addresses", "1 A St\n2 \x01 St", "invalid_characters",
+	    NULL },
+	/* handles: up to 10 usernames or links */
+	{ "handles", NULL, NULL, NULL },
+	{ "handles", "@jay_123", NULL, "@jay_123" },
+	{ "handles", "@jay_123, https://instagram.com/x.y", NULL,
+	    "@jay_123\nhttps://instagram.com/x.y" },
+	{ "handles", "@jay @kay\nsnap.name", NULL, "@jay\n@kay\nsnap.name" },
+	{ "handles", "jay!", "invalid_format", NULL },
+	{ "handles", "javascript:alert(1)", "invalid_format", NULL },
+	{ "handles", "@", "too_short", NULL },
+	{ "handles", "aa bb cc dd ee ff gg hh ii jj", NULL,
+	    "aa\nbb\ncc\ndd\nee\nff\ngg\nhh\nii\njj" },
+	{ "handles", "aa bb cc dd ee ff gg hh ii jj kk", "too_many", NULL },
 	{ "phones", "07700900001,07700900002,07700900003,07700900004,"
 	    "07700900005,07700900006,07700900007,07700900008,07700900009,"
 	    "07700900010", NULL, "+447700900001,+447700900002,"
@@ -269,13 +352,15 @@ test_lengths(void **state)
 		}
 }
 
-/* Messages say how to fix it, with the numbers. */
+/* Messages say how to fix it, with the numbers, in the catalogue's
+ * words; none starts with "Please" (GOV.UK error messages). */
 static void
 test_messages(void **state)
 {
 	struct tl_report	 r;
 	struct tl_field_error	 errs[NERRS];
 	size_t			 n, i;
+	const char		*m;
 
 	(void)state;
 	tl_report_init(&r);
@@ -290,23 +375,25 @@ test_messages(void **state)
 	/* in table order */
 	assert_int_equal(errs[0].field, TL_F_CONCERNS);
 	assert_string_equal(errs[0].code, "required");
+	assert_string_equal(errs[0].msg, "concerns_required");
 	assert_int_equal(errs[1].field, TL_F_DESCRIPTION);
-	assert_string_equal(errs[1].message, "Please tell us a little more: "
-	    "at least 20 characters (you wrote 16).");
+	assert_string_equal(msg(&errs[1]), "Tell us a little more: enter at "
+	    "least 20 characters (you entered 16).");
 	assert_int_equal(errs[2].field, TL_F_LOCATION);
-	assert_non_null(strstr(errs[2].message, "at least 3"));
-	assert_non_null(strstr(errs[2].message, "(you wrote 2)"));
+	assert_non_null(strstr(msg(&errs[2]), "at least 3"));
+	assert_non_null(strstr(msg(&errs[2]), "(you entered 2)"));
 	assert_int_equal(errs[3].field, TL_F_POSTCODE);
-	assert_non_null(strstr(errs[3].message, "SO14 3JJ"));
+	assert_non_null(strstr(msg(&errs[3]), "SO14 3JJ"));
 	assert_int_equal(errs[4].field, TL_F_WHEN);
 	assert_int_equal(errs[5].field, TL_F_TIMES);
 	assert_string_equal(errs[5].code, "invalid_characters");
 	assert_int_equal(errs[6].field, TL_F_PHONES);
-	assert_non_null(strstr(errs[6].message, "7 to 15 digits"));
+	assert_non_null(strstr(msg(&errs[6]), "7 to 15 digits"));
 	for (i = 0; i < n; i++) {
-		assert_true(strncmp(errs[i].message, "Please ", 7) == 0);
-		assert_int_equal(errs[i].message[strlen(errs[i].message) - 1],
-		    '.');
+		m = msg(&errs[i]);
+		assert_true(strncmp(m, "Please", 6) != 0);
+		assert_int_equal(m[strlen(m) - 1], '.');
+		assert_null(strchr(m, '{'));
 	}
 	/* only max are written, all are counted */
 	memset(errs, 0, sizeof(errs));
@@ -318,9 +405,9 @@ test_messages(void **state)
 }
 
 /*
- * A phone number refused says what was wrong with it: letters or other
- * characters that are not part of a number, or too few or too many
- * digits; with several numbers, which one.
+ * A phone number refused says what was wrong with it: letters where the
+ * number goes, too few or too many digits, or too long a name; with
+ * several numbers, which one. Labels and partial numbers are not wrong.
  */
 static void
 test_phone_messages(void **state)
@@ -330,20 +417,28 @@ test_phone_messages(void **state)
 		const char	*says;
 		const char	*not;
 	} cases[] = {
-		{ "07700 900123 - Jay", "letters or other characters",
-		  "7 to 15 digits" },
-		{ "07700 900123 ext 4", "letters or other characters", NULL },
-		{ "07700 900123?", "letters or other characters", NULL },
+		{ "0770090012a", "has letters in it", "7 to 15 digits" },
+		{ "Jay 07700 900123", "has letters in it", NULL },
 		{ "123", "7 to 15 digits", "letters" },
+		{ "ends 12", "like ends 123", "letters" },
 		{ "0770090012345678", "7 to 15 digits", "letters" },
-		{ "07700 900123, Jay's mum", "phone number 2: it has letters",
+		{ "07700 900123, Jay's mum", "Phone number 2 has letters",
 		  NULL },
-		{ "07700 900123, 12", "phone number 2: each number needs 7 "
-		  "to 15 digits", NULL },
+		{ "07700 900123, 12", "Phone number 2 is not right", NULL },
+		{ "07700 900123 - abcdefghijabcdefghijabcdefghijabcdefghijX",
+		  "The name after phone number 1 is too long. Enter 40 "
+		  "characters or fewer.", NULL },
+		{ "1,2,3,4,5,6,7,8,9,10,11", "Phone number 1 is not right",
+		  NULL },
+		{ "07700900001,07700900002,07700900003,07700900004,"
+		  "07700900005,07700900006,07700900007,07700900008,"
+		  "07700900009,07700900010,07700900011", "You entered 11 "
+		  "phone numbers. Enter up to 10", NULL },
 	};
 	struct tl_field_error	 errs[NERRS];
 	struct tl_report	 r;
 	size_t			 i, n;
+	const char		*m;
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -352,13 +447,44 @@ test_phone_messages(void **state)
 		n = tl_report_validate(&r, errs, NERRS);
 		assert_true(n > 0);
 		assert_int_equal(errs[n - 1].field, TL_F_PHONES);
-		if (strstr(errs[n - 1].message, cases[i].says) == NULL ||
-		    (cases[i].not != NULL &&
-		    strstr(errs[n - 1].message, cases[i].not) != NULL))
-			fail_msg("\"%s\": %s", cases[i].in,
-			    errs[n - 1].message);
-		assert_int_equal(errs[n - 1].message[
-		    strlen(errs[n - 1].message) - 1], '.');
+		m = msg(&errs[n - 1]);
+		if (strstr(m, cases[i].says) == NULL ||
+		    (cases[i].not != NULL && strstr(m, cases[i].not) != NULL))
+			fail_msg("\"%s\": %s", cases[i].in, m);
+		assert_int_equal(m[strlen(m) - 1], '.');
+		tl_report_free(&r);
+	}
+}
+
+/* The new lists say which line and what to do (SPEC 14). */
+static void
+test_list_messages(void **state)
+{
+	static const struct {
+		const char	*field, *in, *says;
+	} cases[] = {
+		{ "other_addresses", "1 A St\nab", "Line 2 is too short: "
+		  "enter at least 3 characters." },
+		{ "other_addresses", "a1 St\nb2 St\nc3 St\nd4 St\ne5 St\n"
+		  "f6 St\ng7 St", "You entered 7 addresses. Enter up to 5" },
+		{ "handles", "@ok, @no!", "Account 2 is not a username or a "
+		  "link." },
+		{ "handles", "aa bb cc dd ee ff gg hh ii jj kk ll",
+		  "You entered 12 accounts. Enter up to 10" },
+	};
+	struct tl_field_error	 errs[NERRS];
+	struct tl_report	 r;
+	size_t			 i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tl_report_init(&r);
+		set(&r, cases[i].field, cases[i].in);
+		n = tl_report_validate(&r, errs, NERRS);
+		assert_true(n > 0);
+		if (strstr(msg(&errs[n - 1]), cases[i].says) == NULL)
+			fail_msg("%s \"%s\": %s", cases[i].field,
+			    cases[i].in, msg(&errs[n - 1]));
 		tl_report_free(&r);
 	}
 }
@@ -377,8 +503,8 @@ test_too_long_message(void **state)
 	set(&r, "location", s);
 	assert_int_equal(tl_report_validate(&r, &e, 1), 1);
 	assert_string_equal(e.code, "too_long");
-	assert_string_equal(e.message, "Please make this shorter: at most "
-	    "300 characters (you wrote 301).");
+	assert_string_equal(msg(&e), "Make this shorter: enter 300 "
+	    "characters or fewer (you entered 301).");
 	tl_report_free(&r);
 	free(s);
 }
@@ -916,6 +1042,7 @@ main(void)
 		cmocka_unit_test(test_lengths),
 		cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_phone_messages),
+		cmocka_unit_test(test_list_messages),
 		cmocka_unit_test(test_too_long_message),
 		cmocka_unit_test(test_phones_folded),
 		cmocka_unit_test(test_concerns),
@@ -929,5 +1056,14 @@ main(void)
 		cmocka_unit_test(test_json_deep),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	char	 err[512];
+	int	 rc;
+
+	if (tl_cat_load("templates", "en", &en, err, sizeof(err)) != TL_OK) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	tl_cat_free(en);
+	return rc;
 }

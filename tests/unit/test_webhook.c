@@ -119,15 +119,109 @@ test_excerpt_multibyte(void **state)
 	char		*s;
 
 	(void)state;
-	/* "Café" then emoji: cut after 5 characters, never inside one. */
+	/* "Café" then emoji: 6 characters end inside the second word, so
+	 * the excerpt ends after the first, with "…" (SPEC 14). */
 	make_tip(&t, "Caf\xc3\xa9 \xf0\x9f\x98\x80\xf0\x9f\x98\x80 and more");
 	s = tl_webhook_body(&t, TL_WEBHOOK_STANDARD, 6, 0);
 	j = json_loads(s, 0, NULL);
 	assert_non_null(j);
 	assert_string_equal(json_string_value(json_object_get(
 	    json_object_get(j, "data"), "excerpt")),
-	    "Caf\xc3\xa9 \xf0\x9f\x98\x80");
+	    "Caf\xc3\xa9\xe2\x80\xa6");
 	json_decref(j);
+	free(s);
+	tl_report_free(&t.report);
+}
+
+/* An excerpt is cut at a word boundary and ends with "…"; a description
+ * that fits is whole; one word longer than the limit is cut inside it. */
+static void
+test_excerpt_words(void **state)
+{
+	static const struct {
+		const char	*desc;
+		long		 n;
+		const char	*want;
+	} cases[] = {
+		{ "Men selling drugs outside", 14, "Men selling\xe2\x80\xa6" },
+		{ "Men selling drugs outside", 12, "Men selling\xe2\x80\xa6" },
+		{ "Men selling drugs outside", 11, "Men selling\xe2\x80\xa6" },
+		{ "Men selling drugs outside", 25, "Men selling drugs outside" },
+		{ "Men selling drugs outside", 99, "Men selling drugs outside" },
+		{ "Men  \n selling", 6, "Men\xe2\x80\xa6" },
+		{ "Supercalifragilistic", 5, "Super\xe2\x80\xa6" },
+	};
+	struct tl_tip	 t;
+	json_t		*j;
+	char		*s;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		make_tip(&t, cases[i].desc);
+		s = tl_webhook_body(&t, TL_WEBHOOK_STANDARD, cases[i].n, 0);
+		assert_non_null(j = json_loads(s, 0, NULL));
+		assert_string_equal(json_string_value(json_object_get(
+		    json_object_get(j, "data"), "excerpt")), cases[i].want);
+		json_decref(j);
+		free(s);
+		tl_report_free(&t.report);
+	}
+}
+
+/* urgent_because names why; reporter and how_known never leave. */
+static void
+test_urgent_because(void **state)
+{
+	struct tl_tip	 t;
+	json_t		*j, *a;
+	char		*s;
+
+	(void)state;
+	make_tip(&t, "Men selling drugs outside the school");
+	t.report.value[TL_F_WEAPONS_SEEN] = strdup("yes");
+	t.report.value[TL_F_REPORTER] = strdup("young_person");
+	t.report.value[TL_F_HOW_KNOWN] = strdup("told");
+	t.report.value[TL_F_HANDLES] = strdup("@secret_handle");
+	t.report.value[TL_F_OTHER_ADDRESSES] = strdup("9 Hidden Road");
+	s = tl_webhook_body(&t, TL_WEBHOOK_STANDARD, 0, 0);
+	assert_non_null(j = json_loads(s, 0, NULL));
+	a = json_object_get(json_object_get(j, "data"), "urgent_because");
+	assert_int_equal(json_array_size(a), 2);
+	assert_string_equal(json_string_value(json_array_get(a, 0)),
+	    "child_at_risk");
+	assert_string_equal(json_string_value(json_array_get(a, 1)),
+	    "weapons_seen");
+	json_decref(j);
+	assert_null(strstr(s, "young"));
+	assert_null(strstr(s, "told"));
+	assert_null(strstr(s, "reporter"));
+	assert_null(strstr(s, "how_known"));
+	assert_null(strstr(s, "secret_handle"));
+	assert_null(strstr(s, "Hidden"));
+	free(s);
+	s = tl_webhook_body(&t, TL_WEBHOOK_SLACK, 0, 0);
+	assert_string_equal(s, "{\"text\":\"URGENT (child at risk, weapons) "
+	    "tip TL-7K3M-9QXD: cuckooing, child exploitation \xe2\x80\x94 "
+	    "SO14 \xe2\x80\x94 this week\"}");
+	assert_null(strstr(s, "young"));
+	free(s);
+	/* Happening now, alone. */
+	free(t.report.value[TL_F_WEAPONS_SEEN]);
+	free(t.report.value[TL_F_CHILD_AT_RISK]);
+	free(t.report.value[TL_F_WHEN]);
+	t.report.value[TL_F_WEAPONS_SEEN] = NULL;
+	t.report.value[TL_F_CHILD_AT_RISK] = NULL;
+	t.report.value[TL_F_WHEN] = strdup("now");
+	s = tl_webhook_body(&t, TL_WEBHOOK_SLACK, 0, 0);
+	assert_non_null(strstr(s, "\"URGENT (happening now) tip TL-7K3M-9QXD:"));
+	free(s);
+	/* Normal: an empty list. */
+	t.report.priority = TL_PRIO_NORMAL;
+	free(t.report.value[TL_F_WHEN]);
+	t.report.value[TL_F_WHEN] = NULL;
+	s = tl_webhook_body(&t, TL_WEBHOOK_STANDARD, 0, 0);
+	assert_non_null(strstr(s, "\"urgent_because\":[]"));
 	free(s);
 	tl_report_free(&t.report);
 }
@@ -145,7 +239,8 @@ test_slack(void **state)
 	j = json_loads(s, 0, NULL);
 	assert_non_null(j);
 	assert_string_equal(json_string_value(json_object_get(j, "text")),
-	    "URGENT tip TL-7K3M-9QXD: cuckooing, child exploitation "
+	    "URGENT (child at risk) tip TL-7K3M-9QXD: cuckooing, child "
+	    "exploitation "
 	    "\xe2\x80\x94 SO14 \xe2\x80\x94 this week\n"
 	    "&lt;!channel&gt; &amp; &lt;@U123&gt; dealing from the flat");
 	json_decref(j);
@@ -209,6 +304,8 @@ main(void)
 		cmocka_unit_test(test_vector),
 		cmocka_unit_test(test_standard),
 		cmocka_unit_test(test_excerpt_multibyte),
+		cmocka_unit_test(test_excerpt_words),
+		cmocka_unit_test(test_urgent_because),
 		cmocka_unit_test(test_slack),
 		cmocka_unit_test(test_retry),
 	};
