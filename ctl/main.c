@@ -419,6 +419,8 @@ cmd_show(const struct tl_config *cfg, const struct args *a)
 		tl_seal_secret_free(sk);
 		return 1;
 	}
+	/* A disclosure is recorded before it is made (SPEC 12). */
+	tl_desk_audit_ctl(cfg, "show", a->ref, NULL);
 	err = tl_query_show(s, sk, a->ref, (a->set & OPT(O_JSON)) != 0,
 	    stdout);
 	tl_seal_secret_free(sk);
@@ -443,6 +445,8 @@ cmd_export(const struct tl_config *cfg, const struct args *a)
 		tl_seal_secret_free(sk);
 		return 1;
 	}
+	tl_desk_audit_ctl(cfg, "export", NULL, a->since == TL_SINCE_ALL ?
+	    "every tip" : "tips since --since");
 	err = tl_query_export(s, sk, a->since, stdout);
 	tl_seal_secret_free(sk);
 	return finish(s, err, "export");

@@ -4,12 +4,15 @@
  */
 #include <sys/stat.h>
 
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "desk_admin.h"
+#include "desk_app.h"
 #include "desk_store.h"
 #include "json.h"
 #include "text.h"
@@ -109,5 +112,33 @@ tl_desk_purge_store(const struct tl_config *cfg, int64_t cutoff,
 		    tl_desk_store_errmsg(d));
 	tl_desk_store_close(d);
 	*n = (int64_t)k;
+	return rc;
+}
+
+enum tl_err
+tl_desk_audit_ctl(const struct tl_config *cfg, const char *action,
+    const char *ref, const char *detail)
+{
+	struct tl_desk_store	*d;
+	struct passwd		*pw = getpwuid(geteuid());
+	char			 who[96], err[512];
+	enum tl_err		 rc;
+
+	if (pw != NULL && tl_desk_name_ok(pw->pw_name))
+		snprintf(who, sizeof(who), "tiplinectl/%s", pw->pw_name);
+	else
+		snprintf(who, sizeof(who), "tiplinectl/uid-%lu",
+		    (unsigned long)geteuid());
+	if (tl_desk_store_open(cfg->staff_database, &d, err, sizeof(err)) !=
+	    TL_OK) {
+		fprintf(stderr, "tiplinectl: %s: not recorded in the desk's "
+		    "audit log: %s\n", action, err);
+		return TL_ESTORE;
+	}
+	if ((rc = tl_desk_audit(d, (int64_t)time(NULL), who, action, ref,
+	    detail)) != TL_OK)
+		fprintf(stderr, "tiplinectl: %s: not recorded in the desk's "
+		    "audit log: %s\n", action, tl_desk_store_errmsg(d));
+	tl_desk_store_close(d);
 	return rc;
 }

@@ -30,4 +30,14 @@ enum tl_err tl_desk_audit_print(const struct tl_config *cfg, const char *ref,
 enum tl_err tl_desk_purge_store(const struct tl_config *cfg, int64_t cutoff,
 	    const char *who, int64_t *n);
 
+/*
+ * Records in the desk's audit log that the admin running tiplinectl
+ * (as "tiplinectl/<login name>") read tips outside the desk: action
+ * "show" with ref, or "export" with detail. Creates the desk's store if
+ * needed. TL_OK; TL_ESTORE with the reason on stderr (the caller says
+ * whether to go on).
+ */
+enum tl_err tl_desk_audit_ctl(const struct tl_config *cfg,
+	    const char *action, const char *ref, const char *detail);
+
 #endif

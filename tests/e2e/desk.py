@@ -343,6 +343,22 @@ def reminder_until_opened(ctx):
 
 
 @test
+def ctl_show_export_audited(ctx):
+    ref = ctx.refs["normal_new"]
+    rc, out, err = ctx.ctl("show", ref)
+    check(rc == 0 and "Harbour Estate" in out, "show: %d %s" % (rc, err))
+    rc, out, err = ctx.ctl("export")
+    check(rc == 0 and ref in out, "export: %d %s" % (rc, err))
+    rc, out, _ = ctx.ctl("audit", "--json")
+    entries = json.loads(out)
+    check(any(e["action"] == "show" and e["ref"] == ref and
+              e["who"].startswith("tiplinectl/") for e in entries),
+          "show not in the audit log")
+    check(any(e["action"] == "export" for e in entries),
+          "export not in the audit log")
+
+
+@test
 def stats(ctx):
     res = ctx.get("/staff/stats")
     check(res.status == 200 and "Median" in res.text, "stats page")
