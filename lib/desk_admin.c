@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "admin.h"
 #include "desk_admin.h"
 #include "desk_app.h"
 #include "desk_store.h"
@@ -141,4 +142,38 @@ tl_desk_audit_ctl(const struct tl_config *cfg, const char *action,
 		    "audit log: %s\n", action, tl_desk_store_errmsg(d));
 	tl_desk_store_close(d);
 	return rc;
+}
+
+int
+tl_desk_check(const struct tl_config *cfg, int64_t now, FILE *out)
+{
+	struct tl_desk_store	*d;
+	struct stat		 st;
+	char			 err[512];
+	int64_t			 at = 0, n = 0;
+	int			 bad = 0;
+
+	if (stat(cfg->staff_database, &st) == -1)
+		return 0;
+	if (tl_desk_store_open(cfg->staff_database, &d, err, sizeof(err)) !=
+	    TL_OK)
+		return tl_admin_say(out, 0, "the desk's store: %s", err);
+	if (tl_desk_heartbeat_at(d, &at) != TL_OK ||
+	    tl_desk_flagged(d, &n) != TL_OK)
+		bad += tl_admin_say(out, 0, "the desk's store cannot be read: "
+		    "%s", tl_desk_store_errmsg(d));
+	else if (at == 0 || now - at > TL_DESK_STALE_AFTER)
+		bad += tl_admin_say(out, 0, "the desk (tipline-staff.fcgi) %s: "
+		    "tips are not being taken in and no reminders are sent",
+		    at == 0 ? "has never run" : "has not run for over a minute");
+	else
+		tl_admin_say(out, 1, "the desk ran %llds ago",
+		    (long long)(now - at));
+	if (n > 0)
+		bad += tl_admin_say(out, 0, "%lld tip%s flagged in the desk "
+		    "(changed in the intake store after it was taken in, or "
+		    "its sealed content does not open)", (long long)n,
+		    n == 1 ? "" : "s");
+	tl_desk_store_close(d);
+	return bad;
 }

@@ -40,4 +40,14 @@ enum tl_err tl_desk_purge_store(const struct tl_config *cfg, int64_t cutoff,
 enum tl_err tl_desk_audit_ctl(const struct tl_config *cfg,
 	    const char *action, const char *ref, const char *detail);
 
+/*
+ * tiplinectl check's lines about the desk: its heartbeat (a problem when
+ * older than TL_DESK_STALE_AFTER seconds: tips are not being taken in
+ * and no reminders are sent) and tips flagged at ingest (changed in the
+ * intake store after it, or not opening). Nothing when no desk store
+ * exists. Returns the number of problems, written to out.
+ */
+#define TL_DESK_STALE_AFTER	60
+int tl_desk_check(const struct tl_config *cfg, int64_t now, FILE *out);
+
 #endif

@@ -536,8 +536,8 @@ route(struct ctx *c, const char *rest)
 		get_entity(c, rest + 10);
 }
 
-/* GET /static/{tipline,staff}.css and /healthz, which need no name:
- * 1 when answered. */
+/* GET /static/{tipline,staff}.css, /healthz and /metrics (counts
+ * only), which need no name: 1 when answered. */
 static int
 route_open(struct ctx *c, const char *rest)
 {
@@ -554,6 +554,18 @@ route_open(struct ctx *c, const char *rest)
 			    c->app->css[i].len);
 			return 1;
 		}
+	if (strcmp(rest, "/metrics") == 0) {
+		tl_response_start(c->res, 200, "text/plain; version=0.0.4; "
+		    "charset=utf-8");
+		if (c->d == NULL || tl_desk_metrics(c->d, c->req->now,
+		    &c->res->body) != TL_OK) {
+			tl_response_reset(c->res);
+			tl_response_start(c->res, 503, "text/plain; "
+			    "charset=utf-8");
+			tl_buf_puts(&c->res->body, "unavailable\n");
+		}
+		return 1;
+	}
 	if (strcmp(rest, "/healthz") != 0)
 		return 0;
 	ok = c->d != NULL && tl_desk_health(c->d) == TL_OK &&

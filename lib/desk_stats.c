@@ -136,3 +136,46 @@ tl_desk_stats(struct tl_desk_store *d, json_t **out)
 	*out = o;
 	return TL_OK;
 }
+
+/* One count of the metrics: its line and SQL. */
+static const struct {
+	const char	*line;
+	const char	*sql;
+} counts[] = {
+	{ "tipline_desk_tips{state=\"new\"}",
+	    "SELECT count(*) FROM tips WHERE state = 'new'" },
+	{ "tipline_desk_tips{state=\"in_review\"}",
+	    "SELECT count(*) FROM tips WHERE state = 'in_review'" },
+	{ "tipline_desk_tips{state=\"actioned\"}",
+	    "SELECT count(*) FROM tips WHERE state = 'actioned'" },
+	{ "tipline_desk_tips{state=\"closed\"}",
+	    "SELECT count(*) FROM tips WHERE state = 'closed'" },
+	{ "tipline_desk_flagged",
+	    "SELECT count(*) FROM tips WHERE changed = 1 OR fault IS NOT NULL" },
+	{ "tipline_desk_unopened_urgent",
+	    "SELECT count(*) FROM tips WHERE hot = 1 AND first_opened_at IS NULL" },
+	{ "tipline_desk_heartbeat_age_seconds",
+	    "SELECT max(?1 - value, 0) FROM meta WHERE key = 'heartbeat'" },
+};
+
+enum tl_err
+tl_desk_metrics(struct tl_desk_store *d, int64_t now, struct tl_buf *out)
+{
+	sqlite3_stmt	*st;
+	size_t		 i;
+	int		 rc;
+
+	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		if (tl_desk_prep(d, counts[i].sql, &st) != TL_OK)
+			return TL_ESTORE;
+		if (strstr(counts[i].sql, "?1") != NULL)
+			sqlite3_bind_int64(st, 1, now);
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			tl_buf_printf(out, "%s %lld\n", counts[i].line,
+			    (long long)sqlite3_column_int64(st, 0));
+		sqlite3_finalize(st);
+		if (rc != SQLITE_ROW)
+			return tl_desk_fail(d, "metrics");
+	}
+	return TL_OK;
+}

@@ -331,6 +331,21 @@ tl_desk_heartbeat_at(struct tl_desk_store *d, int64_t *at)
 }
 
 enum tl_err
+tl_desk_flagged(struct tl_desk_store *d, int64_t *n)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (tl_desk_prep(d, "SELECT count(*) FROM tips WHERE changed = 1"
+	    " OR fault IS NOT NULL", &st) != TL_OK)
+		return TL_ESTORE;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? TL_OK : tl_desk_fail(d, "flagged");
+}
+
+enum tl_err
 tl_desk_health(struct tl_desk_store *d)
 {
 	int64_t	 v;

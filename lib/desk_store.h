@@ -23,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "buf.h"
 #include "report.h"
 #include "tl.h"
 
@@ -129,6 +130,12 @@ enum tl_err tl_desk_entity_tips(struct tl_desk_store *d, int kind,
  * first opening and to action, urgent and normal apart. */
 enum tl_err tl_desk_stats(struct tl_desk_store *d, json_t **out);
 
+/* The desk's counters in Prometheus text format into out (SPEC 12:
+ * what watches it): heartbeat age, tips by state, flagged tips, urgent
+ * tips nobody has opened. Counts only. TL_OK or TL_ESTORE. */
+enum tl_err tl_desk_metrics(struct tl_desk_store *d, int64_t now,
+	    struct tl_buf *out);
+
 /* --- changing (each also writes its audit entry, in one transaction) -- */
 
 /* Records that who opened ref (its first opening stops reminders). */
@@ -179,6 +186,10 @@ enum tl_err tl_desk_due_reminders(struct tl_desk_store *d, int64_t now,
 /* Records that a reminder for ref was queued at now. */
 enum tl_err tl_desk_reminded(struct tl_desk_store *d, const char *ref,
 	    int64_t now);
+
+/* Tips flagged at ingest: changed in the intake store after it, or
+ * whose seal did not open. */
+enum tl_err tl_desk_flagged(struct tl_desk_store *d, int64_t *n);
 
 /* Whether the store answers (a read): TL_OK or TL_ESTORE. */
 enum tl_err tl_desk_health(struct tl_desk_store *d);

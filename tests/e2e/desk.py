@@ -362,6 +362,11 @@ def ctl_show_export_audited(ctx):
 def stats(ctx):
     res = ctx.get("/staff/stats")
     check(res.status == 200 and "Median" in res.text, "stats page")
+    res = ctx.get("/staff/metrics")
+    check(res.status == 200 and re.search(
+        r"(?m)^tipline_desk_heartbeat_age_seconds [0-9]$", res.text) and
+        "tipline_desk_tips{state=\"new\"}" in res.text, "metrics %r" %
+        res.text[:300])
     res = ctx.get("/staff/stats.csv")
     check(res.status == 200 and res.text.startswith("section,key,value"),
           "stats.csv")
