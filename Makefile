@@ -26,9 +26,10 @@ LIBA	= $(BUILD)/libtipline.a
 FCGI	= $(BUILD)/tipline.fcgi
 CTL	= $(BUILD)/tiplinectl
 NOTIFY	= $(BUILD)/tipline-notify
+STAFF	= $(BUILD)/tipline-staff.fcgi
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT	= $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-PROGS	= $(FCGI) $(CTL) $(if $(wildcard notify/main.c),$(NOTIFY))
+PROGS	= $(FCGI) $(CTL) $(if $(wildcard notify/main.c),$(NOTIFY)) $(STAFF)
 
 .PHONY: all deps check unit e2e browser san valgrind demo clean
 .SECONDARY:
@@ -53,6 +54,9 @@ $(CTL): $(BUILD)/ctl/main.o $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
 $(NOTIFY): $(BUILD)/notify/main.o $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CURL) $(LIBS_CORE)
+# The desk (SPEC 12): FastCGI, no libcurl.
+$(STAFF): $(BUILD)/staff/main.o $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_FCGI) $(LIBS_CORE)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_CURL) $(LIBS_CORE)
@@ -62,7 +66,7 @@ unit: $(UNIT)
 
 E2E	= $(wildcard tests/e2e/run.py tests/e2e/notify.py tests/e2e/ctl.py \
 	  tests/e2e/watch.py tests/e2e/deploy.py tests/e2e/sealed.py \
-	  tests/e2e/attack.py)
+	  tests/e2e/attack.py tests/e2e/desk.py)
 # A test-only helper of the end-to-end suites (tests/e2e/redate.c).
 $(BUILD)/tests/redate: $(BUILD)/tests/e2e/redate.o $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
@@ -161,7 +165,7 @@ clean:
 FUZZ_DIR	= build-fuzz
 FUZZ_TARGETS	= fuzz_urlenc fuzz_json fuzz_token fuzz_normalise \
 		  fuzz_config fuzz_page fuzz_summary fuzz_app fuzz_seal \
-		  fuzz_cat
+		  fuzz_cat fuzz_entity
 FUZZ_SECONDS	?= 60
 FUZZ_CLANG	?= clang
 FUZZ_SAN	= -O1 -g -fno-omit-frame-pointer \
@@ -241,11 +245,14 @@ SYSUSERSDIR	= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR	= $(PREFIX)/lib/tmpfiles.d
 TL_MAN5		= deploy/man/tipline.conf.5
 TL_MAN8		= deploy/man/tipline.fcgi.8 deploy/man/tipline-notify.8 \
-		  deploy/man/tiplinectl.8
+		  deploy/man/tiplinectl.8 deploy/man/tipline-staff.fcgi.8
 TL_UNITS	= tipline.socket tipline.service tipline-notify.service \
 		  tipline-purge.service tipline-purge.timer \
-		  tipline-check.service tipline-check.timer
-TL_NGINX	= tipline-http.conf tipline-server.conf tipline-onion.conf
+		  tipline-check.service tipline-check.timer \
+		  tipline-staff.service tipline-staff-nginx.service
+TL_NGINX	= tipline-http.conf tipline-server.conf tipline-onion.conf \
+		  tipline-staff-http.conf tipline-staff-server.conf \
+		  tipline-staff-nginx.conf
 TL_EXTRA	= tor/tipline.torrc prometheus/tipline-alerts.yml
 TL_SUBST	= sed -e 's|/usr/local/|$(PREFIX)/|g'
 TL_SUBST_CONF	= $(TL_SUBST) $(if $(filter /usr/local,$(PREFIX)),, \
@@ -289,7 +296,8 @@ install: all
 	    rc=$$?; rm -f "$$t"; exit $$rc
 
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(FCGI) $(CTL) $(NOTIFY)))
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(FCGI) $(CTL) $(NOTIFY) \
+	    $(STAFF)))
 	($(TL_TMPL_FILES)) | while read -r f; do \
 	    rm -f "$(DESTDIR)$(TL_TMPLDIR)/$$f"; done
 	($(TL_TMPL_DIRS)) | while read -r d; do \
@@ -318,7 +326,7 @@ lint-man:
 # baseline on loopback and measures them with wrk; BENCH_SECONDS sets the
 # length of each measured run (default 10). Results: $(BUILD)/bench.json.
 BENCH_BIN	= $(BUILD)/bench/baseline $(BUILD)/bench/mktokens \
-		  $(BUILD)/bench/seal
+		  $(BUILD)/bench/seal $(BUILD)/bench/desk
 
 .PHONY: bench
 bench: deps
@@ -333,5 +341,9 @@ $(BUILD)/bench/mktokens: $(BUILD)/tests/bench/mktokens.o $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
 # The CPU cost of sealing and opening a typical tip (SPEC 11).
 $(BUILD)/bench/seal: $(BUILD)/tests/bench/seal.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
+# The desk's store at scale (SPEC 12): queue, tip, search p99 and ingest.
+$(BUILD)/bench/desk: $(BUILD)/tests/bench/desk.o $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)

@@ -20,6 +20,8 @@
 #include "backup.h"
 #include "config.h"
 #include "date.h"
+#include "desk_admin.h"
+#include "desk_app.h"
 #include "query.h"
 #include "seal.h"
 #include "tip.h"
@@ -29,11 +31,11 @@
 #define MAX_DAYS	36500L		/* --older-than: 100 years */
 
 enum opt { O_SINCE, O_PRIORITY, O_LIMIT, O_JSON, O_OLDER_THAN, O_DRY_RUN,
-	O_STATE, O_DEAD, O_ACK, O_ALL, O__MAX };
+	O_STATE, O_DEAD, O_ACK, O_ALL, O_REF, O_USER, O__MAX };
 
 /* How an option's value is read. */
 enum kind { K_FLAG, K_DATE, K_PRIORITY, K_LIMIT, K_DAYS, K_STATE,
-	K_DELIVERY };
+	K_DELIVERY, K_REF, K_USER };
 
 static const struct optdef {
 	const char	*name;
@@ -49,6 +51,8 @@ static const struct optdef {
 	[O_DEAD] = { "--dead", K_FLAG },
 	[O_ACK] = { "--ack", K_DELIVERY },
 	[O_ALL] = { "--all", K_FLAG },
+	[O_REF] = { "--ref", K_REF },
+	[O_USER] = { "--user", K_USER },
 };
 
 #define OPT(o)	(1u << (o))
@@ -65,6 +69,7 @@ struct args {
 	char		 ack_ref[TL_REF_SIZE]; /* --ack REF, or "" */
 	char		 ack_whid[64];	/* --ack WEBHOOK-ID, or "" */
 	const char	*dir;		/* backup, restore: DIR */
+	const char	*user;		/* --user NAME */
 };
 
 /* The REF argument: none, required, or required unless --dead; or a
@@ -90,6 +95,7 @@ static int	cmd_redeliver(const struct tl_config *, const struct args *);
 static int	cmd_stats(const struct tl_config *, const struct args *);
 static int	cmd_backup(const struct tl_config *, const struct args *);
 static int	cmd_restore(const struct tl_config *, const struct args *);
+static int	cmd_audit(const struct tl_config *, const struct args *);
 
 static const struct cmd cmds[] = {
 	{ "init", "init", 0, R_NONE, cmd_init },
@@ -110,6 +116,9 @@ static const struct cmd cmds[] = {
 	{ "stats", "stats [--json]", OPT(O_JSON), R_NONE, cmd_stats },
 	{ "backup", "backup DIR", 0, R_DIR, cmd_backup },
 	{ "restore", "restore DIR", 0, R_DIR, cmd_restore },
+	{ "audit", "audit [--ref REF] [--user NAME] [--since DATE] [--json]",
+	    OPT(O_REF) | OPT(O_USER) | OPT(O_SINCE) | OPT(O_JSON), R_NONE,
+	    cmd_audit },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -195,6 +204,17 @@ value(enum opt o, const char *v, struct args *a)
 			return bad("%s: expected pending, delivered or dead",
 			    n);
 		a->state = (int)st;
+		return 0;
+	case K_REF:
+		if (tl_ref_parse(v, a->ref) != TL_OK)
+			return bad("%s: `%s` is not a reference (like "
+			    "TL-7K3M-9QXD)", n, v);
+		return 0;
+	case K_USER:
+		if (!tl_desk_name_ok(v))
+			return bad("%s: a staff name is 1 to 64 of A-Z a-z 0-9"
+			    " . _ @ -", n);
+		a->user = v;
 		return 0;
 	case K_DELIVERY:
 		if (strncmp(v, "msg_", 4) == 0 && strlen(v) < 64 &&
@@ -399,6 +419,8 @@ cmd_show(const struct tl_config *cfg, const struct args *a)
 		tl_seal_secret_free(sk);
 		return 1;
 	}
+	/* A disclosure is recorded before it is made (SPEC 12). */
+	tl_desk_audit_ctl(cfg, "show", a->ref, NULL);
 	err = tl_query_show(s, sk, a->ref, (a->set & OPT(O_JSON)) != 0,
 	    stdout);
 	tl_seal_secret_free(sk);
@@ -423,6 +445,8 @@ cmd_export(const struct tl_config *cfg, const struct args *a)
 		tl_seal_secret_free(sk);
 		return 1;
 	}
+	tl_desk_audit_ctl(cfg, "export", NULL, a->since == TL_SINCE_ALL ?
+	    "every tip" : "tips since --since");
 	err = tl_query_export(s, sk, a->since, stdout);
 	tl_seal_secret_free(sk);
 	return finish(s, err, "export");
@@ -442,6 +466,10 @@ cmd_purge(const struct tl_config *cfg, const struct args *a)
 	if ((s = open_store(cfg)) == NULL)
 		return 1;
 	err = tl_query_purge(s, cutoff, dry, &n);
+	/* The desk's copies go with them (SPEC 12). */
+	if (err == TL_OK && !dry && tl_desk_purge_store(cfg, cutoff,
+	    "tiplinectl", &(int64_t){ 0 }) != TL_OK)
+		err = TL_ESTORE;
 	tl_time_rfc3339(cutoff, at);
 	if (err == TL_OK || n > 0)
 		printf("%s %lld tip%s received up to %s\n", dry ?
@@ -518,8 +546,14 @@ cmd_stats(const struct tl_config *cfg, const struct args *a)
 	    stdout), "stats");
 }
 
-/* The usage: on stdout and 0 when asked for (-h, --help), else on
- * stderr and 2; the exit status either way. */
+static int
+cmd_audit(const struct tl_config *cfg, const struct args *a)
+{
+	return tl_desk_audit_print(cfg, a->ref[0] != '\0' ? a->ref : NULL,
+	    a->user, a->since == TL_SINCE_ALL ? 0 : a->since,
+	    (a->set & OPT(O_JSON)) != 0, stdout) == TL_OK ? 0 : 1;
+}
+
 static int
 cmd_backup(const struct tl_config *cfg, const struct args *a)
 {
@@ -532,6 +566,8 @@ cmd_restore(const struct tl_config *cfg, const struct args *a)
 	return tl_backup_restore(cfg, a->dir, stdout) == TL_OK ? 0 : 1;
 }
 
+/* The usage: on stdout and 0 when asked for (-h, --help), else on
+ * stderr and 2; the exit status either way. */
 static int
 usage(int asked)
 {

@@ -69,6 +69,12 @@ static const struct key keys[] = {
 	{ "staff_url", K_URL, O(staff_url), 0, 0, NULL },
 	{ "staff_database", K_PATH, O(staff_database), 0, 0,
 	    "/var/lib/tipline-staff/staff.db" },
+	/* The desk (SPEC 12). */
+	{ "staff_listen", K_OPTPATH, O(staff_listen), 0, 0, NULL },
+	{ "staff_threads", K_INT, O(staff_threads), 1, 64, "2" },
+	{ "staff_base_path", K_BASE, O(staff_base_path), 0, 0, "/staff" },
+	{ "remind_urgent_after", K_DURATION, O(remind_urgent_after), 0, 0,
+	    "15m" },
 
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -109,6 +115,8 @@ tl_config_free(struct tl_config *cfg)
 	free(cfg->webhook_url_file);
 	free(cfg->staff_url);
 	free(cfg->staff_database);
+	free(cfg->staff_listen);
+	free(cfg->staff_base_path);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

@@ -49,6 +49,12 @@ struct tl_config {
 	char	*webhook_url_file;	/* NULL: webhook_url, if any */
 	char	*staff_url;		/* NULL: notifications have no link */
 	char	*staff_database;
+	/* The desk (SPEC 12). */
+	char	*staff_listen;		/* socket of tipline-staff.fcgi, or
+					   NULL (fd 0) */
+	int	 staff_threads;
+	char	*staff_base_path;	/* "/staff" (no trailing /) */
+	long	 remind_urgent_after;	/* seconds; 0 = never */
 };
 
 /*

@@ -21,7 +21,7 @@ static const char lease_sql[] =
     "  AND (lease_until IS NULL OR lease_until <= ?1)"
     "  AND digest_id IS NULL"
     "  ORDER BY urgent DESC, next_at, id LIMIT ?4)"
-    " RETURNING id, webhook_id, attempts, urgent, next_at, tip_id";
+    " RETURNING id, webhook_id, attempts, urgent, next_at, tip_id, kind";
 
 /* After "SELECT" and the tip columns (tl_store_prep_tips()). */
 static const char tip_sql_tail[] =
@@ -93,6 +93,9 @@ collect(struct tl_store *s, sqlite3_stmt *up, sqlite3_stmt *tip,
 		snprintf(d->webhook_id, sizeof(d->webhook_id), "%s",
 		    wid != NULL ? (const char *)wid : "");
 		d->attempts = (unsigned)sqlite3_column_int(up, 2);
+		wid = sqlite3_column_text(up, 6);
+		d->reminder = wid != NULL &&
+		    strcmp((const char *)wid, "tip.reminder") == 0;
 		(*n)++;
 		if (sqlite3_column_type(up, 5) == SQLITE_NULL) {
 			if ((d->digest = malloc(sizeof(*d->digest))) == NULL)

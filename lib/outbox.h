@@ -26,6 +26,8 @@ struct tl_delivery {
 	unsigned	 attempts;	/* attempts made before this one */
 	struct tl_tip	 tip;
 	struct tl_digest *digest;	/* NULL: a tip.received */
+	int		 reminder;	/* a tip.reminder (SPEC 12): no
+					   content, the desk's link */
 };
 
 /*

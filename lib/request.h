@@ -19,6 +19,11 @@ struct tl_request {
 	size_t		 body_len;
 	int		 too_large;	/* the body exceeded max_body_bytes */
 	int64_t		 now;		/* Unix seconds at arrival */
+	/* Read by the desk only (SPEC 12). */
+	const char	*remote_user;	/* REMOTE_USER: who nginx let in */
+	const char	*query;		/* QUERY_STRING */
+	const char	*origin;	/* HTTP_ORIGIN */
+	const char	*sec_fetch_site; /* HTTP_SEC_FETCH_SITE */
 };
 
 #endif

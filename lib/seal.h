@@ -393,4 +393,23 @@ enum tl_err tl_seal_file_read(const struct tl_seal_secret *sk, int fd,
 /* Wipes and frees len bytes from tl_seal_file_read. NULL: no-op. */
 void tl_seal_data_free(uint8_t *data, size_t len);
 
+/* --- the desk's form MAC (SPEC 12) ---------------------------------- */
+#define TL_SEAL_MACBYTES	32
+/* A MAC key in locked memory. Opaque. */
+struct tl_seal_mackey;
+/*
+ * The desk's CSRF key, derived from the staff secret key sk (crypto_kdf,
+ * its own context): TL_OK and *out (free: tl_seal_mackey_free, which
+ * wipes), or TL_ENOMEM with *out NULL.
+ */
+enum tl_err tl_seal_csrf_key(const struct tl_seal_secret *sk,
+	    struct tl_seal_mackey **out);
+/* Wipes and frees k. NULL is a no-op. */
+void tl_seal_mackey_free(struct tl_seal_mackey *k);
+/* HMAC-SHA512-256 (crypto_auth) of msg[0..len) under k into mac. */
+void tl_seal_mac(const struct tl_seal_mackey *k, const void *msg,
+	    size_t len, uint8_t mac[TL_SEAL_MACBYTES]);
+/* Whether mac is msg's under k, compared in constant time: 1 or 0. */
+int tl_seal_mac_verify(const struct tl_seal_mackey *k, const void *msg,
+	    size_t len, const uint8_t mac[TL_SEAL_MACBYTES]);
 #endif

@@ -308,6 +308,34 @@ tl_webhook_body_link(const struct tl_tip *tip, enum tl_webhook_format fmt,
 }
 
 char *
+tl_webhook_reminder_body(const struct tl_tip *tip, enum tl_webhook_format fmt,
+    const char *staff_url, int64_t now)
+{
+	struct tl_buf	 b = TL_BUF_INIT;
+	json_t		*j;
+	char		 ts[21], at[21], *link = NULL, *s;
+
+	if (staff_url != NULL &&
+	    (link = link_to(staff_url, "/tips/", tip->ref)) == NULL)
+		return NULL;
+	tl_time_rfc3339(now, ts);
+	tl_time_rfc3339(tip->received_at, at);
+	if (fmt == TL_WEBHOOK_SLACK) {
+		tl_buf_printf(&b, "REMINDER: urgent tip %s, received %s, has "
+		    "not been opened in the desk", tip->ref, at);
+		j = tl_buf_ok(&b) ? json_pack("{s:s}", "text", b.data) : NULL;
+		tl_buf_free(&b);
+	} else
+		j = json_pack("{s:s,s:s,s:{s:s,s:s,s:s}}", "type",
+		    "tip.reminder", "timestamp", ts, "data", "ref", tip->ref,
+		    "priority", tl_priority_name(tip->report.priority),
+		    "received_at", at);
+	s = dump(j, fmt, link);
+	free(link);
+	return s;
+}
+
+char *
 tl_webhook_body(const struct tl_tip *tip, enum tl_webhook_format fmt,
     long excerpt_chars, int64_t now)
 {

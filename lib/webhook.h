@@ -39,6 +39,17 @@ char *tl_webhook_body_link(const struct tl_tip *tip,
 	    enum tl_webhook_format fmt, long excerpt_chars,
 	    const char *staff_url, int64_t now);
 
+/*
+ * The body of a tip.reminder (SPEC 12): an urgent tip nobody has opened
+ * in the desk. No content: in the standard format {"type":
+ * "tip.reminder", "timestamp", "data": {"ref", "priority",
+ * "received_at", "link"}}; in the slack format one line naming the ref.
+ * staff_url may be NULL (no link). Returns a string to free(), or NULL
+ * out of memory.
+ */
+char *tl_webhook_reminder_body(const struct tl_tip *tip,
+	    enum tl_webhook_format fmt, const char *staff_url, int64_t now);
+
 struct tl_digest;
 
 /*

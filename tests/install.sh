@@ -81,7 +81,7 @@ expect() {
 	m=$(stat -c %a "$root/$2")
 	if [ "$m" = "$1" ]; then ok; else bad "$2 has mode $m, not $1"; fi
 }
-for b in tipline.fcgi tipline-notify tiplinectl; do
+for b in tipline.fcgi tipline-notify tiplinectl tipline-staff.fcgi; do
 	expect 755 "bin/$b"
 	check "bin/$b differs from $build/$b" cmp -s "$build/$b" "$root/bin/$b"
 done
@@ -96,19 +96,23 @@ for f in static/tipline.css errors/413.html errors/429.html errors/502.html \
 	check "templates/$f not installed" test -f "$share/templates/$f"
 done
 expect 644 share/man/man5/tipline.conf.5
-for m in tipline.fcgi tipline-notify tiplinectl; do
+for m in tipline.fcgi tipline-notify tiplinectl tipline-staff.fcgi; do
 	expect 644 "share/man/man8/$m.8"
 done
 expect 644 share/tipline/tipline.conf.example
 for u in tipline.socket tipline.service tipline-notify.service \
     tipline-purge.service tipline-purge.timer tipline-check.service \
-    tipline-check.timer; do
+    tipline-check.timer tipline-staff.service tipline-staff-nginx.service; do
 	expect 644 "lib/systemd/system/$u"
 done
 expect 644 lib/sysusers.d/tipline.conf
 expect 644 lib/tmpfiles.d/tipline.conf
 expect 644 share/tipline/nginx/tipline-http.conf
 expect 644 share/tipline/nginx/tipline-server.conf
+for n in tipline-staff-http.conf tipline-staff-server.conf \
+    tipline-staff-nginx.conf; do
+	expect 644 "share/tipline/nginx/$n"
+done
 expect 644 share/tipline/nginx/tipline-onion.conf
 expect 644 share/tipline/tor/tipline.torrc
 expect 644 share/tipline/prometheus/tipline-alerts.yml

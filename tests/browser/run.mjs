@@ -106,7 +106,8 @@ function portFree(port) {
 async function freePortPair() {
 	for (let i = 0; i < 200; i++) {
 		const p = 20000 + Math.floor(Math.random() * 40000);
-		if (await portFree(p) && await portFree(p + 1))
+		if (await portFree(p) && await portFree(p + 1) &&
+		    await portFree(p + 2))	/* the desk's (SPEC 12) */
 			return p;
 	}
 	throw new Error('no free loopback port pair found');
@@ -1020,6 +1021,104 @@ test('fcgi_down_502', async () => {
 	} finally {
 		await ctxP.close();
 		await ctxA.close();
+	}
+});
+
+// -------------------------------------------------------------- the desk --
+// tipline-staff.fcgi (SPEC 12) on P+2 behind auth_basic: the queue, a tip
+// page and a state change with the keyboard alone, and axe on its pages.
+
+function deskLogin() {
+	return { username: 'staff', password: fs.readFileSync(path.join(
+	    stack.state, 'staff.password'), 'utf8').trim() };
+}
+
+const deskOrigin = () => `http://127.0.0.1:${stack.port + 2}`;
+
+// An urgent tip through the public API, waited for in the desk's store.
+async function deskTip() {
+	const body = JSON.stringify({ concerns: ['weapons'], location:
+	    'Back of the chip shop', when: 'now', description: 'Two men ' +
+	    'with a machete, deal line 07700 900777, car AB12 CDE.' });
+	const out = execFileSync('curl', ['-sS', '-H', 'Content-Type: ' +
+	    'application/json', '--data-binary', body,
+	    `${stack.origin}/report/api/v1/tips`], { encoding: 'utf8' });
+	const ref = JSON.parse(out).ref;
+	for (let i = 0; i < 300; i++) {
+		if (storeRows(path.join(stack.state, 'staff.db'),
+		    'SELECT ref FROM tips WHERE ref = ?', [ref]).length === 1)
+			return ref;
+		await sleep(100);
+	}
+	throw new Failure(`the desk did not take in ${ref}`);
+}
+
+// Presses Tab until the focused element matches sel (at most n times).
+async function tabTo(page, sel, n = 80) {
+	for (let i = 0; i < n; i++) {
+		await page.keyboard.press('Tab');
+		if (await page.evaluate((s) => document.activeElement &&
+		    document.activeElement.matches(s), sel))
+			return;
+	}
+	throw new Failure(`Tab never reached ${sel}`);
+}
+
+let deskRef = null;
+
+test('desk_keyboard', async () => {
+	deskRef = await deskTip();
+	return onPage(() => personContext(WIDE, { httpCredentials:
+	    deskLogin() }), async (page) => {
+		await page.goto(`${deskOrigin()}/staff/`);
+		check(await page.title() === 'Tips – Tipline desk',
+		    `queue title: ${await page.title()}`);
+		await tabTo(page, `a[href="/staff/tips/${deskRef}"]`);
+		await Promise.all([page.waitForNavigation(),
+		    page.keyboard.press('Enter')]);
+		check(page.url().endsWith(`/staff/tips/${deskRef}`),
+		    `Enter on the link: ${page.url()}`);
+		await tabTo(page, 'input[name="state"]');
+		await page.keyboard.press('ArrowDown');
+		check(await page.evaluate(() => document.activeElement.value) ===
+		    'in_review', 'ArrowDown did not choose "In review"');
+		await tabTo(page, '#state-note', 3);
+		await page.keyboard.type('Looking now');
+		await tabTo(page, 'form[action$="/state"] button', 3);
+		await Promise.all([page.waitForNavigation(),
+		    page.keyboard.press('Enter')]);
+		check(page.url().endsWith(`/staff/tips/${deskRef}`),
+		    `after the change: ${page.url()}`);
+		const rows = storeRows(path.join(stack.state, 'staff.db'),
+		    'SELECT state FROM tips WHERE ref = ?', [deskRef]);
+		check(rows[0].state === 'in_review', `state ${rows[0].state}`);
+		check((await page.content()).includes('Looking now'),
+		    'the note is not in the history');
+		await shot(page, 'desk-tip-1280');
+	});
+});
+
+test('desk_axe', async () => {
+	const ctx = await browser.newContext({ javaScriptEnabled: true,
+	    bypassCSP: true, viewport: { width: WIDE, height: 800 },
+	    httpCredentials: deskLogin() });
+	setTimeouts(ctx);
+	try {
+		const page = await ctx.newPage();
+		const ref = deskRef || await deskTip();
+		for (const [p, what] of [['/staff/', 'the queue'],
+		    [`/staff/tips/${ref}`, 'a tip page'],
+		    ['/staff/search?q=07700+900777', 'search results'],
+		    ['/staff/entities/vehicle/AB12CDE', 'an entity page'],
+		    ['/staff/stats', 'statistics']]) {
+			const r = await page.goto(deskOrigin() + p);
+			check(r.status() === 200, `${what}: ${r.status()}`);
+			await axe(page, `the desk's ${what}`);
+		}
+		await page.goto(`${deskOrigin()}/staff/`);
+		await shot(page, 'desk-queue-1280');
+	} finally {
+		await ctx.close();
 	}
 });
 

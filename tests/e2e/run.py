@@ -376,10 +376,11 @@ def port_listening(port):
 
 
 def free_port_pair():
-    """A port P with P and P+1 free (P+1 is the webhook sink's)."""
+    """A port P with P, P+1 and P+2 free (P+1 is the webhook sink's,
+    P+2 the desk's)."""
     for _ in range(200):
         p = random.randrange(20000, 60000)
-        if port_free(p) and port_free(p + 1):
+        if port_free(p) and port_free(p + 1) and port_free(p + 2):
             return p
     raise RuntimeError("no free loopback port pair found")
 

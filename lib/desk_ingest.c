@@ -1,0 +1,273 @@
+/*
+ * desk_ingest.c — the intake store read as hostile input and its tips
+ * handed to the desk (see desk_ingest.h).
+ *
+ * Rows are read with the store's own column list and row reader
+ * (store_impl.h: tl_store_tip_columns, tl_store_read_tip) on this
+ * module's defensive read-only connection, never the store's read-write
+ * handle. Each tip's sealed blob is opened with the staff secret key
+ * against its own row (tl_tip_unseal), and its sealed fields checked as
+ * text (valid UTF-8, no NUL: the blob is authentic, but its writer is
+ * the internet-facing process). A tip that does not open, or holds what
+ * is not text, is still taken in, flagged with why and none of its
+ * content, so that nothing is silently dropped or silently shown.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "buf.h"
+#include "desk_ingest.h"
+#include "ref.h"
+#include "report.h"
+#include "store_impl.h"
+#include "tip.h"
+#include "utf8.h"
+
+struct tl_desk_intake {
+	sqlite3		*db;
+	char		 err[256];
+};
+
+/* One row as read: what tl_desk_ingest() takes, and what it points to. */
+struct row {
+	struct tl_desk_in	 in;
+	struct tl_tip		 t;
+	char			 digest[TL_SEAL_HASH_HEX];
+};
+
+static enum tl_err
+fail(struct tl_desk_intake *in, const char *what)
+{
+	snprintf(in->err, sizeof(in->err), "intake store: %.60s: %s", what,
+	    in->db != NULL ? sqlite3_errmsg(in->db) : "not open");
+	return TL_ESTORE;
+}
+
+enum tl_err
+tl_desk_intake_open(const char *path, struct tl_desk_intake **out,
+    char *err, size_t errlen)
+{
+	static const char *const pragmas[] = { "PRAGMA trusted_schema = OFF",
+	    "PRAGMA cell_size_check = ON", "PRAGMA mmap_size = 0",
+	    "PRAGMA query_only = ON" };
+	struct tl_desk_intake	*in;
+	size_t			 i;
+
+	*out = NULL;
+	if ((in = calloc(1, sizeof(*in))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return TL_ENOMEM;
+	}
+	if (sqlite3_open_v2(path, &in->db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+	    sqlite3_db_config(in->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL) !=
+	    SQLITE_OK || sqlite3_db_config(in->db,
+	    SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL) != SQLITE_OK) {
+		fail(in, path);
+		goto bad;
+	}
+	sqlite3_busy_timeout(in->db, 5000);
+	for (i = 0; i < sizeof(pragmas) / sizeof(pragmas[0]); i++)
+		if (sqlite3_exec(in->db, pragmas[i], NULL, NULL, NULL) !=
+		    SQLITE_OK) {
+			fail(in, pragmas[i]);
+			goto bad;
+		}
+	*out = in;
+	return TL_OK;
+bad:
+	snprintf(err, errlen, "%s", in->err);
+	tl_desk_intake_close(in);
+	return TL_ESTORE;
+}
+
+void
+tl_desk_intake_close(struct tl_desk_intake *in)
+{
+	if (in == NULL)
+		return;
+	sqlite3_close_v2(in->db);
+	free(in);
+}
+
+const char *
+tl_desk_intake_errmsg(const struct tl_desk_intake *in)
+{
+	return in->err;
+}
+
+enum tl_err
+tl_desk_intake_health(struct tl_desk_intake *in)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(in->db, "SELECT count(*) FROM sqlite_schema",
+	    -1, &st, NULL) != SQLITE_OK)
+		return fail(in, "health");
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? TL_OK : fail(in, "health");
+}
+
+/* The SELECT of a batch: the store's columns of a tip. */
+static void
+batch_sql(struct tl_buf *b)
+{
+	tl_buf_printf(b, "SELECT %s FROM tips WHERE tips.id > ?"
+	    " ORDER BY tips.id LIMIT ?", tl_store_tip_columns());
+}
+
+/* The digest of the row's columns as stored (length-prefixed, NULL told
+ * apart from ""): the desk sees a later change to the row by it. */
+static void
+row_digest(sqlite3_stmt *st, char out[TL_SEAL_HASH_HEX])
+{
+	static const uint8_t	 zero[TL_SEAL_HASHKEYBYTES];
+	struct tl_buf		 b = TL_BUF_INIT;
+	int			 i, n, cols = tl_store_tip_ncolumns();
+
+	for (i = 1; i < cols; i++) {
+		n = sqlite3_column_type(st, i) == SQLITE_NULL ? -1 :
+		    sqlite3_column_bytes(st, i);
+		tl_buf_printf(&b, "%d:", n);
+		if (n > 0)
+			tl_buf_add(&b, sqlite3_column_blob(st, i), (size_t)n);
+	}
+	tl_seal_keyed_hash(zero, b.data != NULL ? b.data : "", b.len, out);
+	tl_buf_free(&b);
+}
+
+/* Why a blob did not open, for the tip's flag. */
+static const char *
+fault_text(enum tl_seal_fault f)
+{
+	switch (f) {
+	case TL_SEAL_FAULT_KEY:
+		return "not sealed to this staff key";
+	case TL_SEAL_FAULT_AUTH:
+		return "the sealed content and its row disagree (changed or "
+		    "moved)";
+	case TL_SEAL_FAULT_FORMAT:
+		return "not a sealed blob";
+	default:
+		return "the sealed content is malformed";
+	}
+}
+
+/* Whether every value of r is text: NULL, or a reason. */
+static const char *
+all_text(const struct tl_report *r)
+{
+	size_t	 i;
+
+	for (i = 0; i < TL_F__MAX; i++)
+		if (r->value[i] != NULL && !tl_utf8_valid(r->value[i],
+		    strlen(r->value[i])))
+			return "a field is not valid text";
+	return NULL;
+}
+
+/*
+ * Reads one row into w and opens it with sk. Returns 1 to ingest it
+ * (with w->in.fault set when its content cannot be shown), 0 to skip a
+ * row that has no usable reference (reported on stderr: it cannot be
+ * shown without one), -1 out of memory.
+ */
+static int
+read_row(sqlite3_stmt *st, const struct tl_seal_secret *sk, struct row *w)
+{
+	const char		*prio = (const char *)sqlite3_column_text(st, 3);
+	char			 canon[TL_REF_SIZE];
+	enum tl_seal_fault	 fault;
+	enum tl_err		 rc;
+
+	memset(w, 0, sizeof(*w));
+	if (tl_store_read_tip(st, 0, &w->t) != TL_OK)
+		return -1;
+	if (tl_ref_parse(w->t.ref, canon) != TL_OK ||
+	    strcmp(canon, w->t.ref) != 0) {
+		fprintf(stderr, "tipline-staff.fcgi: intake row %lld has no "
+		    "valid reference; not taken in\n", (long long)w->t.id);
+		tl_tip_free(&w->t);
+		return 0;
+	}
+	row_digest(st, w->digest);
+	w->in.intake_id = w->t.id;
+	w->in.ref = w->t.ref;
+	w->in.digest = w->digest;
+	w->in.received_at = w->t.received_at;
+	w->in.priority = w->t.report.priority;
+	w->in.area = w->t.area;
+	if (prio == NULL || (strcmp(prio, "urgent") != 0 &&
+	    strcmp(prio, "normal") != 0)) {
+		w->in.fault = "the priority column is not one the schema allows";
+		return 1;
+	}
+	if (sk == NULL)
+		rc = TL_ESEALED, fault = TL_SEAL_FAULT_KEY;
+	else if ((rc = tl_tip_unseal(&w->t, sk, &fault)) == TL_ENOMEM) {
+		tl_tip_free(&w->t);
+		return -1;
+	}
+	if (rc != TL_OK)
+		w->in.fault = fault_text(fault);
+	else if ((w->in.fault = all_text(&w->t.report)) == NULL)
+		w->in.report = &w->t.report;
+	return 1;
+}
+
+enum tl_err
+tl_desk_ingest_round(struct tl_desk_store *d, struct tl_desk_intake *in,
+    const struct tl_seal_secret *sk, size_t max, int64_t now, size_t *n)
+{
+	struct tl_buf		  sql = TL_BUF_INIT;
+	struct row		 *rows = calloc(max, sizeof(*rows));
+	const struct tl_desk_in	**p = calloc(max, sizeof(*p));
+	sqlite3_stmt		 *st = NULL;
+	int64_t			  cursor, last;
+	size_t			  k = 0, i;
+	int			  rc, got;
+	enum tl_err		  err = TL_ENOMEM;
+
+	*n = 0;
+	batch_sql(&sql);
+	if (rows == NULL || p == NULL || !tl_buf_ok(&sql))
+		goto out;
+	if ((err = tl_desk_cursor(d, &cursor)) != TL_OK)
+		goto out;
+	last = cursor;
+	if (sqlite3_prepare_v2(in->db, sql.data, -1, &st, NULL) != SQLITE_OK) {
+		err = fail(in, "read tips");
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, cursor);
+	sqlite3_bind_int64(st, 2, (int64_t)max);
+	err = TL_OK;
+	while (k < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		last = sqlite3_column_int64(st, 0);
+		if ((got = read_row(st, sk, &rows[k])) < 0) {
+			err = TL_ENOMEM;
+			break;
+		}
+		if (got > 0) {
+			p[k] = &rows[k].in;
+			k++;
+		}
+	}
+	if (err == TL_OK && k < max && rc != SQLITE_DONE)
+		err = fail(in, "read tips");
+	if (err == TL_OK && last != cursor)
+		err = tl_desk_ingest(d, p, k, last, now, n);
+out:
+	sqlite3_finalize(st);
+	for (i = 0; rows != NULL && i < k; i++)
+		tl_tip_free(&rows[i].t);
+	free(rows);
+	free(p);
+	tl_buf_free(&sql);
+	return err;
+}

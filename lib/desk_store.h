@@ -1,0 +1,197 @@
+/*
+ * desk_store.h — the desk's own store, `staff_database` (SPEC 12): the
+ * plaintext copy of every ingested tip, its state, assignee, grade, notes
+ * and state history, the entity index that links tips, the full-text
+ * index (FTS5), the append-only audit log, the ingest cursor and the
+ * heartbeat. Out of reach of the public programs; tipline-staff owns it.
+ *
+ * A handle is used by one thread at a time; each thread opens its own.
+ * Reads return jansson values (new references) so that the tip page, its
+ * JSON and tiplinectl render one shape.
+ *
+ * The audit log is append-only in the schema itself: triggers RAISE on
+ * any UPDATE, and on any DELETE except inside tl_desk_purge(), which
+ * opens a guard row naming a cutoff and may then delete only entries
+ * older than it, and closes the guard in the same transaction. (The
+ * triggers stop a program's mistake, not whoever holds the file.)
+ */
+#ifndef TL_DESK_STORE_H
+#define TL_DESK_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "report.h"
+#include "tl.h"
+
+struct tl_desk_store;
+
+/* The states of a tip, in the order staff move them. */
+enum tl_desk_state { TL_DESK_NEW, TL_DESK_IN_REVIEW, TL_DESK_ACTIONED,
+	TL_DESK_CLOSED, TL_DESK__MAX };
+
+/* "new", "in_review", "actioned", "closed"; "unknown" out of range. */
+const char *tl_desk_state_name(enum tl_desk_state s);
+/* The state called name, or -1. */
+int tl_desk_state_parse(const char *name);
+
+/*
+ * A tip as the intake store holds it, opened (or not) for the desk: the
+ * one shape ingest takes, whichever host or file it comes from. Strings
+ * are borrowed.
+ */
+struct tl_desk_in {
+	int64_t			 intake_id;	/* its id in its intake store */
+	const char		*ref;
+	int64_t			 received_at;
+	enum tl_priority	 priority;
+	const char		*area;		/* outward code or NULL */
+	const struct tl_report	*report;	/* value[] of every field
+						   (concerns included); NULL
+						   when it did not open */
+	const char		*fault;		/* NULL: opened; else why
+						   not (never shown as text
+						   of the tip) */
+	const char		*digest;	/* of the row as stored: a
+						   later change is seen */
+};
+
+/*
+ * Opens (creating if needed) the desk's store at path and brings its
+ * schema up to date. TL_OK, or TL_ESTORE with the reason in err. Close
+ * with tl_desk_store_close().
+ */
+enum tl_err tl_desk_store_open(const char *path, struct tl_desk_store **out,
+	    char *err, size_t errlen);
+void tl_desk_store_close(struct tl_desk_store *d);
+/* The last SQLite error of d (never tip content). */
+const char *tl_desk_store_errmsg(const struct tl_desk_store *d);
+
+/* The intake id ingest has reached (0 before the first). */
+enum tl_err tl_desk_cursor(struct tl_desk_store *d, int64_t *cursor);
+
+/*
+ * Ingests tips[0..n) in one transaction, and moves the cursor to cursor
+ * in it, so a crash at any point neither misses nor doubles a tip. A ref
+ * already held is not changed: if its digest differs, the tip is flagged
+ * `changed` (and audited) instead. *added: how many were new. TL_OK or
+ * TL_ESTORE (nothing changed); TL_ENOMEM.
+ */
+enum tl_err tl_desk_ingest(struct tl_desk_store *d,
+	    const struct tl_desk_in *const *tips, size_t n, int64_t cursor,
+	    int64_t now, size_t *added);
+
+/* Records that the desk is alive at now. */
+enum tl_err tl_desk_heartbeat(struct tl_desk_store *d, int64_t now);
+/* When the desk last recorded one; 0 never. */
+enum tl_err tl_desk_heartbeat_at(struct tl_desk_store *d, int64_t *at);
+
+/* --- reading ---------------------------------------------------------- */
+
+/* Queue filters: NULL or "" is no filter. */
+struct tl_desk_filter {
+	const char	*state, *priority, *concern, *area, *assignee, *grade;
+	size_t		 page;		/* from 0 */
+};
+#define TL_DESK_PAGE	50
+
+/*
+ * One page of the queue (unresolved urgent first, then newest) as a JSON
+ * array of rows (ref, received_at, priority, state, assignee, concerns,
+ * area, excerpt, grade, updated, changed, fault) into *out; *more set when
+ * another page follows. TL_OK, TL_ESTORE, TL_ENOMEM.
+ */
+enum tl_err tl_desk_queue(struct tl_desk_store *d,
+	    const struct tl_desk_filter *f, json_t **out, int *more);
+
+/*
+ * The tip ref (normalised) as a JSON object: the keys of `tiplinectl
+ * export` plus state, assignee, grade, notes, history, linked, viewers,
+ * messages, changed, fault, first_opened_at. TL_OK, TL_ENOTFOUND,
+ * TL_ESTORE, TL_ENOMEM.
+ */
+enum tl_err tl_desk_tip(struct tl_desk_store *d, const char *ref,
+	    json_t **out);
+
+/* Full-text search (FTS5 over every field and the notes), and, when q is
+ * one entity, every tip holding it; newest first, at most 200 rows, as
+ * the queue's. TL_OK, TL_ESTORE, TL_ENOMEM. */
+enum tl_err tl_desk_search(struct tl_desk_store *d, const char *q,
+	    json_t **out);
+
+/* Every tip holding entity kind:value (normalised), newest first. */
+enum tl_err tl_desk_entity_tips(struct tl_desk_store *d, int kind,
+	    const char *value, json_t **out);
+
+/* Counts by day, priority, concern, area and state, and medians to the
+ * first opening and to action, urgent and normal apart. */
+enum tl_err tl_desk_stats(struct tl_desk_store *d, json_t **out);
+
+/* The desk's counters in Prometheus text format into out (SPEC 12:
+ * what watches it): heartbeat age, tips by state, flagged tips, urgent
+ * tips nobody has opened. Counts only. TL_OK or TL_ESTORE. */
+enum tl_err tl_desk_metrics(struct tl_desk_store *d, int64_t now,
+	    struct tl_buf *out);
+
+/* --- changing (each also writes its audit entry, in one transaction) -- */
+
+/* Records that who opened ref (its first opening stops reminders). */
+enum tl_err tl_desk_viewed(struct tl_desk_store *d, const char *ref,
+	    const char *who, int64_t now, const char *action);
+enum tl_err tl_desk_set_state(struct tl_desk_store *d, const char *ref,
+	    const char *who, int64_t now, enum tl_desk_state to,
+	    const char *note);
+/* to NULL or "" unassigns. */
+enum tl_err tl_desk_assign(struct tl_desk_store *d, const char *ref,
+	    const char *who, int64_t now, const char *to);
+enum tl_err tl_desk_add_note(struct tl_desk_store *d, const char *ref,
+	    const char *who, int64_t now, const char *text);
+/* source "1"-"3", intelligence "A"-"E", handling "P" or "C". */
+enum tl_err tl_desk_grade(struct tl_desk_store *d, const char *ref,
+	    const char *who, int64_t now, const char *source,
+	    const char *intelligence, const char *handling);
+
+/* --- the audit log ---------------------------------------------------- */
+
+/* Appends one entry (ref, detail may be NULL). */
+enum tl_err tl_desk_audit(struct tl_desk_store *d, int64_t now,
+	    const char *who, const char *action, const char *ref,
+	    const char *detail);
+
+/* Entries filtered (NULL: any) oldest first, as a JSON array of objects
+ * (at, who, action, ref, detail). */
+enum tl_err tl_desk_audit_list(struct tl_desk_store *d, const char *ref,
+	    const char *who, int64_t since, json_t **out);
+
+/* --- purge and reminders ---------------------------------------------- */
+
+/*
+ * Deletes the tips received before cutoff with their notes, history,
+ * links and full-text rows, and audit entries older than cutoff; then
+ * FTS5 'optimize' and a TRUNCATE checkpoint, with secure_delete on, so
+ * their words are gone from the file's pages. The refs deleted are
+ * appended to refs (a JSON array) when not NULL. *n: tips deleted.
+ */
+enum tl_err tl_desk_purge(struct tl_desk_store *d, int64_t cutoff,
+	    const char *who, int64_t now, json_t *refs, size_t *n);
+
+/* Urgent tips nobody has opened, received before before, whose last
+ * reminder (or receipt) is older than every: their refs into *out (a JSON
+ * array), at most max. */
+enum tl_err tl_desk_due_reminders(struct tl_desk_store *d, int64_t now,
+	    int64_t every, size_t max, json_t **out);
+/* Records that a reminder for ref was queued at now. */
+enum tl_err tl_desk_reminded(struct tl_desk_store *d, const char *ref,
+	    int64_t now);
+
+/* Tips flagged at ingest: changed in the intake store after it, or
+ * whose seal did not open. */
+enum tl_err tl_desk_flagged(struct tl_desk_store *d, int64_t *n);
+
+/* Whether the store answers (a read): TL_OK or TL_ESTORE. */
+enum tl_err tl_desk_health(struct tl_desk_store *d);
+
+#endif
