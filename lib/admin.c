@@ -299,19 +299,6 @@ tl_admin_init(const struct tl_config *cfg, FILE *out)
 	return rc;
 }
 
-int
-tl_admin_say(FILE *out, int ok, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	fputs(ok ? "ok: " : "error: ", out);
-	va_start(ap, fmt);
-	vfprintf(out, fmt, ap);
-	va_end(ap);
-	fputc('\n', out);
-	return !ok;
-}
-
 /* Mode and owner of path against what SPEC 8 wants, when root. */
 static int
 check_mode(FILE *out, const char *path, mode_t want, uid_t uid,
@@ -321,14 +308,14 @@ check_mode(FILE *out, const char *path, mode_t want, uid_t uid,
 	char		 m[64];
 
 	if (stat(path, &st) == -1)
-		return tl_admin_say(out, 0, "%s: %s", path, strerror(errno));
+		return tl_watch_say(out, 0, "%s: %s", path, strerror(errno));
 	if ((st.st_mode & 07777) != want) {
 		snprintf(m, sizeof(m), "has mode %04o, expected %04o",
 		    (unsigned)(st.st_mode & 07777), (unsigned)want);
-		return tl_admin_say(out, 0, "%s %s", path, m);
+		return tl_watch_say(out, 0, "%s %s", path, m);
 	}
 	if (o->known && (st.st_uid != uid || st.st_gid != o->group))
-		return tl_admin_say(out, 0, "%s: wrong owner or group (run "
+		return tl_watch_say(out, 0, "%s: wrong owner or group (run "
 		    "tiplinectl init as root to set them)", path);
 	return 0;
 }
@@ -343,16 +330,16 @@ check_store(const struct tl_config *cfg, FILE *out)
 	int		 bad;
 
 	if (lstat(cfg->database, &st) == -1)
-		return tl_admin_say(out, 0, "store %s: %s (tiplinectl init creates "
+		return tl_watch_say(out, 0, "store %s: %s (tiplinectl init creates "
 		    "it)", cfg->database, strerror(errno));
 	if (tl_store_attach(cfg->database, &s, err, sizeof(err)) != TL_OK)
-		return tl_admin_say(out, 0, "store: %s", err);
+		return tl_watch_say(out, 0, "store: %s", err);
 	bad = tl_store_health(s) != TL_OK;
 	if (bad)
-		tl_admin_say(out, 0, "store %s is not writable: %s", cfg->database,
+		tl_watch_say(out, 0, "store %s is not writable: %s", cfg->database,
 		    tl_store_errmsg(s));
 	else
-		tl_admin_say(out, 1, "store %s is writable, and every tip in it is "
+		tl_watch_say(out, 1, "store %s is writable, and every tip in it is "
 		    "sealed", cfg->database);
 	tl_store_close(s);
 	return bad;
@@ -374,25 +361,25 @@ check_staff_keys(const struct tl_config *cfg, const struct owners *o,
 
 	if (tl_seal_public_read(cfg->staff_public_key_file, pk, err,
 	    sizeof(err)) != TL_OK)
-		return tl_admin_say(out, 0, "staff public key: %s", err);
-	tl_admin_say(out, 1, "staff public key %s", cfg->staff_public_key_file);
+		return tl_watch_say(out, 0, "staff public key: %s", err);
+	tl_watch_say(out, 1, "staff public key %s", cfg->staff_public_key_file);
 	bad += check_mode(out, cfg->staff_public_key_file, 0444, 0,
 	    &(struct owners){ 0 });
 	if (access(cfg->staff_secret_key_file, F_OK) == -1)
-		tl_admin_say(out, 1, "no staff secret key on this host (%s): show and "
+		tl_watch_say(out, 1, "no staff secret key on this host (%s): show and "
 		    "export run where it is", cfg->staff_secret_key_file);
 	else if (access(cfg->staff_secret_key_file, R_OK) == -1)
-		tl_admin_say(out, 1, "staff secret key %s exists (readable only by "
+		tl_watch_say(out, 1, "staff secret key %s exists (readable only by "
 		    "tipline-staff)", cfg->staff_secret_key_file);
 	else if (tl_seal_secret_read(cfg->staff_secret_key_file, &sk, err,
 	    sizeof(err)) != TL_OK)
-		bad += tl_admin_say(out, 0, "staff secret key: %s", err);
+		bad += tl_watch_say(out, 0, "staff secret key: %s", err);
 	else if (!tl_seal_secret_matches(sk, pk))
-		bad += tl_admin_say(out, 0, "staff secret key %s is not the pair of %s: "
+		bad += tl_watch_say(out, 0, "staff secret key %s is not the pair of %s: "
 		    "tips sealed to that public key cannot be read with it",
 		    cfg->staff_secret_key_file, cfg->staff_public_key_file);
 	else {
-		tl_admin_say(out, 1, "staff secret key %s", cfg->staff_secret_key_file);
+		tl_watch_say(out, 1, "staff secret key %s", cfg->staff_secret_key_file);
 		bad += check_mode(out, cfg->staff_secret_key_file, 0400,
 		    o->staff, o->staff_known ? o : &(struct owners){ 0 });
 	}
@@ -410,20 +397,20 @@ check_keys(const struct tl_config *cfg, const struct owners *o, FILE *out)
 
 	if (tl_token_read_key(cfg->form_key_file, key, err, sizeof(err)) !=
 	    TL_OK)
-		bad += tl_admin_say(out, 0, "form key: %s", err);
+		bad += tl_watch_say(out, 0, "form key: %s", err);
 	else {
-		tl_admin_say(out, 1, "form key %s", cfg->form_key_file);
+		tl_watch_say(out, 1, "form key %s", cfg->form_key_file);
 		bad += check_mode(out, cfg->form_key_file, 0400, o->fcgi, o);
 	}
 	if (access(cfg->webhook_secret_file, F_OK) == 0 &&
 	    access(cfg->webhook_secret_file, R_OK) == -1 && geteuid() != 0)
-		tl_admin_say(out, 1, "webhook secret %s exists (readable only by "
+		tl_watch_say(out, 1, "webhook secret %s exists (readable only by "
 		    "tipline-notify)", cfg->webhook_secret_file);
 	else if (tl_secret_read(cfg->webhook_secret_file, key, &len, err,
 	    sizeof(err)) != TL_OK)
-		bad += tl_admin_say(out, 0, "webhook secret: %s", err);
+		bad += tl_watch_say(out, 0, "webhook secret: %s", err);
 	else {
-		tl_admin_say(out, 1, "webhook secret %s", cfg->webhook_secret_file);
+		tl_watch_say(out, 1, "webhook secret %s", cfg->webhook_secret_file);
 		bad += check_mode(out, cfg->webhook_secret_file, 0400,
 		    o->notify, o);
 	}
@@ -456,14 +443,14 @@ check_error_pages(const struct tl_config *cfg, FILE *out)
 		snprintf(path, sizeof(path), "%s/errors/%s", cfg->templates,
 		    error_pages[i]);
 		if (stat(path, &st) == -1)
-			bad += tl_admin_say(out, 0, "error page %s: %s (nginx answers "
+			bad += tl_watch_say(out, 0, "error page %s: %s (nginx answers "
 			    "with it)", path, strerror(errno));
 		else if (!S_ISREG(st.st_mode) || st.st_size == 0)
-			bad += tl_admin_say(out, 0, "error page %s is empty or not a "
+			bad += tl_watch_say(out, 0, "error page %s is empty or not a "
 			    "file", path);
 	}
 	if (bad == 0)
-		tl_admin_say(out, 1, "error pages %s/errors", cfg->templates);
+		tl_watch_say(out, 1, "error pages %s/errors", cfg->templates);
 	return bad;
 }
 
@@ -476,12 +463,12 @@ check_url_file(const struct tl_config *cfg, const struct owners *o,
 	const char	*p = cfg->webhook_url_file;
 
 	if (access(p, F_OK) == 0 && access(p, R_OK) == -1 && geteuid() != 0)
-		return tl_admin_say(out, 1, "webhook URL file %s exists (readable only "
+		return tl_watch_say(out, 1, "webhook URL file %s exists (readable only "
 		    "by tipline-notify)", p);
 	if (access(p, R_OK) == -1)
-		return tl_admin_say(out, 0, "webhook URL file %s: %s", p,
+		return tl_watch_say(out, 0, "webhook URL file %s: %s", p,
 		    strerror(errno));
-	tl_admin_say(out, 1, "webhook URL file %s", p);
+	tl_watch_say(out, 1, "webhook URL file %s", p);
 	return check_mode(out, p, 0400, o->notify, o);
 }
 
@@ -516,7 +503,7 @@ check_catalogues(const struct tl_config *cfg, FILE *out)
 
 	snprintf(dir, sizeof(dir), "%s/lang", cfg->templates);
 	if ((d = opendir(dir)) == NULL)
-		return tl_admin_say(out, 0, "catalogues %s: %s", dir, strerror(errno));
+		return tl_watch_say(out, 0, "catalogues %s: %s", dir, strerror(errno));
 	while ((e = readdir(d)) != NULL) {
 		n = strlen(e->d_name);
 		if (n < 5 || n - 4 >= sizeof(code) ||
@@ -525,9 +512,9 @@ check_catalogues(const struct tl_config *cfg, FILE *out)
 		snprintf(code, sizeof(code), "%.*s", (int)(n - 4), e->d_name);
 		if (tl_cat_load(cfg->templates, code, &c, err, sizeof(err)) !=
 		    TL_OK)
-			bad += tl_admin_say(out, 0, "catalogue: %s", err);
+			bad += tl_watch_say(out, 0, "catalogue: %s", err);
 		else
-			tl_admin_say(out, 1, "catalogue %s (%s)", code,
+			tl_watch_say(out, 1, "catalogue %s (%s)", code,
 			    tl_cat_get(c, "catalogue_review"));
 		tl_cat_free(c);
 	}
@@ -545,13 +532,13 @@ tl_admin_check(const struct tl_config *cfg, FILE *out)
 	int		 bad = 0;
 
 	find_owners(&o);
-	tl_admin_say(out, 1, "config %s", cfg->path);
+	tl_watch_say(out, 1, "config %s", cfg->path);
 	site_of(cfg, &site);
 	if (tl_pages_load(cfg->templates, &site, &p, err, sizeof(err)) !=
 	    TL_OK)
-		bad += tl_admin_say(out, 0, "templates: %s", err);
+		bad += tl_watch_say(out, 0, "templates: %s", err);
 	else {
-		tl_admin_say(out, 1, "templates %s, languages %s", cfg->templates,
+		tl_watch_say(out, 1, "templates %s, languages %s", cfg->templates,
 		    cfg->languages);
 		tl_pages_free(p);
 	}
@@ -572,9 +559,9 @@ tl_admin_check(const struct tl_config *cfg, FILE *out)
 	if (cfg->webhook_url_file != NULL)
 		bad += check_url_file(cfg, &o, out);
 	else if (cfg->webhook_url == NULL)
-		tl_admin_say(out, 1, "no webhook_url: notifications stay queued");
+		tl_watch_say(out, 1, "no webhook_url: notifications stay queued");
 	else
-		tl_admin_say(out, 1, "webhook %s", cfg->webhook_url);
+		tl_watch_say(out, 1, "webhook %s", cfg->webhook_url);
 	bad += tl_watch_check(cfg, (int64_t)time(NULL), out);
 	bad += tl_desk_check(cfg, (int64_t)time(NULL), out);
 	return bad;

@@ -27,9 +27,4 @@ enum tl_err tl_admin_init(const struct tl_config *cfg, FILE *out);
  */
 int tl_admin_check(const struct tl_config *cfg, FILE *out);
 
-/* One line of check's report to out: "ok: " (a fact) or "error: " (a
- * problem) and the text. Returns 1 for a problem, else 0. */
-int tl_admin_say(FILE *out, int ok, const char *fmt, ...)
-	    __attribute__((format(printf, 3, 4)));
-
 #endif

@@ -11,12 +11,12 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "admin.h"
 #include "desk_admin.h"
 #include "desk_app.h"
 #include "desk_store.h"
 #include "json.h"
 #include "text.h"
+#include "watch.h"
 
 /* Opens the desk store of cfg, which must exist: NULL (said) or it. */
 static struct tl_desk_store *
@@ -157,20 +157,20 @@ tl_desk_check(const struct tl_config *cfg, int64_t now, FILE *out)
 		return 0;
 	if (tl_desk_store_open(cfg->staff_database, &d, err, sizeof(err)) !=
 	    TL_OK)
-		return tl_admin_say(out, 0, "the desk's store: %s", err);
+		return tl_watch_say(out, 0, "the desk's store: %s", err);
 	if (tl_desk_heartbeat_at(d, &at) != TL_OK ||
 	    tl_desk_flagged(d, &n) != TL_OK)
-		bad += tl_admin_say(out, 0, "the desk's store cannot be read: "
+		bad += tl_watch_say(out, 0, "the desk's store cannot be read: "
 		    "%s", tl_desk_store_errmsg(d));
 	else if (at == 0 || now - at > TL_DESK_STALE_AFTER)
-		bad += tl_admin_say(out, 0, "the desk (tipline-staff.fcgi) %s: "
+		bad += tl_watch_say(out, 0, "the desk (tipline-staff.fcgi) %s: "
 		    "tips are not being taken in and no reminders are sent",
 		    at == 0 ? "has never run" : "has not run for over a minute");
 	else
-		tl_admin_say(out, 1, "the desk ran %llds ago",
+		tl_watch_say(out, 1, "the desk ran %llds ago",
 		    (long long)(now - at));
 	if (n > 0)
-		bad += tl_admin_say(out, 0, "%lld tip%s flagged in the desk "
+		bad += tl_watch_say(out, 0, "%lld tip%s flagged in the desk "
 		    "(changed in the intake store after it was taken in, or "
 		    "its sealed content does not open)", (long long)n,
 		    n == 1 ? "" : "s");

@@ -63,6 +63,7 @@
 #include <unistd.h>
 
 #include "seal.h"
+#include "seal_impl.h"
 #include "secret.h"
 
 #define AEAD_KEYBYTES	crypto_aead_xchacha20poly1305_ietf_KEYBYTES
@@ -102,11 +103,6 @@ _Static_assert(sizeof(PUBLIC_PREFIX) - 1 + B64LEN == TL_SEAL_KEYFILE_LEN &&
 _Static_assert(sodium_base64_ENCODED_LEN(TL_SEAL_KEYBYTES, B64VARIANT) ==
     B64LEN + 1, "base64 length");
 
-/* In sodium_malloc'd memory, read-only once made. */
-struct tl_seal_secret {
-	uint8_t	 sk[TL_SEAL_KEYBYTES];
-	uint8_t	 pk[TL_SEAL_KEYBYTES];
-};
 
 /* Opened fields: names and values point into text, NUL-terminated. */
 struct tl_seal_opened {
@@ -1331,60 +1327,4 @@ out:
 		*len = 0;
 	}
 	return rc;
-}
-
-/* --- the desk's form MAC (SPEC 12) ------------------------------------ */
-/*
- * The desk's CSRF key, derived from the staff secret key (crypto_kdf,
- * context "tlcsrf__", subkey 1) so that the desk needs no key file of its
- * own and a token from one deployment is worthless at another: it
- * authenticates the desk's own forms (HMAC-SHA512-256, crypto_auth) so a
- * page of another site cannot make a staff member's browser change a tip.
- * It reveals nothing of the staff secret key (a one-way derivation).
- */
-#define CSRF_CONTEXT	"tlcsrf__"
-
-struct tl_seal_mackey {
-	uint8_t	 key[crypto_auth_KEYBYTES];
-};
-
-_Static_assert(crypto_auth_BYTES == TL_SEAL_MACBYTES, "mac size");
-_Static_assert(crypto_kdf_CONTEXTBYTES == sizeof(CSRF_CONTEXT) - 1 &&
-    crypto_auth_KEYBYTES >= crypto_kdf_BYTES_MIN, "csrf key size");
-
-enum tl_err
-tl_seal_csrf_key(const struct tl_seal_secret *sk,
-    struct tl_seal_mackey **out)
-{
-	struct tl_seal_mackey	*k;
-
-	*out = NULL;
-	if ((k = sodium_malloc(sizeof(*k))) == NULL)
-		return TL_ENOMEM;
-	crypto_kdf_derive_from_key(k->key, sizeof(k->key), 1, CSRF_CONTEXT,
-	    sk->sk);
-	sodium_mprotect_readonly(k);
-	*out = k;
-	return TL_OK;
-}
-
-void
-tl_seal_mackey_free(struct tl_seal_mackey *k)
-{
-	if (k != NULL)
-		sodium_free(k);	/* wipes */
-}
-
-void
-tl_seal_mac(const struct tl_seal_mackey *k, const void *msg, size_t len,
-    uint8_t mac[TL_SEAL_MACBYTES])
-{
-	crypto_auth(mac, msg, len, k->key);
-}
-
-int
-tl_seal_mac_verify(const struct tl_seal_mackey *k, const void *msg,
-    size_t len, const uint8_t mac[TL_SEAL_MACBYTES])
-{
-	return crypto_auth_verify(mac, msg, len, k->key) == 0;
 }

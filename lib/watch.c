@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "admin.h"
 #include "db.h"
 #include "watch.h"
 
@@ -188,19 +187,32 @@ tl_watch_ack(struct tl_store *s, const char *ref, const char *whid,
 	return rc;
 }
 
+int
+tl_watch_say(FILE *out, int ok, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fputs(ok ? "ok: " : "error: ", out);
+	va_start(ap, fmt);
+	vfprintf(out, fmt, ap);
+	va_end(ap);
+	fputc('\n', out);
+	return !ok;
+}
+
 static int
 judge_beat(const struct tl_config *cfg, const struct tl_watch *w, FILE *out)
 {
 	if (!tl_config_has_webhook(cfg))
 		return 0;
 	if (w->heartbeat_age < 0)
-		return tl_admin_say(out, 0, "tipline-notify has never run on this "
+		return tl_watch_say(out, 0, "tipline-notify has never run on this "
 		    "store: notifications are not being sent");
 	if (w->heartbeat_age > TL_WATCH_STALE_AFTER)
-		return tl_admin_say(out, 0, "tipline-notify last ran %llds ago (more "
+		return tl_watch_say(out, 0, "tipline-notify last ran %llds ago (more "
 		    "than %ds): notifications are not being sent",
 		    (long long)w->heartbeat_age, TL_WATCH_STALE_AFTER);
-	return tl_admin_say(out, 1, "tipline-notify ran %llds ago",
+	return tl_watch_say(out, 1, "tipline-notify ran %llds ago",
 	    (long long)w->heartbeat_age);
 }
 
@@ -216,7 +228,7 @@ tl_watch_check(const struct tl_config *cfg, int64_t now, FILE *out)
 	if (tl_store_attach(cfg->database, &s, err, sizeof(err)) != TL_OK)
 		return 0;	/* check_store() has said so */
 	if (tl_watch_read(s, now, &w) != TL_OK) {
-		bad = tl_admin_say(out, 0, "deliveries cannot be read: %s",
+		bad = tl_watch_say(out, 0, "deliveries cannot be read: %s",
 		    tl_store_errmsg(s));
 		tl_store_close(s);
 		return bad;
@@ -225,17 +237,17 @@ tl_watch_check(const struct tl_config *cfg, int64_t now, FILE *out)
 	bad += judge_beat(cfg, &w, out);
 	u = w.oldest_pending[TL_PRIO_URGENT];
 	if (cfg->alert_urgent_after > 0 && u > cfg->alert_urgent_after)
-		bad += tl_admin_say(out, 0, "an urgent tip has waited %llds for its "
+		bad += tl_watch_say(out, 0, "an urgent tip has waited %llds for its "
 		    "notification (alert_urgent_after is %lds)",
 		    (long long)u, cfg->alert_urgent_after);
 	else
-		tl_admin_say(out, 1, "no urgent notification waiting too long");
+		tl_watch_say(out, 1, "no urgent notification waiting too long");
 	if (w.dead_unacked > 0)
-		bad += tl_admin_say(out, 0, "%lld dead deliver%s not acknowledged: "
+		bad += tl_watch_say(out, 0, "%lld dead deliver%s not acknowledged: "
 		    "see tiplinectl deliveries --state dead, then redeliver "
 		    "or deliveries --ack", (long long)w.dead_unacked,
 		    w.dead_unacked == 1 ? "y" : "ies");
 	else
-		tl_admin_say(out, 1, "no unacknowledged dead delivery");
+		tl_watch_say(out, 1, "no unacknowledged dead delivery");
 	return bad;
 }

@@ -55,4 +55,9 @@ enum tl_err tl_watch_ack(struct tl_store *s, const char *ref,
  */
 int tl_watch_check(const struct tl_config *cfg, int64_t now, FILE *out);
 
+/* One line of `tiplinectl check`'s report to out: "ok: " (a fact) or
+ * "error: " (a problem) and the text. Returns 1 for a problem, else 0. */
+int tl_watch_say(FILE *out, int ok, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
 #endif
