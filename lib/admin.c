@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #include "admin.h"
-#include "desk_admin.h"
 #include "page.h"
 #include "seal.h"
 #include "secret.h"
@@ -576,6 +575,5 @@ tl_admin_check(const struct tl_config *cfg, FILE *out)
 	else
 		tl_admin_say(out, 1, "webhook %s", cfg->webhook_url);
 	bad += tl_watch_check(cfg, (int64_t)time(NULL), out);
-	bad += tl_desk_check(cfg, (int64_t)time(NULL), out);
 	return bad;
 }
