@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #include "admin.h"
-#include "desk_admin.h"
 #include "page.h"
 #include "seal.h"
 #include "secret.h"
@@ -330,16 +329,19 @@ check_store(const struct tl_config *cfg, FILE *out)
 	int		 bad;
 
 	if (lstat(cfg->database, &st) == -1)
-		return tl_watch_say(out, 0, "store %s: %s (tiplinectl init creates "
+		return tl_watch_say(out, 0,
+		    "store %s: %s (tiplinectl init creates "
 		    "it)", cfg->database, strerror(errno));
 	if (tl_store_attach(cfg->database, &s, err, sizeof(err)) != TL_OK)
 		return tl_watch_say(out, 0, "store: %s", err);
 	bad = tl_store_health(s) != TL_OK;
 	if (bad)
-		tl_watch_say(out, 0, "store %s is not writable: %s", cfg->database,
+		tl_watch_say(out, 0, "store %s is not writable: %s",
+		    cfg->database,
 		    tl_store_errmsg(s));
 	else
-		tl_watch_say(out, 1, "store %s is writable, and every tip in it is "
+		tl_watch_say(out, 1,
+		    "store %s is writable, and every tip in it is "
 		    "sealed", cfg->database);
 	tl_store_close(s);
 	return bad;
@@ -366,20 +368,24 @@ check_staff_keys(const struct tl_config *cfg, const struct owners *o,
 	bad += check_mode(out, cfg->staff_public_key_file, 0444, 0,
 	    &(struct owners){ 0 });
 	if (access(cfg->staff_secret_key_file, F_OK) == -1)
-		tl_watch_say(out, 1, "no staff secret key on this host (%s): show and "
+		tl_watch_say(out, 1,
+		    "no staff secret key on this host (%s): show and "
 		    "export run where it is", cfg->staff_secret_key_file);
 	else if (access(cfg->staff_secret_key_file, R_OK) == -1)
-		tl_watch_say(out, 1, "staff secret key %s exists (readable only by "
+		tl_watch_say(out, 1,
+		    "staff secret key %s exists (readable only by "
 		    "tipline-staff)", cfg->staff_secret_key_file);
 	else if (tl_seal_secret_read(cfg->staff_secret_key_file, &sk, err,
 	    sizeof(err)) != TL_OK)
 		bad += tl_watch_say(out, 0, "staff secret key: %s", err);
 	else if (!tl_seal_secret_matches(sk, pk))
-		bad += tl_watch_say(out, 0, "staff secret key %s is not the pair of %s: "
+		bad += tl_watch_say(out, 0,
+		    "staff secret key %s is not the pair of %s: "
 		    "tips sealed to that public key cannot be read with it",
 		    cfg->staff_secret_key_file, cfg->staff_public_key_file);
 	else {
-		tl_watch_say(out, 1, "staff secret key %s", cfg->staff_secret_key_file);
+		tl_watch_say(out, 1, "staff secret key %s",
+		    cfg->staff_secret_key_file);
 		bad += check_mode(out, cfg->staff_secret_key_file, 0400,
 		    o->staff, o->staff_known ? o : &(struct owners){ 0 });
 	}
@@ -404,13 +410,15 @@ check_keys(const struct tl_config *cfg, const struct owners *o, FILE *out)
 	}
 	if (access(cfg->webhook_secret_file, F_OK) == 0 &&
 	    access(cfg->webhook_secret_file, R_OK) == -1 && geteuid() != 0)
-		tl_watch_say(out, 1, "webhook secret %s exists (readable only by "
+		tl_watch_say(out, 1,
+		    "webhook secret %s exists (readable only by "
 		    "tipline-notify)", cfg->webhook_secret_file);
 	else if (tl_secret_read(cfg->webhook_secret_file, key, &len, err,
 	    sizeof(err)) != TL_OK)
 		bad += tl_watch_say(out, 0, "webhook secret: %s", err);
 	else {
-		tl_watch_say(out, 1, "webhook secret %s", cfg->webhook_secret_file);
+		tl_watch_say(out, 1, "webhook secret %s",
+		    cfg->webhook_secret_file);
 		bad += check_mode(out, cfg->webhook_secret_file, 0400,
 		    o->notify, o);
 	}
@@ -443,10 +451,12 @@ check_error_pages(const struct tl_config *cfg, FILE *out)
 		snprintf(path, sizeof(path), "%s/errors/%s", cfg->templates,
 		    error_pages[i]);
 		if (stat(path, &st) == -1)
-			bad += tl_watch_say(out, 0, "error page %s: %s (nginx answers "
+			bad += tl_watch_say(out, 0,
+			    "error page %s: %s (nginx answers "
 			    "with it)", path, strerror(errno));
 		else if (!S_ISREG(st.st_mode) || st.st_size == 0)
-			bad += tl_watch_say(out, 0, "error page %s is empty or not a "
+			bad += tl_watch_say(out, 0,
+			    "error page %s is empty or not a "
 			    "file", path);
 	}
 	if (bad == 0)
@@ -463,7 +473,8 @@ check_url_file(const struct tl_config *cfg, const struct owners *o,
 	const char	*p = cfg->webhook_url_file;
 
 	if (access(p, F_OK) == 0 && access(p, R_OK) == -1 && geteuid() != 0)
-		return tl_watch_say(out, 1, "webhook URL file %s exists (readable only "
+		return tl_watch_say(out, 1,
+		    "webhook URL file %s exists (readable only "
 		    "by tipline-notify)", p);
 	if (access(p, R_OK) == -1)
 		return tl_watch_say(out, 0, "webhook URL file %s: %s", p,
@@ -503,7 +514,8 @@ check_catalogues(const struct tl_config *cfg, FILE *out)
 
 	snprintf(dir, sizeof(dir), "%s/lang", cfg->templates);
 	if ((d = opendir(dir)) == NULL)
-		return tl_watch_say(out, 0, "catalogues %s: %s", dir, strerror(errno));
+		return tl_watch_say(out, 0, "catalogues %s: %s", dir,
+		    strerror(errno));
 	while ((e = readdir(d)) != NULL) {
 		n = strlen(e->d_name);
 		if (n < 5 || n - 4 >= sizeof(code) ||
@@ -538,7 +550,8 @@ tl_admin_check(const struct tl_config *cfg, FILE *out)
 	    TL_OK)
 		bad += tl_watch_say(out, 0, "templates: %s", err);
 	else {
-		tl_watch_say(out, 1, "templates %s, languages %s", cfg->templates,
+		tl_watch_say(out, 1, "templates %s, languages %s",
+		    cfg->templates,
 		    cfg->languages);
 		tl_pages_free(p);
 	}
@@ -559,10 +572,10 @@ tl_admin_check(const struct tl_config *cfg, FILE *out)
 	if (cfg->webhook_url_file != NULL)
 		bad += check_url_file(cfg, &o, out);
 	else if (cfg->webhook_url == NULL)
-		tl_watch_say(out, 1, "no webhook_url: notifications stay queued");
+		tl_watch_say(out, 1,
+		    "no webhook_url: notifications stay queued");
 	else
 		tl_watch_say(out, 1, "webhook %s", cfg->webhook_url);
 	bad += tl_watch_check(cfg, (int64_t)time(NULL), out);
-	bad += tl_desk_check(cfg, (int64_t)time(NULL), out);
 	return bad;
 }

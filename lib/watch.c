@@ -206,10 +206,12 @@ judge_beat(const struct tl_config *cfg, const struct tl_watch *w, FILE *out)
 	if (!tl_config_has_webhook(cfg))
 		return 0;
 	if (w->heartbeat_age < 0)
-		return tl_watch_say(out, 0, "tipline-notify has never run on this "
+		return tl_watch_say(out, 0,
+		    "tipline-notify has never run on this "
 		    "store: notifications are not being sent");
 	if (w->heartbeat_age > TL_WATCH_STALE_AFTER)
-		return tl_watch_say(out, 0, "tipline-notify last ran %llds ago (more "
+		return tl_watch_say(out, 0,
+		    "tipline-notify last ran %llds ago (more "
 		    "than %ds): notifications are not being sent",
 		    (long long)w->heartbeat_age, TL_WATCH_STALE_AFTER);
 	return tl_watch_say(out, 1, "tipline-notify ran %llds ago",
@@ -237,13 +239,15 @@ tl_watch_check(const struct tl_config *cfg, int64_t now, FILE *out)
 	bad += judge_beat(cfg, &w, out);
 	u = w.oldest_pending[TL_PRIO_URGENT];
 	if (cfg->alert_urgent_after > 0 && u > cfg->alert_urgent_after)
-		bad += tl_watch_say(out, 0, "an urgent tip has waited %llds for its "
+		bad += tl_watch_say(out, 0,
+		    "an urgent tip has waited %llds for its "
 		    "notification (alert_urgent_after is %lds)",
 		    (long long)u, cfg->alert_urgent_after);
 	else
 		tl_watch_say(out, 1, "no urgent notification waiting too long");
 	if (w.dead_unacked > 0)
-		bad += tl_watch_say(out, 0, "%lld dead deliver%s not acknowledged: "
+		bad += tl_watch_say(out, 0,
+		    "%lld dead deliver%s not acknowledged: "
 		    "see tiplinectl deliveries --state dead, then redeliver "
 		    "or deliveries --ack", (long long)w.dead_unacked,
 		    w.dead_unacked == 1 ? "y" : "ies");

@@ -26,7 +26,7 @@ for sym in tl_intake_form tl_page_form tl_outbox_lease tl_webhook_sign; do
 	    "$sym"
 done
 for prog in tipline.fcgi tipline-notify; do
-	for sym in tl_desk_app_handle tl_desk_ingest tl_seal_csrf_key; do
+	for sym in tl_desk_app_handle tl_desk_ingest tl_desk_check; do
 		defines "$prog" "$sym" && refuse "$prog" holds "$sym"
 	done
 done
