@@ -1,6 +1,6 @@
 /*
  * desk_csrf.c — the desk's form tokens and same-origin check (see
- * desk_csrf.h). The MAC itself is seal.c's.
+ * desk_csrf.h). The MAC itself is the seal module's (seal_mac.c).
  */
 #include <sodium.h>
 #include <string.h>

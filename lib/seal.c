@@ -1,6 +1,8 @@
 /*
- * seal.c — the one file that composes libsodium's primitives for the
- * sealed store (SPEC 11). Formats: seal.h. What each key is for:
+ * seal.c — the seal module, which alone composes libsodium's primitives
+ * (SPEC 11; with seal_mac.c, the desk's form MAC, kept apart so that the
+ * public programs link none of the desk). Formats: seal.h. What each key
+ * is for:
  *
  * The staff key pair (X25519). The secret key is the only key that opens
  * a tip. It lives with tipline-staff.fcgi and tiplinectl run as
