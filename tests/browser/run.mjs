@@ -161,10 +161,19 @@ class Stack {
 			return null;
 		}
 	}
+	// A tip as staff read it: its fields are sealed in the store
+	// (SPEC 11), so through `tiplinectl show --json` with the stack's
+	// staff key; lists joined with "," as the store's columns were.
 	tip(ref) {
-		const rows = storeRows(this.db,
-		    'SELECT * FROM tips WHERE ref = ?', [ref]);
-		return rows.length === 1 ? rows[0] : null;
+		const p = spawnSync(path.join(buildDir, 'tiplinectl'), ['-c',
+		    path.join(this.state, 'tipline.conf'), 'show', ref, '--json'],
+		    { env: this.env, encoding: 'utf8', timeout: 60000 });
+		if (p.status !== 0)
+			return null;
+		const t = JSON.parse(p.stdout);
+		for (const k of ['concerns', 'phones'])
+			t[k] = Array.isArray(t[k]) ? t[k].join(',') : t[k];
+		return t;
 	}
 	tipCount() {
 		return storeRows(this.db, 'SELECT count(*) AS n FROM tips')[0].n;
