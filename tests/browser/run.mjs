@@ -947,95 +947,10 @@ test('axe_static_error_pages', async () => {
 	return `${files.length} pages`;
 });
 
-// The failures last: they break the stack on purpose.
-test('store_failure_503', async () => {
-	// The store fails: the database file is moved away under the running
-	// tipline.fcgi, which (SPEC 10) notices with SQLITE_FCNTL_HAS_MOVED
-	// and answers 503 with its own page: nothing saved, the phone numbers.
-	// This is the 503 a person can really meet (nginx's static 503 page
-	// answers only its rate limit, which the local stack drops).
-	const ctxP = await personContext(NARROW);
-	const ctxA = await axeContext(NARROW);
-	const moved = stack.db + '.moved';
-	try {
-		const page = await ctxP.newPage();
-		const apage = await ctxA.newPage();
-		const l1 = await openForm(page);
-		const l2 = await openForm(apage);
-		await fillForm(page, FULL);
-		await fillForm(apage, FULL);
-		await waitMinSeconds(Math.max(l1, l2));
-		fs.renameSync(stack.db, moved);
-		const rec = recorder(page);
-		let res = await submit(page);
-		check(res.status() === 503, `POST with the store gone: ` +
-		    res.status());
-		const text = await page.locator('body').innerText();
-		check(/not saved/i.test(text) && /999/.test(text) &&
-		    /101/.test(text), 'the 503 page lacks "not saved" or a phone ' +
-		    'number');
-		const { total } = await rec.finish();
-		check(total < PAGE_BUDGET, `503 page: ${total} bytes`);
-		const o = await overflow(page);
-		check(o.scrollWidth <= NARROW, `503 overflows: ${JSON.stringify(o)}`);
-		await shot(page, '503-320');
-		checkOrigins(ctxP);
-		res = await submit(apage);
-		check(res.status() === 503, `axe POST: ${res.status()}`);
-		await axe(apage, 'the 503 page');
-	} finally {
-		if (fs.existsSync(moved) && !fs.existsSync(stack.db))
-			fs.renameSync(moved, stack.db);
-		await ctxP.close();
-		await ctxA.close();
-	}
-});
-
-test('fcgi_down_502', async () => {
-	// tipline.fcgi stopped: nginx answers with its static 502 page.
-	const pid = stack.pid('tipline.fcgi');
-	check(pid, 'no tipline.fcgi pid');
-	process.kill(pid, 'SIGTERM');
-	// Polls until it has gone, bounded in time (a loaded machine is slow).
-	const alive = () => {
-		try {
-			process.kill(pid, 0);
-			return true;
-		} catch {
-			return false;
-		}
-	};
-	const deadline = Date.now() + 60000;
-	while (alive() && Date.now() < deadline)
-		await sleep(100);
-	check(!alive(), `tipline.fcgi ${pid} still runs 60 s after SIGTERM`);
-	const ctxP = await personContext(NARROW);
-	const ctxA = await axeContext(NARROW);
-	try {
-		const page = await ctxP.newPage();
-		const rec = recorder(page);
-		const res = await page.goto(stack.form);
-		check(res.status() === 502, `GET with tipline.fcgi down: ` +
-		    res.status());
-		const { total } = await rec.finish();
-		check(total < PAGE_BUDGET, `502 page: ${total} bytes`);
-		const text = await page.locator('body').innerText();
-		check(/999/.test(text) && /101/.test(text), 'no phone numbers');
-		const o = await overflow(page);
-		check(o.scrollWidth <= NARROW, `502 overflows: ${JSON.stringify(o)}`);
-		checkOrigins(ctxP);
-		const apage = await ctxA.newPage();
-		await apage.goto(stack.form);
-		await axe(apage, 'the 502 page');
-	} finally {
-		await ctxP.close();
-		await ctxA.close();
-	}
-});
-
 // -------------------------------------------------------------- the desk --
 // tipline-staff.fcgi (SPEC 12) on P+2 behind auth_basic: the queue, a tip
 // page and a state change with the keyboard alone, and axe on its pages.
+// Before the tests below, which take the store and tipline.fcgi away.
 
 function deskLogin() {
 	return { username: 'staff', password: fs.readFileSync(path.join(
@@ -1128,6 +1043,92 @@ test('desk_axe', async () => {
 		await shot(page, 'desk-queue-1280');
 	} finally {
 		await ctx.close();
+	}
+});
+
+// The failures last: they break the stack on purpose.
+test('store_failure_503', async () => {
+	// The store fails: the database file is moved away under the running
+	// tipline.fcgi, which (SPEC 10) notices with SQLITE_FCNTL_HAS_MOVED
+	// and answers 503 with its own page: nothing saved, the phone numbers.
+	// This is the 503 a person can really meet (nginx's static 503 page
+	// answers only its rate limit, which the local stack drops).
+	const ctxP = await personContext(NARROW);
+	const ctxA = await axeContext(NARROW);
+	const moved = stack.db + '.moved';
+	try {
+		const page = await ctxP.newPage();
+		const apage = await ctxA.newPage();
+		const l1 = await openForm(page);
+		const l2 = await openForm(apage);
+		await fillForm(page, FULL);
+		await fillForm(apage, FULL);
+		await waitMinSeconds(Math.max(l1, l2));
+		fs.renameSync(stack.db, moved);
+		const rec = recorder(page);
+		let res = await submit(page);
+		check(res.status() === 503, `POST with the store gone: ` +
+		    res.status());
+		const text = await page.locator('body').innerText();
+		check(/not saved/i.test(text) && /999/.test(text) &&
+		    /101/.test(text), 'the 503 page lacks "not saved" or a phone ' +
+		    'number');
+		const { total } = await rec.finish();
+		check(total < PAGE_BUDGET, `503 page: ${total} bytes`);
+		const o = await overflow(page);
+		check(o.scrollWidth <= NARROW, `503 overflows: ${JSON.stringify(o)}`);
+		await shot(page, '503-320');
+		checkOrigins(ctxP);
+		res = await submit(apage);
+		check(res.status() === 503, `axe POST: ${res.status()}`);
+		await axe(apage, 'the 503 page');
+	} finally {
+		if (fs.existsSync(moved) && !fs.existsSync(stack.db))
+			fs.renameSync(moved, stack.db);
+		await ctxP.close();
+		await ctxA.close();
+	}
+});
+
+test('fcgi_down_502', async () => {
+	// tipline.fcgi stopped: nginx answers with its static 502 page.
+	const pid = stack.pid('tipline.fcgi');
+	check(pid, 'no tipline.fcgi pid');
+	process.kill(pid, 'SIGTERM');
+	// Polls until it has gone, bounded in time (a loaded machine is slow).
+	const alive = () => {
+		try {
+			process.kill(pid, 0);
+			return true;
+		} catch {
+			return false;
+		}
+	};
+	const deadline = Date.now() + 60000;
+	while (alive() && Date.now() < deadline)
+		await sleep(100);
+	check(!alive(), `tipline.fcgi ${pid} still runs 60 s after SIGTERM`);
+	const ctxP = await personContext(NARROW);
+	const ctxA = await axeContext(NARROW);
+	try {
+		const page = await ctxP.newPage();
+		const rec = recorder(page);
+		const res = await page.goto(stack.form);
+		check(res.status() === 502, `GET with tipline.fcgi down: ` +
+		    res.status());
+		const { total } = await rec.finish();
+		check(total < PAGE_BUDGET, `502 page: ${total} bytes`);
+		const text = await page.locator('body').innerText();
+		check(/999/.test(text) && /101/.test(text), 'no phone numbers');
+		const o = await overflow(page);
+		check(o.scrollWidth <= NARROW, `502 overflows: ${JSON.stringify(o)}`);
+		checkOrigins(ctxP);
+		const apage = await ctxA.newPage();
+		await apage.goto(stack.form);
+		await axe(apage, 'the 502 page');
+	} finally {
+		await ctxP.close();
+		await ctxA.close();
 	}
 });
 
