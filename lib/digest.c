@@ -150,7 +150,7 @@ out:
 }
 
 enum tl_err
-tl_digest_fold(struct tl_store *s, int64_t now, long digest_after,
+tl_digest_fold_in(struct tl_store *s, int64_t now, long digest_after,
     size_t *folded)
 {
 	sqlite3_stmt	*due = NULL;
@@ -160,25 +160,34 @@ tl_digest_fold(struct tl_store *s, int64_t now, long digest_after,
 	*folded = 0;
 	if (digest_after <= 0)
 		return TL_OK;
-	if ((rc = tl_store_ensure(s)) != TL_OK)
-		return rc;
-	if ((rc = tl_db_exec(s, "BEGIN IMMEDIATE", "digest")) != TL_OK)
-		return rc;
 	if ((rc = row2(s, sent_sql, now - TL_DIGEST_WINDOW, &sent, NULL))
 	    != TL_OK || (rc = tl_db_prep(s, due_sql, &due)) != TL_OK)
-		goto out;
+		return rc;
 	sqlite3_bind_int64(due, 1, now);
 	/* The first digest_after of the window still go one by one. */
 	sqlite3_bind_int64(due, 2, sent < digest_after ?
 	    digest_after - sent : 0);
-	if ((rc = fold_rows(s, due, now, folded)) != TL_OK)
-		goto out;
+	rc = fold_rows(s, due, now, folded);
 	sqlite3_finalize(due);
-	due = NULL;
-	rc = *folded > 0 ? tl_db_exec(s, "COMMIT", "digest") :
-	    tl_db_exec(s, "ROLLBACK", "digest");
-out:
-	sqlite3_finalize(due);
+	return rc;
+}
+
+enum tl_err
+tl_digest_fold(struct tl_store *s, int64_t now, long digest_after,
+    size_t *folded)
+{
+	enum tl_err	 rc;
+
+	*folded = 0;
+	if (digest_after <= 0)
+		return TL_OK;
+	if ((rc = tl_store_ensure(s)) != TL_OK)
+		return rc;
+	if ((rc = tl_db_exec(s, "BEGIN IMMEDIATE", "digest")) != TL_OK)
+		return rc;
+	if ((rc = tl_digest_fold_in(s, now, digest_after, folded)) == TL_OK)
+		rc = *folded > 0 ? tl_db_exec(s, "COMMIT", "digest") :
+		    tl_db_exec(s, "ROLLBACK", "digest");
 	if (rc != TL_OK)
 		tl_db_rollback(s);
 	return rc;

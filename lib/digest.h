@@ -40,6 +40,11 @@ struct tl_digest {
  */
 enum tl_err tl_digest_fold(struct tl_store *s, int64_t now,
 	    long digest_after, size_t *folded);
+/* The same inside a transaction the caller holds (BEGIN IMMEDIATE):
+ * the lease folds and leases in one, so that no tip arriving between the
+ * two is leased alone. */
+enum tl_err tl_digest_fold_in(struct tl_store *s, int64_t now,
+	    long digest_after, size_t *folded);
 
 /* Reads the tips folded into digest delivery id into d: TL_OK or
  * TL_ESTORE. */

@@ -288,11 +288,8 @@ pass(struct tl_notifier *n, volatile sig_atomic_t *stop, size_t *failed)
 	*failed = 0;
 	do {
 		now = (int64_t)time(NULL);
-		if (tl_digest_fold(n->store, now, n->cfg->digest_after,
-		    &got) != TL_OK)
-			return TL_ESTORE;
 		if (tl_outbox_lease(n->store, now, lease_end(n, now),
-		    n->owner, d, BATCH, &got) != TL_OK)
+		    n->cfg->digest_after, n->owner, d, BATCH, &got) != TL_OK)
 			return TL_ESTORE;
 		for (i = 0; i < got; i++) {
 			if (rc != TL_OK || (stop != NULL && *stop))

@@ -126,11 +126,12 @@ by_due(const void *a, const void *b)
 
 enum tl_err
 tl_outbox_lease(struct tl_store *s, int64_t now, int64_t lease_until,
-    const char *owner, struct tl_delivery *out, size_t max, size_t *n)
+    long digest_after, const char *owner, struct tl_delivery *out,
+    size_t max, size_t *n)
 {
 	sqlite3_stmt	*up = NULL, *tip = NULL;
 	enum tl_err	 rc;
-	size_t		 i;
+	size_t		 i, folded;
 
 	*n = 0;
 	if ((rc = tl_store_ensure(s)) != TL_OK)
@@ -138,7 +139,8 @@ tl_outbox_lease(struct tl_store *s, int64_t now, int64_t lease_until,
 	if ((rc = tl_db_prep(s, lease_sql, &up)) != TL_OK ||
 	    (rc = tl_store_prep_tips(s, tip_sql_tail, &tip)) != TL_OK)
 		goto out;
-	if ((rc = tl_db_exec(s, "BEGIN IMMEDIATE", "lease")) != TL_OK)
+	if ((rc = tl_db_exec(s, "BEGIN IMMEDIATE", "lease")) != TL_OK ||
+	    (rc = tl_digest_fold_in(s, now, digest_after, &folded)) != TL_OK)
 		goto out;
 	sqlite3_bind_int64(up, 1, now);
 	sqlite3_bind_int64(up, 2, lease_until);

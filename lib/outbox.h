@@ -32,13 +32,15 @@ struct tl_delivery {
 
 /*
  * Leases up to max deliveries that are pending, due at now and not leased
- * (urgent first, then oldest), until lease_until, for owner. Fills out[]
+ * (urgent first, then oldest), until lease_until, for owner, having first
+ * folded a flood of normal tips into digests (digest_after; 0: none) in
+ * the same transaction, so no tip is leased alone past it. Fills out[]
  * and *n. The lease is committed before this returns; no transaction stays
  * open. The caller frees each with tl_delivery_free().
  */
 enum tl_err tl_outbox_lease(struct tl_store *s, int64_t now,
-	    int64_t lease_until, const char *owner, struct tl_delivery *out,
-	    size_t max, size_t *n);
+	    int64_t lease_until, long digest_after, const char *owner,
+	    struct tl_delivery *out, size_t max, size_t *n);
 
 /*
  * Records an attempt on a delivery that owner holds: TL_DELIVERED,

@@ -152,7 +152,7 @@ lease_all(struct fx *f, int64_t now, size_t *dig, size_t *refs)
 
 	*dig = *refs = 0;
 	do {
-		assert_int_equal(tl_outbox_lease(f->s, now, now + 30, "t", d,
+		assert_int_equal(tl_outbox_lease(f->s, now, now + 30, 0, "t", d,
 		    64, &n), TL_OK);
 		for (i = 0; i < n; i++) {
 			if (d[i].digest != NULL) {
@@ -235,7 +235,7 @@ test_digest_dead_and_ack(void **state)
 	assert_int_equal(folded, 3);
 	q_exec(f->path, "UPDATE deliveries SET state = 'delivered'"
 	    " WHERE digest_id IS NULL AND tip_id IS NOT NULL");
-	assert_int_equal(tl_outbox_lease(f->s, T0 + 60, T0 + 90, "t", d, 4,
+	assert_int_equal(tl_outbox_lease(f->s, T0 + 60, T0 + 90, 0, "t", d, 4,
 	    &n), TL_OK);
 	assert_int_equal(n, 1);
 	assert_non_null(d[0].digest);
