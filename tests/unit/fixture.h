@@ -198,7 +198,7 @@ fx_prepare(struct tl_submit *sub, struct tl_tip *view, uint8_t **blob)
 }
 
 /* fx_prepare() with what sub borrows in a ring of 16 slots: a submission
- * stays good until 16 more are sealed. */
+ * stays good until 16 more are sealed. One thread only. */
 static inline void
 fx_seal(struct tl_submit *sub)
 {
