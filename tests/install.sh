@@ -161,6 +161,9 @@ check "example config has an uncommented key" \
 	echo "templates = $share/templates"
 	echo "form_key_file = $st/form.key"
 	echo "webhook_secret_file = $st/webhook.secret"
+	echo "staff_public_key_file = $st/staff.pub"
+	echo "staff_secret_key_file = $st/staff.key"
+	echo "staff_database = $st/staff.db"
 } >"$conf"
 
 out=$tmp/out
