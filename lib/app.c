@@ -20,6 +20,8 @@
 #include "token.h"
 #include "watch.h"
 
+#define CSS_MAX	(256 * 1024)	/* bytes of the stylesheet */
+
 struct tl_app {
 	const struct tl_config	*cfg;
 	struct tl_pages		*pages;
@@ -79,24 +81,6 @@ render_form(struct tl_app *app, size_t lang)
 	return 0;
 }
 
-/* Reads the whole file at path into b; returns 0 or -1 with errno. */
-static int
-slurp(const char *path, struct tl_buf *b)
-{
-	char	 chunk[4096];
-	ssize_t	 n;
-	int	 fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		tl_buf_add(b, chunk, (size_t)n);
-	close(fd);
-	if (n < 0 || !tl_buf_ok(b))
-		return -1;
-	return 0;
-}
-
 enum tl_err
 tl_app_new(const struct tl_config *cfg, struct tl_app **out, char *err,
     size_t errlen)
@@ -146,11 +130,9 @@ tl_app_new(const struct tl_config *cfg, struct tl_app **out, char *err,
 			goto fail;
 		}
 	snprintf(path, sizeof(path), "%s/static/tipline.css", cfg->templates);
-	if (slurp(path, &app->css) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		rc = TL_EIO;
+	if ((rc = tl_buf_read_file(&app->css, path, CSS_MAX, err, errlen)) !=
+	    TL_OK)
 		goto fail;
-	}
 	app->intake.pages = app->pages;
 	app->intake.form_key = app->form_key;
 	app->intake.staff_pk = app->staff_pk;

@@ -1,11 +1,15 @@
 /*
- * buf.c — growable buffer and the one HTML-escaping function.
+ * buf.c — growable buffer, the one HTML-escaping function, and reading a
+ * whole (bounded) file.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -144,4 +148,35 @@ void
 tl_buf_html_str(struct tl_buf *b, const char *s)
 {
 	tl_buf_html(b, s, strlen(s));
+}
+
+enum tl_err
+tl_buf_read_file(struct tl_buf *b, const char *path, size_t max, char *err,
+    size_t errlen)
+{
+	char		 chunk[4096];
+	size_t		 start = b->len;
+	ssize_t		 n = 0;
+	enum tl_err	 rc = TL_OK;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return TL_EIO;
+	}
+	while (b->len - start <= max &&
+	    (n = read(fd, chunk, sizeof(chunk))) > 0)
+		tl_buf_add(b, chunk, (size_t)n);
+	if (n < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		rc = TL_EIO;
+	} else if (!tl_buf_ok(b)) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		rc = TL_ENOMEM;
+	} else if (b->len - start > max) {
+		snprintf(err, errlen, "%s: larger than %zu bytes", path, max);
+		rc = TL_ETOOLARGE;
+	}
+	close(fd);
+	return rc;
 }

@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include "tl.h"
+
 struct tl_buf {
 	char	*data;	/* owned; NULL until the first append */
 	size_t	 len;	/* bytes used, excluding the terminating NUL */
@@ -37,5 +39,13 @@ void	tl_buf_printf(struct tl_buf *b, const char *fmt, ...)
 /* Appends s with &, <, >, " and ' replaced by HTML entities. */
 void	tl_buf_html(struct tl_buf *b, const char *s, size_t n);
 void	tl_buf_html_str(struct tl_buf *b, const char *s);
+
+/*
+ * Appends the whole file at path to b, refusing one over max bytes (never
+ * a file read cut short). Returns TL_OK; TL_EIO or TL_ETOOLARGE with
+ * "path: reason" in err; TL_ENOMEM. b may then hold part of the file.
+ */
+enum tl_err tl_buf_read_file(struct tl_buf *b, const char *path, size_t max,
+	    char *err, size_t errlen);
 
 #endif

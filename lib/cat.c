@@ -384,9 +384,7 @@ tl_cat_load(const char *dir, const char *lang, struct tl_cat **out,
     char *err, size_t errlen)
 {
 	struct tl_buf	 text = TL_BUF_INIT;
-	char		 path[4096], chunk[4096];
-	FILE		*f;
-	size_t		 n;
+	char		 path[4096];
 	enum tl_err	 rc;
 
 	*out = NULL;
@@ -396,20 +394,11 @@ tl_cat_load(const char *dir, const char *lang, struct tl_cat **out,
 		return TL_ECONFIG;
 	}
 	snprintf(path, sizeof(path), "%s/lang/%s.cat", dir, lang);
-	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return TL_EIO;
-	}
-	while (text.len <= CAT_MAX_BYTES &&
-	    (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		tl_buf_add(&text, chunk, n);
-	if (ferror(f) || !tl_buf_ok(&text)) {
-		snprintf(err, errlen, "%s: cannot read", path);
-		rc = TL_EIO;
-	} else
+	rc = tl_buf_read_file(&text, path, CAT_MAX_BYTES, err, errlen);
+	if (rc == TL_OK || rc == TL_ETOOLARGE)
+		/* A file too large is refused by the parser, naming it. */
 		rc = tl_cat_parse(path, text.data != NULL ? text.data : "",
 		    text.len, out, err, errlen);
-	fclose(f);
 	tl_buf_free(&text);
 	return rc;
 }

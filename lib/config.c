@@ -487,31 +487,18 @@ enum tl_err
 tl_config_load(const char *path, struct tl_config *cfg, char *err,
     size_t errlen)
 {
-	FILE		*f;
 	struct tl_buf	 text = TL_BUF_INIT;
-	char		 chunk[4096], dir[PATH_MAX], *slash;
-	size_t		 n;
+	char		 dir[PATH_MAX], *slash;
 	enum tl_err	 rc;
 
 	memset(cfg, 0, sizeof(*cfg));
-	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return TL_EIO;
-	}
-	while (text.len <= CONFIG_MAX &&
-	    (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		tl_buf_add(&text, chunk, n);
-	rc = TL_OK;
-	if (ferror(f) || !tl_buf_ok(&text)) {
-		snprintf(err, errlen, "%s: cannot read", path);
-		rc = TL_EIO;
-	} else if (text.len > CONFIG_MAX) {
-		/* Never parse a file cut short: its last line would be. */
+	/* Never a file parsed cut short: its last line would be. */
+	rc = tl_buf_read_file(&text, path, CONFIG_MAX, err, errlen);
+	if (rc == TL_ETOOLARGE) {
 		snprintf(err, errlen, "%s: larger than 1 MiB; a config file "
 		    "is a few lines", path);
 		rc = TL_ECONFIG;
 	}
-	fclose(f);
 	if (rc != TL_OK) {
 		tl_buf_free(&text);
 		return rc;

@@ -26,6 +26,7 @@
 #define NOTE_MAX	5000	/* characters of a note */
 #define DETAIL_MAX	200	/* bytes of a query kept in the audit log */
 #define HTML		"text/html; charset=utf-8"
+#define CSS_MAX		(256 * 1024)	/* bytes of a stylesheet */
 
 struct tl_desk_app {
 	const struct tl_config	*cfg;
@@ -641,26 +642,6 @@ tl_desk_app_handle(struct tl_desk_app *app, struct tl_desk_store *d,
 
 /* --- the app ---------------------------------------------------------- */
 
-/* Reads the file at path into b: 0, or -1 with errno. */
-static int
-slurp(const char *path, struct tl_buf *b)
-{
-	char	 chunk[4096];
-	ssize_t	 r;
-	int	 fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	while ((r = read(fd, chunk, sizeof(chunk))) > 0)
-		tl_buf_add(b, chunk, (size_t)r);
-	close(fd);
-	if (r < 0 || !tl_buf_ok(b)) {
-		errno = r < 0 ? errno : ENOMEM;
-		return -1;
-	}
-	return 0;
-}
-
 enum tl_err
 tl_desk_app_new(const struct tl_config *cfg, struct tl_desk_app **out,
     char *err, size_t errlen)
@@ -689,11 +670,9 @@ tl_desk_app_new(const struct tl_config *cfg, struct tl_desk_app **out,
 	for (i = 0; i < 2; i++) {
 		snprintf(path, sizeof(path), "%s/static/%s", cfg->templates,
 		    css_names[i]);
-		if (slurp(path, &app->css[i]) != 0) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			rc = TL_EIO;
+		if ((rc = tl_buf_read_file(&app->css[i], path, CSS_MAX, err,
+		    errlen)) != TL_OK)
 			goto fail;
-		}
 	}
 	if ((rc = tl_seal_secret_read(cfg->staff_secret_key_file, &sk, err,
 	    errlen)) != TL_OK)

@@ -20,7 +20,7 @@ enum tl_err {
 	TL_ETOOMANY,	/* more fields than allowed */
 	TL_EREPEATED,	/* a single-valued field given twice */
 	TL_EJSON,	/* body is not the JSON object we expect */
-	TL_ETOOLARGE,	/* body over max_body_bytes */
+	TL_ETOOLARGE,	/* body over max_body_bytes, file over its bound */
 	TL_EMEDIA,	/* unsupported content type */
 	TL_EIDEMKEY,	/* Idempotency-Key header not 1-64 printable ASCII */
 	TL_EIDEMMISMATCH, /* same Idempotency-Key, different body */

@@ -242,62 +242,21 @@ err:
 	return rc;
 }
 
-/*
- * Reads the whole file at path into a new NUL-terminated buffer (*outp,
- * *lenp). Returns TL_OK, TL_EIO (message in err) or TL_ENOMEM.
- */
-static enum tl_err
-read_file(const char *path, char **outp, size_t *lenp, char *err,
-    size_t errlen)
-{
-	FILE		*f;
-	char		*buf = NULL;
-	size_t		 n;
-	enum tl_err	 rc = TL_EIO;
-
-	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return TL_EIO;
-	}
-	if ((buf = malloc(TMPL_MAX_BYTES + 1)) == NULL) {
-		rc = TL_ENOMEM;
-		snprintf(err, errlen, "%s: out of memory", path);
-		goto out;
-	}
-	n = fread(buf, 1, TMPL_MAX_BYTES + 1, f);
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (n > TMPL_MAX_BYTES) {
-		snprintf(err, errlen, "%s: larger than %d bytes", path,
-		    TMPL_MAX_BYTES);
-		goto out;
-	}
-	buf[n] = '\0';
-	*outp = buf;
-	*lenp = n;
-	buf = NULL;
-	rc = TL_OK;
-out:
-	free(buf);
-	fclose(f);
-	return rc;
-}
-
 enum tl_err
 tl_tmpl_load(const char *path, const char *const *known,
     struct tl_tmpl **out, char *err, size_t errlen)
 {
-	char		*text = NULL;
-	size_t		 len = 0;
+	struct tl_buf	 text = TL_BUF_INIT;
 	enum tl_err	 rc;
 
 	*out = NULL;
-	if ((rc = read_file(path, &text, &len, err, errlen)) != TL_OK)
-		return rc;
-	rc = tl_tmpl_parse(path, text, len, known, out, err, errlen);
-	free(text);
+	rc = tl_buf_read_file(&text, path, TMPL_MAX_BYTES, err, errlen);
+	if (rc == TL_OK)
+		rc = tl_tmpl_parse(path, text.data != NULL ? text.data : "",
+		    text.len, known, out, err, errlen);
+	else if (rc == TL_ETOOLARGE)
+		rc = TL_EIO;
+	tl_buf_free(&text);
 	return rc;
 }
 
