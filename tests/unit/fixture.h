@@ -163,6 +163,45 @@ file_holds(const char *path, const char *needle)
 	return found;
 }
 
+/* A store of its own in a temporary folder, for cmocka's setup and
+ * teardown (fx_store_setup, fx_store_teardown). */
+struct fx_store {
+	char		 dir[64];
+	char		 path[128];
+	struct tl_store	*s;
+};
+
+static inline int
+fx_store_setup(void **state)
+{
+	struct fx_store	*f;
+	char		 err[256];
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/tl-store-XXXXXX");
+	if (mkdtemp(f->dir) == NULL) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->path, sizeof(f->path), "%s/tipline.db", f->dir);
+	if (tl_store_open(f->path, &f->s, err, sizeof(err)) != TL_OK)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static inline int
+fx_store_teardown(void **state)
+{
+	struct fx_store	*f = *state;
+
+	tl_store_close(f->s);
+	rmtree(f->dir);
+	free(f);
+	return 0;
+}
+
 /* The staff key pair of the tests: the same every run (a fixed seed).
  * The caller frees *sk with tl_seal_secret_free(); sk may be NULL. */
 static inline void

@@ -17,47 +17,10 @@
 #include "db.h"
 #include "fixture.h"
 
-struct fx {
-	char		 dir[64];
-	char		 path[128];
-	struct tl_store	*s;
-};
-
-static int
-setup(void **state)
-{
-	struct fx	*f;
-	char		 err[256];
-
-	if ((f = calloc(1, sizeof(*f))) == NULL)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/tl-db-XXXXXX");
-	if (mkdtemp(f->dir) == NULL) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->path, sizeof(f->path), "%s/tipline.db", f->dir);
-	if (tl_store_open(f->path, &f->s, err, sizeof(err)) != TL_OK)
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx	*f = *state;
-
-	tl_store_close(f->s);
-	rmtree(f->dir);
-	free(f);
-	return 0;
-}
-
 static void
 test_prep(void **state)
 {
-	struct fx	*f = *state;
+	struct fx_store	*f = *state;
 	sqlite3_stmt	*st = (sqlite3_stmt *)&st;	/* not NULL */
 
 	assert_int_equal(tl_db_prep(f->s, "SELEKT 1", &st), TL_ESTORE);
@@ -78,7 +41,7 @@ test_prep(void **state)
 static void
 test_exec_and_done(void **state)
 {
-	struct fx	*f = *state;
+	struct fx_store	*f = *state;
 
 	assert_int_equal(tl_db_exec(f->s, "PRAGMA user_version", "pragma"),
 	    TL_OK);
@@ -98,7 +61,7 @@ test_exec_and_done(void **state)
 static void
 test_rollback(void **state)
 {
-	struct fx	*f = *state;
+	struct fx_store	*f = *state;
 	char		 why[256];
 
 	tl_db_rollback(f->s);			/* none open: nothing */
@@ -123,7 +86,7 @@ test_rollback(void **state)
 static void
 test_no_connection(void **state)
 {
-	struct fx	*f = *state;
+	struct fx_store	*f = *state;
 	sqlite3		*db = f->s->db;
 	sqlite3_stmt	*st;
 
@@ -136,17 +99,17 @@ test_no_connection(void **state)
 	f->s->db = db;
 }
 
+#define T(fn)	cmocka_unit_test_setup_teardown(fn, fx_store_setup, \
+	    fx_store_teardown)
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_prep, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_exec_and_done, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_rollback, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_no_connection, setup,
-		    teardown),
+		T(test_prep),
+		T(test_exec_and_done),
+		T(test_rollback),
+		T(test_no_connection),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,43 +19,6 @@
 #include "fixture.h"
 #include "outbox.h"
 
-struct fx {
-	char		 dir[64];
-	char		 path[128];
-	struct tl_store	*s;
-};
-
-static int
-setup(void **state)
-{
-	struct fx	*f;
-	char		 err[256];
-
-	if ((f = calloc(1, sizeof(*f))) == NULL)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/tl-outbox-XXXXXX");
-	if (mkdtemp(f->dir) == NULL) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->path, sizeof(f->path), "%s/tipline.db", f->dir);
-	if (tl_store_open(f->path, &f->s, err, sizeof(err)) != TL_OK)
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx	*f = *state;
-
-	tl_store_close(f->s);
-	rmtree(f->dir);
-	free(f);
-	return 0;
-}
-
 /* Each state's name reads back as that state; the names are the ones
  * the schema's CHECK, tiplinectl and /metrics have always used. */
 static void
@@ -94,7 +57,7 @@ test_state_names(void **state)
 static void
 test_outcomes_null_name(void **state)
 {
-	struct fx	*f = *state;
+	struct fx_store	*f = *state;
 	int64_t		 c[3] = { -1, -1, -1 };
 
 	q_exec(f->path, "UPDATE counters SET value = 3"
@@ -106,13 +69,15 @@ test_outcomes_null_name(void **state)
 	assert_int_equal(c[2], 3);
 }
 
+#define T(fn)	cmocka_unit_test_setup_teardown(fn, fx_store_setup, \
+	    fx_store_teardown)
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_state_names),
-		cmocka_unit_test_setup_teardown(test_outcomes_null_name, setup,
-		    teardown),
+		T(test_outcomes_null_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
