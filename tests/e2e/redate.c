@@ -43,6 +43,10 @@ redate(struct tl_store *s, const struct tl_config *cfg, const char *ref,
 		    ref);
 		goto out;
 	}
+	/* The read ends before the write begins: a read transaction kept
+	 * open cannot become a write once another connection (the notifier,
+	 * the desk) has committed since (SQLITE_BUSY_SNAPSHOT). */
+	sqlite3_reset(st);
 	tl_seal_secret_public(sk, pk);
 	tip.received_at = at;
 	if (tl_tip_seal(&tip, pk, &blob, &len, err, sizeof(err)) != TL_OK)
