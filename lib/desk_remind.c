@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "desk_ingest.h"
+#include "store.h"
 
 #define REMIND_MAX	100	/* reminders a round */
 
@@ -20,19 +21,6 @@ static const char insert_sql[] =
     " WHERE ref = ?1 AND NOT EXISTS (SELECT 1 FROM deliveries d"
     "  WHERE d.tip_id = tips.id AND d.kind = 'tip.reminder'"
     "  AND d.state = 'pending')";
-
-/* A fresh Standard Webhooks message id: "msg_" and 24 of a-z0-9. */
-static void
-message_id(char out[29])
-{
-	static const char set[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-	size_t	 i;
-
-	memcpy(out, "msg_", 4);
-	for (i = 0; i < 24; i++)
-		out[4 + i] = set[randombytes_uniform(sizeof(set) - 1)];
-	out[28] = '\0';
-}
 
 /* Opens the intake store for the one write: NULL with err set, or it. */
 static sqlite3 *
@@ -61,10 +49,10 @@ static int
 queue_one(sqlite3 *db, sqlite3_stmt *st, const char *ref, int64_t now,
     char *err, size_t errlen)
 {
-	char	 wid[29];
+	char	 wid[TL_WEBHOOK_ID_NEW];
 	int	 rc;
 
-	message_id(wid);
+	tl_webhook_id_new(wid, now);
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
 	    SQLITE_OK)
 		goto fail;

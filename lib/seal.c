@@ -480,23 +480,24 @@ ad_size(const struct tl_seal_ad *ad, char *err, size_t errlen)
 		snprintf(err, errlen, "the reference is missing or too long");
 		return 0;
 	}
-	if ((ad->sender_pk == NULL) != (ad->sender_salt == NULL)) {
+	if ((ad->sender_pk == NULL) != (ad->sender_salt == NULL) ||
+	    (ad->sender_pk != NULL && ad->sender_gone != NULL)) {
 		snprintf(err, errlen, "a sender's key without its salt, or "
-		    "the other way round");
+		    "the other way round, or with a forgotten one");
 		return 0;
 	}
 	if ((cols = ad_cols_size(ad, err, errlen)) == 0)
 		return 0;
-	return 1 + 1 + reflen + 8 + cols + 1 + (ad->sender_pk == NULL ? 0 :
-	    TL_SEAL_KEYBYTES + TL_SEAL_SALTBYTES);
+	return 1 + 1 + reflen + 8 + cols + 1 + (ad->sender_pk == NULL &&
+	    ad->sender_gone == NULL ? 0 : TL_SEAL_COMMITBYTES);
 }
 
 /*
  * The layout: version; ref (1-byte length, bytes); received_at (8 bytes,
  * big-endian two's complement); the column count (1 byte), then each
  * column: name (1-byte length, bytes), 0 for NULL or 1 and the value
- * (4-byte length, bytes); 0 for no follow-up or 1, the sender's public
- * key and salt.
+ * (4-byte length, bytes); 0 for no follow-up or 1 and the commitment to
+ * the sender's public key and salt (kept when they are forgotten).
  */
 enum tl_err
 tl_seal_ad_encode(const struct tl_seal_ad *ad, uint8_t **out,
@@ -526,11 +527,13 @@ tl_seal_ad_encode(const struct tl_seal_ad *ad, uint8_t **out,
 		put_u32(&c, (uint32_t)vlen);
 		put_bytes(&c, ad->cols[i].value, vlen);
 	}
-	put_u8(&c, ad->sender_pk != NULL);
+	put_u8(&c, ad->sender_pk != NULL || ad->sender_gone != NULL);
 	if (ad->sender_pk != NULL) {
-		put_bytes(&c, ad->sender_pk, TL_SEAL_KEYBYTES);
-		put_bytes(&c, ad->sender_salt, TL_SEAL_SALTBYTES);
-	}
+		tl_seal_sender_commit(ad->sender_pk, ad->sender_salt,
+		    c.p + c.off);
+		c.off += TL_SEAL_COMMITBYTES;
+	} else if (ad->sender_gone != NULL)
+		put_bytes(&c, ad->sender_gone, TL_SEAL_COMMITBYTES);
 	*out = c.p;
 	*outlen = c.off;
 	return TL_OK;
@@ -942,6 +945,20 @@ tl_seal_refsalt(const uint8_t key[TL_SEAL_HASHKEYBYTES], const char *ref,
 {
 	crypto_generichash(salt, TL_SEAL_SALTBYTES, (const uint8_t *)ref,
 	    strlen(ref), key, TL_SEAL_HASHKEYBYTES);
+}
+
+void
+tl_seal_sender_commit(const uint8_t pk[TL_SEAL_KEYBYTES],
+    const uint8_t salt[TL_SEAL_SALTBYTES], uint8_t out[TL_SEAL_COMMITBYTES])
+{
+	static const char	 label[] = "tipline sender key 1";
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, NULL, 0, TL_SEAL_COMMITBYTES);
+	crypto_generichash_update(&st, (const uint8_t *)label, sizeof(label));
+	crypto_generichash_update(&st, pk, TL_SEAL_KEYBYTES);
+	crypto_generichash_update(&st, salt, TL_SEAL_SALTBYTES);
+	crypto_generichash_final(&st, out, TL_SEAL_COMMITBYTES);
 }
 
 enum tl_err

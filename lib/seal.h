@@ -56,6 +56,7 @@
 #define TL_SEAL_VERSION		1
 #define TL_SEAL_KEYBYTES	32	/* X25519 public or secret key */
 #define TL_SEAL_SALTBYTES	16	/* a sender's Argon2id salt (SPEC 13) */
+#define TL_SEAL_COMMITBYTES	32	/* a sender key's commitment */
 #define TL_SEAL_BLOCK		512	/* padding block */
 #define TL_SEAL_HEADERBYTES	105	/* version, sealed key, nonce */
 #define TL_SEAL_OVERHEAD	(TL_SEAL_HEADERBYTES + 16)
@@ -90,7 +91,11 @@ struct tl_seal_column {
  * in one fixed order (the store's), each value as the text of what is
  * stored (integers in decimal), so that the desk, reading the same row,
  * builds the same bytes. sender_pk and sender_salt are both NULL (no
- * follow-up) or both set.
+ * follow-up) or both set. The blob is bound to their commitment
+ * (tl_seal_sender_commit), not to the key itself, so that a sender can
+ * end the conversation: the key and salt are then deleted from the row,
+ * which keeps the commitment as sender_gone (set only when sender_pk is
+ * NULL), and the blob still opens on it.
  */
 struct tl_seal_ad {
 	const char			*ref;
@@ -99,6 +104,7 @@ struct tl_seal_ad {
 	size_t				 ncols;
 	const uint8_t			*sender_pk;	/* TL_SEAL_KEYBYTES */
 	const uint8_t			*sender_salt;	/* TL_SEAL_SALTBYTES */
+	const uint8_t			*sender_gone;	/* TL_SEAL_COMMITBYTES */
 };
 
 /* Why a blob did not open (tl_seal_open). */
@@ -297,6 +303,12 @@ struct tl_seal_msg_ad {
 /* A new follow-up code: 16 digits, each from randombytes_uniform(10),
  * and a NUL. The caller wipes it. */
 void tl_seal_code_new(char code[TL_SEAL_CODE_LEN + 1]);
+
+/* The commitment to a sender's key and salt a tip's blob is bound to:
+ * BLAKE2b-256 over a fixed label, the key and the salt. */
+void tl_seal_sender_commit(const uint8_t pk[TL_SEAL_KEYBYTES],
+	    const uint8_t salt[TL_SEAL_SALTBYTES],
+	    uint8_t out[TL_SEAL_COMMITBYTES]);
 
 /* A new random salt for a sender's key. */
 void tl_seal_salt_new(uint8_t salt[TL_SEAL_SALTBYTES]);

@@ -35,7 +35,6 @@
 #define HEALTH_BUSY_MS	300	/* but /healthz answers within a second */
 #define WHID_RANDOM	24	/* characters after "msg_" */
 #define WHID_TIME	10	/* of which the time received, seconds */
-#define WHID_SIZE	(4 + WHID_RANDOM + 1)
 
 /*
  * Schema steps: migrations[i] takes user_version i to i + 1. Append only;
@@ -160,6 +159,27 @@ static const char *const migrations[] = {
 	"CREATE TABLE heartbeats ("
 	" name TEXT PRIMARY KEY,"			/* "notifier" */
 	" at INTEGER NOT NULL);",
+	/*
+	 * 3: follow-up (SPEC 13). A conversation's messages, each sealed
+	 * under the key the staff and the sender share, bound to its tip's
+	 * ref, its id, its author (1 staff, 2 sender) and its time; ids
+	 * follow AUTOINCREMENT for the desk's ingest. A sender who ends the
+	 * conversation leaves a row of kind 'end' (nothing sealed) and the
+	 * tip's key and salt are deleted, the commitment its blob is bound
+	 * to kept in sender_gone. dedupe (a form token's nonce, or the
+	 * keyed hash of an Idempotency-Key) stores a resent message once.
+	 */
+	"ALTER TABLE tips ADD COLUMN sender_gone BLOB;"
+	"CREATE TABLE messages ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" tip_id INTEGER NOT NULL REFERENCES tips (id) ON DELETE CASCADE,"
+	" author INTEGER NOT NULL CHECK (author IN (1, 2)),"
+	" at INTEGER NOT NULL,"
+	" kind TEXT NOT NULL DEFAULT 'text' CHECK (kind IN ('text', 'end')),"
+	" dedupe TEXT UNIQUE,"
+	" sealed BLOB,"
+	" CHECK ((kind = 'text') = (sealed IS NOT NULL)));"
+	"CREATE INDEX messages_tip ON messages (tip_id);",
 };
 
 /* The step after whose SQL upgrade_sealed() moves Part I's rows. */
@@ -181,6 +201,7 @@ static const char *const sqls[ST__MAX] = {
 	[ST_FIND_IDEM] = "SELECT ref, body_hash FROM tips"
 	    " WHERE dedupe = 'i:' || ?1",
 	[ST_OUTBOX] = "SELECT state, count(*) FROM deliveries GROUP BY state",
+	[ST_SENDER] = "SELECT sender_pk, sender_salt FROM tips WHERE ref = ?1",
 };
 
 /*
@@ -219,7 +240,7 @@ tip_sql_build(void)
 	snprintf(tip_columns, sizeof(tip_columns), "tips.id, tips.ref,"
 	    " tips.received_at, tips.priority%s, tips.area, tips.has_people,"
 	    " tips.has_vehicles, tips.phones, tips.sealed, tips.sender_pk,"
-	    " tips.sender_salt", tcols);
+	    " tips.sender_salt, tips.sender_gone", tcols);
 	snprintf(tip_insert, sizeof(tip_insert), "INSERT INTO tips (ref,"
 	    " received_at, priority%s, area, has_people, has_vehicles, phones,"
 	    " dedupe, body_hash, sender_pk, sender_salt, sealed)"
@@ -238,7 +259,7 @@ int
 tl_store_tip_ncolumns(void)
 {
 	pthread_once(&tip_sql_once, tip_sql_build);
-	return 11 + tip_nplain;
+	return 12 + tip_nplain;
 }
 
 enum tl_err
@@ -333,6 +354,8 @@ tl_store_busy_timeout(struct tl_store *s, int ms)
  * SQLITE_DONE or an error, recorded in s->err). The caller reads any row,
  * then calls done().
  */
+static int	read_key(sqlite3_stmt *, int, uint8_t *, size_t);
+
 static int
 step(struct tl_store *s, enum stmt i)
 {
@@ -751,9 +774,8 @@ tl_store_close(struct tl_store *s)
 	free(s);
 }
 
-/* Writes a fresh Standard Webhooks message id: "msg_" and 24 of a-z0-9. */
-static void
-webhook_id(char out[WHID_SIZE], int64_t received_at)
+void
+tl_webhook_id_new(char out[TL_WEBHOOK_ID_NEW], int64_t received_at)
 {
 	static const char	 abc[] = "0123456789abcdefghjkmnpqrstvwxyz";
 	uint8_t			 b[WHID_RANDOM];
@@ -857,9 +879,9 @@ insert_delivery(struct tl_store *s, const struct tl_submit *sub,
     int64_t tip)
 {
 	sqlite3_stmt	*st = s->st[ST_INS_DELIVERY];
-	char		 whid[WHID_SIZE];
+	char		 whid[TL_WEBHOOK_ID_NEW];
 
-	webhook_id(whid, sub->received_at);
+	tl_webhook_id_new(whid, sub->received_at);
 	sqlite3_bind_int64(st, 1, tip);
 	sqlite3_bind_text(st, 2, whid, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, sub->report->priority == TL_PRIO_URGENT);
@@ -1060,6 +1082,53 @@ tl_store_find_idem(struct tl_store *s, const char *key,
 }
 
 enum tl_err
+tl_store_sender(struct tl_store *s, const char *ref,
+    uint8_t pk[TL_SEAL_KEYBYTES], uint8_t salt[TL_SEAL_SALTBYTES])
+{
+	enum tl_err	 err;
+	int		 rc;
+
+	if ((err = tl_store_ensure(s)) != TL_OK)
+		return err;
+	sqlite3_bind_text(s->st[ST_SENDER], 1, ref, -1, SQLITE_STATIC);
+	if ((rc = step(s, ST_SENDER)) == SQLITE_ROW)
+		err = read_key(s->st[ST_SENDER], 0, pk, TL_SEAL_KEYBYTES) &&
+		    read_key(s->st[ST_SENDER], 1, salt, TL_SEAL_SALTBYTES) ?
+		    TL_OK : TL_ENOTFOUND;
+	else if (rc == SQLITE_DONE)
+		err = TL_ENOTFOUND;
+	else {
+		err = TL_ESTORE;
+		s->broken = 1;
+	}
+	done(s, ST_SENDER);
+	return err;
+}
+
+enum tl_err
+tl_store_conv_add(struct tl_store *s, const struct tl_conv_add *a,
+    int64_t *id)
+{
+	enum tl_err	 err;
+
+	*id = 0;
+	if ((err = tl_store_ensure(s)) != TL_OK)
+		return err;
+	return tl_conv_add(s->db, a, id, s->err, sizeof(s->err));
+}
+
+enum tl_err
+tl_store_conv_read(struct tl_store *s, const char *ref, size_t max,
+    int (*fn)(void *, const struct tl_conv_row *), void *arg)
+{
+	enum tl_err	 err;
+
+	if ((err = tl_store_ensure(s)) != TL_OK)
+		return err;
+	return tl_conv_read(s->db, ref, max, fn, arg, s->err, sizeof(s->err));
+}
+
+enum tl_err
 tl_store_health(struct tl_store *s)
 {
 	enum tl_err	 err;
@@ -1215,6 +1284,8 @@ tl_store_read_tip(sqlite3_stmt *st, int col, struct tl_tip *tip)
 		goto oom;
 	tip->has_sender = read_key(st, c, tip->sender_pk, TL_SEAL_KEYBYTES) &&
 	    read_key(st, c + 1, tip->sender_salt, TL_SEAL_SALTBYTES);
+	tip->has_gone = !tip->has_sender && read_key(st, c + 2,
+	    tip->sender_gone, TL_SEAL_COMMITBYTES);
 	if (tl_report_read_lists(r) != TL_OK)
 		goto oom;
 	return TL_OK;

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conv.h"
 #include "ref.h"
 #include "report.h"
 #include "tl.h"
@@ -103,6 +104,13 @@ enum tl_err tl_store_add_batch(struct tl_store *s,
 	    const struct tl_submit *const *subs, size_t n,
 	    char (*refs)[TL_REF_SIZE], enum tl_err *results);
 
+/* A fresh Standard Webhooks message id for a delivery made at time at
+ * (Unix seconds): "msg_", then 24 of [0-9a-z] without i, l, o, u: the
+ * time in the first 10 (so new ids go to the end of their index), 70
+ * random bits in the rest. */
+#define TL_WEBHOOK_ID_NEW	29
+void tl_webhook_id_new(char out[TL_WEBHOOK_ID_NEW], int64_t at);
+
 /* The reference of the tip stored with this token nonce: TL_OK,
  * TL_ENOTFOUND or TL_ESTORE. */
 enum tl_err tl_store_find_token(struct tl_store *s, const char *nonce,
@@ -112,6 +120,21 @@ enum tl_err tl_store_find_token(struct tl_store *s, const char *nonce,
  * keyed hash, as stored). */
 enum tl_err tl_store_find_idem(struct tl_store *s, const char *key,
 	    char ref[TL_REF_SIZE], char hash[TL_HASH_HEX]);
+
+/*
+ * Follow-up (SPEC 13) on s's connection. tl_store_sender: the sender's
+ * public key and salt of the tip ref: TL_OK; TL_ENOTFOUND (no such tip,
+ * or none given, or the conversation ended); TL_ESTORE. The others are
+ * tl_conv_add() and tl_conv_read() (conv.h), the reason in
+ * tl_store_errmsg().
+ */
+enum tl_err tl_store_sender(struct tl_store *s, const char *ref,
+	    uint8_t pk[TL_SEAL_KEYBYTES], uint8_t salt[TL_SEAL_SALTBYTES]);
+enum tl_err tl_store_conv_add(struct tl_store *s,
+	    const struct tl_conv_add *a, int64_t *id);
+enum tl_err tl_store_conv_read(struct tl_store *s, const char *ref,
+	    size_t max, int (*fn)(void *, const struct tl_conv_row *),
+	    void *arg);
 
 /* A write-capable check: TL_OK when a write transaction can be begun on
  * the real file, else TL_ESTORE. */

@@ -22,6 +22,7 @@ enum stmt {
 	ST_FIND_TOKEN,
 	ST_FIND_IDEM,
 	ST_OUTBOX,
+	ST_SENDER,
 	ST__MAX
 };
 

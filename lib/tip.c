@@ -55,7 +55,8 @@ ad_of(const struct tl_tip *t, struct cols *c, struct tl_seal_ad *ad)
 	if (t->has_sender) {
 		ad->sender_pk = t->sender_pk;
 		ad->sender_salt = t->sender_salt;
-	}
+	} else if (t->has_gone)
+		ad->sender_gone = t->sender_gone;
 }
 
 void

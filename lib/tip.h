@@ -41,6 +41,9 @@ struct tl_tip {
 	int		 has_sender;	/* a follow-up key (SPEC 13) */
 	uint8_t		 sender_pk[TL_SEAL_KEYBYTES];
 	uint8_t		 sender_salt[TL_SEAL_SALTBYTES];
+	int		 has_gone;	/* the sender ended the conversation:
+					   key and salt deleted, this kept */
+	uint8_t		 sender_gone[TL_SEAL_COMMITBYTES];
 };
 
 /* Frees what t owns (its report's strings wiped) and clears it. */

@@ -60,7 +60,7 @@ static struct tl_seal_ad
 tip_ad(void)
 {
 	struct tl_seal_ad ad = { "K7QF-2M9X", 1764300000, tip_cols, NCOLS,
-	    sender_pk, sender_salt };
+	    sender_pk, sender_salt, NULL };
 
 	return ad;
 }
@@ -253,12 +253,20 @@ expect_auth(const struct tl_seal_secret *sk, const uint8_t *blob,
 }
 
 static void
+expect_opens(const struct tl_seal_secret *sk, const uint8_t *blob,
+    size_t len, const struct tl_seal_ad *ad)
+{
+	assert_int_equal(try_open(sk, ad, blob, len), TL_SEAL_FAULT_NONE);
+}
+
+static void
 test_bound_to_row(void **state)
 {
 	struct tl_seal_secret	*sk;
 	struct tl_seal_column	 cols[NCOLS];
 	struct tl_seal_ad	 ad = tip_ad(), moved;
 	uint8_t			 pk[TL_SEAL_KEYBYTES], *blob, other[32];
+	uint8_t			 gone[TL_SEAL_COMMITBYTES];
 	size_t			 len, i;
 
 	(void)state;
@@ -283,6 +291,15 @@ test_bound_to_row(void **state)
 	expect_auth(sk, blob, len, &moved);
 	moved = ad;
 	moved.ncols--;				/* a column dropped */
+	expect_auth(sk, blob, len, &moved);
+	/* The conversation ended: key and salt gone, their commitment kept.
+	 * The right one still opens the blob; another does not. */
+	moved = ad;
+	moved.sender_pk = moved.sender_salt = NULL;
+	tl_seal_sender_commit(sender_pk, sender_salt, gone);
+	moved.sender_gone = gone;
+	expect_opens(sk, blob, len, &moved);
+	gone[0] ^= 1;
 	expect_auth(sk, blob, len, &moved);
 	/* Each column changed in turn: to another value, to or from NULL. */
 	for (i = 0; i < NCOLS; i++) {

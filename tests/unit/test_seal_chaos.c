@@ -139,7 +139,7 @@ static const struct tl_seal_column cols[] = {
 	{ "priority", "urgent" }, { "area", NULL },
 };
 static const struct tl_seal_ad row = { "K7QF-2M9X", 1764300000, cols, 2,
-    NULL, NULL };
+    NULL, NULL, NULL };
 static const struct tl_seal_msg_ad msg_row = { "K7QF-2M9X", 1,
     TL_SEAL_FROM_STAFF, 1764300000 };
 

@@ -135,10 +135,10 @@ test_open_creates_schema(void **state)
 	umask(old);
 	assert_int_equal(stat(f->path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0660);
-	assert_int_equal(q_int(f->path, "PRAGMA user_version"), 2);
+	assert_int_equal(q_int(f->path, "PRAGMA user_version"), 3);
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM sqlite_schema"
 	    " WHERE type = 'table'"
-	    " AND name IN ('tips', 'deliveries', 'counters')"), 3);
+	    " AND name IN ('tips', 'deliveries', 'counters', 'messages')"), 4);
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM sqlite_schema"
 	    " WHERE name = 'deliveries_due'"), 1);
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM counters"), 3);
@@ -477,7 +477,7 @@ test_migrations_idempotent(void **state)
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM sqlite_schema"),
 	    objects);
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM counters"), 3);
-	assert_int_equal(q_int(f->path, "PRAGMA user_version"), 2);
+	assert_int_equal(q_int(f->path, "PRAGMA user_version"), 3);
 
 	/* A schema from a newer program is refused, not rewritten. */
 	tl_store_close(f->s);
