@@ -325,6 +325,8 @@ lint-man:
 # tests/bench/run starts nginx, tipline.fcgi and a do-nothing FastCGI
 # baseline on loopback and measures them with wrk; BENCH_SECONDS sets the
 # length of each measured run (default 10). Results: $(BUILD)/bench.json.
+# Its part1 phase builds Part I (the commit before the sealed store) from
+# git history into $(BUILD)/bench/part1-*/, once.
 BENCH_BIN	= $(BUILD)/bench/baseline $(BUILD)/bench/mktokens \
 		  $(BUILD)/bench/seal $(BUILD)/bench/desk
 
