@@ -88,8 +88,8 @@ insert(sqlite3 *db, sqlite3_stmt **q, const struct tl_conv_add *a,
 	size_t		 len = 0;
 	enum tl_err	 rc;
 
-	if (!a->end && (rc = a->seal(a->arg, id, a->at, &blob, &len)) !=
-	    TL_OK)
+	if (a->seal != NULL && (rc = a->seal(a->arg, id, a->at, &blob,
+	    &len)) != TL_OK)
 		return rc;
 	sqlite3_bind_int64(q[Q_INSERT], 1, id);
 	sqlite3_bind_int64(q[Q_INSERT], 2, t->id);

@@ -31,8 +31,10 @@ struct tl_conv_add {
 	const char		*dedupe;	/* NULL, or "t:" a form token's
 						   nonce, "i:" a keyed hash */
 	int			 end;		/* the sender ends the
-						   conversation: no text */
-	tl_conv_seal_fn		 seal;		/* unless end */
+						   conversation */
+	tl_conv_seal_fn		 seal;		/* the text; for end, the
+						   key and salt sealed to the
+						   staff, or NULL */
 	void			*arg;
 	int			 notify;	/* queue a tip.updated delivery */
 };
@@ -59,7 +61,9 @@ struct tl_conv_row {
 	enum tl_seal_author	 from;
 	int64_t			 at;
 	int			 end;		/* the conversation ended */
-	const uint8_t		*sealed;	/* NULL for end */
+	const uint8_t		*sealed;	/* for end: key and salt
+						   sealed to the staff, or
+						   NULL */
 	size_t			 len;
 };
 

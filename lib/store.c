@@ -164,9 +164,11 @@ static const char *const migrations[] = {
 	 * under the key the staff and the sender share, bound to its tip's
 	 * ref, its id, its author (1 staff, 2 sender) and its time; ids
 	 * follow AUTOINCREMENT for the desk's ingest. A sender who ends the
-	 * conversation leaves a row of kind 'end' (nothing sealed) and the
-	 * tip's key and salt are deleted, the commitment its blob is bound
-	 * to kept in sender_gone. dedupe (a form token's nonce, or the
+	 * conversation leaves a row of kind 'end' and the tip's key and
+	 * salt are deleted, the commitment its blob is bound to kept in
+	 * sender_gone; the end row holds the key and salt sealed to the
+	 * staff (tl_seal_seal), so a desk that had not read them yet still
+	 * can read the messages before it. dedupe (a form token's nonce, or the
 	 * keyed hash of an Idempotency-Key) stores a resent message once.
 	 */
 	"ALTER TABLE tips ADD COLUMN sender_gone BLOB;"
@@ -178,7 +180,7 @@ static const char *const migrations[] = {
 	" kind TEXT NOT NULL DEFAULT 'text' CHECK (kind IN ('text', 'end')),"
 	" dedupe TEXT UNIQUE,"
 	" sealed BLOB,"
-	" CHECK ((kind = 'text') = (sealed IS NOT NULL)));"
+	" CHECK (kind = 'end' OR sealed IS NOT NULL));"
 	"CREATE INDEX messages_tip ON messages (tip_id);",
 };
 
