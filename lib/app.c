@@ -14,6 +14,7 @@
 
 #include "app.h"
 #include "commitq.h"
+#include "followup.h"
 #include "intake.h"
 #include "page.h"
 #include "seal.h"
@@ -32,6 +33,7 @@ struct tl_app {
 	uint8_t			 body_hash_key[TL_SEAL_HASHKEYBYTES];
 	struct tl_buf		 css;		/* the stylesheet */
 	struct tl_commitq	*commitq;	/* group commit of tips */
+	struct tl_followup	*followup;	/* SPEC 13 */
 	struct tl_buf		 form[TL_MAX_LANGS]; /* the empty form in
 					   each language, rendered once */
 	size_t			 form_token_at[TL_MAX_LANGS]; /* where its
@@ -79,6 +81,29 @@ render_form(struct tl_app *app, size_t lang)
 		return -1;
 	app->form_token_at[lang] = (size_t)(found - form->data);
 	return 0;
+}
+
+/* Follow-up (SPEC 13): as many slots for new tips' derivations as
+ * cores (2 to 8), so a burst of tips keeps the form's threads free. */
+static enum tl_err
+followup_new(struct tl_app *app, char *err, size_t errlen)
+{
+	struct tl_followup_cfg	 fc;
+	long			 ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(&fc, 0, sizeof(fc));
+	fc.on = app->cfg->followup;
+	fc.concurrency = app->cfg->followup_concurrency;
+	fc.tip_slots = ncpu < 2 ? 2 : ncpu > 8 ? 8 : (int)ncpu;
+	fc.pages = app->pages;
+	fc.form_key = app->form_key;
+	fc.staff_pk = app->staff_pk;
+	fc.idem_hash_key = app->idem_hash_key;
+	if (tl_followup_new(&fc, &app->followup) != TL_OK) {
+		snprintf(err, errlen, "follow-up: out of memory");
+		return TL_ENOMEM;
+	}
+	return TL_OK;
 }
 
 enum tl_err
@@ -140,8 +165,11 @@ tl_app_new(const struct tl_config *cfg, struct tl_app **out, char *err,
 	app->intake.body_hash_key = app->body_hash_key;
 	app->intake.form_min_seconds = cfg->form_min_seconds;
 	app->intake.form_max_age = cfg->form_max_age;
+	if ((rc = followup_new(app, err, errlen)) != TL_OK)
+		goto fail;
 	app->intake.commitq = app->commitq;
 	app->intake.counts = &app->counts;
+	app->intake.followup = app->followup;
 	*out = app;
 	return TL_OK;
 fail:
@@ -162,6 +190,7 @@ tl_app_free(struct tl_app *app)
 
 	if (app == NULL)
 		return;
+	tl_followup_free(app->followup);
 	tl_pages_free(app->pages);
 	tl_commitq_free(app->commitq);
 	for (i = 0; i < TL_MAX_LANGS; i++)
@@ -233,6 +262,30 @@ metrics_watch(struct tl_app *app, struct tl_store *store, struct tl_buf *b)
 	    (long long)w.dead_unacked);
 }
 
+/* SPEC 13: codes given and attempts, since this process started. */
+static void
+followup_metrics(struct tl_app *app, struct tl_buf *b)
+{
+	struct tl_followup_stats fs;
+
+	tl_followup_stats(app->followup, &fs);
+	tl_buf_printf(b, "# HELP tipline_followup_codes_total New tips by "
+	    "whether they got a follow-up code.\n"
+	    "# TYPE tipline_followup_codes_total counter\n"
+	    "tipline_followup_codes_total{outcome=\"granted\"} %lu\n"
+	    "tipline_followup_codes_total{outcome=\"busy\"} %lu\n"
+	    "# HELP tipline_followup_attempts_total Follow-up requests by "
+	    "outcome.\n# TYPE tipline_followup_attempts_total counter\n"
+	    "tipline_followup_attempts_total{outcome=\"opened\"} %lu\n"
+	    "tipline_followup_attempts_total{outcome=\"failed\"} %lu\n"
+	    "tipline_followup_attempts_total{outcome=\"limited\"} %lu\n"
+	    "tipline_followup_attempts_total{outcome=\"busy\"} %lu\n"
+	    "# HELP tipline_followup_messages_total Messages senders added."
+	    "\n# TYPE tipline_followup_messages_total counter\n"
+	    "tipline_followup_messages_total %lu\n", fs.granted, fs.busy,
+	    fs.opened, fs.failed, fs.limited, fs.full, fs.added);
+}
+
 static void
 metrics(struct tl_app *app, struct tl_store *store, struct tl_response *res)
 {
@@ -258,6 +311,7 @@ metrics(struct tl_app *app, struct tl_store *store, struct tl_response *res)
 	    "tipline_accepted_total{priority=\"normal\"} %lu\n",
 	    atomic_load(&app->counts.accepted[TL_PRIO_URGENT]),
 	    atomic_load(&app->counts.accepted[TL_PRIO_NORMAL]));
+	followup_metrics(app, b);
 	tl_commitq_stats(app->commitq, &cs);
 	tl_buf_printf(b, "# HELP tipline_commits_total Transactions of the "
 	    "group commit, each with one fsync.\n"
@@ -323,6 +377,45 @@ form_route(struct tl_app *app, size_t lang, struct tl_store *store,
 		not_allowed(app, lang, res, "GET, HEAD, POST");
 }
 
+/*
+ * The follow-up routes (SPEC 13) below base_path, the pages in language
+ * lang (sub starts with "/"): 1 when sub is one of them and was
+ * answered, else 0.
+ */
+static int
+followup_route(struct tl_app *app, size_t lang, struct tl_store *store,
+    const struct tl_request *req, const char *sub, struct tl_response *res)
+{
+	int	 post = is(req->method, "POST");
+
+	if (strcmp(sub, "/follow-up") == 0) {
+		if (is(req->method, "GET") || is(req->method, "HEAD"))
+			tl_followup_page(app->followup, lang, req, res);
+		else if (post)
+			tl_followup_open(app->followup, lang, store, req, res);
+		else
+			not_allowed(app, lang, res, "GET, HEAD, POST");
+	} else if (strcmp(sub, "/follow-up/add") == 0 ||
+	    strcmp(sub, "/follow-up/end") == 0) {
+		if (!post)
+			not_allowed(app, lang, res, "POST");
+		else if (sub[11] == 'a')
+			tl_followup_add(app->followup, lang, store, req, res);
+		else
+			tl_followup_end(app->followup, lang, store, req, res);
+	} else if (lang == 0 && (strcmp(sub, "/api/v1/follow-up") == 0 ||
+	    strcmp(sub, "/api/v1/follow-up/messages") == 0)) {
+		if (!post)
+			not_allowed(app, 0, res, "POST");
+		else if (sub[17] == '\0')
+			tl_followup_api_read(app->followup, store, req, res);
+		else
+			tl_followup_api_add(app->followup, store, req, res);
+	} else
+		return 0;
+	return 1;
+}
+
 /* 301 to location (a path this program built). */
 static void
 moved(struct tl_response *res, const char *location)
@@ -360,7 +453,7 @@ route(struct tl_app *app, struct tl_store *store,
 	size_t		 lang = path_lang(app, rel, &sub);
 	char		 to[512];
 
-	if (lang > 0) {		/* {base_path}/CODE/: only the form */
+	if (lang > 0) {		/* {base_path}/CODE/: the pages */
 		if (*sub == '\0') {
 			snprintf(to, sizeof(to), "%s/%s",
 			    app->cfg->base_path, tl_pages_lang_code(app->pages,
@@ -368,10 +461,12 @@ route(struct tl_app *app, struct tl_store *store,
 			moved(res, to);
 		} else if (strcmp(sub, "/") == 0)
 			form_route(app, lang, store, req, res);
-		else
+		else if (!followup_route(app, lang, store, req, sub, res))
 			not_found(app, lang, res);
 	} else if (strcmp(rel, "/") == 0)
 		form_route(app, 0, store, req, res);
+	else if (followup_route(app, 0, store, req, rel, res))
+		;
 	else if (strcmp(rel, "/api/v1/tips") == 0) {
 		if (is(req->method, "POST"))
 			tl_intake_api(&app->intake, store, req, res);

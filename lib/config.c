@@ -75,6 +75,10 @@ static const struct key keys[] = {
 	{ "staff_base_path", K_BASE, O(staff_base_path), 0, 0, "/staff" },
 	{ "remind_urgent_after", K_DURATION, O(remind_urgent_after), 0, 0,
 	    "15m" },
+	/* Follow-up (SPEC 13). */
+	{ "followup", K_BOOL, O(followup), 0, 0, "on" },
+	{ "followup_concurrency", K_INT, O(followup_concurrency), 1, 64,
+	    "1" },
 
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -304,9 +308,11 @@ set_key(struct tl_config *cfg, const struct key *k, const char *dir,
 			return "webhook_format must be standard or slack";
 		return NULL;
 	case K_BOOL:
-		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
-			return "the value must be yes or no";
-		*(int *)((char *)cfg + k->off) = strcmp(v, "yes") == 0;
+		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0 &&
+		    strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
+			return "the value must be yes or no (or on or off)";
+		*(int *)((char *)cfg + k->off) = strcmp(v, "yes") == 0 ||
+		    strcmp(v, "on") == 0;
 		return NULL;
 	case K_LANGS:
 		if (!langs_ok(v))

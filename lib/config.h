@@ -53,6 +53,8 @@ struct tl_config {
 	char	*staff_listen;		/* socket of tipline-staff.fcgi, or
 					   NULL (fd 0) */
 	int	 staff_threads;
+	int	 followup;		/* codes on receipts (SPEC 13) */
+	int	 followup_concurrency;	/* derivations for follow-up */
 	char	*staff_base_path;	/* "/staff" (no trailing /) */
 	long	 remind_urgent_after;	/* seconds; 0 = never */
 };

@@ -122,12 +122,14 @@ store_failed(const struct tl_intake *in, size_t lang,
 }
 
 /* The receipt of ref in lang; r (NULL for a tip stored before, whose
- * answers are sealed) says whether it is urgent and who sent it. */
+ * answers are sealed) says whether it is urgent and who sent it; fo and
+ * code what it says of follow-up. */
 static void
 receipt(const struct tl_intake *in, size_t lang, struct tl_response *res,
-    const char *ref, const struct tl_report *r)
+    const char *ref, const struct tl_report *r, enum tl_fu_outcome fo,
+    const char *code)
 {
-	struct tl_receipt_view	 v = { ref, 0, 0 };
+	struct tl_receipt_view	 v = { ref, 0, 0, (int)fo, code };
 
 	if (r != NULL) {
 		v.urgent = r->priority == TL_PRIO_URGENT;
@@ -247,17 +249,17 @@ patch_ref(struct tl_buf *b, const char *ref)
  * Seals sub's report under a fresh reference in this thread (so that the
  * single writer never waits on sealing), stores it through the group
  * commit and counts the outcome. A reference found taken is drawn and
- * sealed again. Returns the store's result; ref is set for TL_OK.
+ * sealed again. Returns the store's result; ref is set for TL_OK. start
+ * is when the tip's work began (usec_now), for the honeypot's pacing.
  */
 static enum tl_err
 store_tip(const struct tl_intake *in, struct tl_submit *sub,
-    char ref[TL_REF_SIZE])
+    char ref[TL_REF_SIZE], uint64_t start)
 {
 	struct tl_tip	 view;
 	uint8_t		*blob;
 	char		 drawn[TL_REF_SIZE], err[128];
 	enum tl_err	 rc = TL_ETAKEN;
-	uint64_t	 start = usec_now();
 	int		 try;
 
 	for (try = 0; try < REF_TRIES && rc == TL_ETAKEN; try++) {
@@ -285,6 +287,30 @@ store_tip(const struct tl_intake *in, struct tl_submit *sub,
 }
 
 /*
+ * What the receipt of a resent tip (stored under dedupe as ref) says of
+ * follow-up: the code again within TL_FU_REMEMBER of the first answer;
+ * later, that it was shown then, if the tip has a sender's key; else
+ * nothing.
+ */
+static void
+resent_receipt(const struct tl_intake *in, struct tl_store *store,
+    const char *dedupe, const char *ref, enum tl_fu_outcome *fo,
+    char code[TL_FU_CODE_SIZE])
+{
+	uint8_t		 pk[TL_SEAL_KEYBYTES], salt[TL_SEAL_SALTBYTES];
+
+	code[0] = '\0';
+	if (tl_followup_recall(in->followup, dedupe, (int64_t)time(NULL),
+	    code))
+		*fo = TL_FU_GRANTED;
+	else if (tl_followup_grant_on(in->followup) && store != NULL &&
+	    tl_store_sender(store, ref, pk, salt) == TL_OK)
+		*fo = TL_FU_SHOWN;
+	else
+		*fo = TL_FU_OFF;
+}
+
+/*
  * Answers a replay of a token already used for a stored tip with that
  * tip's receipt, the first check of SPEC 5.4. Returns 1 when it answered
  * (the receipt, or 503 when the store cannot say), 0 for a fresh token.
@@ -293,7 +319,9 @@ static int
 form_replayed(const struct tl_intake *in, size_t lang,
     struct tl_store *store, struct tl_response *res, const char *nonce)
 {
-	char		 ref[TL_REF_SIZE];
+	char		 ref[TL_REF_SIZE], code[TL_FU_CODE_SIZE];
+	char		 dedupe[TL_TOKEN_NONCEHEX + 2];
+	enum tl_fu_outcome fo;
 	enum tl_err	 rc;
 
 	rc = store != NULL ? tl_store_find_token(store, nonce, ref) :
@@ -302,7 +330,10 @@ form_replayed(const struct tl_intake *in, size_t lang,
 		return 0;
 	if (rc == TL_OK) {
 		count(in, TL_OC_DUPLICATE);
-		receipt(in, lang, res, ref, NULL);
+		snprintf(dedupe, sizeof(dedupe), "t:%s", nonce);
+		resent_receipt(in, store, dedupe, ref, &fo, code);
+		receipt(in, lang, res, ref, NULL, fo, code);
+		sodium_memzero(code, sizeof(code));
 	} else
 		store_failed(in, lang, res, 0);
 	return 1;
@@ -315,16 +346,29 @@ form_store(const struct tl_intake *in, size_t lang, struct tl_store *store,
     const struct tl_report *r, const char *nonce)
 {
 	struct tl_submit	 sub;
+	struct tl_fu_grant	 g;
 	char			 ref[TL_REF_SIZE];
+	char			 dedupe[TL_TOKEN_NONCEHEX + 2];
+	enum tl_fu_outcome	 fo;
 	enum tl_err		 rc = TL_ENOMEM;
+	uint64_t		 start = usec_now();
 
 	memset(&sub, 0, sizeof(sub));
 	sub.report = r;
 	sub.received_at = req->now;
 	sub.token_nonce = nonce;
-	receipt(in, lang, res, pending_ref, r);
+	if ((fo = tl_followup_grant(in->followup, &g)) == TL_FU_GRANTED) {
+		sub.sender_pk = g.pk;
+		sub.sender_salt = g.salt;
+	}
+	receipt(in, lang, res, pending_ref, r, fo, g.code);
 	if (tl_response_ok(res))
-		rc = store_tip(in, &sub, ref);
+		rc = store_tip(in, &sub, ref, start);
+	if (rc == TL_OK && fo == TL_FU_GRANTED) {
+		snprintf(dedupe, sizeof(dedupe), "t:%s", nonce);
+		tl_followup_remember(in->followup, dedupe, g.code, req->now);
+	}
+	sodium_memzero(&g, sizeof(g));
 	if (rc == TL_OK) {
 		patch_ref(&res->body, ref);
 		return;
@@ -350,6 +394,7 @@ form_checks(const struct tl_intake *in, size_t lang, struct tl_store *store,
 {
 	struct tl_field_error	 errs[MAX_ERRORS];
 	struct tl_token		 tok;
+	struct tl_fu_grant	 g;
 	char			 ref[TL_REF_SIZE], nonce[TL_TOKEN_NONCEHEX];
 	enum tl_token_status	 st;
 	size_t			 nerrs;
@@ -367,7 +412,11 @@ form_checks(const struct tl_intake *in, size_t lang, struct tl_store *store,
 			tl_token_decoy_ref(in->form_key, &tok, ref);
 		else
 			tl_ref_random(ref);
-		receipt(in, lang, res, ref, NULL);
+		/* A code as a stored tip's receipt would show, stored
+		 * nowhere. */
+		receipt(in, lang, res, ref, NULL, tl_followup_decoy(
+		    in->followup, &g), g.code);
+		sodium_memzero(&g, sizeof(g));
 		return;
 	}
 	if (!tokok)
@@ -432,12 +481,16 @@ idem_key_ok(const char *k)
 	return n > 0;
 }
 
-/* 201 {"ref": ref}. */
+/* 201 {"ref": ref}, with "followup_code" when there is one to show. */
 static void
-api_created(struct tl_response *res, const char *ref)
+api_created(struct tl_response *res, const char *ref, const char *code)
 {
 	tl_response_start(res, 201, "application/json");
-	tl_buf_printf(&res->body, "{\"ref\":\"%s\"}", ref);
+	if (code != NULL && *code != '\0')
+		tl_buf_printf(&res->body, "{\"ref\":\"%s\","
+		    "\"followup_code\":\"%s\"}", ref, code);
+	else
+		tl_buf_printf(&res->body, "{\"ref\":\"%s\"}", ref);
 }
 
 /* 422 {"errors": [{"field", "code", "message"}, …]}. */
@@ -476,14 +529,21 @@ done:
 	free(s);
 }
 
-/* An Idempotency-Key seen before: the same ref, or 422 for another body. */
+/* An Idempotency-Key (its keyed hash key) seen before: the same ref (and
+ * code, within TL_FU_REMEMBER), or 422 for another body. */
 static void
 api_replay(const struct tl_intake *in, struct tl_response *res, const char *ref,
-    const char *stored_hash, const char *hash)
+    const char *key, const char *stored_hash, const char *hash)
 {
+	char	 dedupe[TL_HASH_HEX + 2], code[TL_FU_CODE_SIZE] = "";
+
 	if (strcmp(stored_hash, hash) == 0) {
 		count(in, TL_OC_DUPLICATE);
-		api_created(res, ref);
+		snprintf(dedupe, sizeof(dedupe), "i:%s", key);
+		tl_followup_recall(in->followup, dedupe, (int64_t)time(NULL),
+		    code);
+		api_created(res, ref, code);
+		sodium_memzero(code, sizeof(code));
 	} else {
 		count(in, TL_OC_INVALID);
 		tl_response_json_error(res, 422, TL_EIDEMMISMATCH);
@@ -498,10 +558,14 @@ api_store(const struct tl_intake *in, struct tl_store *store,
 {
 	struct tl_field_error	 errs[MAX_ERRORS];
 	struct tl_submit	 sub;
+	struct tl_fu_grant	 g;
 	char			 hash[TL_HASH_HEX], stored[TL_HASH_HEX];
 	char			 key[TL_HASH_HEX], ref[TL_REF_SIZE];
+	char			 dedupe[TL_HASH_HEX + 2];
+	enum tl_fu_outcome	 fo;
 	enum tl_err		 rc = TL_ENOTFOUND;
 	size_t			 nerrs;
+	uint64_t		 start = usec_now();
 
 	/* Keyed hashes, never the values (SPEC 11): the key's finds its
 	 * tip; the body's tells a retry from a reuse of the key. */
@@ -514,7 +578,7 @@ api_store(const struct tl_intake *in, struct tl_store *store,
 		    tl_store_find_idem(store, key, ref, stored);
 	}
 	if (rc == TL_OK) {
-		api_replay(in, res, ref, stored, hash);
+		api_replay(in, res, ref, key, stored, hash);
 		return;
 	} else if (rc != TL_ENOTFOUND) {
 		store_failed(in, 0, res, 1);
@@ -533,8 +597,17 @@ api_store(const struct tl_intake *in, struct tl_store *store,
 	sub.received_at = req->now;
 	sub.idem_key = req->idem_key != NULL ? key : NULL;
 	sub.body_hash = req->idem_key != NULL ? hash : NULL;
-	api_created(res, pending_ref);
-	rc = tl_response_ok(res) ? store_tip(in, &sub, ref) : TL_ENOMEM;
+	if ((fo = tl_followup_grant(in->followup, &g)) == TL_FU_GRANTED) {
+		sub.sender_pk = g.pk;
+		sub.sender_salt = g.salt;
+	}
+	api_created(res, pending_ref, fo == TL_FU_GRANTED ? g.code : NULL);
+	rc = tl_response_ok(res) ? store_tip(in, &sub, ref, start) : TL_ENOMEM;
+	if (rc == TL_OK && fo == TL_FU_GRANTED && req->idem_key != NULL) {
+		snprintf(dedupe, sizeof(dedupe), "i:%s", key);
+		tl_followup_remember(in->followup, dedupe, g.code, req->now);
+	}
+	sodium_memzero(&g, sizeof(g));
 	if (rc == TL_OK) {
 		patch_ref(&res->body, ref);
 		return;
@@ -542,7 +615,7 @@ api_store(const struct tl_intake *in, struct tl_store *store,
 	tl_response_reset(res);
 	if (rc == TL_EDUPLICATE && store != NULL && tl_store_find_idem(store,
 	    key, ref, stored) == TL_OK)
-		api_replay(in, res, ref, stored, hash);
+		api_replay(in, res, ref, key, stored, hash);
 	else
 		store_failed(in, 0, res, 1);
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "commitq.h"
+#include "followup.h"
 #include "page.h"
 #include "request.h"
 #include "response.h"
@@ -52,6 +53,7 @@ struct tl_intake {
 	long			 form_max_age;
 	struct tl_commitq	*commitq;	/* group commit of tips */
 	struct tl_intake_counts	*counts;
+	struct tl_followup	*followup;	/* codes on receipts */
 };
 
 /*

@@ -15,13 +15,14 @@
 #include <unistd.h>
 
 #include "page.h"
+#include "tip.h"
 #include "tmpl.h"
 
 /* The site's variables every template may use. */
 #define SITE_VARS "org_name", "emergency_phone", "non_emergency_phone", \
 	"textphone", "base_path", "lang", "form_path", "lang_links"
 #define NSITE		8
-#define PAGE_VARS	4	/* the most variables one page adds */
+#define PAGE_VARS	6	/* the most variables one page adds */
 
 /* One language: its catalogue and what every page of it shares. */
 struct lang {
@@ -42,6 +43,9 @@ struct tl_pages {
 	struct tl_tmpl		*form;
 	struct tl_tmpl		*receipt;
 	struct tl_tmpl		*error;
+	struct tl_tmpl		*followup;	/* SPEC 13 */
+	struct tl_tmpl		*conversation;
+	struct tl_tmpl		*ended;
 	struct lang		 langs[TL_MAX_LANGS];
 	size_t			 nlangs;
 };
@@ -50,7 +54,12 @@ static const char *const layout_vars[] = { "title", "content", NULL };
 static const char *const form_vars[] = { "error_summary", "young_help",
 	"fields", "token", NULL };
 static const char *const receipt_vars[] = { "ref", "next_steps", "quote",
-	"young_help", NULL };
+	"young_help", "followup", NULL };
+static const char *const followup_vars[] = { "error_summary", "fields",
+	"token", NULL };
+static const char *const conversation_vars[] = { "error_summary", "sent",
+	"ref", "messages", "hidden", "fields", NULL };
+static const char *const ended_vars[] = { NULL };
 static const char *const error_vars[] = { "heading", "message", NULL };
 
 /*
@@ -286,6 +295,12 @@ tl_pages_load(const char *dir, const struct tl_site *site,
 	    err, errlen)) != TL_OK ||
 	    (rc = load_one(dir, "error.html", error_vars, &p->error,
 	    err, errlen)) != TL_OK ||
+	    (rc = load_one(dir, "followup.html", followup_vars, &p->followup,
+	    err, errlen)) != TL_OK ||
+	    (rc = load_one(dir, "conversation.html", conversation_vars,
+	    &p->conversation, err, errlen)) != TL_OK ||
+	    (rc = load_one(dir, "followup_ended.html", ended_vars, &p->ended,
+	    err, errlen)) != TL_OK ||
 	    (rc = check_css(dir, err, errlen)) != TL_OK ||
 	    (rc = langs_load(dir, p, err, errlen)) != TL_OK)
 		goto err;
@@ -307,6 +322,9 @@ tl_pages_free(struct tl_pages *p)
 	tl_tmpl_free(p->form);
 	tl_tmpl_free(p->receipt);
 	tl_tmpl_free(p->error);
+	tl_tmpl_free(p->followup);
+	tl_tmpl_free(p->conversation);
+	tl_tmpl_free(p->ended);
 	for (i = 0; i < p->nlangs; i++) {
 		for (k = 0; p->langs[i].html != NULL && k < tl_cat_nkeys();
 		    k++)
@@ -365,7 +383,8 @@ render(const struct lang *l, const struct tl_tmpl *t,
 		out->oom = 1;
 		return;
 	}
-	memcpy(all, v, n * sizeof(*v));
+	if (n > 0)
+		memcpy(all, v, n * sizeof(*v));
 	memcpy(all + n, l->vars, l->nvars * sizeof(*all));
 	tl_tmpl_render(t, all, n + l->nvars, out);
 	free(all);
@@ -768,6 +787,60 @@ put_next_steps(const struct lang *l, const struct tl_receipt_view *v,
 	tl_buf_puts(out, "</p>\n</div>\n");
 }
 
+/* Wipes and frees b: it held what a person wrote, or a code. */
+static void
+shred(struct tl_buf *b)
+{
+	tl_buf_wipe(b);
+	tl_buf_free(b);
+}
+
+/* The receipt's follow-up part (SPEC 13): the code and what it is for,
+ * or why there is none, or (followup off) how to add more. */
+static void
+put_receipt_followup(const struct lang *l, const struct tl_receipt_view *v,
+    struct tl_buf *out)
+{
+	switch (v->followup) {
+	case 1:
+		tl_buf_puts(out, "<div class=\"inset inset--code\" "
+		    "id=\"followup\">\n<h2 class=\"heading-m\">");
+		put_words(l, "receipt_code_heading", out);
+		tl_buf_puts(out, "</h2>\n<p>");
+		put_words(l, "receipt_code_lead", out);
+		tl_buf_puts(out, "</p>\n<p class=\"code\" id=\"followup-code\">"
+		    "<strong>");
+		tl_buf_html_str(out, v->code != NULL ? v->code : "");
+		tl_buf_puts(out, "</strong></p>\n<ul class=\"list\">\n<li>");
+		put_words(l, "receipt_code_keep", out);
+		tl_buf_puts(out, "</li>\n<li>");
+		put_words(l, "receipt_code_never", out);
+		tl_buf_puts(out, "</li>\n<li>");
+		put_words(l, "receipt_code_how", out);
+		tl_buf_printf(out, " <a href=\"%s/follow-up\">", l->form_path);
+		put_words(l, "receipt_code_link", out);
+		tl_buf_puts(out, "</a></li>\n</ul>\n</div>\n");
+		break;
+	case 2:
+	case 3:
+		tl_buf_puts(out, "<p id=\"followup\">");
+		put_words(l, v->followup == 2 ? "receipt_code_busy" :
+		    "receipt_code_shown", out);
+		tl_buf_puts(out, "</p>\n");
+		if (v->followup == 2) {
+			tl_buf_puts(out, "<p>");
+			put_words(l, "receipt_more", out);
+			tl_buf_puts(out, "</p>\n");
+		}
+		break;
+	default:
+		tl_buf_puts(out, "<p>");
+		put_words(l, "receipt_more", out);
+		tl_buf_puts(out, "</p>\n");
+		break;
+	}
+}
+
 void
 tl_page_receipt(const struct tl_pages *p, size_t lang,
     const struct tl_receipt_view *v, struct tl_buf *out)
@@ -775,7 +848,7 @@ tl_page_receipt(const struct tl_pages *p, size_t lang,
 	const struct lang *l = &p->langs[lang < p->nlangs ? lang : 0];
 	struct tl_buf	 content = TL_BUF_INIT, next = TL_BUF_INIT;
 	struct tl_buf	 quote = TL_BUF_INIT, young = TL_BUF_INIT;
-	struct tl_buf	 title = TL_BUF_INIT;
+	struct tl_buf	 title = TL_BUF_INIT, fu = TL_BUF_INIT;
 	struct tl_var	 vars[PAGE_VARS];
 
 	put_next_steps(l, v, &next);
@@ -788,9 +861,10 @@ tl_page_receipt(const struct tl_pages *p, size_t lang,
 	}
 	if (v->young)
 		put_young_help(l, &young);
+	put_receipt_followup(l, v, &fu);
 	put_plain(l, "receipt_title", &title);
 	if (!tl_buf_ok(&next) || !tl_buf_ok(&quote) || !tl_buf_ok(&young) ||
-	    !tl_buf_ok(&title)) {
+	    !tl_buf_ok(&title) || !tl_buf_ok(&fu)) {
 		out->oom = 1;
 		goto cleanup;
 	}
@@ -798,9 +872,11 @@ tl_page_receipt(const struct tl_pages *p, size_t lang,
 	vars[1] = (struct tl_var){ "next_steps", next.data };
 	vars[2] = (struct tl_var){ "quote", quote.data };
 	vars[3] = (struct tl_var){ "young_help", young.data };
-	render(l, p->receipt, vars, 4, &content);
+	vars[4] = (struct tl_var){ "followup", fu.data };
+	render(l, p->receipt, vars, 5, &content);
 	wrap(p, l, title.data, &content, out);
 cleanup:
+	shred(&fu);
 	tl_buf_free(&next);
 	tl_buf_free(&quote);
 	tl_buf_free(&young);
@@ -835,6 +911,213 @@ tl_page_error(const struct tl_pages *p, size_t lang, const char *code,
 cleanup:
 	tl_buf_free(&heading);
 	tl_buf_free(&message);
+	tl_buf_free(&title);
+	tl_buf_free(&content);
+}
+
+/* --- follow-up (SPEC 13) -------------------------------------------- */
+
+/* The error summary of a follow-up page: one message, linked to its
+ * field (or the button). */
+static void
+put_fu_summary(const struct lang *l, const struct tl_followup_view *v,
+    struct tl_buf *out)
+{
+	if (v->error == NULL)
+		return;
+	tl_buf_puts(out, "<div class=\"error-summary\" role=\"alert\" "
+	    "aria-labelledby=\"error-summary-title\" tabindex=\"-1\">\n"
+	    "<h2 class=\"error-summary__title\" id=\"error-summary-title\">");
+	put_words(l, "error_summary_title", out);
+	tl_buf_puts(out, "</h2>\n<ul class=\"error-summary__list\">\n"
+	    "<li><a href=\"#f-");
+	tl_buf_html_str(out, v->error_field != NULL ? v->error_field :
+	    "submit");
+	tl_buf_puts(out, "\">");
+	put_words(l, v->error, out);
+	tl_buf_puts(out, "</a></li>\n</ul>\n</div>\n");
+}
+
+/* A labelled text input or textarea (rows > 0) named name, with its
+ * hint (key NAME's "fu_NAME_hint") and the view's error when it is this
+ * field's. */
+static void
+put_fu_input(const struct lang *l, const struct tl_followup_view *v,
+    const char *name, int rows, const char *attrs, const char *value,
+    struct tl_buf *out)
+{
+	int	 err = v->error != NULL && v->error_field != NULL &&
+	    strcmp(v->error_field, name) == 0;
+	char	 key[32];
+
+	tl_buf_puts(out, err ? "<div class=\"form-group form-group--error\">"
+	    "\n" : "<div class=\"form-group\">\n");
+	tl_buf_printf(out, "<label class=\"label\" for=\"f-%s\">", name);
+	snprintf(key, sizeof(key), "fu_%s_label", name);
+	put_words(l, key, out);
+	tl_buf_printf(out, "</label>\n<div class=\"hint\" id=\"%s-hint\">",
+	    name);
+	snprintf(key, sizeof(key), "fu_%s_hint", name);
+	put_words(l, key, out);
+	tl_buf_puts(out, "</div>\n");
+	if (err) {
+		tl_buf_printf(out, "<p class=\"error-message\" id=\"%s-error\">"
+		    "<span class=\"visually-hidden\">", name);
+		put_words(l, "error_prefix", out);
+		tl_buf_puts(out, "</span> ");
+		put_words(l, v->error, out);
+		tl_buf_puts(out, "</p>\n");
+	}
+	if (rows > 0)
+		tl_buf_printf(out, "<textarea class=\"textarea%s\" rows=\"%d\"",
+		    err ? " textarea--error" : "", rows);
+	else
+		tl_buf_printf(out, "<input class=\"input%s\" type=\"text\"",
+		    err ? " input--error" : "");
+	tl_buf_printf(out, " id=\"f-%s\" name=\"%s\" %s aria-describedby="
+	    "\"%s-hint%s%s%s\"", name, name, attrs, name, err ? " " : "",
+	    err ? name : "", err ? "-error" : "");
+	if (rows > 0) {
+		tl_buf_puts(out, ">\n");
+		if (value != NULL)
+			tl_buf_html_str(out, value);
+		tl_buf_puts(out, "</textarea>\n</div>\n");
+	} else {
+		put_attr(out, "value", value != NULL ? value : "");
+		tl_buf_puts(out, ">\n</div>\n");
+	}
+}
+
+void
+tl_page_followup(const struct tl_pages *p, size_t lang,
+    const struct tl_followup_view *v, struct tl_buf *out)
+{
+	const struct lang *l = &p->langs[lang < p->nlangs ? lang : 0];
+	struct tl_buf	 summary = TL_BUF_INIT, fields = TL_BUF_INIT;
+	struct tl_buf	 content = TL_BUF_INIT, title = TL_BUF_INIT;
+	struct tl_var	 vars[3];
+
+	put_fu_summary(l, v, &summary);
+	put_fu_input(l, v, "ref", 0, "autocomplete=\"off\" "
+	    "spellcheck=\"false\" autocapitalize=\"characters\"", v->ref,
+	    &fields);
+	/* Never filled in again: a code is typed each time. */
+	put_fu_input(l, v, "code", 0, "autocomplete=\"off\" "
+	    "spellcheck=\"false\" inputmode=\"numeric\"", NULL, &fields);
+	put_plain(l, v->error != NULL ? "fu_title_error" : "fu_heading",
+	    &title);
+	vars[0] = (struct tl_var){ "error_summary", summary.data };
+	vars[1] = (struct tl_var){ "fields", fields.data };
+	vars[2] = (struct tl_var){ "token", v->token };
+	if (tl_buf_ok(&summary) && tl_buf_ok(&fields) && tl_buf_ok(&title)) {
+		render(l, p->followup, vars, 3, &content);
+		wrap(p, l, title.data, &content, out);
+	} else
+		out->oom = 1;
+	tl_buf_free(&summary);
+	shred(&fields);
+	tl_buf_free(&title);
+	shred(&content);
+}
+
+/* The messages, oldest first: who, when, the text (CSS keeps its line
+ * breaks). */
+static void
+put_messages(const struct lang *l, const struct tl_followup_view *v,
+    struct tl_buf *out)
+{
+	char	 at[24];
+	size_t	 i;
+
+	if (v->nmsgs == 0) {
+		tl_buf_puts(out, "<p id=\"no-messages\">");
+		put_words(l, "fu_no_messages", out);
+		tl_buf_puts(out, "</p>\n");
+		return;
+	}
+	tl_buf_puts(out, "<ol class=\"conversation\">\n");
+	for (i = 0; i < v->nmsgs; i++) {
+		const struct tl_page_msg *m = &v->msgs[i];
+
+		tl_time_rfc3339(m->at, at);
+		tl_buf_printf(out, "<li class=\"message message--%s\">\n"
+		    "<p class=\"message__meta\"><strong>", m->from_staff ?
+		    "staff" : "sender");
+		put_words(l, m->from_staff ? "fu_from_staff" : "fu_from_you",
+		    out);
+		tl_buf_printf(out, "</strong> <time datetime=\"%s\">%.10s "
+		    "%.5s UTC</time></p>\n<p class=\"message__text\">", at, at,
+		    at + 11);
+		tl_buf_html_str(out, m->text);
+		tl_buf_puts(out, "</p>\n</li>\n");
+	}
+	tl_buf_puts(out, "</ol>\n");
+}
+
+void
+tl_page_conversation(const struct tl_pages *p, size_t lang,
+    const struct tl_followup_view *v, struct tl_buf *out)
+{
+	const struct lang *l = &p->langs[lang < p->nlangs ? lang : 0];
+	struct tl_buf	 summary = TL_BUF_INIT, fields = TL_BUF_INIT;
+	struct tl_buf	 content = TL_BUF_INIT, title = TL_BUF_INIT;
+	struct tl_buf	 msgs = TL_BUF_INIT, hidden = TL_BUF_INIT;
+	struct tl_buf	 sent = TL_BUF_INIT;
+	struct tl_var	 vars[6];
+
+	put_fu_summary(l, v, &summary);
+	if (v->sent) {
+		tl_buf_puts(&sent, "<div class=\"panel panel--small\" "
+		    "id=\"sent\" role=\"status\">\n<p class=\"panel__title\">");
+		put_words(l, "fu_sent", &sent);
+		tl_buf_puts(&sent, "</p>\n</div>\n");
+	}
+	put_messages(l, v, &msgs);
+	tl_buf_puts(&hidden, "<input type=\"hidden\" name=\"ref\"");
+	put_attr(&hidden, "value", v->ref);
+	tl_buf_puts(&hidden, ">\n<input type=\"hidden\" name=\"code\"");
+	put_attr(&hidden, "value", v->code);
+	tl_buf_puts(&hidden, ">\n<input type=\"hidden\" name=\"token\"");
+	put_attr(&hidden, "value", v->token);
+	tl_buf_puts(&hidden, ">\n");
+	put_fu_input(l, v, "message", 8, "", v->message, &fields);
+	put_plain(l, v->error != NULL ? "fu_title_error" : "fu_conv_heading",
+	    &title);
+	vars[0] = (struct tl_var){ "error_summary", summary.data };
+	vars[1] = (struct tl_var){ "sent", sent.data };
+	vars[2] = (struct tl_var){ "ref", v->ref };
+	vars[3] = (struct tl_var){ "messages", msgs.data };
+	vars[4] = (struct tl_var){ "hidden", hidden.data };
+	vars[5] = (struct tl_var){ "fields", fields.data };
+	if (tl_buf_ok(&summary) && tl_buf_ok(&fields) && tl_buf_ok(&title) &&
+	    tl_buf_ok(&msgs) && tl_buf_ok(&hidden) && tl_buf_ok(&sent)) {
+		render(l, p->conversation, vars, 6, &content);
+		wrap(p, l, title.data, &content, out);
+	} else
+		out->oom = 1;
+	tl_buf_free(&summary);
+	tl_buf_free(&sent);
+	shred(&fields);
+	shred(&msgs);
+	shred(&hidden);
+	tl_buf_free(&title);
+	shred(&content);
+}
+
+void
+tl_page_followup_ended(const struct tl_pages *p, size_t lang,
+    struct tl_buf *out)
+{
+	const struct lang *l = &p->langs[lang < p->nlangs ? lang : 0];
+	struct tl_buf	 content = TL_BUF_INIT, title = TL_BUF_INIT;
+
+	put_plain(l, "fu_ended_heading", &title);
+	if (!tl_buf_ok(&title)) {
+		out->oom = 1;
+		return;
+	}
+	render(l, p->ended, NULL, 0, &content);
+	wrap(p, l, title.data, &content, out);
 	tl_buf_free(&title);
 	tl_buf_free(&content);
 }

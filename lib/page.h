@@ -19,6 +19,8 @@
 #ifndef TL_PAGE_H
 #define TL_PAGE_H
 
+#include <stdint.h>
+
 #include "buf.h"
 #include "cat.h"
 #include "report.h"
@@ -53,6 +55,29 @@ struct tl_receipt_view {
 	const char	*ref;
 	int		 urgent;	/* what happens next: the urgent text */
 	int		 young;		/* reporter = young_person: help */
+	int		 followup;	/* enum tl_fu_outcome (followup.h):
+					   0 off, 1 code, 2 busy, 3 shown */
+	const char	*code;		/* the follow-up code, for 1 */
+};
+
+/* A message of a conversation, as its sender sees it (SPEC 13). */
+struct tl_page_msg {
+	int		 from_staff;
+	int64_t		 at;
+	const char	*text;
+};
+
+/* The follow-up pages: the sign-in form and the conversation. */
+struct tl_followup_view {
+	const char	*ref;		/* as typed, or NULL */
+	const char	*code;		/* the conversation's hidden fields */
+	const char	*token;		/* a fresh token for each form */
+	const char	*error;		/* catalogue key, or NULL */
+	const char	*error_field;	/* "ref", "code", "message" or NULL */
+	const struct tl_page_msg *msgs;	/* oldest first */
+	size_t		 nmsgs;
+	const char	*message;	/* as typed, on a 422 */
+	int		 sent;		/* a message was just stored */
 };
 
 /*
@@ -79,6 +104,12 @@ void tl_page_form(const struct tl_pages *p, size_t lang,
 	    const struct tl_form_view *v, struct tl_buf *out);
 void tl_page_receipt(const struct tl_pages *p, size_t lang,
 	    const struct tl_receipt_view *v, struct tl_buf *out);
+void tl_page_followup(const struct tl_pages *p, size_t lang,
+	    const struct tl_followup_view *v, struct tl_buf *out);
+void tl_page_conversation(const struct tl_pages *p, size_t lang,
+	    const struct tl_followup_view *v, struct tl_buf *out);
+void tl_page_followup_ended(const struct tl_pages *p, size_t lang,
+	    struct tl_buf *out);
 /* The error page whose words are the catalogue's page_CODE_heading and
  * page_CODE_text (code: "404", …). */
 void tl_page_error(const struct tl_pages *p, size_t lang, const char *code,

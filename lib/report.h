@@ -222,4 +222,16 @@ void tl_postcode_area(const char *postcode, char *out, size_t outlen);
 
 const char *tl_priority_name(enum tl_priority p);
 
+/*
+ * One free-text value by the rules of description (SPEC 5.1), for what
+ * is not a report's field (a follow-up message): in[0..len) valid UTF-8
+ * without NUL; surrounding white space trimmed, CR LF and a lone CR made
+ * LF; no control character but LF and TAB; min..max code points.
+ * Returns TL_OK and *out, a new string (wipe and free it); TL_EINVAL
+ * with *code the API's error code ("invalid_encoding", "required",
+ * "invalid_characters", "too_short", "too_long"); TL_ENOMEM.
+ */
+enum tl_err tl_text_check(const char *in, size_t len, size_t min,
+	    size_t max, char **out, const char **code);
+
 #endif

@@ -103,6 +103,12 @@ tl_tip_prepare(struct tl_submit *sub, struct tl_tip *view, const char *ref,
 
 	*blob = NULL;
 	tl_tip_view(view, ref, sub->received_at, sub->report);
+	if (sub->sender_pk != NULL && sub->sender_salt != NULL) {
+		view->has_sender = 1;
+		memcpy(view->sender_pk, sub->sender_pk, TL_SEAL_KEYBYTES);
+		memcpy(view->sender_salt, sub->sender_salt,
+		    TL_SEAL_SALTBYTES);
+	}
 	if ((rc = tl_tip_seal(view, pk, blob, &sub->sealed_len, err,
 	    errlen)) != TL_OK)
 		return rc;

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <sodium.h>
 
 #include "report.h"
 #include "utf8.h"
@@ -327,6 +328,38 @@ join(const char *const *v, size_t n, const char *sep)
 		    i > 0 ? sep : "", v[i]);
 	}
 	return p;
+}
+
+enum tl_err
+tl_text_check(const char *in, size_t len, size_t min, size_t max,
+    char **out, const char **code)
+{
+	char	*raw, *s;
+	size_t	 n;
+
+	*out = NULL;
+	*code = NULL;
+	if (!tl_utf8_valid(in, len) || memchr(in, '\0', len) != NULL) {
+		*code = "invalid_encoding";
+		return TL_EINVAL;
+	}
+	if ((raw = dupn(in, len)) == NULL)
+		return TL_ENOMEM;
+	s = text_clean(raw);
+	sodium_memzero(raw, len);
+	free(raw);
+	if (s == NULL)
+		return TL_ENOMEM;
+	n = tl_utf8_count(s, strlen(s));
+	*code = n == 0 ? "required" : has_controls(s) ? "invalid_characters" :
+	    n < min ? "too_short" : n > max ? "too_long" : NULL;
+	if (*code != NULL) {
+		sodium_memzero(s, strlen(s));
+		free(s);
+		return TL_EINVAL;
+	}
+	*out = s;
+	return TL_OK;
 }
 
 /* Concerns: one or more known choices. Returns 0, or -1 out of memory. */
