@@ -429,14 +429,17 @@ check_keys(const struct tl_config *cfg, const struct owners *o, FILE *out)
 /*
  * The static pages nginx answers its own errors with: every page an
  * error_page of deploy/nginx/tipline-server.conf names, under
- * templates/errors/ (HTML, and JSON for the API).
+ * templates/errors/ (HTML, and JSON for the API; the Welsh HTML under
+ * cy/, for $tipline_errors under /report/cy/).
  */
 static const char *const error_pages[] = {
 	"400.html", "403.html", "404.html", "405.html", "413.html",
 	"414.html", "429.html", "494.html", "501.html", "502.html",
 	"503.html", "504.html", "api-400.json", "api-413.json",
-	"api-429.json", "api-503.json", "cy/400.html", "cy/413.html",
-	"cy/429.html", "cy/502.html", "cy/503.html", "cy/504.html", NULL
+	"api-429.json", "api-503.json", "cy/400.html", "cy/403.html",
+	"cy/404.html", "cy/405.html", "cy/413.html", "cy/414.html",
+	"cy/429.html", "cy/494.html", "cy/501.html", "cy/502.html",
+	"cy/503.html", "cy/504.html", NULL
 };
 
 static int

@@ -380,14 +380,31 @@ def check_creates_nothing(ctx):
 def nginx_error_pages():
     """Every file under templates/errors/ that an error_page of the
     shipped nginx config names (through a location's alias if it has
-    one)."""
+    one), with $tipline_errors (tipline-http.conf's map) taking each of
+    its values."""
     with open(os.path.join(e2e.REPO, "deploy", "nginx",
                            "tipline-server.conf")) as f:
         conf = f.read()
+    with open(os.path.join(e2e.REPO, "deploy", "nginx",
+                           "tipline-http.conf")) as f:
+        http = f.read()
+    m = re.search(r"^map \$request \$tipline_errors \{(.*?)^\}", http,
+                  re.M | re.S)
+    check(m, "tipline-http.conf: no map for $tipline_errors")
+    folders = set(re.findall(r"\s(/report/_errors\S*);", m.group(1)))
+    check(folders, "no folders in the map of $tipline_errors")
     aliased = dict(re.findall(r"location = /report/_errors/(\S+) \{[^}]*"
-                              r"alias [^;]*/errors/([^;/]+);", conf))
-    named = set(re.findall(r"^\s*error_page [^;]*/report/_errors/(\S+);",
-                           conf, re.M))
+                              r"alias [^;]*/templates/errors/([^;]+);",
+                              conf))
+    named = set()
+    for uri in re.findall(r"^\s*error_page [^;]* (\S+);", conf, re.M):
+        if uri.startswith("$tipline_errors/"):
+            named |= set(f + uri[len("$tipline_errors"):] for f in folders)
+        else:
+            named.add(uri)
+    check(all(n.startswith("/report/_errors/") for n in named),
+          "error_page outside /report/_errors/: %r" % sorted(named))
+    named = set(n[len("/report/_errors/"):] for n in named)
     return sorted(aliased.get(n, n) for n in named)
 
 
@@ -396,6 +413,11 @@ def check_error_pages(ctx):
     """check finds each static error page nginx answers with missing."""
     pages = nginx_error_pages()
     check(len(pages) >= 8, "error pages in the nginx config: %r" % pages)
+    # Each English HTML page has its Welsh one (SPEC 14).
+    for page in pages:
+        if "/" not in page and page.endswith(".html"):
+            check("cy/" + page in pages, "no Welsh %s among %r"
+                  % (page, pages))
     d = tempfile.mkdtemp(prefix="templates.", dir=ctx.tmp)
     templates = os.path.join(d, "templates")
     shutil.copytree(e2e.TEMPLATES, templates)
