@@ -437,6 +437,17 @@ def check_error_pages(ctx):
         check(rc == 1 and re.search(r"^error: .*%s" % re.escape(path),
                                     out, re.M),
               "check without errors/%s: exit %d %r" % (page, rc, out))
+    # The static pages hold the phone numbers: a number changed in the
+    # config and not in them is named, for each HTML page (SPEC 9, 14).
+    with open(conf, "a") as f:
+        f.write("textphone = 18001 0300 123 4567\n")
+    rc, out, err = ctx.ctl("-c", conf, "check", conf=False)
+    html = [p for p in pages if p.endswith(".html")]
+    named = re.findall(r"^error: error page \S*/errors/(\S+) does not give "
+                       r"textphone 18001 0300 123 4567", out, re.M)
+    check(rc == 1 and sorted(named) == sorted(html),
+          "check with another textphone: exit %d, named %r of %r: %r"
+          % (rc, named, html, out))
 
 
 @test
