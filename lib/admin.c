@@ -429,27 +429,72 @@ check_keys(const struct tl_config *cfg, const struct owners *o, FILE *out)
 /*
  * The static pages nginx answers its own errors with: every page an
  * error_page of deploy/nginx/tipline-server.conf names, under
- * templates/errors/ (HTML, and JSON for the API).
+ * templates/errors/ (HTML, and JSON for the API; the Welsh HTML under
+ * cy/, for $tipline_errors under /report/cy/).
  */
 static const char *const error_pages[] = {
 	"400.html", "403.html", "404.html", "405.html", "413.html",
 	"414.html", "429.html", "494.html", "501.html", "502.html",
 	"503.html", "504.html", "api-400.json", "api-413.json",
-	"api-429.json", "api-503.json", "cy/400.html", "cy/413.html",
-	"cy/429.html", "cy/502.html", "cy/503.html", "cy/504.html", NULL
+	"api-429.json", "api-503.json", "cy/400.html", "cy/403.html",
+	"cy/404.html", "cy/405.html", "cy/413.html", "cy/414.html",
+	"cy/429.html", "cy/494.html", "cy/501.html", "cy/502.html",
+	"cy/503.html", "cy/504.html", NULL
 };
+
+/*
+ * The static HTML page at path gives the configured phone numbers (SPEC 9,
+ * 14): its numbers are written in it, not filled in from tipline.conf, so
+ * a deployment that changed a number and not the pages is named. Returns
+ * the errors said.
+ */
+static int
+check_page_phones(const struct tl_config *cfg, const char *path, FILE *out)
+{
+	static const size_t	 max = 64 * 1024;
+	const struct {
+		const char	*key, *value;
+	} phones[] = {
+		{ "emergency_phone", cfg->emergency_phone },
+		{ "non_emergency_phone", cfg->non_emergency_phone },
+		{ "textphone", cfg->textphone },
+	};
+	struct tl_buf	 b = TL_BUF_INIT;
+	char		 err[PATH_MAX + 64];
+	size_t		 i;
+	int		 bad = 0;
+
+	if (tl_buf_read_file(&b, path, max, err, sizeof(err)) != TL_OK ||
+	    !tl_buf_ok(&b) || b.len == 0) {
+		if (!tl_buf_ok(&b))
+			snprintf(err, sizeof(err), "%s: out of memory", path);
+		else if (b.len == 0)
+			snprintf(err, sizeof(err), "%s is empty", path);
+		tl_buf_free(&b);
+		return tl_watch_say(out, 0, "error page %s", err);
+	}
+	for (i = 0; i < sizeof(phones) / sizeof(phones[0]); i++)
+		if (phones[i].value != NULL && *phones[i].value != '\0' &&
+		    strstr(b.data, phones[i].value) == NULL)
+			bad += tl_watch_say(out, 0, "error page %s does not "
+			    "give %s %s: the static pages hold the numbers, "
+			    "edit them", path, phones[i].key, phones[i].value);
+	tl_buf_free(&b);
+	return bad;
+}
 
 static int
 check_error_pages(const struct tl_config *cfg, FILE *out)
 {
 	struct stat	 st;
 	char		 path[PATH_MAX];
-	size_t		 i;
+	size_t		 i, n;
 	int		 bad = 0;
 
 	for (i = 0; error_pages[i] != NULL; i++) {
 		snprintf(path, sizeof(path), "%s/errors/%s", cfg->templates,
 		    error_pages[i]);
+		n = strlen(error_pages[i]);
 		if (stat(path, &st) == -1)
 			bad += tl_watch_say(out, 0,
 			    "error page %s: %s (nginx answers "
@@ -458,6 +503,8 @@ check_error_pages(const struct tl_config *cfg, FILE *out)
 			bad += tl_watch_say(out, 0,
 			    "error page %s is empty or not a "
 			    "file", path);
+		else if (n > 5 && strcmp(error_pages[i] + n - 5, ".html") == 0)
+			bad += check_page_phones(cfg, path, out);
 	}
 	if (bad == 0)
 		tl_watch_say(out, 1, "error pages %s/errors", cfg->templates);

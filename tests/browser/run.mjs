@@ -922,13 +922,18 @@ test('welsh_pages', async () => {
 });
 
 test('axe_static_error_pages', async () => {
-	// nginx's own error pages (templates/errors/*.html): only 502 can be
-	// provoked on the local stack without harm, and it is (below), so
-	// each file is also served here at the stack's origin with the
-	// headers nginx adds, its stylesheet coming from the real nginx.
+	// nginx's own error pages (templates/errors/*.html, and the Welsh
+	// ones in cy/): only 502 can be provoked on the local stack without
+	// harm, and it is (below), so each file is also served here at the
+	// stack's origin with the headers nginx adds, its stylesheet coming
+	// from the real nginx.
 	const dir = path.join(REPO, 'templates', 'errors');
-	const files = fs.readdirSync(dir).filter((f) => f.endsWith('.html'));
+	const files = ['', 'cy/'].flatMap((sub) => fs.readdirSync(
+	    path.join(dir, sub)).filter((f) => f.endsWith('.html'))
+	    .map((f) => sub + f));
 	check(files.length > 0, 'no templates/errors/*.html');
+	check(files.some((f) => f.startsWith('cy/')),
+	    'no templates/errors/cy/*.html');
 	for (const width of [WIDE, NARROW]) {
 		await onPage(() => axeContext(width), async (page) => {
 			for (const f of files) {

@@ -380,14 +380,31 @@ def check_creates_nothing(ctx):
 def nginx_error_pages():
     """Every file under templates/errors/ that an error_page of the
     shipped nginx config names (through a location's alias if it has
-    one)."""
+    one), with $tipline_errors (tipline-http.conf's map) taking each of
+    its values."""
     with open(os.path.join(e2e.REPO, "deploy", "nginx",
                            "tipline-server.conf")) as f:
         conf = f.read()
+    with open(os.path.join(e2e.REPO, "deploy", "nginx",
+                           "tipline-http.conf")) as f:
+        http = f.read()
+    m = re.search(r"^map \$request \$tipline_errors \{(.*?)^\}", http,
+                  re.M | re.S)
+    check(m, "tipline-http.conf: no map for $tipline_errors")
+    folders = set(re.findall(r"\s(/report/_errors\S*);", m.group(1)))
+    check(folders, "no folders in the map of $tipline_errors")
     aliased = dict(re.findall(r"location = /report/_errors/(\S+) \{[^}]*"
-                              r"alias [^;]*/errors/([^;/]+);", conf))
-    named = set(re.findall(r"^\s*error_page [^;]*/report/_errors/(\S+);",
-                           conf, re.M))
+                              r"alias [^;]*/templates/errors/([^;]+);",
+                              conf))
+    named = set()
+    for uri in re.findall(r"^\s*error_page [^;]* (\S+);", conf, re.M):
+        if uri.startswith("$tipline_errors/"):
+            named |= set(f + uri[len("$tipline_errors"):] for f in folders)
+        else:
+            named.add(uri)
+    check(all(n.startswith("/report/_errors/") for n in named),
+          "error_page outside /report/_errors/: %r" % sorted(named))
+    named = set(n[len("/report/_errors/"):] for n in named)
     return sorted(aliased.get(n, n) for n in named)
 
 
@@ -396,6 +413,11 @@ def check_error_pages(ctx):
     """check finds each static error page nginx answers with missing."""
     pages = nginx_error_pages()
     check(len(pages) >= 8, "error pages in the nginx config: %r" % pages)
+    # Each English HTML page has its Welsh one (SPEC 14).
+    for page in pages:
+        if "/" not in page and page.endswith(".html"):
+            check("cy/" + page in pages, "no Welsh %s among %r"
+                  % (page, pages))
     d = tempfile.mkdtemp(prefix="templates.", dir=ctx.tmp)
     templates = os.path.join(d, "templates")
     shutil.copytree(e2e.TEMPLATES, templates)
@@ -415,6 +437,17 @@ def check_error_pages(ctx):
         check(rc == 1 and re.search(r"^error: .*%s" % re.escape(path),
                                     out, re.M),
               "check without errors/%s: exit %d %r" % (page, rc, out))
+    # The static pages hold the phone numbers: a number changed in the
+    # config and not in them is named, for each HTML page (SPEC 9, 14).
+    with open(conf, "a") as f:
+        f.write("textphone = 18001 0300 123 4567\n")
+    rc, out, err = ctx.ctl("-c", conf, "check", conf=False)
+    html = [p for p in pages if p.endswith(".html")]
+    named = re.findall(r"^error: error page \S*/errors/(\S+) does not give "
+                       r"textphone 18001 0300 123 4567", out, re.M)
+    check(rc == 1 and sorted(named) == sorted(html),
+          "check with another textphone: exit %d, named %r of %r: %r"
+          % (rc, named, html, out))
 
 
 @test

@@ -1186,6 +1186,10 @@ def check_static_answer(res, status, page):
         check_common_headers(res)
     else:
         check_html_page(res, status)
+        # Welsh under /report/cy/ (SPEC 14), English elsewhere.
+        lang = b"cy" if page.startswith("cy/") else b"en"
+        check(b'<html lang="%s">' % lang in res.body, "%r: not lang=%s"
+              % (res, lang.decode()))
     check(res.body == static_page(page), "%r: not templates/errors/%s: %r"
           % (res, page, res.body[:120]))
 
@@ -1233,6 +1237,29 @@ def check_nginx_error_pages(port):
             "POST", "/report/api/v1/tips", ["Transfer-Encoding: chunked",
                                             "Content-Type: " + JSON_TYPE],
             b"zz\r\n{}\r\n0\r\n\r\n"), "POST", 400, "api-400.json", None),
+        # Under /report/cy/ the same in Welsh (SPEC 14), also for what
+        # nginx refuses before it has chosen a location or read the URI.
+        ("TRACE /report/cy/", raw_http("TRACE", "/report/cy/"), "TRACE",
+         405, "cy/405.html", "GET, HEAD, POST"),
+        ("a Welsh URI over 8 KB", raw_http("GET", "/report/cy/?" + big),
+         "GET", 414, "cy/414.html", None),
+        ("a Welsh URI over 8 KB, absolute", raw_http(
+            "GET", "http://127.0.0.1/report/cy/?" + big), "GET", 414,
+         "cy/414.html", None),
+        ("Welsh headers over 8 KB", raw_http("GET", "/report/cy/",
+                                             ["X-Big: " + big]), "GET",
+         400, "cy/494.html", None),
+        ("a Welsh unknown transfer coding", raw_http(
+            "POST", "/report/cy/", ["Transfer-Encoding: gzip",
+                                    "Content-Type: " + FORM_TYPE]),
+         "POST", 501, "cy/501.html", None),
+        ("a Welsh body over nginx's limit", raw_http(
+            "POST", "/report/cy/", ["Content-Type: " + FORM_TYPE,
+                                    "Content-Length: %d"
+                                    % (NGINX_MAX_BODY + 10)]),
+         "POST", 413, "cy/413.html", None),
+        ("not quite Welsh", raw_http("GET", "/report/cyx?" + big), "GET",
+         414, "414.html", None),
     ]
     for what, data, method, status, page, allow in cases:
         res = raw_request(port, data, method=method, path=what)
@@ -1777,6 +1804,16 @@ def welsh(ctx):
     check('<html lang="cy">' in res.text and "Mae problem" in res.text and
           "Dywedwch ychydig mwy wrthym" in res.text, "422 not Welsh")
     check('action="/report/cy/"' in res.text, "422 does not post to /cy/")
+    # reporter = young_person: the Welsh 422 page says where to get help.
+    res = ctx.client.post_form(valid_pairs(token_of(res),
+                                           description="Rhy fyr",
+                                           reporter="young_person"),
+                               path="/report/cy/")
+    check_html_page(res, 422)
+    check('id="young-help"' in res.text and "Os ydych yn berson ifanc" in
+          res.text and "Childline" in res.text and "0800 1111" in res.text
+          and "Fearless" in res.text, "Welsh 422: no help for a young "
+          "person")
     res = ctx.client.post_form(valid_pairs(token_of(res), when="now"),
                                path="/report/cy/")
     check_html_page(res, 200)
@@ -1843,6 +1880,8 @@ def sigterm_exits_cleanly(ctx):
     # With tipline down, nginx answers with its static 502 page.
     res = ctx.client.get("/report/")
     check_static_answer(res, 502, "502.html")
+    res = ctx.client.get("/report/cy/")
+    check_static_answer(res, 502, "cy/502.html")
     # API clients get JSON: nothing was saved, try again.
     res = ctx.client.post_json(json.dumps(valid_json()).encode())
     check_static_answer(res, 502, "api-503.json")

@@ -505,6 +505,7 @@ test_young_help(void **state)
 {
 	struct tl_report	 r;
 	struct tl_form_view	 v = { &r, NULL, 0, NULL, "tok" };
+	struct tl_buf		 b = TL_BUF_INIT;
 	char			*s;
 
 	s = receipt(*state, 0, "TL-7K3M-9QXD", 0, 1);
@@ -518,6 +519,13 @@ test_young_help(void **state)
 	s = form(state, &v);
 	assert_has_id(s, "young-help");
 	free(s);
+	/* The Welsh 422 page too, in Welsh. */
+	tl_page_form(*state, 1, &v, &b);
+	assert_true(tl_buf_ok(&b));
+	assert_has_id(b.data, "young-help");
+	assert_non_null(strstr(b.data, "Os ydych yn berson ifanc"));
+	assert_non_null(strstr(b.data, "0800 1111"));
+	tl_buf_free(&b);
 	free(r.raw[TL_F_REPORTER]);
 	assert_non_null(r.raw[TL_F_REPORTER] = strdup("parent"));
 	s = form(state, &v);
@@ -677,33 +685,81 @@ test_load_errors(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
-/* The static pages nginx serves say what happened and give the numbers. */
+/*
+ * A static page nginx serves (templates/errors/, Welsh under cy/) as a
+ * string; doc holds size bytes.
+ */
+static void
+read_static(const char *file, char *doc, size_t size)
+{
+	char	 path[256];
+	FILE	*f;
+	size_t	 n;
+
+	snprintf(path, sizeof(path), TEMPLATES "/errors/%s", file);
+	assert_non_null(f = fopen(path, "r"));
+	n = fread(doc, 1, size - 1, f);
+	assert_true(n < size - 1);
+	fclose(f);
+	doc[n] = '\0';
+}
+
+/*
+ * The static pages nginx serves say what happened and give the numbers,
+ * in English and, under /report/cy/, in Welsh (SPEC 9, 14): every page
+ * nginx's error_page names has both, each of its language, the Welsh
+ * linking to the English form and to the Welsh one.
+ */
 static void
 test_static_error_pages(void **state)
 {
 	static const struct {
-		const char	*file;
+		const char	*code;
 		int		 not_received;
 	} pages[] = {
-		{ "404.html", 0 }, { "413.html", 1 }, { "429.html", 1 },
-		{ "502.html", 1 }, { "503.html", 1 }, { "504.html", 1 },
+		{ "400", 1 }, { "403", 0 }, { "404", 0 }, { "405", 1 },
+		{ "413", 1 }, { "414", 1 }, { "429", 1 }, { "494", 1 },
+		{ "501", 1 }, { "502", 1 }, { "503", 1 }, { "504", 1 },
 	};
-	char	 path[256], doc[16384];
-	FILE	*f;
-	size_t	 i, n;
+	char	 file[64], doc[16384];
+	size_t	 i;
 
 	(void)state;
 	for (i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
-		snprintf(path, sizeof(path), TEMPLATES "/errors/%s",
-		    pages[i].file);
-		assert_non_null(f = fopen(path, "r"));
-		n = fread(doc, 1, sizeof(doc) - 1, f);
-		fclose(f);
-		doc[n] = '\0';
+		snprintf(file, sizeof(file), "%s.html", pages[i].code);
+		read_static(file, doc, sizeof(doc));
 		assert_page_basics(doc);
 		assert_non_null(strstr(doc, "<h1"));
-		if (pages[i].not_received)
+		assert_non_null(strstr(doc, "18001 101"));
+		if (pages[i].not_received) {
 			assert_non_null(strstr(doc, "not received"));
+			assert_non_null(strstr(doc, "call 101 and tell"));
+		}
+
+		snprintf(file, sizeof(file), "cy/%s.html", pages[i].code);
+		read_static(file, doc, sizeof(doc));
+		assert_non_null(strstr(doc, "<html lang=\"cy\">"));
+		assert_null(strstr(doc, "<html lang=\"en\">"));
+		assert_non_null(strstr(doc, "<h1"));
+		assert_non_null(strstr(doc, "ffoniwch <a href=\"tel:999\">"
+		    "999</a>"));
+		assert_non_null(strstr(doc, "<a href=\"tel:101\">101</a>"));
+		assert_non_null(strstr(doc, "ffoniwch 18001 101"));
+		assert_non_null(strstr(doc, "<a href=\"/report/cy/\">"));
+		assert_non_null(strstr(doc, "<a href=\"/report/\" lang=\"en\" "
+		    "hreflang=\"en\">English</a>"));
+		assert_non_null(strstr(doc, "awaiting review by a native "
+		    "Welsh speaker"));
+		assert_non_null(strstr(doc,
+		    "href=\"/report/static/tipline.css\""));
+		assert_null(strstr(doc, "<script"));
+		assert_null(strstr(doc, "style="));
+		assert_null(strstr(doc, "http"));
+		if (pages[i].not_received) {
+			assert_non_null(strstr(doc, " i law.</strong>"));
+			assert_non_null(strstr(doc, "101 a dweud wrth yr "
+			    "heddlu"));
+		}
 	}
 }
 
