@@ -434,7 +434,7 @@ static char *
 receipt(const struct tl_pages *p, size_t lang, const char *ref, int urgent,
     int young)
 {
-	struct tl_receipt_view	 v = { ref, urgent, young };
+	struct tl_receipt_view	 v = { ref, urgent, young, 0, NULL };
 	struct tl_buf		 b = TL_BUF_INIT;
 	char			*s;
 
@@ -639,6 +639,13 @@ test_load_errors(void **state)
 	assert_non_null(strstr(err, "error.html:3:"));
 	assert_non_null(strstr(err, "ref"));
 	put_file(dir, "error.html", "{{heading}} {{message}}\n");
+	assert_int_not_equal(tl_pages_load(dir, &site_ref, &p, err,
+	    sizeof(err)),
+	    TL_OK);
+	assert_non_null(strstr(err, "followup.html"));
+	put_file(dir, "followup.html", "{{token}}\n{{{fields}}}\n");
+	put_file(dir, "conversation.html", "{{ref}}\n{{{messages}}}\n");
+	put_file(dir, "followup_ended.html", "{{{fu_ended_text}}}\n");
 	assert_int_not_equal(tl_pages_load(dir, &site_ref, &p, err,
 	    sizeof(err)),
 	    TL_OK);
