@@ -618,13 +618,18 @@ insert_tip(struct ingest *in, const struct tl_desk_in *t, int64_t now)
 	    t->fault : "did not open") : NULL);
 	tl_desk_bind(s, 11, t->digest);
 	sqlite3_bind_int(s, 12, t->priority == TL_PRIO_URGENT);
-	/* The key only with the content it was proven by. */
+	/* The key only with the content it was proven by. (A reset keeps
+	 * bindings: each is set, or cleared, for every tip.) */
 	if (t->report != NULL && t->sender_pk != NULL)
 		sqlite3_bind_blob(s, 13, t->sender_pk, TL_SEAL_KEYBYTES,
 		    SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, 13);
 	if (t->report != NULL && t->sender_commit != NULL)
 		sqlite3_bind_blob(s, 14, t->sender_commit, TL_SEAL_COMMITBYTES,
 		    SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, 14);
 	if (!run(s)) {
 		in->rc = tl_desk_fail(in->d, "ingest");
 		goto out;
