@@ -225,9 +225,9 @@ one(struct batch *b, const struct tl_desk_msg_in *m, int64_t tip_cursor)
 		if (got == 0 && m->tip_intake_id > tip_cursor)
 			return 0;
 		if (got == 0)
-			fprintf(stderr, "tipline-staff.fcgi: message %lld's tip "
-			    "is not in the desk (purged, or not taken in); "
-			    "skipped\n", (long long)m->intake_id);
+			fprintf(stderr, "tipline-staff.fcgi: message %lld's "
+			    "tip is not in the desk (purged, or not taken "
+			    "in); skipped\n", (long long)m->intake_id);
 		return got == 0 ? 1 : -1;
 	}
 	if (!m->end)

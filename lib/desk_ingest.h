@@ -92,8 +92,8 @@ enum tl_err tl_desk_ask(struct tl_desk_store *d,
  * tip.reminder delivery in the intake store's outbox, which the notifier
  * sends like any other; at most one is pending per tip. Written on a
  * connection of its own (tl_desk_intake_writer), opened for the round
- * only, one INSERT a tip in one transaction. *n: reminders queued. TL_OK or TL_ESTORE (reason in
- * err).
+ * only, one INSERT a tip in one transaction. *n: reminders queued.
+ * TL_OK or TL_ESTORE (reason in err).
  */
 enum tl_err tl_desk_remind_round(struct tl_desk_store *d,
 	    const char *intake_path, int64_t every, int64_t now, size_t *n,

@@ -945,9 +945,9 @@ tl_desk_purge(struct tl_desk_store *d, int64_t cutoff, const char *who,
 	/* The deleted rows' words stay in the index's own pages until it
 	 * is rebuilt; secure_delete zeroes the pages freed, and TRUNCATE
 	 * empties the WAL that held them. */
-	if (tl_desk_exec(d, "INSERT INTO fts (fts) VALUES ('optimize')") != TL_OK ||
-	    tl_desk_exec(d, "INSERT INTO msg_fts (msg_fts) VALUES ('optimize')") !=
-	    TL_OK ||
+	if (tl_desk_exec(d, "INSERT INTO fts (fts) VALUES ('optimize')") !=
+	    TL_OK || tl_desk_exec(d, "INSERT INTO msg_fts (msg_fts)"
+	    " VALUES ('optimize')") != TL_OK ||
 	    tl_desk_exec(d, "PRAGMA wal_checkpoint(TRUNCATE)") != TL_OK)
 		return TL_ESTORE;
 	return TL_OK;
