@@ -71,7 +71,11 @@ E2E	= $(wildcard tests/e2e/run.py tests/e2e/notify.py tests/e2e/ctl.py \
 $(BUILD)/tests/redate: $(BUILD)/tests/e2e/redate.o $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
 
-e2e: all $(BUILD)/tests/redate
+# And the sender's side of a follow-up for the desk's (tests/e2e/sender.c).
+$(BUILD)/tests/sender: $(BUILD)/tests/e2e/sender.o $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
+
+e2e: all $(BUILD)/tests/redate $(BUILD)/tests/sender
 	@rc=0; for t in $(E2E); do \
 		python3 $$t --build $(BUILD) || rc=1; done; exit $$rc
 

@@ -17,10 +17,11 @@
 struct tl_desk_app;
 
 /*
- * Builds the desk from cfg: its layout template and stylesheets, and the
- * CSRF key derived from the staff secret key (read, used and wiped
- * here). Needs staff_url. Returns TL_OK or an error with the reason in
- * err. cfg must outlive the app.
+ * Builds the desk from cfg: its layout template and stylesheets, the
+ * staff secret key (in locked memory, wiped by tl_desk_app_free: a
+ * question to the sender is sealed under the key it shares with the
+ * sender's) and the CSRF key derived from it. Needs staff_url. Returns
+ * TL_OK or an error with the reason in err. cfg must outlive the app.
  */
 enum tl_err tl_desk_app_new(const struct tl_config *cfg,
 	    struct tl_desk_app **out, char *err, size_t errlen);

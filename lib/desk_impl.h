@@ -29,6 +29,18 @@ void tl_desk_bind(sqlite3_stmt *st, int i, const char *s);
 /* Column i as a JSON string, or JSON null for SQL NULL. */
 json_t *tl_desk_col_json(sqlite3_stmt *st, int i);
 
+/* Runs sql (no rows): TL_OK or TL_ESTORE. */
+enum tl_err tl_desk_exec(struct tl_desk_store *d, const char *sql);
+
+/* Rolls back the open transaction, if any. */
+void tl_desk_rollback(struct tl_desk_store *d);
+
+/* Reads and writes meta's value of key: TL_OK or TL_ESTORE. */
+enum tl_err tl_desk_meta_get(struct tl_desk_store *d, const char *key,
+	    int64_t *v);
+enum tl_err tl_desk_meta_set(struct tl_desk_store *d, const char *key,
+	    int64_t v);
+
 /* Column i as text, "" for NULL. */
 const char *tl_desk_col(sqlite3_stmt *st, int i);
 

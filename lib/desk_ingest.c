@@ -36,6 +36,8 @@ struct row {
 	struct tl_desk_in	 in;
 	struct tl_tip		 t;
 	char			 digest[TL_SEAL_HASH_HEX];
+	uint8_t			 pk[TL_SEAL_KEYBYTES];
+	uint8_t			 commit[TL_SEAL_COMMITBYTES];
 };
 
 static enum tl_err
@@ -172,13 +174,51 @@ all_text(const struct tl_report *r)
 }
 
 /*
+ * The sender's key of an opened tip (SPEC 13): its blob is bound to the
+ * commitment of the key and salt, so a blob that opened proves them.
+ * When the sender had ended the conversation before the desk took the
+ * tip in, only the commitment is on the row; the key comes from the
+ * tip's end row (tl_desk_end_key), if it carries it.
+ */
+static void
+sender_key(struct tl_desk_intake *in, const struct tl_seal_secret *sk,
+    struct row *w)
+{
+	sqlite3_stmt	*st;
+
+	if (w->t.has_sender) {
+		memcpy(w->pk, w->t.sender_pk, sizeof(w->pk));
+		tl_seal_sender_commit(w->t.sender_pk, w->t.sender_salt,
+		    w->commit);
+		w->in.sender_pk = w->pk;
+		w->in.sender_commit = w->commit;
+		return;
+	}
+	if (!w->t.has_gone)
+		return;
+	memcpy(w->commit, w->t.sender_gone, sizeof(w->commit));
+	w->in.sender_commit = w->commit;
+	if (sqlite3_prepare_v2(in->db, "SELECT at, sealed FROM messages"
+	    " WHERE tip_id = ?1 AND kind = 'end' ORDER BY id LIMIT 1", -1, &st,
+	    NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(st, 1, w->t.id);
+	if (sqlite3_step(st) == SQLITE_ROW && tl_desk_end_key(sk, w->t.ref,
+	    sqlite3_column_int64(st, 0), sqlite3_column_blob(st, 1),
+	    (size_t)sqlite3_column_bytes(st, 1), w->commit, w->pk))
+		w->in.sender_pk = w->pk;
+	sqlite3_finalize(st);
+}
+
+/*
  * Reads one row into w and opens it with sk. Returns 1 to ingest it
  * (with w->in.fault set when its content cannot be shown), 0 to skip a
  * row that has no usable reference (reported on stderr: it cannot be
  * shown without one), -1 out of memory.
  */
 static int
-read_row(sqlite3_stmt *st, const struct tl_seal_secret *sk, struct row *w)
+read_row(struct tl_desk_intake *in, sqlite3_stmt *st,
+    const struct tl_seal_secret *sk, struct row *w)
 {
 	const char		*prio = (const char *)sqlite3_column_text(st, 3);
 	char			 canon[TL_REF_SIZE];
@@ -215,8 +255,10 @@ read_row(sqlite3_stmt *st, const struct tl_seal_secret *sk, struct row *w)
 	}
 	if (rc != TL_OK)
 		w->in.fault = fault_text(fault);
-	else if ((w->in.fault = all_text(&w->t.report)) == NULL)
+	else if ((w->in.fault = all_text(&w->t.report)) == NULL) {
 		w->in.report = &w->t.report;
+		sender_key(in, sk, w);
+	}
 	return 1;
 }
 
@@ -249,7 +291,7 @@ tl_desk_ingest_round(struct tl_desk_store *d, struct tl_desk_intake *in,
 	err = TL_OK;
 	while (k < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		last = sqlite3_column_int64(st, 0);
-		if ((got = read_row(st, sk, &rows[k])) < 0) {
+		if ((got = read_row(in, st, sk, &rows[k])) < 0) {
 			err = TL_ENOMEM;
 			break;
 		}
@@ -270,4 +312,143 @@ out:
 	free(p);
 	tl_buf_free(&sql);
 	return err;
+}
+
+/* --- messages ---------------------------------------------------------- */
+
+/* The bytes a message's blob can have: its text's bound, padded. */
+#define MSG_SEALED_MAX	(TL_SEAL_MSG_MAX + TL_SEAL_BLOCK + \
+	TL_SEAL_MSG_OVERHEAD)
+/* An end row's: a key and a salt as hex, sealed. */
+#define END_SEALED_MAX	(TL_SEAL_OVERHEAD + TL_SEAL_BLOCK)
+
+/* One message row as read, with a copy of its ref and blob. */
+struct msg_row {
+	struct tl_desk_msg_in	 in;
+	char			 ref[TL_REF_SIZE];
+	uint8_t			*sealed;
+};
+
+/*
+ * Reads a message row (columns of msg_sql) into w, checked as hostile
+ * input: the reference, author, kind and the blob's size. A row that is
+ * not as the schema allows is still taken, with a fault. 0, or -1 out of
+ * memory.
+ */
+static int
+read_msg(sqlite3_stmt *st, struct msg_row *w)
+{
+	const char	*ref = (const char *)sqlite3_column_text(st, 2);
+	const char	*kind = (const char *)sqlite3_column_text(st, 5);
+	const void	*blob;
+	size_t		 len;
+
+	memset(w, 0, sizeof(*w));
+	w->in.intake_id = sqlite3_column_int64(st, 0);
+	w->in.tip_intake_id = sqlite3_column_int64(st, 1);
+	w->in.author = sqlite3_column_int(st, 3);
+	w->in.at = sqlite3_column_int64(st, 4);
+	w->in.ref = w->ref;
+	if (ref == NULL || tl_ref_parse(ref, w->ref) != TL_OK ||
+	    strcmp(ref, w->ref) != 0) {
+		/* Not a ref the desk can hold: it matches no tip. */
+		snprintf(w->ref, sizeof(w->ref), "-");
+		return 0;
+	}
+	w->in.end = kind != NULL && strcmp(kind, "end") == 0;
+	if (sqlite3_column_type(st, 3) != SQLITE_INTEGER ||
+	    (w->in.author != TL_SEAL_FROM_STAFF &&
+	    w->in.author != TL_SEAL_FROM_SENDER) || kind == NULL ||
+	    (!w->in.end && strcmp(kind, "text") != 0) ||
+	    (w->in.end && w->in.author != TL_SEAL_FROM_SENDER)) {
+		w->in.fault = "the row is not one the schema allows";
+		return 0;
+	}
+	blob = sqlite3_column_blob(st, 6);
+	len = (size_t)sqlite3_column_bytes(st, 6);
+	if (blob == NULL)
+		return 0;
+	if (len > (w->in.end ? END_SEALED_MAX : MSG_SEALED_MAX)) {
+		w->in.fault = "its sealed text is larger than any message";
+		return 0;
+	}
+	if ((w->sealed = malloc(len)) == NULL)
+		return -1;
+	memcpy(w->sealed, blob, len);
+	w->in.sealed = w->sealed;
+	w->in.len = len;
+	return 0;
+}
+
+enum tl_err
+tl_desk_ingest_messages_round(struct tl_desk_store *d,
+    struct tl_desk_intake *in, const struct tl_seal_secret *sk, size_t max,
+    int64_t now, size_t *n)
+{
+	static const char sql[] = "SELECT m.id, t.id, t.ref, m.author, m.at,"
+	    " m.kind, m.sealed FROM messages m JOIN tips t ON t.id = m.tip_id"
+	    " WHERE m.id > ?1 ORDER BY m.id LIMIT ?2";
+	struct msg_row		*rows = calloc(max, sizeof(*rows));
+	struct tl_desk_msg_in	*p = calloc(max, sizeof(*p));
+	sqlite3_stmt		*st = NULL;
+	int64_t			 cursor;
+	size_t			 k = 0, i, added;
+	int			 rc = SQLITE_DONE;
+	enum tl_err		 err = TL_ENOMEM;
+
+	*n = 0;
+	if (rows == NULL || p == NULL)
+		goto out;
+	if ((err = tl_desk_msg_cursor(d, &cursor)) != TL_OK)
+		goto out;
+	if (sqlite3_prepare_v2(in->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		err = fail(in, "read messages");
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, cursor);
+	sqlite3_bind_int64(st, 2, (int64_t)max);
+	while (k < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (read_msg(st, &rows[k]) < 0) {
+			err = TL_ENOMEM;
+			goto out;
+		}
+		p[k] = rows[k].in;
+		k++;
+	}
+	if (k < max && rc != SQLITE_DONE) {
+		err = fail(in, "read messages");
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	err = k == 0 ? TL_OK : tl_desk_ingest_messages(d, sk, p, k, now, n,
+	    &added);
+out:
+	sqlite3_finalize(st);
+	for (i = 0; rows != NULL && i < max; i++)
+		free(rows[i].sealed);
+	free(rows);
+	free(p);
+	return err;
+}
+
+sqlite3 *
+tl_desk_intake_writer(const char *path, char *err, size_t errlen)
+{
+	sqlite3	*db = NULL;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+	    sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL) !=
+	    SQLITE_OK || sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA,
+	    0, NULL) != SQLITE_OK || sqlite3_exec(db, "PRAGMA mmap_size = 0;"
+	    "PRAGMA cell_size_check = ON; PRAGMA synchronous = FULL", NULL,
+	    NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "intake store: %s: %s", path,
+		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close_v2(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	return db;
 }

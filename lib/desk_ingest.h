@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sqlite3.h>
+
 #include "desk_store.h"
 #include "seal.h"
 #include "tl.h"
@@ -42,14 +44,56 @@ enum tl_err tl_desk_ingest_round(struct tl_desk_store *d,
 	    size_t max, int64_t now, size_t *n);
 
 /*
+ * One round of messages (SPEC 13): reads up to max messages after the
+ * desk's message cursor, each with its tip's intake id and ref, checks
+ * each row as hostile input (a row not as the schema allows is taken in
+ * flagged, with no text) and hands them to tl_desk_ingest_messages(),
+ * which opens them with sk. *n: messages the cursor passed (fewer than
+ * max when there were no more, or one waits for its tip). TL_OK;
+ * TL_ESTORE; TL_ENOMEM.
+ */
+enum tl_err tl_desk_ingest_messages_round(struct tl_desk_store *d,
+	    struct tl_desk_intake *in, const struct tl_seal_secret *sk,
+	    size_t max, int64_t now, size_t *n);
+
+/*
+ * A connection of the desk's own to write to the intake store (a
+ * reminder, a question to the sender): read-write, never creating,
+ * defensive, trusted_schema off, cell_size_check on, no mmap,
+ * synchronous FULL, waiting up to 5 s on a lock. NULL with the reason in
+ * err. Close with sqlite3_close_v2().
+ */
+sqlite3 *tl_desk_intake_writer(const char *path, char *err, size_t errlen);
+
+/*
+ * Asks the sender of ref a question (SPEC 13): seals text (checked by
+ * the caller) under the key the staff secret key sk and the sender's
+ * public key pk share, bound to ref, the message's new id,
+ * TL_SEAL_FROM_STAFF and now; writes it to the intake store at
+ * intake_path with tl_conv_add() on a connection of the desk's own (no
+ * notification: the sender reads it by coming back); then takes it into
+ * the desk with who's name and audits it (tl_desk_add_message). dedupe:
+ * NULL, or a string that makes a form sent twice store one message.
+ * *sent: the intake store holds the question. TL_OK; TL_EDUPLICATE (sent
+ * before: nothing new); TL_ENOTFOUND (the intake store has no key for
+ * ref: no follow-up code, or the sender ended the conversation; nothing
+ * sent); TL_ESTORE (reason in err; with *sent, only the desk's copy
+ * failed, and ingest takes it in later); TL_ENOMEM; TL_EINVAL.
+ */
+enum tl_err tl_desk_ask(struct tl_desk_store *d,
+	    const struct tl_seal_secret *sk,
+	    const uint8_t pk[TL_SEAL_KEYBYTES], const char *intake_path,
+	    const char *ref, const char *who, int64_t now, const char *text,
+	    const char *dedupe, int *sent, char *err, size_t errlen);
+
+/*
  * Reminders (SPEC 12): each urgent tip nobody has opened in the desk for
  * every seconds (since receipt or its last reminder) gets one pending
  * tip.reminder delivery in the intake store's outbox, which the notifier
- * sends like any other; at most one is pending per tip. The one write the
- * desk makes to the intake store: a connection of its own, opened for
- * the round only (defensive, trusted_schema off), one INSERT a tip in
- * one transaction. *n: reminders queued. TL_OK or TL_ESTORE (reason in
- * err).
+ * sends like any other; at most one is pending per tip. Written on a
+ * connection of its own (tl_desk_intake_writer), opened for the round
+ * only, one INSERT a tip in one transaction. *n: reminders queued.
+ * TL_OK or TL_ESTORE (reason in err).
  */
 enum tl_err tl_desk_remind_round(struct tl_desk_store *d,
 	    const char *intake_path, int64_t every, int64_t now, size_t *n,

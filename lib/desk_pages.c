@@ -155,6 +155,9 @@ rows_table(struct tl_buf *b, const struct tl_desk_view *v, const char *caption,
 	json_array_foreach(rows, i, r) {
 		tl_buf_puts(b, "<tr><th scope=\"row\">");
 		tip_link(b, v, str(r, "ref"));
+		if (json_is_true(json_object_get(r, "updated")))
+			tl_buf_puts(b, " <strong class=\"tag tag--new\">"
+			    "New information</strong>");
 		if (json_is_true(json_object_get(r, "changed")) ||
 		    !json_is_null(json_object_get(r, "fault")))
 			tl_buf_puts(b, " <strong class=\"tag tag--warn\">"
@@ -493,6 +496,72 @@ tip_forms(struct tl_buf *b, const struct tl_desk_view *v, json_t *t)
 	    "</button>\n</form>\n</div>\n");
 }
 
+/* The conversation with the sender (SPEC 13), oldest first, and the
+ * form to ask a question while it is open. */
+static void
+tip_conversation(struct tl_buf *b, const struct tl_desk_view *v, json_t *t)
+{
+	const char	*state = str(t, "follow_up"), *by;
+	json_t		*a = json_object_get(t, "messages"), *m;
+	size_t		 i;
+	int		 staff;
+
+	tl_buf_puts(b, "<h2 class=\"heading-m\" id=\"conversation\">"
+	    "Conversation with the sender</h2>\n");
+	if (json_array_size(a) == 0)
+		tl_buf_puts(b, "<p>No messages yet.</p>\n");
+	json_array_foreach(a, i, m) {
+		staff = strcmp(str(m, "from") != NULL ? str(m, "from") : "",
+		    "staff") == 0;
+		by = str(m, "by");
+		tl_buf_printf(b, "<div class=\"note message message--%s\">"
+		    "<p class=\"note__meta\">", staff ? "staff" : "sender");
+		if (staff && by != NULL) {
+			tl_buf_puts(b, "Staff (");
+			h(b, by);
+			tl_buf_puts(b, ")");
+		} else
+			tl_buf_puts(b, staff ? "Staff" : "Sender");
+		tl_buf_puts(b, ", ");
+		h(b, str(m, "at"));
+		tl_buf_puts(b, "</p>");
+		if (str(m, "text") != NULL) {
+			tl_buf_puts(b, "<p class=\"written\">");
+			visible(b, str(m, "text"));
+			tl_buf_puts(b, "</p>");
+		} else
+			tl_buf_puts(b, "<p class=\"warning\"><strong>This "
+			    "message did not open</strong> (it was changed in "
+			    "the intake store, or the desk holds no key to open"
+			    " it). None of it is shown. Tell the admin.</p>");
+		tl_buf_puts(b, "</div>\n");
+	}
+	if (state != NULL && strcmp(state, "ended") == 0) {
+		tl_buf_puts(b, "<p>The sender ended the conversation");
+		if (str(t, "follow_up_ended_at") != NULL) {
+			tl_buf_puts(b, " on ");
+			h(b, str(t, "follow_up_ended_at"));
+		}
+		tl_buf_puts(b, ": no question can reach them now.</p>\n");
+		return;
+	}
+	if (state == NULL || strcmp(state, "open") != 0) {
+		tl_buf_puts(b, "<p>The sender did not get a follow-up code for "
+		    "this tip, so no question can reach them.</p>\n");
+		return;
+	}
+	form_start(b, v, str(t, "ref"), "messages");
+	tl_buf_puts(b, "<div class=\"form-group\"><label class=\"label\" "
+	    "for=\"message-text\">Ask the sender a question</label>\n<p "
+	    "class=\"hint\" id=\"message-hint\">They read it only when they "
+	    "come back with their reference and follow-up code. Up to 2000 "
+	    "characters. Never ask for their name, address or phone number."
+	    "</p>\n<textarea class=\"textarea\" id=\"message-text\" name=\""
+	    "text\" rows=\"4\" maxlength=\"2000\" required aria-describedby="
+	    "\"message-hint\"></textarea></div>\n<button class=\"button\" "
+	    "type=\"submit\">Send question</button>\n</form>\n");
+}
+
 /* Notes, state history and who has viewed the tip. */
 static void
 tip_record(struct tl_buf *b, json_t *t)
@@ -576,6 +645,7 @@ tl_desk_html_tip(struct tl_buf *b, const struct tl_desk_view *v, json_t *t)
 		    "received; the change was not applied. Tell the admin."
 		    "</div>\n");
 	tip_fields(b, t);
+	tip_conversation(b, v, t);
 	tip_links(b, v, t);
 	tip_forms(b, v, t);
 	tip_record(b, t);

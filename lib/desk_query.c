@@ -139,7 +139,9 @@ tl_desk_queue(struct tl_desk_store *d, const struct tl_desk_filter *f,
 	for (i = 0; i < NFILTERS; i++)
 		if (filter_of(f, i) != NULL)
 			tl_buf_puts(&sql, filters[i].sql);
-	tl_buf_puts(&sql, " ORDER BY t.hot DESC, t.received_at DESC,"
+	/* queue_at: received_at, or a sender's newest message while it is
+	 * new information (SPEC 13). */
+	tl_buf_puts(&sql, " ORDER BY t.hot DESC, t.queue_at DESC,"
 	    " t.id DESC LIMIT ? OFFSET ?");
 	if (!tl_buf_ok(&sql)) {
 		tl_buf_free(&sql);
@@ -192,6 +194,31 @@ entity_json(sqlite3_stmt *st)
 	    "value", tl_desk_col_json(st, 1));
 }
 
+/* A message: from, at, and its text, or "fault": true and no text; by:
+ * the staff member who asked, when this desk knows. */
+static json_t *
+message_json(sqlite3_stmt *st)
+{
+	json_t	*o = json_pack("{s:s,s:o}", "from", sqlite3_column_int(st, 0) ==
+	    1 ? "staff" : "sender", "at", time_json(st, 1));
+
+	if (o == NULL)
+		return NULL;
+	if (sqlite3_column_type(st, 2) != SQLITE_NULL &&
+	    sqlite3_column_type(st, 3) == SQLITE_NULL) {
+		if (json_object_set_new(o, "text", tl_desk_col_json(st, 2)))
+			goto oom;
+	} else if (json_object_set_new(o, "fault", json_true()))
+		goto oom;
+	if (sqlite3_column_type(st, 4) != SQLITE_NULL &&
+	    json_object_set_new(o, "by", tl_desk_col_json(st, 4)))
+		goto oom;
+	return o;
+oom:
+	json_decref(o);
+	return NULL;
+}
+
 static json_t *
 viewer_json(sqlite3_stmt *st)
 {
@@ -223,6 +250,10 @@ static const struct {
 	    " JOIN tips t ON t.id = b.tip_id WHERE a.tip_id = ?1"
 	    " AND ?2 IS NOT NULL ORDER BY t.received_at DESC, e.kind LIMIT 200",
 	    linked_json },
+	/* Oldest first; an end row is the tip's follow_up, not a message. */
+	{ "messages", "SELECT author, at, text, fault, staff FROM messages"
+	    " WHERE tip_id = ?1 AND kind = 'text' AND ?2 IS NOT NULL"
+	    " ORDER BY intake_id", message_json },
 	{ "viewers", "SELECT who, max(at), count(*) FROM audit WHERE ref = ?2"
 	    " AND action IN ('view', 'view_json') AND ?1 IS NOT NULL"
 	    " GROUP BY who ORDER BY max(at) DESC", viewer_json },
@@ -248,8 +279,7 @@ tip_parts(struct tl_desk_store *d, int64_t id, const char *ref, json_t *o)
 		if (json_object_set_new(o, parts[i].key, a) != 0)
 			return TL_ENOMEM;
 	}
-	return json_object_set_new(o, "messages", json_array()) == 0 ? TL_OK :
-	    TL_ENOMEM;
+	return TL_OK;
 }
 
 /* The fields of a tip (export's keys) from its JSON text into o: every
@@ -289,8 +319,10 @@ tl_desk_tip(struct tl_desk_store *d, const char *ref, json_t **out)
 	*out = NULL;
 	if (tl_desk_prep(d, "SELECT id, ref, received_at, priority, state,"
 	    " assignee, grade_source, grade_intel, grade_handling, fields,"
-	    " fault, changed, updated, first_opened_at, actioned_at, area"
-	    " FROM tips WHERE ref = ?", &st) != TL_OK)
+	    " fault, changed, updated, first_opened_at, actioned_at, area,"
+	    " CASE WHEN ended_at IS NOT NULL THEN 'ended'"
+	    "  WHEN sender_pk IS NOT NULL THEN 'open' ELSE 'none' END,"
+	    " ended_at FROM tips WHERE ref = ?", &st) != TL_OK)
 		return TL_ESTORE;
 	tl_desk_bind(st, 1, ref);
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
@@ -312,8 +344,16 @@ tl_desk_tip(struct tl_desk_store *d, const char *ref, json_t **out)
 	    "fault", tl_desk_col_json(st, 10),
 	    "first_opened_at", time_json(st, 13),
 	    "actioned_at", time_json(st, 14));
-	if (o != NULL)
-		json_object_set_new(o, "area", tl_desk_col_json(st, 15));
+	/* follow_up: "open" (staff can ask), "none" (no follow-up code, or
+	 * its key not proven) or "ended" (by the sender, at ended_at). */
+	if (o != NULL && (json_object_set_new(o, "area",
+	    tl_desk_col_json(st, 15)) != 0 || json_object_set_new(o,
+	    "follow_up", tl_desk_col_json(st, 16)) != 0 ||
+	    json_object_set_new(o, "follow_up_ended_at", time_json(st, 17)) !=
+	    0)) {
+		json_decref(o);
+		o = NULL;
+	}
 	if (o != NULL && (err = tip_fields(sqlite3_column_type(st, 9) ==
 	    SQLITE_NULL ? NULL : tl_desk_col(st, 9), o)) == TL_OK)
 		err = tip_parts(d, id, ref, o);
@@ -369,6 +409,9 @@ tl_desk_search(struct tl_desk_store *d, const char *q, json_t **out)
 	if (tl_desk_prep(d, "SELECT " ROW_COLS " FROM tips t WHERE"
 	    " (?1 <> '' AND t.id IN (SELECT rowid FROM fts WHERE fts MATCH ?1"
 	    "  ORDER BY rowid DESC LIMIT ?4))"
+	    " OR (?1 <> '' AND t.id IN (SELECT m.tip_id FROM messages m"
+	    "  WHERE m.id IN (SELECT rowid FROM msg_fts WHERE msg_fts MATCH ?1"
+	    "  ORDER BY rowid DESC LIMIT ?4)))"
 	    " OR t.id IN (SELECT te.tip_id FROM entities e JOIN tip_entities te"
 	    "  ON te.entity_id = e.id WHERE e.kind = ?2 AND e.value = ?3"
 	    "  ORDER BY te.tip_id DESC LIMIT ?4)"

@@ -1,6 +1,7 @@
 /*
  * desk_remind.c — reminders of urgent tips nobody has opened (see
- * desk_ingest.h): the desk's one write to the intake store.
+ * desk_ingest.h): one of the desk's two writes to the intake store (the
+ * other is a question to the sender, desk_ask.c).
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -21,28 +22,6 @@ static const char insert_sql[] =
     " WHERE ref = ?1 AND NOT EXISTS (SELECT 1 FROM deliveries d"
     "  WHERE d.tip_id = tips.id AND d.kind = 'tip.reminder'"
     "  AND d.state = 'pending')";
-
-/* Opens the intake store for the one write: NULL with err set, or it. */
-static sqlite3 *
-open_for_write(const char *path, char *err, size_t errlen)
-{
-	sqlite3	*db = NULL;
-
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
-	    sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL) !=
-	    SQLITE_OK || sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA,
-	    0, NULL) != SQLITE_OK || sqlite3_exec(db, "PRAGMA mmap_size = 0;"
-	    "PRAGMA cell_size_check = ON; PRAGMA synchronous = FULL", NULL,
-	    NULL, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "intake store: %s: %s", path,
-		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
-		sqlite3_close_v2(db);
-		return NULL;
-	}
-	sqlite3_busy_timeout(db, 5000);
-	return db;
-}
 
 /* Queues the reminder of ref: 0, or -1 with err set. */
 static int
@@ -90,7 +69,7 @@ tl_desk_remind_round(struct tl_desk_store *d, const char *intake_path,
 	if (json_array_size(due) == 0)
 		goto out;
 	rc = TL_ESTORE;
-	if ((db = open_for_write(intake_path, err, errlen)) == NULL)
+	if ((db = tl_desk_intake_writer(intake_path, err, errlen)) == NULL)
 		goto out;
 	if (sqlite3_prepare_v2(db, insert_sql, -1, &st, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "intake store: %s", sqlite3_errmsg(db));

@@ -5,6 +5,7 @@
  * the audit log before its answer is sent.
  */
 #include <errno.h>
+#include <sodium.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 
 #define MAX_PAIRS	32	/* fields in a query or a desk form */
 #define NOTE_MAX	5000	/* characters of a note */
+#define QUESTION_MAX	2000	/* characters of a question to the sender */
 #define DETAIL_MAX	200	/* bytes of a query kept in the audit log */
 #define HTML		"text/html; charset=utf-8"
 #define CSS_MAX		(256 * 1024)	/* bytes of a stylesheet */
@@ -33,6 +35,8 @@ struct tl_desk_app {
 	struct tl_tmpl		*layout;
 	struct tl_buf		 css[2];	/* tipline.css, staff.css */
 	struct tl_seal_mackey	*csrf_key;
+	struct tl_seal_secret	*sk;		/* opens the conversation's
+						   shared key (SPEC 13) */
 };
 
 static const char *const css_names[2] = { "tipline.css", "staff.css" };
@@ -390,6 +394,119 @@ post_grade(struct ctx *c)
 	return rc;
 }
 
+/*
+ * A question as the description field's rules take text (SPEC 5, 13):
+ * surrounding white space trimmed, CRLF and lone CR as LF, no control
+ * character but LF and TAB (nor DEL, nor C1), 1 to QUESTION_MAX code
+ * points. s is valid UTF-8 (tl_urlenc_parse checked it). The cleaned
+ * text into b; NULL when it is fine, else why not.
+ */
+static const char *
+question_text(const char *s, struct tl_buf *b)
+{
+	const unsigned char	*p;
+	size_t			 len, n;
+
+	if (s == NULL)
+		s = "";
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+		s++;
+	for (len = strlen(s); len > 0 && strchr(" \t\r\n", s[len - 1]) !=
+	    NULL; len--)
+		;
+	tl_buf_puts(b, "");
+	for (p = (const unsigned char *)s; p < (const unsigned char *)s + len;
+	    p++) {
+		if (*p == '\r' && p[1] == '\n')
+			continue;
+		if ((*p < 0x20 && *p != '\n' && *p != '\t' && *p != '\r') ||
+		    *p == 0x7f || (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+			return "A question cannot hold control characters.";
+		tl_buf_putc(b, *p == '\r' ? '\n' : (char)*p);
+	}
+	n = chars(b->data);
+	if (n == 0 || n > QUESTION_MAX)
+		return "A question to the sender is 1 to 2000 characters.";
+	return NULL;
+}
+
+/* A form sent twice (a double click, a resend) stores one question: a
+ * hash of its csrf token, whose MAC nobody outside the desk can make,
+ * and its text. Never the token itself in the intake store. */
+static void
+question_dedupe(const char *csrf, const char *text, char out[80])
+{
+	static const uint8_t	 zero[TL_SEAL_HASHKEYBYTES];
+	struct tl_buf		 b = TL_BUF_INIT;
+	char			 h[TL_SEAL_HASH_HEX];
+
+	tl_buf_printf(&b, "%s\n%s", csrf != NULL ? csrf : "", text);
+	tl_seal_keyed_hash(zero, b.data != NULL ? b.data : "", b.len, h);
+	snprintf(out, 80, "d:%s", h);
+	tl_buf_free(&b);
+}
+
+/* POST /tips/{ref}/messages: a question to the sender (SPEC 13). */
+static enum tl_err
+post_message(struct ctx *c)
+{
+	struct tl_buf		 text = TL_BUF_INIT;
+	enum tl_desk_conv	 state;
+	uint8_t			 pk[TL_SEAL_KEYBYTES];
+	char			 dedupe[80], err[256];
+	const char		*why;
+	int			 sent;
+	enum tl_err		 rc;
+
+	if ((why = question_text(param(&c->form, "text"), &text)) != NULL ||
+	    !tl_buf_ok(&text)) {
+		if (why != NULL)
+			invalid(c, why);
+		tl_buf_free(&text);
+		return why != NULL ? TL_EINVAL : TL_ENOMEM;
+	}
+	if ((rc = tl_desk_conversation(c->d, c->ref, &state, pk)) != TL_OK)
+		goto out;
+	if (state != TL_DESK_CONV_OPEN) {
+		invalid(c, state == TL_DESK_CONV_ENDED ? "The sender has ended "
+		    "the conversation: no question can reach them." : "The "
+		    "sender has no follow-up code for this tip, so no question "
+		    "can reach them.");
+		rc = TL_EINVAL;
+		goto out;
+	}
+	question_dedupe(param(&c->form, "csrf"), text.data, dedupe);
+	rc = tl_desk_ask(c->d, c->app->sk, pk, c->app->cfg->database, c->ref,
+	    c->v.user, c->req->now, text.data, dedupe, &sent, err,
+	    sizeof(err));
+	if (rc == TL_EDUPLICATE)
+		rc = TL_OK;
+	else if (rc == TL_ENOTFOUND) {
+		invalid(c, "The sender has no follow-up code for this tip, or "
+		    "has just ended the conversation: no question can reach "
+		    "them.");
+		rc = TL_EINVAL;
+	} else if (rc != TL_OK && rc != TL_ENOMEM) {
+		fprintf(stderr, "tipline-staff.fcgi: question: %s\n", err);
+		if (sent)
+			message(c, 503, "The question was sent", "The sender "
+			    "will see it, but the desk could not record it yet;"
+			    " it appears on the tip within a few seconds. Do "
+			    "not send it again.");
+		else
+			message(c, 503, "The question was not sent", "The "
+			    "intake store is not answering. Nothing was sent. "
+			    "Try again in a minute; if it goes on, tell the "
+			    "admin.");
+		rc = TL_EINVAL;
+	}
+out:
+	if (text.data != NULL)
+		sodium_memzero(text.data, text.cap);
+	tl_buf_free(&text);
+	return rc;
+}
+
 static const struct {
 	const char	*name;
 	enum tl_err	(*fn)(struct ctx *);
@@ -398,6 +515,7 @@ static const struct {
 	{ "assign", post_assign },
 	{ "notes", post_note },
 	{ "grade", post_grade },
+	{ "messages", post_message },
 };
 
 /* POST /tips/{ref}/{action}: CSRF and origin first; 303 on success. */
@@ -409,11 +527,6 @@ post_action(struct ctx *c, const char *action)
 	size_t			 i;
 	enum tl_err		 rc;
 
-	if (strcmp(action, "messages") == 0) {
-		message(c, 501, "Not yet", "Questions to the sender come with "
-		    "the follow-up (SPEC 13); nothing was sent.");
-		return;
-	}
 	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
 		if (strcmp(actions[i].name, action) == 0)
 			break;
@@ -647,7 +760,6 @@ tl_desk_app_new(const struct tl_config *cfg, struct tl_desk_app **out,
     char *err, size_t errlen)
 {
 	struct tl_desk_app	*app;
-	struct tl_seal_secret	*sk = NULL;
 	char			 path[4096];
 	size_t			 i;
 	enum tl_err		 rc;
@@ -674,12 +786,10 @@ tl_desk_app_new(const struct tl_config *cfg, struct tl_desk_app **out,
 		    errlen)) != TL_OK)
 			goto fail;
 	}
-	if ((rc = tl_seal_secret_read(cfg->staff_secret_key_file, &sk, err,
-	    errlen)) != TL_OK)
+	if ((rc = tl_seal_secret_read(cfg->staff_secret_key_file, &app->sk,
+	    err, errlen)) != TL_OK)
 		goto fail;
-	rc = tl_seal_csrf_key(sk, &app->csrf_key);
-	tl_seal_secret_free(sk);
-	if (rc != TL_OK) {
+	if ((rc = tl_seal_csrf_key(app->sk, &app->csrf_key)) != TL_OK) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -699,5 +809,6 @@ tl_desk_app_free(struct tl_desk_app *app)
 	tl_buf_free(&app->css[0]);
 	tl_buf_free(&app->css[1]);
 	tl_seal_mackey_free(app->csrf_key);
+	tl_seal_secret_free(app->sk);
 	free(app);
 }

@@ -118,6 +118,53 @@ static const char *const migrations[] = {
 	" key TEXT PRIMARY KEY,"
 	" value INTEGER NOT NULL);"
 	"INSERT INTO meta VALUES ('intake_cursor', 0), ('heartbeat', 0);",
+	/*
+	 * 2: the conversation with the sender (SPEC 13). A tip keeps its
+	 * sender's public key when its blob opened (the blob is bound to
+	 * the key's commitment, so an opened blob proves the key), or the
+	 * commitment alone when the sender had ended the conversation
+	 * before ingest; ended_at once an end row is taken in. messages
+	 * holds each message once (intake_id: its id in the intake store),
+	 * opened: its text, or a fault and no text. staff: the name of the
+	 * staff member who asked, known only to this desk. updated (step
+	 * 1) says a sender wrote since staff last opened the tip, and
+	 * queue_at is the time the queue orders by: received_at, or the
+	 * sender's newest message while updated.
+	 */
+	"ALTER TABLE tips ADD COLUMN sender_pk BLOB;"
+	"ALTER TABLE tips ADD COLUMN sender_commit BLOB;"
+	"ALTER TABLE tips ADD COLUMN ended_at INTEGER;"
+	"ALTER TABLE tips ADD COLUMN queue_at INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE tips SET queue_at = received_at;"
+	"DROP INDEX tips_queue;"
+	"DROP INDEX tips_state;"
+	"DROP INDEX tips_priority;"
+	"DROP INDEX tips_priority_state;"
+	"DROP INDEX tips_assignee;"
+	"DROP INDEX tips_area;"
+	"CREATE INDEX tips_queue ON tips (hot, queue_at);"
+	"CREATE INDEX tips_state ON tips (state, hot, queue_at);"
+	"CREATE INDEX tips_priority ON tips (priority, hot, queue_at);"
+	"CREATE INDEX tips_priority_state"
+	" ON tips (priority, state, hot, queue_at);"
+	"CREATE INDEX tips_assignee ON tips (assignee, hot, queue_at)"
+	" WHERE assignee IS NOT NULL;"
+	"CREATE INDEX tips_area ON tips (area, hot, queue_at);"
+	"CREATE TABLE messages ("
+	" id INTEGER PRIMARY KEY,"
+	" tip_id INTEGER NOT NULL REFERENCES tips (id) ON DELETE CASCADE,"
+	" intake_id INTEGER NOT NULL UNIQUE,"
+	" author INTEGER NOT NULL CHECK (author IN (1, 2)),"
+	" at INTEGER NOT NULL,"
+	" kind TEXT NOT NULL CHECK (kind IN ('text', 'end')),"
+	" text TEXT,"
+	" fault TEXT,"
+	" staff TEXT,"
+	" CHECK (kind = 'end' OR (text IS NULL) <> (fault IS NULL)));"
+	"CREATE INDEX messages_tip ON messages (tip_id, intake_id);"
+	"CREATE VIRTUAL TABLE msg_fts USING fts5(text,"
+	" tokenize = 'unicode61 remove_diacritics 2');"
+	"INSERT INTO meta VALUES ('message_cursor', 0);",
 };
 #define SCHEMA_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -188,16 +235,16 @@ tl_desk_store_errmsg(const struct tl_desk_store *d)
 	return d->err;
 }
 
-static enum tl_err
-exec(struct tl_desk_store *d, const char *sql)
+enum tl_err
+tl_desk_exec(struct tl_desk_store *d, const char *sql)
 {
 	if (sqlite3_exec(d->db, sql, NULL, NULL, NULL) == SQLITE_OK)
 		return TL_OK;
 	return tl_desk_fail(d, sql);
 }
 
-static void
-rollback(struct tl_desk_store *d)
+void
+tl_desk_rollback(struct tl_desk_store *d)
 {
 	if (!sqlite3_get_autocommit(d->db))
 		sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
@@ -211,7 +258,7 @@ migrate(struct tl_desk_store *d)
 	int		 v;
 	char		 sql[48];
 
-	if (exec(d, "BEGIN IMMEDIATE") != TL_OK)
+	if (tl_desk_exec(d, "BEGIN IMMEDIATE") != TL_OK)
 		return TL_ESTORE;
 	if (tl_desk_prep(d, "PRAGMA user_version", &st) != TL_OK)
 		goto fail;
@@ -223,14 +270,14 @@ migrate(struct tl_desk_store *d)
 		goto fail;
 	}
 	for (; v < SCHEMA_VERSION; v++)
-		if (exec(d, migrations[v]) != TL_OK)
+		if (tl_desk_exec(d, migrations[v]) != TL_OK)
 			goto fail;
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v);
-	if (exec(d, sql) != TL_OK || exec(d, "COMMIT") != TL_OK)
+	if (tl_desk_exec(d, sql) != TL_OK || tl_desk_exec(d, "COMMIT") != TL_OK)
 		goto fail;
 	return TL_OK;
 fail:
-	rollback(d);
+	tl_desk_rollback(d);
 	return TL_ESTORE;
 }
 
@@ -252,11 +299,11 @@ tl_desk_store_open(const char *path, struct tl_desk_store **out, char *err,
 		goto fail;
 	}
 	sqlite3_busy_timeout(d->db, BUSY_MS);
-	if (exec(d, "PRAGMA journal_mode = WAL") != TL_OK ||
-	    exec(d, "PRAGMA synchronous = FULL") != TL_OK ||
-	    exec(d, "PRAGMA foreign_keys = ON") != TL_OK ||
-	    exec(d, "PRAGMA secure_delete = ON") != TL_OK ||
-	    exec(d, "PRAGMA trusted_schema = OFF") != TL_OK ||
+	if (tl_desk_exec(d, "PRAGMA journal_mode = WAL") != TL_OK ||
+	    tl_desk_exec(d, "PRAGMA synchronous = FULL") != TL_OK ||
+	    tl_desk_exec(d, "PRAGMA foreign_keys = ON") != TL_OK ||
+	    tl_desk_exec(d, "PRAGMA secure_delete = ON") != TL_OK ||
+	    tl_desk_exec(d, "PRAGMA trusted_schema = OFF") != TL_OK ||
 	    migrate(d) != TL_OK)
 		goto fail;
 	*out = d;
@@ -276,9 +323,8 @@ tl_desk_store_close(struct tl_desk_store *d)
 	free(d);
 }
 
-/* Reads meta's key into *v: TL_OK or TL_ESTORE. */
-static enum tl_err
-meta_get(struct tl_desk_store *d, const char *key, int64_t *v)
+enum tl_err
+tl_desk_meta_get(struct tl_desk_store *d, const char *key, int64_t *v)
 {
 	sqlite3_stmt	*st;
 	enum tl_err	 rc = TL_ESTORE;
@@ -296,8 +342,8 @@ meta_get(struct tl_desk_store *d, const char *key, int64_t *v)
 	return rc;
 }
 
-static enum tl_err
-meta_set(struct tl_desk_store *d, const char *key, int64_t v)
+enum tl_err
+tl_desk_meta_set(struct tl_desk_store *d, const char *key, int64_t v)
 {
 	sqlite3_stmt	*st;
 	int		 rc;
@@ -315,19 +361,19 @@ meta_set(struct tl_desk_store *d, const char *key, int64_t v)
 enum tl_err
 tl_desk_cursor(struct tl_desk_store *d, int64_t *cursor)
 {
-	return meta_get(d, "intake_cursor", cursor);
+	return tl_desk_meta_get(d, "intake_cursor", cursor);
 }
 
 enum tl_err
 tl_desk_heartbeat(struct tl_desk_store *d, int64_t now)
 {
-	return meta_set(d, "heartbeat", now);
+	return tl_desk_meta_set(d, "heartbeat", now);
 }
 
 enum tl_err
 tl_desk_heartbeat_at(struct tl_desk_store *d, int64_t *at)
 {
-	return meta_get(d, "heartbeat", at);
+	return tl_desk_meta_get(d, "heartbeat", at);
 }
 
 enum tl_err
@@ -337,7 +383,8 @@ tl_desk_flagged(struct tl_desk_store *d, int64_t *n)
 	int		 rc;
 
 	if (tl_desk_prep(d, "SELECT count(*) FROM tips WHERE changed = 1"
-	    " OR fault IS NOT NULL", &st) != TL_OK)
+	    " OR fault IS NOT NULL OR id IN (SELECT tip_id FROM messages"
+	    " WHERE fault IS NOT NULL)", &st) != TL_OK)
 		return TL_ESTORE;
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		*n = sqlite3_column_int64(st, 0);
@@ -350,7 +397,7 @@ tl_desk_health(struct tl_desk_store *d)
 {
 	int64_t	 v;
 
-	return meta_get(d, "heartbeat", &v);
+	return tl_desk_meta_get(d, "heartbeat", &v);
 }
 
 /* --- the audit log ---------------------------------------------------- */
@@ -384,7 +431,8 @@ static const char *const ingest_sql[IN__MAX] = {
 	[IN_FLAG] = "UPDATE tips SET changed = 1 WHERE ref = ?",
 	[IN_TIP] = "INSERT INTO tips (ref, intake_id, received_at,"
 	    " ingested_at, priority, concerns, area, fields, excerpt, fault,"
-	    " digest, hot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    " digest, hot, sender_pk, sender_commit, queue_at) VALUES (?1,"
+	    " ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?3)",
 	[IN_FTS] = "INSERT INTO fts (rowid, body, notes) VALUES (?, ?, '')",
 	[IN_ENT] = "INSERT INTO entities (kind, value) VALUES (?, ?)"
 	    " ON CONFLICT (kind, value) DO UPDATE SET kind = excluded.kind"
@@ -570,6 +618,18 @@ insert_tip(struct ingest *in, const struct tl_desk_in *t, int64_t now)
 	    t->fault : "did not open") : NULL);
 	tl_desk_bind(s, 11, t->digest);
 	sqlite3_bind_int(s, 12, t->priority == TL_PRIO_URGENT);
+	/* The key only with the content it was proven by. (A reset keeps
+	 * bindings: each is set, or cleared, for every tip.) */
+	if (t->report != NULL && t->sender_pk != NULL)
+		sqlite3_bind_blob(s, 13, t->sender_pk, TL_SEAL_KEYBYTES,
+		    SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, 13);
+	if (t->report != NULL && t->sender_commit != NULL)
+		sqlite3_bind_blob(s, 14, t->sender_commit, TL_SEAL_COMMITBYTES,
+		    SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, 14);
 	if (!run(s)) {
 		in->rc = tl_desk_fail(in->d, "ingest");
 		goto out;
@@ -601,7 +661,7 @@ tl_desk_ingest(struct tl_desk_store *d, const struct tl_desk_in *const *tips,
 	memset(&in, 0, sizeof(in));
 	in.d = d;
 	*added = 0;
-	if (exec(d, "BEGIN IMMEDIATE") != TL_OK)
+	if (tl_desk_exec(d, "BEGIN IMMEDIATE") != TL_OK)
 		return TL_ESTORE;
 	for (i = 0; i < IN__MAX && in.rc == TL_OK; i++)
 		in.rc = tl_desk_prep(d, ingest_sql[i], &in.st[i]);
@@ -612,12 +672,12 @@ tl_desk_ingest(struct tl_desk_store *d, const struct tl_desk_in *const *tips,
 		*added += in.rc == TL_OK;
 	}
 	if (in.rc == TL_OK)
-		in.rc = meta_set(d, "intake_cursor", cursor);
+		in.rc = tl_desk_meta_set(d, "intake_cursor", cursor);
 	for (i = 0; i < IN__MAX; i++)
 		sqlite3_finalize(in.st[i]);
-	if (in.rc == TL_OK && exec(d, "COMMIT") == TL_OK)
+	if (in.rc == TL_OK && tl_desk_exec(d, "COMMIT") == TL_OK)
 		return TL_OK;
-	rollback(d);
+	tl_desk_rollback(d);
 	*added = 0;
 	return in.rc != TL_OK ? in.rc : TL_ESTORE;
 }
@@ -653,11 +713,11 @@ change_begin(struct tl_desk_store *d, const char *ref, int64_t *id,
 	sqlite3_stmt	*st;
 	int		 rc;
 
-	if (exec(d, "BEGIN IMMEDIATE") != TL_OK)
+	if (tl_desk_exec(d, "BEGIN IMMEDIATE") != TL_OK)
 		return TL_ESTORE;
 	if (tl_desk_prep(d, "SELECT id, state FROM tips WHERE ref = ?", &st)
 	    != TL_OK) {
-		rollback(d);
+		tl_desk_rollback(d);
 		return TL_ESTORE;
 	}
 	tl_desk_bind(st, 1, ref);
@@ -668,7 +728,7 @@ change_begin(struct tl_desk_store *d, const char *ref, int64_t *id,
 	sqlite3_finalize(st);
 	if (rc == SQLITE_ROW)
 		return TL_OK;
-	rollback(d);
+	tl_desk_rollback(d);
 	return rc == SQLITE_DONE ? TL_ENOTFOUND : tl_desk_fail(d, "tip");
 }
 
@@ -681,9 +741,9 @@ change_end(struct tl_desk_store *d, enum tl_err rc, int64_t now,
 {
 	if (rc == TL_OK)
 		rc = tl_desk_audit(d, now, who, action, ref, detail);
-	if (rc == TL_OK && exec(d, "COMMIT") == TL_OK)
+	if (rc == TL_OK && tl_desk_exec(d, "COMMIT") == TL_OK)
 		return TL_OK;
-	rollback(d);
+	tl_desk_rollback(d);
 	return rc != TL_OK ? rc : TL_ESTORE;
 }
 
@@ -700,6 +760,12 @@ tl_desk_viewed(struct tl_desk_store *d, const char *ref, const char *who,
 	rc = run_sql(d, "UPDATE tips SET first_opened_at = ?"
 	    " WHERE id = ? AND first_opened_at IS NULL", NULL, 0,
 	    (int64_t[]){ now, id }, 2);
+	/* Opening the tip's page is seeing its new information: back to
+	 * its place by receipt. */
+	if (rc == TL_OK && strcmp(action, "view") == 0)
+		rc = run_sql(d, "UPDATE tips SET updated = 0,"
+		    " queue_at = received_at WHERE id = ? AND updated = 1",
+		    NULL, 0, &id, 1);
 	return change_end(d, rc, now, who, action, ref, NULL);
 }
 
@@ -845,6 +911,8 @@ purge_refs(struct tl_desk_store *d, int64_t cutoff, json_t *refs,
 static const char *const purge_sql[] = {
 	"DELETE FROM fts WHERE rowid IN"
 	" (SELECT id FROM tips WHERE received_at < ?1)",
+	"DELETE FROM msg_fts WHERE rowid IN (SELECT m.id FROM messages m"
+	" JOIN tips t ON t.id = m.tip_id WHERE t.received_at < ?1)",
 	"DELETE FROM tips WHERE received_at < ?1",
 	"DELETE FROM entities WHERE NOT EXISTS (SELECT 1 FROM tip_entities"
 	" WHERE entity_id = entities.id)",
@@ -863,7 +931,7 @@ tl_desk_purge(struct tl_desk_store *d, int64_t cutoff, const char *who,
 	size_t		 i;
 	enum tl_err	 rc;
 
-	if (exec(d, "BEGIN IMMEDIATE") != TL_OK)
+	if (tl_desk_exec(d, "BEGIN IMMEDIATE") != TL_OK)
 		return TL_ESTORE;
 	rc = purge_refs(d, cutoff, refs, n);
 	for (i = 0; i < sizeof(purge_sql) / sizeof(purge_sql[0]) &&
@@ -877,8 +945,10 @@ tl_desk_purge(struct tl_desk_store *d, int64_t cutoff, const char *who,
 	/* The deleted rows' words stay in the index's own pages until it
 	 * is rebuilt; secure_delete zeroes the pages freed, and TRUNCATE
 	 * empties the WAL that held them. */
-	if (exec(d, "INSERT INTO fts (fts) VALUES ('optimize')") != TL_OK ||
-	    exec(d, "PRAGMA wal_checkpoint(TRUNCATE)") != TL_OK)
+	if (tl_desk_exec(d, "INSERT INTO fts (fts) VALUES ('optimize')") !=
+	    TL_OK || tl_desk_exec(d, "INSERT INTO msg_fts (msg_fts)"
+	    " VALUES ('optimize')") != TL_OK ||
+	    tl_desk_exec(d, "PRAGMA wal_checkpoint(TRUNCATE)") != TL_OK)
 		return TL_ESTORE;
 	return TL_OK;
 }

@@ -25,6 +25,7 @@
 
 #include "buf.h"
 #include "report.h"
+#include "seal.h"
 #include "tl.h"
 
 struct tl_desk_store;
@@ -57,6 +58,12 @@ struct tl_desk_in {
 						   of the tip) */
 	const char		*digest;	/* of the row as stored: a
 						   later change is seen */
+	const uint8_t		*sender_pk;	/* TL_SEAL_KEYBYTES: the
+						   sender's follow-up key, or
+						   NULL; kept only with a
+						   report (it opened) */
+	const uint8_t		*sender_commit;	/* TL_SEAL_COMMITBYTES: its
+						   commitment, or NULL */
 };
 
 /*
@@ -84,6 +91,85 @@ enum tl_err tl_desk_ingest(struct tl_desk_store *d,
 	    const struct tl_desk_in *const *tips, size_t n, int64_t cursor,
 	    int64_t now, size_t *added);
 
+/* --- the conversation with the sender (SPEC 13; desk_conv.c) ---------- */
+
+/*
+ * A follow-up message as the intake store holds it, still sealed: the
+ * one shape message ingest takes, whichever host or file it comes from.
+ * Pointers are borrowed.
+ */
+struct tl_desk_msg_in {
+	int64_t		 intake_id;	/* its id in its intake store */
+	int64_t		 tip_intake_id;	/* its tip's id there */
+	const char	*ref;		/* its tip's */
+	int		 author;	/* 1 staff, 2 sender */
+	int64_t		 at;		/* Unix seconds */
+	int		 end;		/* the sender ended the conversation */
+	const uint8_t	*sealed;	/* its blob; NULL none */
+	size_t		 len;
+	const char	*fault;		/* NULL, or why the reader refused the
+					   row (never shown as text) */
+};
+
+/* The intake message id message ingest has reached (0 before the
+ * first). */
+enum tl_err tl_desk_msg_cursor(struct tl_desk_store *d, int64_t *cursor);
+
+/*
+ * Ingests msgs[0..n) (in intake id order) in one transaction, opening
+ * each with the staff secret key sk and the tip's sender key, and moves
+ * the message cursor to the last one taken, so that a crash at any point
+ * neither misses nor doubles one. A message whose tip the desk has not
+ * taken in yet (its intake id is past the tip cursor) waits: it and
+ * those after it are not taken. One the desk holds already is skipped.
+ * A message that does not open is kept flagged, with no text. A
+ * sender's message marks its tip updated ("new information") and brings
+ * it to the top of the queue until staff open its page; an end row marks
+ * the conversation ended (and gives the sender's key when the desk had
+ * only its commitment: tl_desk_end_key). *taken: messages the cursor
+ * passed; *added: new to the desk. TL_OK; TL_ESTORE (nothing changed);
+ * TL_ENOMEM.
+ */
+enum tl_err tl_desk_ingest_messages(struct tl_desk_store *d,
+	    const struct tl_seal_secret *sk, const struct tl_desk_msg_in *msgs,
+	    size_t n, int64_t now, size_t *taken, size_t *added);
+
+/*
+ * The sender's public key from an end row's blob (SPEC 13: pk and salt
+ * as lower-case hex, sealed to the staff with tl_seal_seal for the row
+ * {ref, at as received_at, no column}), when it opens with sk and its
+ * key and salt match commit, the commitment the tip's blob is bound to.
+ * 1 and pk filled, or 0.
+ */
+int tl_desk_end_key(const struct tl_seal_secret *sk, const char *ref,
+	    int64_t at, const uint8_t *sealed, size_t len,
+	    const uint8_t commit[TL_SEAL_COMMITBYTES],
+	    uint8_t pk[TL_SEAL_KEYBYTES]);
+
+/* Where a tip's conversation stands. */
+enum tl_desk_conv {
+	TL_DESK_CONV_NONE,	/* the sender has no follow-up code (or the
+				   desk could not prove its key) */
+	TL_DESK_CONV_OPEN,	/* staff can ask */
+	TL_DESK_CONV_ENDED,	/* the sender ended it */
+};
+
+/* The conversation of ref: its state, and with TL_DESK_CONV_OPEN the
+ * sender's key in pk. TL_OK, TL_ENOTFOUND, TL_ESTORE. */
+enum tl_err tl_desk_conversation(struct tl_desk_store *d, const char *ref,
+	    enum tl_desk_conv *state, uint8_t pk[TL_SEAL_KEYBYTES]);
+
+/*
+ * Takes a question staff member who just wrote to the intake store (its
+ * id there intake_id) into the desk at once, with their name, and
+ * audits it ("message", its id; never the text). TL_OK; TL_EDUPLICATE
+ * (the desk holds it already: nothing changed, nothing audited);
+ * TL_ENOTFOUND; TL_ESTORE.
+ */
+enum tl_err tl_desk_add_message(struct tl_desk_store *d, const char *ref,
+	    const char *who, int64_t now, int64_t intake_id,
+	    const char *text);
+
 /* Records that the desk is alive at now. */
 enum tl_err tl_desk_heartbeat(struct tl_desk_store *d, int64_t now);
 /* When the desk last recorded one; 0 never. */
@@ -99,7 +185,8 @@ struct tl_desk_filter {
 #define TL_DESK_PAGE	50
 
 /*
- * One page of the queue (unresolved urgent first, then newest) as a JSON
+ * One page of the queue (unresolved urgent first, then newest: by
+ * receipt, or by a sender's message not yet seen) as a JSON
  * array of rows (ref, received_at, priority, state, assignee, concerns,
  * area, excerpt, grade, updated, changed, fault) into *out; *more set when
  * another page follows. TL_OK, TL_ESTORE, TL_ENOMEM.
@@ -110,13 +197,16 @@ enum tl_err tl_desk_queue(struct tl_desk_store *d,
 /*
  * The tip ref (normalised) as a JSON object: the keys of `tiplinectl
  * export` plus state, assignee, grade, notes, history, linked, viewers,
- * messages, changed, fault, first_opened_at. TL_OK, TL_ENOTFOUND,
+ * messages (oldest first: from, at, text or fault, by), follow_up
+ * ("open", "none", "ended") and follow_up_ended_at, changed, fault,
+ * first_opened_at. TL_OK, TL_ENOTFOUND,
  * TL_ESTORE, TL_ENOMEM.
  */
 enum tl_err tl_desk_tip(struct tl_desk_store *d, const char *ref,
 	    json_t **out);
 
-/* Full-text search (FTS5 over every field and the notes), and, when q is
+/* Full-text search (FTS5 over every field, the notes and the messages),
+ * and, when q is
  * one entity, every tip holding it; newest first, at most 200 rows, as
  * the queue's. TL_OK, TL_ESTORE, TL_ENOMEM. */
 enum tl_err tl_desk_search(struct tl_desk_store *d, const char *q,
@@ -138,7 +228,9 @@ enum tl_err tl_desk_metrics(struct tl_desk_store *d, int64_t now,
 
 /* --- changing (each also writes its audit entry, in one transaction) -- */
 
-/* Records that who opened ref (its first opening stops reminders). */
+/* Records that who opened ref (its first opening stops reminders); with
+ * action "view" (its page) its new information is seen, and the tip goes
+ * back to its place by receipt in the queue. */
 enum tl_err tl_desk_viewed(struct tl_desk_store *d, const char *ref,
 	    const char *who, int64_t now, const char *action);
 enum tl_err tl_desk_set_state(struct tl_desk_store *d, const char *ref,
@@ -188,7 +280,7 @@ enum tl_err tl_desk_reminded(struct tl_desk_store *d, const char *ref,
 	    int64_t now);
 
 /* Tips flagged at ingest: changed in the intake store after it, or
- * whose seal did not open. */
+ * whose seal did not open, or holding a message that did not. */
 enum tl_err tl_desk_flagged(struct tl_desk_store *d, int64_t *n);
 
 /* Whether the store answers (a read): TL_OK or TL_ESTORE. */

@@ -84,7 +84,8 @@ struct ingester {
 	int			 started;
 };
 
-/* One round: every new tip in, the heartbeat recorded. Opens what it
+/* One round: every new tip in, then every new message, the heartbeat
+ * recorded. Opens what it
  * needs on first use and again after a failure. */
 static void
 ingest_round(struct ingester *g, struct tl_desk_store **d,
@@ -92,7 +93,7 @@ ingest_round(struct ingester *g, struct tl_desk_store **d,
 {
 	char	 err[512];
 	size_t	 n, total = 0;
-	enum tl_err rc = TL_OK;
+	enum tl_err rc = TL_OK, mrc;
 
 	if (*d == NULL && tl_desk_store_open(g->cfg->staff_database, d, err,
 	    sizeof(err)) != TL_OK) {
@@ -116,6 +117,27 @@ ingest_round(struct ingester *g, struct tl_desk_store **d,
 		*in = NULL;
 	} else if (total > 0)
 		fprintf(stderr, "tipline-staff.fcgi: took in %zu tip(s)\n",
+		    total);
+	/* Messages after tips: one waits for its tip to be taken in. */
+	for (total = 0; rc == TL_OK && *in != NULL &&
+	    !atomic_load(&g->stop); total += n) {
+		if ((mrc = tl_desk_ingest_messages_round(*d, *in, g->sk,
+		    INGEST_BATCH, (int64_t)time(NULL), &n)) != TL_OK) {
+			fprintf(stderr, "tipline-staff.fcgi: message ingest: "
+			    "%s; %s; %s\n", tl_strerror(mrc),
+			    tl_desk_intake_errmsg(*in),
+			    tl_desk_store_errmsg(*d));
+			tl_desk_intake_close(*in);
+			*in = NULL;
+			break;
+		}
+		if (n < INGEST_BATCH) {
+			total += n;
+			break;
+		}
+	}
+	if (total > 0 && *in != NULL)
+		fprintf(stderr, "tipline-staff.fcgi: took in %zu message(s)\n",
 		    total);
 	if (g->cfg->remind_urgent_after > 0) {
 		if (tl_desk_remind_round(*d, g->cfg->database,

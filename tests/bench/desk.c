@@ -90,7 +90,7 @@ ingest(struct tl_desk_store *d, size_t n)
 			    (i + k) / 10000, (i + k) % 10000);
 			in[k] = (struct tl_desk_in){ (int64_t)(i + k + 1),
 			    ref[k], (int64_t)(1700000000 + i + k),
-			    r[k].priority, "SO14", &r[k], NULL, "bench" };
+			    r[k].priority, "SO14", &r[k], NULL, "bench", NULL, NULL };
 			p[k] = &in[k];
 		}
 		if (tl_desk_ingest(d, p, k, (int64_t)(i + k),

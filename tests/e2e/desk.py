@@ -10,8 +10,12 @@ characters as markers, two tips sharing a phone number written two ways
 linked both ways and found by a search for it, state changes refused
 without the CSRF token or cross-site (403, nothing changed) and accepted
 with both (303, audited after the earlier view), assignment, a note and a
-grade round-tripping to the JSON, stats, and purge removing a tip from
-both stores and its words from the desk store's bytes.
+grade round-tripping to the JSON, stats, a question to the sender (SPEC
+13: refused for a tip without a follow-up code; sealed into the intake
+store's messages once, shown on the tip page and in its JSON, opened by
+the sender's side with only the code, audited without its text), and
+purge removing a tip from both stores and its words from the desk
+store's bytes.
 
     tests/e2e/desk.py [--build DIR] [--keep] [TEST...]
 
@@ -40,6 +44,8 @@ Failure = e2e.Failure
 RLO = "\u202e"
 RLO_MARK = "\u27e8U+202E\u27e9"
 MARKER = "PURGEDESKzq7xw"
+QMARKER = "ASKDESKqz3vk"
+CODE = "4921057388162044"
 
 TIPS = {
     "urgent_old": {
@@ -85,6 +91,11 @@ class Ctx:
 
     def tip(self, name):
         res = self.get("/staff/tips/%s.json" % self.refs[name])
+        check(res.status == 200, "tip json: %d" % res.status)
+        return res.json()
+
+    def tip_json(self, ref):
+        res = self.get("/staff/tips/%s.json" % ref)
         check(res.status == 200, "tip json: %d" % res.status)
         return res.json()
 
@@ -374,14 +385,82 @@ def stats(ctx):
           "csv counts")
 
 
+def sender(ctx, *args):
+    """The sender's side of a follow-up (tests/e2e/sender.c)."""
+    p = subprocess.run([os.path.join(ctx.build, "tests", "sender"),
+                        ctx.stack.path("tipline.conf")] + list(args),
+                       capture_output=True, timeout=60)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
 @test
-def messages_stub(ctx):
-    ref = ctx.refs["urgent_old"]
-    res = ctx.post("/staff/tips/%s/messages" % ref,
-                   [("text", "hello"), ("csrf", ctx.csrf(ref))],
-                   ("Sec-Fetch-Site: same-origin",))
-    check(res.status == 501, "messages: %d" % res.status)
-    check(ctx.get("/staff/tips/%s/state" % ref).status == 405, "GET state")
+def question_to_sender(ctx):
+    same = ("Sec-Fetch-Site: same-origin",)
+    # A tip whose sender got no follow-up code: refused, nothing sent.
+    ref0 = ctx.refs["normal_new"]
+    check("did not get a follow-up code" in
+          ctx.get("/staff/tips/" + ref0).text,
+          "tip page without a code does not say so")
+    res = ctx.post("/staff/tips/%s/messages" % ref0,
+                   [("text", "hello"), ("csrf", ctx.csrf(ref0))], same)
+    check(res.status == 422 and "no follow-up code" in res.text,
+          "question without a code: %d" % res.status)
+    check(ctx.stack.query("SELECT count(*) FROM messages")[0][0] == 0,
+          "a question was stored for a tip without a code")
+    # A tip with one (planted as intake stores it; the public follow-up
+    # pages are tipline.fcgi's own tests).
+    rc, out, err = sender(ctx, "plant", CODE)
+    check(rc == 0, "plant: %s" % err)
+    ref = out.strip()
+    e2e.wait_until(lambda: ctx.desk_query(
+        "SELECT 1 FROM tips WHERE ref = ?", (ref,)),
+        "the desk took in the planted tip", timeout=30)
+    page = ctx.get("/staff/tips/" + ref).text
+    check('action="/staff/tips/%s/messages"' % ref in page,
+          "no question form on the tip page")
+    path = "/staff/tips/%s/messages" % ref
+    question = "Which floor is the flat on? " + RLO + " " + QMARKER
+    csrf = ctx.csrf(ref)
+    res = ctx.post(path, [("text", question), ("csrf", csrf)],
+                   ("Sec-Fetch-Site: cross-site",))
+    check(res.status == 403, "cross-site question: %d" % res.status)
+    res = ctx.post(path, [("text", "x" * 2001), ("csrf", csrf)], same)
+    check(res.status == 422, "2001 characters: %d" % res.status)
+    res = ctx.post(path, [("text", question), ("csrf", csrf)], same)
+    check(res.status == 303 and (res.header("location") or "").endswith(
+        "/staff/tips/" + ref), "question: %d" % res.status)
+    # The same form again (a double click): one question.
+    res = ctx.post(path, [("text", question), ("csrf", csrf)], same)
+    check(res.status == 303, "resent question: %d" % res.status)
+    rows = ctx.stack.query(
+        "SELECT m.author, m.kind, length(m.sealed) FROM messages m"
+        " JOIN tips t ON t.id = m.tip_id WHERE t.ref = ?", (ref,))
+    check(rows == [(1, "text", rows[0][2] if rows else 0)] and
+          rows[0][2] > 0, "intake store's messages: %r" % rows)
+    page = ctx.get("/staff/tips/" + ref).text
+    check("Which floor is the flat on? " + RLO_MARK in page,
+          "the question is not on the tip page with its marker")
+    check(RLO not in page, "a bidi character reached the page raw")
+    check("Staff (staff)" in page, "the asker is not named")
+    msgs = ctx.tip_json(ref)["messages"]
+    check([(m["from"], m["text"]) for m in msgs] == [("staff", question)],
+          "tip JSON messages: %r" % msgs)
+    # The sender opens it with only the code.
+    rc, out, err = sender(ctx, "read", ref, CODE)
+    check(rc == 0, "sender read: %s" % err)
+    check([json.loads(line) for line in out.splitlines()] ==
+          [{"from": "staff", "text": question}],
+          "the sender read %r" % out)
+    acts = [a for a in ctx.audit(ref) if a["action"] == "message"]
+    check(len(acts) == 1 and QMARKER not in json.dumps(acts),
+          "audit of the question: %r" % acts)
+    for f in ("tipline.db", "tipline.db-wal"):
+        p = ctx.stack.path(f)
+        if os.path.exists(p):
+            with open(p, "rb") as fh:
+                check(QMARKER.encode() not in fh.read(),
+                      "%s holds the question in plaintext" % f)
+    check(ctx.get(path).status == 405, "GET messages")
 
 
 @test
@@ -392,6 +471,11 @@ def purge_both_stores(ctx):
     check(ctx.stack.tip_count() == 0, "intake store still holds tips")
     check(ctx.desk_query("SELECT count(*) FROM tips")[0][0] == 0,
           "desk store still holds tips")
+    check(ctx.stack.query("SELECT count(*) FROM messages")[0][0] == 0,
+          "intake store still holds messages")
+    check(ctx.desk_query("SELECT count(*) FROM messages")[0][0] == 0 and
+          ctx.desk_query("SELECT count(*) FROM msg_fts")[0][0] == 0,
+          "desk store still holds messages")
     # (Not a search for the marker: the audit log keeps what was
     # searched for, as it should.)
     res = ctx.get("/staff/search?q=shelter")

@@ -74,7 +74,7 @@ ingest1(struct fx *f, int64_t id, const char *ref, int64_t at,
 {
 	struct tl_desk_in	 in = { id, ref, at,
 	    r != NULL ? r->priority : TL_PRIO_NORMAL, "SO14", r,
-	    r == NULL ? "wrong staff key" : NULL, digest };
+	    r == NULL ? "wrong staff key" : NULL, digest, NULL, NULL };
 	const struct tl_desk_in	*p = &in;
 
 	return tl_desk_ingest(f->d, &p, 1, id, at, added);
@@ -431,7 +431,7 @@ test_ingest_rate(void **state)
 			snprintf(refs[i], sizeof(refs[i]), "TL-%04zu-%04zu",
 			    k, i);
 			in[i] = (struct tl_desk_in){ (int64_t)(k * 500 + i + 1),
-			    refs[i], 1000, a.priority, NULL, &a, NULL, "d" };
+			    refs[i], 1000, a.priority, NULL, &a, NULL, "d", NULL, NULL };
 			p[i] = &in[i];
 		}
 		assert_int_equal(tl_desk_ingest(f->d, p, 500,

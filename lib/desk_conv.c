@@ -1,0 +1,397 @@
+/*
+ * desk_conv.c — the conversation with the sender in the desk's store
+ * (see desk_store.h; SPEC 13): messages taken in from the intake store
+ * and opened, a question staff just asked taken in at once, and where a
+ * tip's conversation stands.
+ *
+ * A message opens under the key the staff and the sender share
+ * (tl_seal_shared_new of the staff secret key and the sender's public
+ * key), bound to its tip's ref and its own id, author and time as its
+ * row says: a message changed, or moved to another tip, id, author or
+ * time, does not open and is kept flagged with no text. The sender's key
+ * is the one the tip's blob proved at ingest (desk_ingest.c), never one
+ * read from a row on its own.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "desk_impl.h"
+#include "utf8.h"
+
+/* Statements of one message batch. */
+enum { M_TIP, M_INSERT, M_FTS, M_NEWS, M_END, M_KEY, M__MAX };
+static const char *const msg_sql[M__MAX] = {
+	[M_TIP] = "SELECT id, sender_pk, sender_commit FROM tips"
+	    " WHERE ref = ?1",
+	[M_INSERT] = "INSERT INTO messages (tip_id, intake_id, author, at,"
+	    " kind, text, fault, staff) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+	    " ?8) ON CONFLICT (intake_id) DO NOTHING",
+	[M_FTS] = "INSERT INTO msg_fts (rowid, text) VALUES (?1, ?2)",
+	/* A time to come is not believed: the queue's top is not for
+	 * whoever can write the intake store to hold. */
+	[M_NEWS] = "UPDATE tips SET updated = 1,"
+	    " queue_at = max(queue_at, min(?2, ?3)) WHERE id = ?1",
+	[M_END] = "UPDATE tips SET ended_at = coalesce(ended_at, ?2)"
+	    " WHERE id = ?1",
+	[M_KEY] = "UPDATE tips SET sender_pk = ?2 WHERE id = ?1"
+	    " AND sender_pk IS NULL",
+};
+
+#define FAULT_NOKEY	"the desk holds no key of this tip's sender to open " \
+	"it with (no follow-up code, or the tip's own content did not open)"
+#define FAULT_OPEN	"it does not open: changed, moved to another tip, " \
+	"id, author or time, or sealed under another key"
+#define FAULT_TEXT	"it opened but is not valid text"
+
+/* The desk's tip of one message. */
+struct tip {
+	int64_t		 id;
+	int		 has_pk, has_commit;
+	uint8_t		 pk[TL_SEAL_KEYBYTES];
+	uint8_t		 commit[TL_SEAL_COMMITBYTES];
+};
+
+struct batch {
+	struct tl_desk_store		*d;
+	const struct tl_seal_secret	*sk;
+	sqlite3_stmt			*st[M__MAX];
+	int64_t				 now;
+	enum tl_err			 rc;
+};
+
+/* Runs st to its end and resets it: 1 when it ended well. */
+static int
+run(sqlite3_stmt *st)
+{
+	int	 rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE;
+}
+
+/* Copies blob column i of st into out (exactly n bytes): 1, or 0. */
+static int
+col_key(sqlite3_stmt *st, int i, uint8_t *out, size_t n)
+{
+	const void	*p = sqlite3_column_blob(st, i);
+
+	if (p == NULL || (size_t)sqlite3_column_bytes(st, i) != n)
+		return 0;
+	memcpy(out, p, n);
+	return 1;
+}
+
+/* Finds ref's tip: 1 found, 0 not, -1 on failure (b->rc set). */
+static int
+find_tip(struct batch *b, const char *ref, struct tip *t)
+{
+	sqlite3_stmt	*st = b->st[M_TIP];
+	int		 rc;
+
+	memset(t, 0, sizeof(*t));
+	tl_desk_bind(st, 1, ref);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		t->id = sqlite3_column_int64(st, 0);
+		t->has_pk = col_key(st, 1, t->pk, sizeof(t->pk));
+		t->has_commit = col_key(st, 2, t->commit, sizeof(t->commit));
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return rc == SQLITE_ROW;
+	b->rc = tl_desk_fail(b->d, "message's tip");
+	return -1;
+}
+
+/* Opens m's text with t's key into *text (tl_seal_text_free), or says
+ * why not. */
+static const char *
+open_text(struct batch *b, const struct tl_desk_msg_in *m,
+    const struct tip *t, char **text)
+{
+	struct tl_seal_shared	*k = NULL;
+	struct tl_seal_msg_ad	 ad = { m->ref, m->intake_id,
+	    m->author == TL_SEAL_FROM_STAFF ? TL_SEAL_FROM_STAFF :
+	    TL_SEAL_FROM_SENDER, m->at };
+	char			 err[128];
+	enum tl_err		 rc;
+
+	*text = NULL;
+	if (m->fault != NULL)
+		return m->fault;
+	if (!t->has_pk)
+		return FAULT_NOKEY;
+	if ((rc = tl_seal_shared_new(b->sk, t->pk, &k)) == TL_ENOMEM) {
+		b->rc = TL_ENOMEM;
+		return FAULT_OPEN;
+	}
+	if (rc == TL_OK)
+		rc = tl_seal_msg_open(k, &ad, m->sealed, m->len, text, err,
+		    sizeof(err));
+	tl_seal_shared_free(k);
+	if (rc == TL_ENOMEM)
+		b->rc = TL_ENOMEM;
+	if (rc != TL_OK)
+		return FAULT_OPEN;
+	if (!tl_utf8_valid(*text, strlen(*text))) {
+		tl_seal_text_free(*text);
+		*text = NULL;
+		return FAULT_TEXT;
+	}
+	return NULL;
+}
+
+/* Inserts the desk's row of a message (and its full-text row): 1 new,
+ * 0 held already, -1 on failure (b->rc set). */
+static int
+insert(struct batch *b, int64_t tip, const struct tl_desk_msg_in *m,
+    const char *text, const char *fault, const char *staff)
+{
+	sqlite3_stmt	*st = b->st[M_INSERT];
+	int64_t		 id;
+
+	sqlite3_bind_int64(st, 1, tip);
+	sqlite3_bind_int64(st, 2, m->intake_id);
+	sqlite3_bind_int(st, 3, m->author == TL_SEAL_FROM_STAFF ?
+	    TL_SEAL_FROM_STAFF : TL_SEAL_FROM_SENDER);
+	sqlite3_bind_int64(st, 4, m->at);
+	tl_desk_bind(st, 5, m->end ? "end" : "text");
+	tl_desk_bind(st, 6, m->end ? NULL : text);
+	tl_desk_bind(st, 7, m->end ? NULL : fault);
+	tl_desk_bind(st, 8, staff);
+	if (!run(st)) {
+		b->rc = tl_desk_fail(b->d, "message");
+		return -1;
+	}
+	if (sqlite3_changes(b->d->db) == 0)
+		return 0;
+	if (text == NULL || m->end)
+		return 1;
+	id = sqlite3_last_insert_rowid(b->d->db);
+	sqlite3_bind_int64(b->st[M_FTS], 1, id);
+	tl_desk_bind(b->st[M_FTS], 2, text);
+	if (!run(b->st[M_FTS])) {
+		b->rc = tl_desk_fail(b->d, "message's full-text row");
+		return -1;
+	}
+	return 1;
+}
+
+/* Runs one of the tip's updates with ?1 = tip id, then ?2, ?3. */
+static void
+tip_update(struct batch *b, int which, int64_t tip, int64_t a2, int64_t a3)
+{
+	sqlite3_stmt	*st = b->st[which];
+
+	sqlite3_bind_int64(st, 1, tip);
+	sqlite3_bind_int64(st, 2, a2);
+	sqlite3_bind_int64(st, 3, a3);
+	if (!run(st))
+		b->rc = tl_desk_fail(b->d, "message's tip");
+}
+
+/* An end row: the conversation ended, and the sender's key if the desk
+ * had only its commitment. */
+static void
+ended(struct batch *b, const struct tl_desk_msg_in *m, struct tip *t)
+{
+	sqlite3_stmt	*st = b->st[M_KEY];
+
+	tip_update(b, M_END, t->id, m->at, 0);
+	if (b->rc != TL_OK || t->has_pk || !t->has_commit ||
+	    m->fault != NULL || m->sealed == NULL ||
+	    !tl_desk_end_key(b->sk, m->ref, m->at, m->sealed, m->len,
+	    t->commit, t->pk))
+		return;
+	sqlite3_bind_int64(st, 1, t->id);
+	sqlite3_bind_blob(st, 2, t->pk, TL_SEAL_KEYBYTES, SQLITE_TRANSIENT);
+	if (!run(st))
+		b->rc = tl_desk_fail(b->d, "sender's key");
+}
+
+/*
+ * Takes one message in: 1 taken (or held already, or its tip gone for
+ * good), 0 it waits for its tip, -1 on failure.
+ */
+static int
+one(struct batch *b, const struct tl_desk_msg_in *m, int64_t tip_cursor)
+{
+	struct tip	 t;
+	const char	*fault = NULL;
+	char		*text = NULL;
+	int		 got;
+
+	if ((got = find_tip(b, m->ref, &t)) <= 0) {
+		if (got == 0 && m->tip_intake_id > tip_cursor)
+			return 0;
+		if (got == 0)
+			fprintf(stderr, "tipline-staff.fcgi: message %lld's "
+			    "tip is not in the desk (purged, or not taken "
+			    "in); skipped\n", (long long)m->intake_id);
+		return got == 0 ? 1 : -1;
+	}
+	if (!m->end)
+		fault = open_text(b, m, &t, &text);
+	if (b->rc == TL_OK && (got = insert(b, t.id, m, text, fault,
+	    NULL)) > 0 && m->author == TL_SEAL_FROM_SENDER) {
+		if (m->end)
+			ended(b, m, &t);
+		if (b->rc == TL_OK && (m->end || fault == NULL))
+			tip_update(b, M_NEWS, t.id, m->at, b->now);
+	}
+	tl_seal_text_free(text);
+	return b->rc == TL_OK ? 1 : -1;
+}
+
+enum tl_err
+tl_desk_msg_cursor(struct tl_desk_store *d, int64_t *cursor)
+{
+	return tl_desk_meta_get(d, "message_cursor", cursor);
+}
+
+enum tl_err
+tl_desk_ingest_messages(struct tl_desk_store *d,
+    const struct tl_seal_secret *sk, const struct tl_desk_msg_in *msgs,
+    size_t n, int64_t now, size_t *taken, size_t *added)
+{
+	struct batch	 b;
+	int64_t		 tips, before;
+	size_t		 i;
+	int		 got;
+
+	memset(&b, 0, sizeof(b));
+	b.d = d;
+	b.sk = sk;
+	b.now = now;
+	*taken = *added = 0;
+	if (tl_desk_exec(d, "BEGIN IMMEDIATE") != TL_OK)
+		return TL_ESTORE;
+	b.rc = tl_desk_cursor(d, &tips);
+	for (i = 0; i < M__MAX && b.rc == TL_OK; i++)
+		b.rc = tl_desk_prep(d, msg_sql[i], &b.st[i]);
+	for (i = 0; i < n && b.rc == TL_OK; i++) {
+		before = sqlite3_total_changes(d->db);
+		if ((got = one(&b, &msgs[i], tips)) <= 0)
+			break;
+		*added += sqlite3_total_changes(d->db) != before;
+		(*taken)++;
+	}
+	if (b.rc == TL_OK && *taken > 0)
+		b.rc = tl_desk_meta_set(d, "message_cursor",
+		    msgs[*taken - 1].intake_id);
+	for (i = 0; i < M__MAX; i++)
+		sqlite3_finalize(b.st[i]);
+	if (b.rc == TL_OK && tl_desk_exec(d, "COMMIT") == TL_OK)
+		return TL_OK;
+	tl_desk_rollback(d);
+	*taken = *added = 0;
+	return b.rc != TL_OK ? b.rc : TL_ESTORE;
+}
+
+/* n bytes from 2n lower-case hex digits (exactly, then NUL): 1 or 0. */
+static int
+hex_bytes(const char *s, uint8_t *out, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	const char	*hi, *lo;
+	size_t		 i;
+
+	if (s == NULL || strlen(s) != 2 * n)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if ((hi = strchr(digits, s[2 * i])) == NULL ||
+		    (lo = strchr(digits, s[2 * i + 1])) == NULL ||
+		    *hi == '\0' || *lo == '\0')
+			return 0;
+		out[i] = (uint8_t)((hi - digits) << 4 | (lo - digits));
+	}
+	return 1;
+}
+
+int
+tl_desk_end_key(const struct tl_seal_secret *sk, const char *ref,
+    int64_t at, const uint8_t *sealed, size_t len,
+    const uint8_t commit[TL_SEAL_COMMITBYTES], uint8_t pk[TL_SEAL_KEYBYTES])
+{
+	struct tl_seal_ad	 ad = { ref, at, NULL, 0, NULL, NULL, NULL };
+	struct tl_seal_opened	*o = NULL;
+	uint8_t			 k[TL_SEAL_KEYBYTES], salt[TL_SEAL_SALTBYTES];
+	uint8_t			 c[TL_SEAL_COMMITBYTES];
+	char			 err[128];
+	int			 ok = 0;
+
+	if (sk == NULL || sealed == NULL || tl_seal_open(sk, &ad, sealed, len,
+	    &o, NULL, err, sizeof(err)) != TL_OK)
+		return 0;
+	if (hex_bytes(tl_seal_opened_get(o, "pk"), k, sizeof(k)) &&
+	    hex_bytes(tl_seal_opened_get(o, "salt"), salt, sizeof(salt))) {
+		tl_seal_sender_commit(k, salt, c);
+		if ((ok = memcmp(c, commit, sizeof(c)) == 0))
+			memcpy(pk, k, sizeof(k));
+	}
+	tl_seal_opened_free(o);
+	return ok;
+}
+
+/* --- staff's side ------------------------------------------------------ */
+
+enum tl_err
+tl_desk_conversation(struct tl_desk_store *d, const char *ref,
+    enum tl_desk_conv *state, uint8_t pk[TL_SEAL_KEYBYTES])
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (tl_desk_prep(d, "SELECT sender_pk, ended_at IS NOT NULL"
+	    " FROM tips WHERE ref = ?1", &st) != TL_OK)
+		return TL_ESTORE;
+	tl_desk_bind(st, 1, ref);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_int(st, 1))
+			*state = TL_DESK_CONV_ENDED;
+		else if (col_key(st, 0, pk, TL_SEAL_KEYBYTES))
+			*state = TL_DESK_CONV_OPEN;
+		else
+			*state = TL_DESK_CONV_NONE;
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return TL_OK;
+	return rc == SQLITE_DONE ? TL_ENOTFOUND : tl_desk_fail(d, "tip");
+}
+
+enum tl_err
+tl_desk_add_message(struct tl_desk_store *d, const char *ref,
+    const char *who, int64_t now, int64_t intake_id, const char *text)
+{
+	struct tl_desk_msg_in	 m = { intake_id, 0, ref, TL_SEAL_FROM_STAFF,
+	    now, 0, NULL, 0, NULL };
+	struct batch		 b;
+	struct tip		 t;
+	char			 detail[48];
+	size_t			 i;
+	int			 got = -1;
+
+	memset(&b, 0, sizeof(b));
+	b.d = d;
+	if (tl_desk_exec(d, "BEGIN IMMEDIATE") != TL_OK)
+		return TL_ESTORE;
+	for (i = 0; i < M__MAX && b.rc == TL_OK; i++)
+		b.rc = tl_desk_prep(d, msg_sql[i], &b.st[i]);
+	if (b.rc == TL_OK && (got = find_tip(&b, ref, &t)) == 0)
+		b.rc = TL_ENOTFOUND;
+	if (b.rc == TL_OK && (got = insert(&b, t.id, &m, text, NULL, who)) ==
+	    0)
+		b.rc = TL_EDUPLICATE;
+	for (i = 0; i < M__MAX; i++)
+		sqlite3_finalize(b.st[i]);
+	/* The audit log says a question was asked, and which; what it says
+	 * is in the conversation, where retention applies. */
+	snprintf(detail, sizeof(detail), "message %lld", (long long)intake_id);
+	if (b.rc == TL_OK)
+		b.rc = tl_desk_audit(d, now, who, "message", ref, detail);
+	if (b.rc == TL_OK && tl_desk_exec(d, "COMMIT") == TL_OK)
+		return TL_OK;
+	tl_desk_rollback(d);
+	return b.rc != TL_OK ? b.rc : TL_ESTORE;
+}
