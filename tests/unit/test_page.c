@@ -685,6 +685,12 @@ test_load_errors(void **state)
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/error.html", dir);
 	unlink(path);
+	snprintf(path, sizeof(path), "%s/followup.html", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/conversation.html", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/followup_ended.html", dir);
+	unlink(path);
 	snprintf(path, sizeof(path), "%s/lang/en.cat", dir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/lang", dir);
