@@ -91,7 +91,9 @@ enum tl_err tl_tip_unseal(struct tl_tip *t, const struct tl_seal_secret *sk,
  * reference), or NULL out of memory. */
 json_t *tl_concerns_json(const struct tl_report *r);
 
-/* RFC 3339 UTC ("2026-11-28T04:05:06Z") of t into out (21 bytes). */
+/* RFC 3339 UTC ("2026-11-28T04:05:06Z") of t into out (21 bytes, always
+ * 20 characters and a NUL): a t before 1970 or after 9999 is written as
+ * the first or last second of that range. */
 void tl_time_rfc3339(int64_t t, char out[21]);
 
 #endif
