@@ -165,7 +165,7 @@ clean:
 FUZZ_DIR	= build-fuzz
 FUZZ_TARGETS	= fuzz_urlenc fuzz_json fuzz_token fuzz_normalise \
 		  fuzz_config fuzz_page fuzz_summary fuzz_app fuzz_seal \
-		  fuzz_cat fuzz_entity
+		  fuzz_cat fuzz_entity fuzz_intake
 FUZZ_SECONDS	?= 60
 FUZZ_CLANG	?= clang
 FUZZ_SAN	= -O1 -g -fno-omit-frame-pointer \

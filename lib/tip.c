@@ -73,12 +73,22 @@ tl_tip_view(struct tl_tip *t, const char *ref, int64_t received_at,
 }
 
 enum tl_err
+tl_tip_seal_fields(const struct tl_tip *t,
+    const uint8_t pk[TL_SEAL_KEYBYTES], const struct tl_seal_field *fields,
+    size_t n, uint8_t **blob, size_t *len, char *err, size_t errlen)
+{
+	struct tl_seal_ad	 ad;
+	struct cols		 c;
+
+	ad_of(t, &c, &ad);
+	return tl_seal_seal(pk, &ad, fields, n, blob, len, err, errlen);
+}
+
+enum tl_err
 tl_tip_seal(const struct tl_tip *t, const uint8_t pk[TL_SEAL_KEYBYTES],
     uint8_t **blob, size_t *len, char *err, size_t errlen)
 {
 	struct tl_seal_field	 fields[TL_F__MAX];
-	struct tl_seal_ad	 ad;
-	struct cols		 c;
 	size_t			 n = 0;
 	int			 f;
 
@@ -89,8 +99,7 @@ tl_tip_seal(const struct tl_tip *t, const uint8_t pk[TL_SEAL_KEYBYTES],
 			fields[n].value = t->report.value[f];
 			n++;
 		}
-	ad_of(t, &c, &ad);
-	return tl_seal_seal(pk, &ad, fields, n, blob, len, err, errlen);
+	return tl_tip_seal_fields(t, pk, fields, n, blob, len, err, errlen);
 }
 
 enum tl_err

@@ -66,6 +66,17 @@ enum tl_err tl_tip_seal(const struct tl_tip *t,
 	    char *err, size_t errlen);
 
 /*
+ * Seals fields[0..n) as they are (any names, in that order) to pk, bound
+ * to t's columns as tl_tip_seal() binds them; tl_tip_seal() is this with
+ * t's sealed fields. For tests that make what a writer could: the fuzz
+ * target of the desk's reading of intake rows. Returns as tl_tip_seal().
+ */
+enum tl_err tl_tip_seal_fields(const struct tl_tip *t,
+	    const uint8_t pk[TL_SEAL_KEYBYTES],
+	    const struct tl_seal_field *fields, size_t n, uint8_t **blob,
+	    size_t *len, char *err, size_t errlen);
+
+/*
  * Makes sub ready to store its report under ref: seals the sealed fields
  * to pk (the blob into *blob, which the caller frees; it holds no
  * plaintext) and sets sub's reference and plaintext columns, which
