@@ -324,7 +324,9 @@ lint-man:
 # --- Benchmark (issue 6): `make bench`, never part of `make check`. --------
 # tests/bench/run starts nginx, tipline.fcgi and a do-nothing FastCGI
 # baseline on loopback and measures them with wrk; BENCH_SECONDS sets the
-# length of each measured run (default 10). Results: $(BUILD)/bench.json.
+# length of each measured run (default 10). Its last phase fills a desk
+# store with BENCH_DESK_TIPS tips (default 1,000,000; bench/desk) and
+# times its reads. Results: $(BUILD)/bench.json.
 BENCH_BIN	= $(BUILD)/bench/baseline $(BUILD)/bench/mktokens \
 		  $(BUILD)/bench/seal $(BUILD)/bench/desk
 
