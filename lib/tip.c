@@ -194,7 +194,7 @@ tl_time_rfc3339(int64_t t, char out[21])
 	tt = (time_t)(t < TIME_MIN ? TIME_MIN : t > TIME_MAX ? TIME_MAX : t);
 	if (gmtime_r(&tt, &tm) == NULL ||
 	    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) != 20)
-		memcpy(out, "1970-01-01T00:00:00Z", 21);	/* unreachable */
+		memcpy(out, "1970-01-01T00:00:00Z", 21); /* unreachable */
 }
 
 json_t *

@@ -529,7 +529,8 @@ test_purge_batches(void **state)
 	    " 'dealing', 0, 0, 0, zeroblob(64) FROM c;"
 	    " INSERT INTO tips (ref, received_at, priority, concerns,"
 	    " has_people, has_vehicles, phones, sealed) VALUES"
-	    " ('TL-BTCH-NEW1', 1800000000, 'normal', 'dealing', 0, 0, 0, x'00');"
+	    " ('TL-BTCH-NEW1', 1800000000, 'normal', 'dealing', 0, 0, 0,"
+	    " x'00');"
 	    " INSERT INTO deliveries (tip_id, webhook_id, urgent, next_at,"
 	    " created_at) SELECT id, 'msg_b' || id, 0, 0, 0 FROM tips"
 	    " WHERE ref GLOB 'TL-BTCH-[0-9]*'", NULL, NULL, NULL), SQLITE_OK);
