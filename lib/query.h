@@ -70,9 +70,9 @@ enum tl_err tl_query_export(struct tl_store *s,
  * TRUNCATE, so that their content is gone from the database file, its
  * freed pages and its WAL. The deleting is done in batches (SPEC 12): a
  * transaction deletes tips until it has held the store's write lock about
- * 50 ms (or batch_max tips, when batch_max > 0) and commits, so intake
- * waits at most about 100 ms for it; the tips are found outside any
- * write transaction. With dry_run it only counts. *n is the number
+ * 40 ms (or batch_max tips, when batch_max > 0) and commits, and the
+ * next waits 50 ms, so intake waits at most about 100 ms for it; the
+ * tips are found outside any write transaction. With dry_run it only counts. *n is the number
  * deleted (or that would be); *batches, when not NULL, the transactions
  * committed. Returns TL_OK; TL_ENOMEM; TL_ESTORE when the store failed
  * (the batches committed before stay deleted, and counted in *n) or the
