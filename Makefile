@@ -169,7 +169,7 @@ clean:
 FUZZ_DIR	= build-fuzz
 FUZZ_TARGETS	= fuzz_urlenc fuzz_json fuzz_token fuzz_normalise \
 		  fuzz_config fuzz_page fuzz_summary fuzz_app fuzz_seal \
-		  fuzz_cat fuzz_entity
+		  fuzz_cat fuzz_entity fuzz_intake
 FUZZ_SECONDS	?= 60
 FUZZ_CLANG	?= clang
 FUZZ_SAN	= -O1 -g -fno-omit-frame-pointer \
@@ -328,9 +328,11 @@ lint-man:
 # --- Benchmark (issue 6): `make bench`, never part of `make check`. --------
 # tests/bench/run starts nginx, tipline.fcgi and a do-nothing FastCGI
 # baseline on loopback and measures them with wrk; BENCH_SECONDS sets the
-# length of each measured run (default 10). Results: $(BUILD)/bench.json.
-# Its part1 phase builds Part I (the commit before the sealed store) from
-# git history into $(BUILD)/bench/part1-*/, once.
+# length of each measured run (default 10). Its part1 phase builds Part I
+# (the commit before the sealed store) from git history into
+# $(BUILD)/bench/part1-*/, once; its last phase fills a desk store with
+# BENCH_DESK_TIPS tips (default 1,000,000; bench/desk) and times its reads.
+# Results: $(BUILD)/bench.json.
 BENCH_BIN	= $(BUILD)/bench/baseline $(BUILD)/bench/mktokens \
 		  $(BUILD)/bench/seal $(BUILD)/bench/desk
 

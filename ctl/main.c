@@ -469,10 +469,12 @@ cmd_purge(const struct tl_config *cfg, const struct args *a)
 	    OPT(O_OLDER_THAN)) ? a->days : cfg->retention_days);
 	if ((s = open_store(cfg)) == NULL)
 		return 1;
-	err = tl_query_purge(s, cutoff, dry, &n);
-	/* The desk's copies go with them (SPEC 12). */
-	if (err == TL_OK && !dry && tl_desk_purge_store(cfg, cutoff,
-	    "tiplinectl", &(int64_t){ 0 }) != TL_OK)
+	err = tl_query_purge(s, cutoff, dry, 0, &n, NULL);
+	/* The desk's copies go with them (SPEC 12), also when the intake
+	 * store's purge stopped part way (its batches done stay deleted) or
+	 * could not empty its WAL. */
+	if (!dry && (err == TL_OK || n > 0) && tl_desk_purge_store(cfg,
+	    cutoff, "tiplinectl", &(int64_t){ 0 }) != TL_OK && err == TL_OK)
 		err = TL_ESTORE;
 	tl_time_rfc3339(cutoff, at);
 	if (err == TL_OK || n > 0)

@@ -22,7 +22,7 @@ enum tl_err tl_desk_audit_print(const struct tl_config *cfg, const char *ref,
 	    const char *user, int64_t since, int json, FILE *out);
 
 /*
- * Purges the tips received before cutoff from cfg's desk store (see
+ * Purges the tips received up to cutoff from cfg's desk store (see
  * tl_desk_purge), recording who in its audit log; a desk store that does
  * not exist is nothing to purge. *n: tips deleted. TL_OK or TL_ESTORE
  * (reason on stderr).

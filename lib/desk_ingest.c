@@ -173,6 +173,23 @@ all_text(const struct tl_report *r)
 	return NULL;
 }
 
+/* Whether a text column of the row (every one before the blob and the
+ * sender's key, the last three) holds a NUL byte: the row reader's C
+ * strings would silently end there. */
+static int
+has_nul(sqlite3_stmt *st)
+{
+	const unsigned char	*v;
+	int			 i, cols = tl_store_tip_ncolumns() - 3;
+
+	for (i = 1; i < cols; i++)
+		if ((v = sqlite3_column_text(st, i)) != NULL &&
+		    strlen((const char *)v) !=
+		    (size_t)sqlite3_column_bytes(st, i))
+			return 1;
+	return 0;
+}
+
 /*
  * The sender's key of an opened tip (SPEC 13): its blob is bound to the
  * commitment of the key and salt, so a blob that opened proves them.
@@ -228,7 +245,10 @@ read_row(struct tl_desk_intake *in, sqlite3_stmt *st,
 	memset(w, 0, sizeof(*w));
 	if (tl_store_read_tip(st, 0, &w->t) != TL_OK)
 		return -1;
-	if (tl_ref_parse(w->t.ref, canon) != TL_OK ||
+	/* The whole column, not the part before a NUL or past the
+	 * reference's size, which tl_store_read_tip() keeps. */
+	if (sqlite3_column_bytes(st, 1) != TL_REF_LEN ||
+	    tl_ref_parse(w->t.ref, canon) != TL_OK ||
 	    strcmp(canon, w->t.ref) != 0) {
 		fprintf(stderr, "tipline-staff.fcgi: intake row %lld has no "
 		    "valid reference; not taken in\n", (long long)w->t.id);
@@ -242,6 +262,10 @@ read_row(struct tl_desk_intake *in, sqlite3_stmt *st,
 	w->in.received_at = w->t.received_at;
 	w->in.priority = w->t.report.priority;
 	w->in.area = w->t.area;
+	if (has_nul(st)) {
+		w->in.fault = "a column holds a NUL byte";
+		return 1;
+	}
 	if (prio == NULL || (strcmp(prio, "urgent") != 0 &&
 	    strcmp(prio, "normal") != 0)) {
 		w->in.fault = "the priority column is not one the schema allows";

@@ -886,7 +886,8 @@ tl_desk_grade(struct tl_desk_store *d, const char *ref, const char *who,
 
 /* --- purge and reminders ---------------------------------------------- */
 
-/* The refs of tips received before cutoff, appended to refs. */
+/* The refs of tips received at or before cutoff (as the intake store's
+ * purge, tl_query_purge), appended to refs. */
 static enum tl_err
 purge_refs(struct tl_desk_store *d, int64_t cutoff, json_t *refs,
     size_t *n)
@@ -895,7 +896,7 @@ purge_refs(struct tl_desk_store *d, int64_t cutoff, json_t *refs,
 	int		 rc;
 
 	*n = 0;
-	if (tl_desk_prep(d, "SELECT ref FROM tips WHERE received_at < ?",
+	if (tl_desk_prep(d, "SELECT ref FROM tips WHERE received_at <= ?",
 	    &st) != TL_OK)
 		return TL_ESTORE;
 	sqlite3_bind_int64(st, 1, cutoff);
@@ -910,10 +911,10 @@ purge_refs(struct tl_desk_store *d, int64_t cutoff, json_t *refs,
 
 static const char *const purge_sql[] = {
 	"DELETE FROM fts WHERE rowid IN"
-	" (SELECT id FROM tips WHERE received_at < ?1)",
+	" (SELECT id FROM tips WHERE received_at <= ?1)",
 	"DELETE FROM msg_fts WHERE rowid IN (SELECT m.id FROM messages m"
-	" JOIN tips t ON t.id = m.tip_id WHERE t.received_at < ?1)",
-	"DELETE FROM tips WHERE received_at < ?1",
+	" JOIN tips t ON t.id = m.tip_id WHERE t.received_at <= ?1)",
+	"DELETE FROM tips WHERE received_at <= ?1",
 	"DELETE FROM entities WHERE NOT EXISTS (SELECT 1 FROM tip_entities"
 	" WHERE entity_id = entities.id)",
 	/* The one way past the audit log's guard: open it for entries
@@ -937,7 +938,7 @@ tl_desk_purge(struct tl_desk_store *d, int64_t cutoff, const char *who,
 	for (i = 0; i < sizeof(purge_sql) / sizeof(purge_sql[0]) &&
 	    rc == TL_OK; i++)
 		rc = run_sql(d, purge_sql[i], NULL, 0, &cutoff, 1);
-	snprintf(detail, sizeof(detail), "%zu tips received before %lld",
+	snprintf(detail, sizeof(detail), "%zu tips received up to %lld",
 	    *n, (long long)cutoff);
 	if ((rc = change_end(d, rc, now, who, "purge", NULL, detail)) !=
 	    TL_OK)

@@ -261,10 +261,11 @@ enum tl_err tl_desk_audit_list(struct tl_desk_store *d, const char *ref,
 /* --- purge and reminders ---------------------------------------------- */
 
 /*
- * Deletes the tips received before cutoff with their notes, history,
- * links and full-text rows, and audit entries older than cutoff; then
- * FTS5 'optimize' and a TRUNCATE checkpoint, with secure_delete on, so
- * their words are gone from the file's pages. The refs deleted are
+ * Deletes the tips received at or before cutoff (as tl_query_purge()
+ * does in the intake store) with their notes, history, links and
+ * full-text rows, and audit entries older than cutoff; then FTS5
+ * 'optimize' and a TRUNCATE checkpoint, with secure_delete on, so their
+ * words are gone from the file's pages. The refs deleted are
  * appended to refs (a JSON array) when not NULL. *n: tips deleted.
  */
 enum tl_err tl_desk_purge(struct tl_desk_store *d, int64_t cutoff,

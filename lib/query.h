@@ -66,16 +66,22 @@ enum tl_err tl_query_export(struct tl_store *s,
 
 /*
  * Deletes the tips received at or before cutoff (Unix seconds) and their
- * deliveries, in one transaction with secure_delete on, then checkpoints
- * the WAL with TRUNCATE, so that their content is gone from the database
- * file, its freed pages and its WAL. With dry_run it only counts. *n is
- * the number deleted (or that would be). Returns TL_OK; TL_ESTORE when the
- * store failed or the checkpoint could not finish (busy readers: *n tips
- * were then deleted, but old pages may stay in the WAL until the next
- * complete checkpoint), reason in tl_store_errmsg().
+ * deliveries, with secure_delete on, then checkpoints the WAL with
+ * TRUNCATE, so that their content is gone from the database file, its
+ * freed pages and its WAL. The deleting is done in batches (SPEC 12): a
+ * transaction deletes tips until it has held the store's write lock about
+ * 40 ms (or batch_max tips, when batch_max > 0) and commits, and the
+ * next waits 50 ms, so intake waits at most about 100 ms for it; the
+ * tips are found outside any write transaction. With dry_run it only counts. *n is the number
+ * deleted (or that would be); *batches, when not NULL, the transactions
+ * committed. Returns TL_OK; TL_ENOMEM; TL_ESTORE when the store failed
+ * (the batches committed before stay deleted, and counted in *n) or the
+ * checkpoint could not finish (busy readers: the tips were deleted, but
+ * old pages may stay in the WAL until the next complete checkpoint),
+ * reason in tl_store_errmsg().
  */
 enum tl_err tl_query_purge(struct tl_store *s, int64_t cutoff, int dry_run,
-	    int64_t *n);
+	    int64_t batch_max, int64_t *n, int64_t *batches);
 
 /*
  * Writes the outbox to out, newest tip first, one line a delivery under a

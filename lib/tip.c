@@ -74,12 +74,22 @@ tl_tip_view(struct tl_tip *t, const char *ref, int64_t received_at,
 }
 
 enum tl_err
+tl_tip_seal_fields(const struct tl_tip *t,
+    const uint8_t pk[TL_SEAL_KEYBYTES], const struct tl_seal_field *fields,
+    size_t n, uint8_t **blob, size_t *len, char *err, size_t errlen)
+{
+	struct tl_seal_ad	 ad;
+	struct cols		 c;
+
+	ad_of(t, &c, &ad);
+	return tl_seal_seal(pk, &ad, fields, n, blob, len, err, errlen);
+}
+
+enum tl_err
 tl_tip_seal(const struct tl_tip *t, const uint8_t pk[TL_SEAL_KEYBYTES],
     uint8_t **blob, size_t *len, char *err, size_t errlen)
 {
 	struct tl_seal_field	 fields[TL_F__MAX];
-	struct tl_seal_ad	 ad;
-	struct cols		 c;
 	size_t			 n = 0;
 	int			 f;
 
@@ -90,8 +100,7 @@ tl_tip_seal(const struct tl_tip *t, const uint8_t pk[TL_SEAL_KEYBYTES],
 			fields[n].value = t->report.value[f];
 			n++;
 		}
-	ad_of(t, &c, &ad);
-	return tl_seal_seal(pk, &ad, fields, n, blob, len, err, errlen);
+	return tl_tip_seal_fields(t, pk, fields, n, blob, len, err, errlen);
 }
 
 enum tl_err
@@ -176,14 +185,23 @@ tl_tip_free(struct tl_tip *t)
 	sodium_memzero(t, sizeof(*t));
 }
 
+/* The times tl_time_rfc3339() writes as they are (years 1970 to 9999). */
+#define TIME_MIN	0
+#define TIME_MAX	INT64_C(253402300799)	/* 9999-12-31T23:59:59Z */
+
 void
 tl_time_rfc3339(int64_t t, char out[21])
 {
 	struct tm	 tm;
-	time_t		 tt = (time_t)t;
+	time_t		 tt;
 
-	gmtime_r(&tt, &tm);
-	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* A time from a hostile or broken store can be any integer: past
+	 * the year 9999, strftime() has no room (and leaves out
+	 * unterminated), and gmtime_r() fails past INT_MAX years. */
+	tt = (time_t)(t < TIME_MIN ? TIME_MIN : t > TIME_MAX ? TIME_MAX : t);
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) != 20)
+		memcpy(out, "1970-01-01T00:00:00Z", 21); /* unreachable */
 }
 
 json_t *

@@ -69,6 +69,17 @@ enum tl_err tl_tip_seal(const struct tl_tip *t,
 	    char *err, size_t errlen);
 
 /*
+ * Seals fields[0..n) as they are (any names, in that order) to pk, bound
+ * to t's columns as tl_tip_seal() binds them; tl_tip_seal() is this with
+ * t's sealed fields. For tests that make what a writer could: the fuzz
+ * target of the desk's reading of intake rows. Returns as tl_tip_seal().
+ */
+enum tl_err tl_tip_seal_fields(const struct tl_tip *t,
+	    const uint8_t pk[TL_SEAL_KEYBYTES],
+	    const struct tl_seal_field *fields, size_t n, uint8_t **blob,
+	    size_t *len, char *err, size_t errlen);
+
+/*
  * Makes sub ready to store its report under ref: seals the sealed fields
  * to pk (the blob into *blob, which the caller frees; it holds no
  * plaintext) and sets sub's reference and plaintext columns, which
@@ -94,7 +105,9 @@ enum tl_err tl_tip_unseal(struct tl_tip *t, const struct tl_seal_secret *sk,
  * reference), or NULL out of memory. */
 json_t *tl_concerns_json(const struct tl_report *r);
 
-/* RFC 3339 UTC ("2026-11-28T04:05:06Z") of t into out (21 bytes). */
+/* RFC 3339 UTC ("2026-11-28T04:05:06Z") of t into out (21 bytes, always
+ * 20 characters and a NUL): a t before 1970 or after 9999 is written as
+ * the first or last second of that range. */
 void tl_time_rfc3339(int64_t t, char out[21]);
 
 #endif

@@ -1,15 +1,18 @@
 /*
  * test_date.c — dates as admins type them on tiplinectl's command line
- * (lib/date.c): a table of what is read, and to what, and what is not.
+ * (lib/date.c): a table of what is read, and to what, and what is not;
+ * and times written as RFC 3339 (lib/tip.c), whatever a store holds.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
 #include "date.h"
+#include "tip.h"
 
 #define T0	1700000000	/* 2023-11-14T22:13:20Z */
 #define DAY	86400
@@ -78,11 +81,42 @@ test_date_parse(void **state)
 	assert_int_equal(t, 42);
 }
 
+/* Any integer a store holds is written as 20 characters: out of the
+ * years 1970 to 9999 it is held to their ends (a hostile intake store's
+ * received_at once overran the buffer). */
+static void
+test_time_rfc3339(void **state)
+{
+	static const struct {
+		int64_t		 t;
+		const char	*want;
+	} cases[] = {
+		{ 0, "1970-01-01T00:00:00Z" },
+		{ T0, "2023-11-14T22:13:20Z" },
+		{ INT64_C(253402300799), "9999-12-31T23:59:59Z" },
+		{ INT64_C(253402300800), "9999-12-31T23:59:59Z" },
+		{ INT64_C(0xc80204534f3133), "9999-12-31T23:59:59Z" },
+		{ INT64_MAX, "9999-12-31T23:59:59Z" },
+		{ -1, "1970-01-01T00:00:00Z" },
+		{ INT64_MIN, "1970-01-01T00:00:00Z" },
+	};
+	char	 out[22];
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(out, 'x', sizeof(out));
+		tl_time_rfc3339(cases[i].t, out);
+		assert_string_equal(out, cases[i].want);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_date_parse),
+		cmocka_unit_test(test_time_rfc3339),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -343,6 +343,11 @@ test_purge(void **state)
 	assert_string_equal(json_string_value(json_object_get(
 	    json_array_get(audit, 0), "action")), "purge");
 	json_decref(audit);
+	/* A tip received at the cutoff itself goes, as in the intake
+	 * store (tl_query_purge), which the same cutoff is given. */
+	assert_int_equal(tl_desk_purge(f->d, 5000, "tiplinectl", 6000, NULL,
+	    &n), TL_OK);
+	assert_int_equal(n, 1);
 	json_decref(refs);
 	tl_report_free(&a);
 	tl_report_free(&b);

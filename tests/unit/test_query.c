@@ -457,11 +457,13 @@ test_purge(void **state)
 	    file_holds(wal, "OLD-MARKER-Qz7"));
 	blob_run(f, f->refs[0], run);
 	assert_true(file_holds(f->path, run) || file_holds(wal, run));
-	assert_int_equal(tl_query_purge(f->s, T0 - DAY, 1, &n), TL_OK);
+	assert_int_equal(tl_query_purge(f->s, T0 - DAY, 1, 0, &n, NULL),
+	    TL_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips"), 3);
 
-	assert_int_equal(tl_query_purge(f->s, T0 - DAY, 0, &n), TL_OK);
+	assert_int_equal(tl_query_purge(f->s, T0 - DAY, 0, 0, &n, NULL),
+	    TL_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips"), 2);
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM deliveries"), 2);
@@ -469,9 +471,9 @@ test_purge(void **state)
 	assert_false(file_holds(wal, run));
 
 	/* At the cutoff itself is "received up to" it. */
-	assert_int_equal(tl_query_purge(f->s, T0, 0, &n), TL_OK);
+	assert_int_equal(tl_query_purge(f->s, T0, 0, 0, &n, NULL), TL_OK);
 	assert_int_equal(n, 1);
-	assert_int_equal(tl_query_purge(f->s, T0, 0, &n), TL_OK);
+	assert_int_equal(tl_query_purge(f->s, T0, 0, 0, &n, NULL), TL_OK);
 	assert_int_equal(n, 0);
 	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips"), 1);
 }
@@ -489,13 +491,72 @@ test_purge_busy_reader(void **state)
 	    &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	sqlite3_busy_timeout(db, 0);
-	assert_int_equal(tl_query_purge(f->s, T0 - DAY, 0, &n), TL_ESTORE);
+	assert_int_equal(tl_query_purge(f->s, T0 - DAY, 0, 0, &n, NULL),
+	    TL_ESTORE);
 	assert_int_equal(n, 1);
 	assert_non_null(strstr(tl_store_errmsg(f->s), "run purge again"));
 	sqlite3_finalize(st);
 	sqlite3_close(db);
-	assert_int_equal(tl_query_purge(f->s, T0 - DAY, 0, &n), TL_OK);
+	assert_int_equal(tl_query_purge(f->s, T0 - DAY, 0, 0, &n, NULL),
+	    TL_OK);
 	assert_int_equal(n, 0);
+}
+
+/* Counts the commits on the store's connection (tl_store_on_commit). */
+static int
+count_commit(void *arg, int frames)
+{
+	(void)frames;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void
+test_purge_batches(void **state)
+{
+	struct fx	*f = *state;
+	sqlite3		*db = peek(f->path);
+	int64_t		 n = -1, batches = -1;
+	int		 commits = 0;
+
+	/* 5,000 more old tips, each with a delivery: more than a page of
+	 * ids (PURGE_PAGE), and then a new one among the old by id. */
+	assert_int_equal(sqlite3_exec(db, "WITH RECURSIVE c(i) AS (SELECT 1"
+	    " UNION ALL SELECT i + 1 FROM c WHERE i < 5000)"
+	    " INSERT INTO tips (ref, received_at, priority, concerns,"
+	    " has_people, has_vehicles, phones, sealed)"
+	    " SELECT printf('TL-BTCH-%04d', i), 1690000000 + i, 'normal',"
+	    " 'dealing', 0, 0, 0, zeroblob(64) FROM c;"
+	    " INSERT INTO tips (ref, received_at, priority, concerns,"
+	    " has_people, has_vehicles, phones, sealed) VALUES"
+	    " ('TL-BTCH-NEW1', 1800000000, 'normal', 'dealing', 0, 0, 0,"
+	    " x'00');"
+	    " INSERT INTO deliveries (tip_id, webhook_id, urgent, next_at,"
+	    " created_at) SELECT id, 'msg_b' || id, 0, 0, 0 FROM tips"
+	    " WHERE ref GLOB 'TL-BTCH-[0-9]*'", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	/* At most 1,000 tips a transaction: at least 6 transactions, each
+	 * its own commit, and every old tip gone with its delivery. */
+	tl_store_on_commit(f->s, count_commit, &commits);
+	assert_int_equal(tl_query_purge(f->s, T0 - DAY, 0, 1000, &n,
+	    &batches), TL_OK);
+	assert_int_equal(n, 5001);
+	assert_true(batches >= 6);
+	assert_int_equal(commits, batches);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips"), 3);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips"
+	    " WHERE ref = 'TL-BTCH-NEW1'"), 1);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM deliveries"),
+	    2);
+
+	/* Nothing left to delete: no transaction at all. */
+	commits = 0;
+	assert_int_equal(tl_query_purge(f->s, T0 - DAY, 0, 1000, &n,
+	    &batches), TL_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(batches, 0);
+	assert_int_equal(commits, 0);
 }
 
 /* -------------------------------------------------------- deliveries --- */
@@ -599,6 +660,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_export_escapes_separators,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_purge, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_purge_batches, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_purge_busy_reader, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_deliveries_and_redeliver,

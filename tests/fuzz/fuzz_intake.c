@@ -1,0 +1,419 @@
+/*
+ * fuzz_intake.c — the desk's reading of the intake store (SPEC 12: the
+ * intake store is hostile input, written by the internet-facing process;
+ * its parser of sealed blobs is fuzzed). Each input becomes one row of an
+ * intake store's tips table, which the desk takes in through its own
+ * door, tl_desk_ingest_round(): the defensive read-only connection, the
+ * row reader (tl_store_read_tip), the reference check, tl_tip_unseal
+ * (the blob, its plaintext, the report's lists) and the checks of the
+ * opened fields as text; then tl_desk_ingest() into a fresh desk store
+ * (entities, full-text index) and tl_desk_tip() reading it back as JSON.
+ *
+ * The intake store is an in-memory database shared by name with the
+ * desk's connection; its tips table has the columns the desk selects and
+ * no types or constraints, so a row may hold what a writer that ignored
+ * the schema could put there. The staff key pair comes from a fixed seed
+ * and the random source is a fixed-seed generator reset for every input,
+ * so sealed rows reach past the seal and every finding replays.
+ *
+ * The first byte picks the mode (the rest is the input):
+ *   0: the row as typed values, column after column in the order the
+ *      desk selects them (id, ref, received_at, priority, the plaintext
+ *      fields' columns, area, the counts, sealed, sender_pk, sender_salt;
+ *      missing ones NULL): a type byte (0 NULL, 1 integer, 2 text, 3 blob,
+ *      4 real) then, for integers and reals, 8 bytes, for text a length
+ *      byte, for a blob two (big-endian), and the bytes;
+ *   1: a length byte h, h bytes of plaintext columns ("\n" between
+ *      priority, the plaintext fields' columns and area in order; empty:
+ *      a default, "~": NULL), then a plaintext as seal.c encodes one
+ *      (tl_seal_plain_decode): when it decodes, its fields (any names,
+ *      any order) are sealed in-process to the row as read back, so the
+ *      desk must open them; when not, its bytes are the blob;
+ *   2: as 1, but the last byte n says how many bytes before it are XORed
+ *      into the sealed blob, at 4 times the byte before them: the desk
+ *      must refuse a blob that changed.
+ * In modes 1 and 2 a column holding a NUL byte, and then a priority the
+ * schema does not allow, must be flagged before the seal is looked at.
+ * In every mode the round must succeed (a row that stalls ingest would
+ * stop the desk for good), a row with id above 0 and a canonical
+ * reference must be taken in, and one without must not.
+ */
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include <jansson.h>
+
+#include "desk_ingest.h"
+#include "desk_store.h"
+#include "fuzz.h"
+#include "ref.h"
+#include "store_impl.h"
+#include "tip.h"
+
+#define INTAKE_URI	"file:fuzz_intake?mode=memory&cache=shared"
+#define REF		"TL-7K3M-9QXD"
+#define RECEIVED	1764300000
+#define NOW		1764300600
+#define MAX_COLS	64
+
+static struct tl_seal_secret	*sk;
+static uint8_t			 pk[TL_SEAL_KEYBYTES];
+static sqlite3			*intake;	/* the writer's connection */
+static sqlite3_stmt		*ins, *upd, *sel;
+static struct tl_desk_intake	*reader;	/* the desk's */
+static int			 ncols, nplain;
+
+/* ------------------------------------------------------ the store --- */
+
+/* The intake table: the columns the desk selects, untyped. */
+static void
+make_table(void)
+{
+	const char	*c = tl_store_tip_columns();
+	char		 sql[2048], vals[512];
+	size_t		 o, v = 0;
+	int		 i;
+
+	ncols = tl_store_tip_ncolumns();
+	nplain = ncols - 11;
+	/* "tips.id, tips.ref, ..." without the "tips." before each. */
+	o = (size_t)snprintf(sql, sizeof(sql), "CREATE TABLE tips (id INTEGER"
+	    " PRIMARY KEY");
+	for (c = strchr(c, ','); c != NULL && o < sizeof(sql); ) {
+		const char *end = strchr(c + 1, ',');
+		size_t	    len = end != NULL ? (size_t)(end - c) : strlen(c);
+
+		FUZZ_CHECK(strncmp(c, ", tips.", 7) == 0);
+		o += (size_t)snprintf(sql + o, sizeof(sql) - o, ", %.*s",
+		    (int)(len - 7), c + 7);
+		c = end;
+	}
+	FUZZ_CHECK(o + 2 < sizeof(sql));
+	strcat(sql, ")");
+	FUZZ_CHECK(sqlite3_exec(intake, sql, NULL, NULL, NULL) == SQLITE_OK);
+	for (i = 0; i < ncols; i++)
+		v += (size_t)snprintf(vals + v, sizeof(vals) - v, "%s?%d",
+		    i > 0 ? ", " : "", i + 1);
+	snprintf(sql, sizeof(sql), "INSERT INTO tips VALUES (%s)", vals);
+	FUZZ_CHECK(sqlite3_prepare_v2(intake, sql, -1, &ins, NULL) ==
+	    SQLITE_OK);
+	FUZZ_CHECK(sqlite3_prepare_v2(intake, "UPDATE tips SET sealed = ?1",
+	    -1, &upd, NULL) == SQLITE_OK);
+	snprintf(sql, sizeof(sql), "SELECT %s FROM tips",
+	    tl_store_tip_columns());
+	FUZZ_CHECK(sqlite3_prepare_v2(intake, sql, -1, &sel, NULL) ==
+	    SQLITE_OK);
+}
+
+/* Steps and resets st; whether it did. */
+static int
+step(sqlite3_stmt *st)
+{
+	int	 rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE;
+}
+
+/* ------------------------------------------------------ the desk ---- */
+
+/* The desk takes the intake store in; returns the tip's fault (a copy,
+ * "" when it opened) or NULL when the desk has no tip ref. */
+static char *
+desk_round(const char *ref)
+{
+	struct tl_desk_store	*d;
+	json_t			*j = NULL, *f;
+	size_t			 n = 0;
+	char			 err[512], *fault = NULL;
+	enum tl_err		 rc;
+
+	FUZZ_CHECK(tl_desk_store_open(":memory:", &d, err, sizeof(err)) ==
+	    TL_OK);
+	FUZZ_CHECK(tl_desk_ingest_round(d, reader, sk, 8, NOW, &n) == TL_OK);
+	FUZZ_CHECK(n <= 1);
+	rc = tl_desk_tip(d, ref, &j);
+	FUZZ_CHECK(rc == TL_OK || rc == TL_ENOTFOUND);
+	FUZZ_CHECK((rc == TL_OK) == (n == 1));
+	if (rc == TL_OK) {
+		f = json_object_get(j, "fault");
+		fault = strdup(json_is_string(f) ? json_string_value(f) : "");
+		FUZZ_CHECK(fault != NULL);
+		json_decref(j);
+	}
+	tl_desk_store_close(d);
+	return fault;
+}
+
+/* ------------------------------------------------- mode 0: raw row --- */
+
+/* Binds column i of ins from the typed value at *p; moves *p past it. */
+static void
+bind_typed(int i, const uint8_t **p, const uint8_t *end)
+{
+	uint64_t	 u = 0;
+	size_t		 len, k;
+	double		 x;
+	int		 t;
+
+	if (*p >= end)
+		return;		/* NULL */
+	t = *(*p)++ % 5;
+	switch (t) {
+	case 1:
+	case 4:
+		for (k = 0; k < 8 && *p < end; k++)
+			u = u << 8 | *(*p)++;
+		if (t == 1)
+			sqlite3_bind_int64(ins, i, (sqlite3_int64)u);
+		else {
+			memcpy(&x, &u, sizeof(x));
+			sqlite3_bind_double(ins, i, x);
+		}
+		break;
+	case 2:
+	case 3:
+		len = *p < end ? *(*p)++ : 0;
+		if (t == 3 && *p < end)
+			len = len << 8 | *(*p)++;
+		if (len > (size_t)(end - *p))
+			len = (size_t)(end - *p);
+		if (t == 2)
+			sqlite3_bind_text(ins, i, (const char *)*p, (int)len,
+			    SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_blob(ins, i, *p, (int)len,
+			    SQLITE_TRANSIENT);
+		*p += len;
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+raw_row(const uint8_t *data, size_t size)
+{
+	const uint8_t	*p = data, *end = data + size;
+	sqlite3_int64	 id;
+	char		 ref[64] = "", canon[TL_REF_SIZE], *fault;
+	int		 i, ok, bytes;
+
+	for (i = 1; i <= ncols; i++)
+		bind_typed(i, &p, end);
+	if (!step(ins))
+		return;		/* an id that is not an integer */
+	FUZZ_CHECK(sqlite3_step(sel) == SQLITE_ROW);
+	id = sqlite3_column_int64(sel, 0);
+	if (sqlite3_column_text(sel, 1) != NULL)
+		snprintf(ref, sizeof(ref), "%s",
+		    (const char *)sqlite3_column_text(sel, 1));
+	bytes = sqlite3_column_bytes(sel, 1);
+	sqlite3_reset(sel);
+	/* Taken in exactly when the desk can name it: a reference in
+	 * canonical form, nothing before or after it (no NUL either). */
+	ok = id > 0 && bytes == TL_REF_LEN && strlen(ref) == TL_REF_LEN &&
+	    tl_ref_parse(ref, canon) == TL_OK && strcmp(canon, ref) == 0;
+	fault = desk_round(ok ? ref : REF);
+	FUZZ_CHECK((fault != NULL) == ok);
+	free(fault);
+}
+
+/* ---------------------------------------- modes 1 and 2: sealed row --- */
+
+/* Binds the row's plaintext columns (priority, plaintext fields, area)
+ * from the header's lines over the defaults; *prio_ok: whether the
+ * priority column is one the schema allows; *nul: whether a column
+ * holds a NUL byte. */
+static void
+bind_header(const uint8_t *h, size_t hlen, int *prio_ok, int *nul)
+{
+	const uint8_t	*line = h, *nl;
+	size_t		 len;
+	int		 col, last = 4 + nplain;
+
+	sqlite3_bind_int64(ins, 1, 1);
+	sqlite3_bind_text(ins, 2, REF, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(ins, 3, RECEIVED);
+	sqlite3_bind_text(ins, 4, "urgent", -1, SQLITE_STATIC);
+	sqlite3_bind_text(ins, 5, "dealing", -1, SQLITE_STATIC);
+	sqlite3_bind_text(ins, last + 1, "SO14", -1, SQLITE_STATIC);
+	for (col = last + 2; col <= last + 4; col++)
+		sqlite3_bind_int(ins, col, 0);		/* the counts */
+	sqlite3_bind_zeroblob(ins, ncols - 2, 0);	/* sealed, for now */
+	*prio_ok = 1;
+	*nul = 0;
+	for (col = 4; col <= last + 1 && line < h + hlen; col++) {
+		nl = memchr(line, '\n', (size_t)(h + hlen - line));
+		len = (size_t)((nl != NULL ? nl : h + hlen) - line);
+		if (len == 1 && line[0] == '~')
+			sqlite3_bind_null(ins, col);
+		else if (len > 0) {
+			sqlite3_bind_text(ins, col, (const char *)line,
+			    (int)len, SQLITE_TRANSIENT);
+			*nul |= memchr(line, '\0', len) != NULL;
+		}
+		if (col == 4 && len > 0)
+			*prio_ok = (len == 6 && memcmp(line, "urgent", 6) ==
+			    0) || (len == 6 && memcmp(line, "normal", 6) == 0);
+		line = nl != NULL ? nl + 1 : h + hlen;
+	}
+}
+
+/* Seals the fields plain decodes to, to the row as the desk reads it:
+ * the blob into *blob; 0 when plain does not decode or seal. */
+static int
+seal_to_row(const uint8_t *plain, size_t plen, uint8_t **blob,
+    size_t *blen)
+{
+	struct tl_seal_field	 f[TL_SEAL_FIELDS_MAX];
+	struct tl_seal_opened	*o;
+	struct tl_tip		 t;
+	size_t			 i, n;
+	char			 err[200];
+	enum tl_err		 rc;
+
+	if (tl_seal_plain_decode(plain, plen, &o, err, sizeof(err)) != TL_OK)
+		return 0;
+	n = tl_seal_opened_count(o);
+	FUZZ_CHECK(n <= TL_SEAL_FIELDS_MAX);
+	for (i = 0; i < n; i++)
+		f[i] = *tl_seal_opened_field(o, i);
+	FUZZ_CHECK(sqlite3_step(sel) == SQLITE_ROW);
+	FUZZ_CHECK(tl_store_read_tip(sel, 0, &t) == TL_OK);
+	sqlite3_reset(sel);
+	rc = tl_tip_seal_fields(&t, pk, f, n, blob, blen, err, sizeof(err));
+	FUZZ_CHECK(rc == TL_OK || rc == TL_EINVAL);
+	tl_tip_free(&t);
+	tl_seal_opened_free(o);
+	return rc == TL_OK;
+}
+
+static void
+sealed_row(const uint8_t *data, size_t size, int tamper)
+{
+	const uint8_t	*plain, *xor = NULL;
+	uint8_t		*blob = NULL;
+	size_t		 hlen, plen, xlen = 0, blen = 0, at = 0, i;
+	char		*fault;
+	int		 prio_ok, nul, sealed, changed = 0;
+
+	if (size < 1)
+		return;
+	hlen = data[0] < size - 1 ? data[0] : size - 1;
+	plain = data + 1 + hlen;
+	plen = size - 1 - hlen;
+	if (tamper && plen >= 2) {
+		xlen = plain[plen - 1] < plen - 2 ? plain[plen - 1] : plen - 2;
+		xor = plain + plen - 1 - xlen;
+		at = (size_t)xor[-1] * 4;
+		plen -= xlen + 2;
+	}
+	bind_header(data + 1, hlen, &prio_ok, &nul);
+	FUZZ_CHECK(step(ins));
+	if (!(sealed = seal_to_row(plain, plen, &blob, &blen))) {
+		sqlite3_bind_blob(upd, 1, plain, (int)plen, SQLITE_STATIC);
+	} else {
+		for (i = 0; i < xlen && blen > 0; i++) {
+			blob[(at + i) % blen] ^= xor[i];
+			changed |= xor[i];
+		}
+		sqlite3_bind_blob(upd, 1, blob, (int)blen, SQLITE_STATIC);
+	}
+	FUZZ_CHECK(step(upd));
+	fault = desk_round(REF);
+	FUZZ_CHECK(fault != NULL);
+	/* Refused before the seal: what C strings would cut short, then a
+	 * priority the schema does not allow. */
+	if (nul)
+		FUZZ_CHECK(strstr(fault, "NUL") != NULL);
+	else if (!prio_ok)
+		FUZZ_CHECK(strstr(fault, "priority") != NULL);
+	else if (sealed && !changed)
+		/* Opened: at most its text is refused. */
+		FUZZ_CHECK(fault[0] == '\0' ||
+		    strstr(fault, "not valid text") != NULL);
+	else if (sealed)
+		FUZZ_CHECK(fault[0] != '\0');
+	free(fault);
+	free(blob);
+}
+
+/* ------------------------------------------------------ the entry --- */
+
+/* A deterministic random source (xorshift64*), reset for every input. */
+static uint64_t rnd_state;
+
+static uint32_t
+rnd_random(void)
+{
+	rnd_state ^= rnd_state >> 12;
+	rnd_state ^= rnd_state << 25;
+	rnd_state ^= rnd_state >> 27;
+	return (uint32_t)((rnd_state * 0x2545f4914f6cdd1dULL) >> 32);
+}
+
+static void
+rnd_buf(void *const buf, const size_t size)
+{
+	unsigned char	*p = buf;
+	size_t		 i;
+
+	for (i = 0; i < size; i++)
+		p[i] = (unsigned char)rnd_random();
+}
+
+static const char *
+rnd_name(void)
+{
+	return "fuzz";
+}
+
+static randombytes_implementation rnd_impl = {
+	rnd_name, rnd_random, NULL, NULL, rnd_buf, NULL
+};
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	static const uint8_t seed[TL_SEAL_KEYBYTES] = "fuzz_intake's seed";
+	char	 err[512];
+
+	(void)argc;
+	(void)argv;
+	/* Before SQLite starts: the shared in-memory store is named by URI
+	 * (the desk's own open passes no SQLITE_OPEN_URI). */
+	if (sqlite3_config(SQLITE_CONFIG_URI, 1) != SQLITE_OK ||
+	    randombytes_set_implementation(&rnd_impl) != 0 ||
+	    sodium_init() < 0 || tl_seal_keypair(seed, pk, &sk) != TL_OK ||
+	    sqlite3_open_v2(INTAKE_URI, &intake, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, NULL) != SQLITE_OK)
+		abort();
+	make_table();
+	if (tl_desk_intake_open(INTAKE_URI, &reader, err, sizeof(err)) !=
+	    TL_OK) {
+		fprintf(stderr, "fuzz_intake: %s\n", err);
+		abort();
+	}
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size == 0)
+		return 0;
+	rnd_state = 0x9e3779b97f4a7c15ULL;
+	FUZZ_CHECK(sqlite3_exec(intake, "DELETE FROM tips", NULL, NULL,
+	    NULL) == SQLITE_OK);
+	switch (data[0] % 3) {
+	case 0:
+		raw_row(data + 1, size - 1);
+		break;
+	default:
+		sealed_row(data + 1, size - 1, data[0] % 3 == 2);
+		break;
+	}
+	return 0;
+}
