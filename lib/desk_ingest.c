@@ -174,13 +174,13 @@ all_text(const struct tl_report *r)
 }
 
 /* Whether a text column of the row (every one before the blob and the
- * sender's key, the last three) holds a NUL byte: the row reader's C
- * strings would silently end there. */
+ * sender's key, salt and commitment, the last four) holds a NUL byte:
+ * the row reader's C strings would silently end there. */
 static int
 has_nul(sqlite3_stmt *st)
 {
 	const unsigned char	*v;
-	int			 i, cols = tl_store_tip_ncolumns() - 3;
+	int			 i, cols = tl_store_tip_ncolumns() - 4;
 
 	for (i = 1; i < cols; i++)
 		if ((v = sqlite3_column_text(st, i)) != NULL &&
