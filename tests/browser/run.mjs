@@ -27,7 +27,8 @@
 // JavaScript on and bypassCSP: true (SPEC 10) on the same pages.
 //
 // Screenshots (PNG) of the form, the form with errors and the receipt at
-// 320 px and 1280 px wide go to tests/browser/out/.
+// 320 px and 1280 px wide, and of the follow-up pages (SPEC 13) at 320 px,
+// go to tests/browser/out/.
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -1231,6 +1232,32 @@ test('followup_keyboard', async () => {
 		await page.keyboard.type('12');
 		check(await page.inputValue('#f-code') === '12',
 		    'a key after the link went elsewhere');
+
+		// Ending it by keyboard: the button without the box first,
+		// its error linked to the box, Space ticks it, Enter ends.
+		res = await fuSignIn(page, ref, code);
+		check(res.status() === 200, `sign-in to end: ${res.status()}`);
+		await tabTo(page, '#f-end');
+		res = await enter(page);
+		check(res.status() === 422, `end without the box: ${res.status()}`);
+		check(await page.getAttribute('.error-summary a', 'href') ===
+		    '#f-confirm', 'the summary does not link to the box');
+		check(await page.locator('#message-error').count() === 0 &&
+		    (await page.getAttribute('#f-confirm', 'aria-describedby')) ===
+		    'confirm-error', 'the error is not on the box');
+		await tabTo(page, '.error-summary a');
+		await page.keyboard.press('Enter');
+		check(await activeId(page) === 'f-confirm',
+		    `the summary link focused ${await activeId(page)}`);
+		await page.keyboard.press('Space');
+		check(await page.isChecked('#f-confirm'), 'Space did not tick');
+		await tabTo(page, '#f-end', 3);
+		res = await enter(page);
+		check(res.status() === 200 && await page.locator('h1')
+		    .innerText() === 'Conversation ended', `end: ${res.status()}`);
+		res = await fuSignIn(page, ref, code);
+		check(res.status() === 422, `the code after the end: ` +
+		    res.status());
 		checkOrigins(ctx);
 		return `${total} B conversation`;
 	});
@@ -1274,6 +1301,12 @@ test('followup_axe', async () => {
 		await page.setViewportSize({ width: NARROW, height: 800 });
 		await axe(page, 'the conversation with an error at 320 px');
 
+		[res] = await Promise.all([page.waitForNavigation(),
+		    page.click('#f-end')]);
+		check(res.status() === 422, `end unticked: ${res.status()}`);
+		check(await page.getAttribute('.error-summary a', 'href') ===
+		    '#f-confirm', 'the summary does not link to the box');
+		await axe(page, 'the conversation with the end form\'s error');
 		await page.check('#f-confirm');
 		const [r] = await Promise.all([page.waitForNavigation(),
 		    page.click('#f-end')]);
