@@ -768,8 +768,9 @@ test('keyboard_only', async () => {
 			}
 		}
 		// 'a': the 999 link in "This form is not watched around the
-		// clock" (SPEC 14), before the first field.
-		const order = ['a', 'f-concerns', 'f-concerns-cuckooing',
+		// clock" (SPEC 14) and the link to the follow-up page (SPEC 13),
+		// before the first field.
+		const order = ['a', 'a', 'f-concerns', 'f-concerns-cuckooing',
 		    'f-concerns-child_exploitation', 'f-concerns-weapons',
 		    'f-concerns-other', 'f-description', 'f-how_known',
 		    'f-location', 'f-other_addresses', 'f-postcode',
