@@ -753,7 +753,8 @@ conversation(struct tl_followup *fu, size_t lang, struct tl_store *store,
 	v.nmsgs = c.n;
 	v.message = message;
 	v.error = error;
-	v.error_field = error != NULL ? "message" : NULL;
+	v.error_field = error == NULL ? NULL : strcmp(error,
+	    "fu_err_confirm") == 0 ? "confirm" : "message";
 	v.sent = sent;
 	html(res, status);
 	tl_page_conversation(fu->cfg.pages, lang, &v, &res->body);

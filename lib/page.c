@@ -22,7 +22,7 @@
 #define SITE_VARS "org_name", "emergency_phone", "non_emergency_phone", \
 	"textphone", "base_path", "lang", "form_path", "lang_links"
 #define NSITE		8
-#define PAGE_VARS	6	/* the most variables one page adds */
+#define PAGE_VARS	7	/* the most variables one page adds */
 
 /* One language: its catalogue and what every page of it shares. */
 struct lang {
@@ -58,7 +58,7 @@ static const char *const receipt_vars[] = { "ref", "next_steps", "quote",
 static const char *const followup_vars[] = { "error_summary", "fields",
 	"token", NULL };
 static const char *const conversation_vars[] = { "error_summary", "sent",
-	"ref", "messages", "hidden", "fields", NULL };
+	"ref", "messages", "hidden", "fields", "confirm", NULL };
 static const char *const ended_vars[] = { NULL };
 static const char *const error_vars[] = { "heading", "message", NULL };
 
@@ -1054,6 +1054,33 @@ put_messages(const struct lang *l, const struct tl_followup_view *v,
 	tl_buf_puts(out, "</ol>\n");
 }
 
+/* The end form's box; its error, when it is the view's, beside it and
+ * named by aria-describedby, so that the summary's link lands on it. */
+static void
+put_fu_confirm(const struct lang *l, const struct tl_followup_view *v,
+    struct tl_buf *out)
+{
+	int	 err = v->error != NULL && v->error_field != NULL &&
+	    strcmp(v->error_field, "confirm") == 0;
+
+	tl_buf_puts(out, err ? "<div class=\"form-group form-group--error\">"
+	    "\n" : "<div class=\"form-group\">\n");
+	if (err) {
+		tl_buf_puts(out, "<p class=\"error-message\" id=\"confirm-"
+		    "error\"><span class=\"visually-hidden\">");
+		put_words(l, "error_prefix", out);
+		tl_buf_puts(out, "</span> ");
+		put_words(l, v->error, out);
+		tl_buf_puts(out, "</p>\n");
+	}
+	tl_buf_printf(out, "<div class=\"choice\">\n<input class=\"choice__"
+	    "input\" id=\"f-confirm\" name=\"confirm\" type=\"checkbox\" "
+	    "value=\"yes\"%s>\n<label class=\"choice__label\" for=\""
+	    "f-confirm\">", err ? " aria-describedby=\"confirm-error\"" : "");
+	put_words(l, "fu_end_confirm", out);
+	tl_buf_puts(out, "</label>\n</div>\n</div>\n");
+}
+
 void
 tl_page_conversation(const struct tl_pages *p, size_t lang,
     const struct tl_followup_view *v, struct tl_buf *out)
@@ -1062,8 +1089,8 @@ tl_page_conversation(const struct tl_pages *p, size_t lang,
 	struct tl_buf	 summary = TL_BUF_INIT, fields = TL_BUF_INIT;
 	struct tl_buf	 content = TL_BUF_INIT, title = TL_BUF_INIT;
 	struct tl_buf	 msgs = TL_BUF_INIT, hidden = TL_BUF_INIT;
-	struct tl_buf	 sent = TL_BUF_INIT;
-	struct tl_var	 vars[6];
+	struct tl_buf	 sent = TL_BUF_INIT, confirm = TL_BUF_INIT;
+	struct tl_var	 vars[7];
 
 	put_fu_summary(l, v, &summary);
 	if (v->sent) {
@@ -1081,6 +1108,7 @@ tl_page_conversation(const struct tl_pages *p, size_t lang,
 	put_attr(&hidden, "value", v->token);
 	tl_buf_puts(&hidden, ">\n");
 	put_fu_input(l, v, "message", 8, "", v->message, &fields);
+	put_fu_confirm(l, v, &confirm);
 	put_plain(l, v->error != NULL ? "fu_title_error" : "fu_conv_heading",
 	    &title);
 	vars[0] = (struct tl_var){ "error_summary", summary.data };
@@ -1089,14 +1117,17 @@ tl_page_conversation(const struct tl_pages *p, size_t lang,
 	vars[3] = (struct tl_var){ "messages", msgs.data };
 	vars[4] = (struct tl_var){ "hidden", hidden.data };
 	vars[5] = (struct tl_var){ "fields", fields.data };
+	vars[6] = (struct tl_var){ "confirm", confirm.data };
 	if (tl_buf_ok(&summary) && tl_buf_ok(&fields) && tl_buf_ok(&title) &&
-	    tl_buf_ok(&msgs) && tl_buf_ok(&hidden) && tl_buf_ok(&sent)) {
-		render(l, p->conversation, vars, 6, &content);
+	    tl_buf_ok(&msgs) && tl_buf_ok(&hidden) && tl_buf_ok(&sent) &&
+	    tl_buf_ok(&confirm)) {
+		render(l, p->conversation, vars, 7, &content);
 		wrap(p, l, title.data, &content, out);
 	} else
 		out->oom = 1;
 	tl_buf_free(&summary);
 	tl_buf_free(&sent);
+	tl_buf_free(&confirm);
 	shred(&fields);
 	shred(&msgs);
 	shred(&hidden);

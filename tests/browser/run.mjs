@@ -27,7 +27,8 @@
 // JavaScript on and bypassCSP: true (SPEC 10) on the same pages.
 //
 // Screenshots (PNG) of the form, the form with errors and the receipt at
-// 320 px and 1280 px wide go to tests/browser/out/.
+// 320 px and 1280 px wide, and of the follow-up pages (SPEC 13) at 320 px,
+// go to tests/browser/out/.
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -767,8 +768,9 @@ test('keyboard_only', async () => {
 			}
 		}
 		// 'a': the 999 link in "This form is not watched around the
-		// clock" (SPEC 14), before the first field.
-		const order = ['a', 'f-concerns', 'f-concerns-cuckooing',
+		// clock" (SPEC 14) and the link to the follow-up page (SPEC 13),
+		// before the first field.
+		const order = ['a', 'a', 'f-concerns', 'f-concerns-cuckooing',
 		    'f-concerns-child_exploitation', 'f-concerns-weapons',
 		    'f-concerns-other', 'f-description', 'f-how_known',
 		    'f-location', 'f-other_addresses', 'f-postcode',
@@ -1049,6 +1051,280 @@ test('desk_axe', async () => {
 	} finally {
 		await ctx.close();
 	}
+});
+
+// ------------------------------------------------------------ follow-up --
+// SPEC 13: the sender comes back with the reference and the code from the
+// receipt, reads a question the desk asked and answers it, by keyboard
+// alone with JavaScript off; axe on every follow-up page. Before the
+// failure tests below.
+
+const CODE_RE = /^[0-9]{4} [0-9]{4} [0-9]{4} [0-9]{4}$/;
+const fuUrl = (lang = '') => `${stack.form}${lang}follow-up`;
+
+async function codeOf(page) {
+	const text = (await page.locator('#followup-code').innerText()).trim();
+	check(CODE_RE.test(text), `no follow-up code on the receipt: ${text}`);
+	return text;
+}
+
+// Presses Enter on what has focus and returns the navigation's response.
+async function enter(page) {
+	const [res] = await Promise.all([page.waitForNavigation(),
+	    page.keyboard.press('Enter')]);
+	return res;
+}
+
+// A tip sent through the form by keyboard alone: its ref and code.
+async function keyboardTip(page) {
+	const loaded = await openForm(page);
+	await tabTo(page, '#f-concerns');
+	await page.keyboard.press('Space');
+	await tabTo(page, '#f-description');
+	await page.keyboard.type('A van parks behind the launderette every ' +
+	    'night and teenagers carry bags to it.');
+	await tabTo(page, '#f-location');
+	await page.keyboard.type('Launderette, Quay Street');
+	await tabTo(page, '#f-submit');
+	await waitMinSeconds(loaded);
+	const res = await enter(page);
+	check(res.status() === 200, `Enter on the form's button: ` +
+	    `${res.status()}`);
+	return { ref: await refOf(page), code: await codeOf(page) };
+}
+
+// The sign-in page (loaded again unless already there, go = false): ref
+// and code typed, Enter on the button.
+async function fuSignIn(page, ref, code, go = true) {
+	if (go) {
+		const r = await page.goto(fuUrl());
+		check(r.status() === 200, `GET ${fuUrl()}: ${r.status()}`);
+	}
+	await tabTo(page, '#f-ref');
+	await page.keyboard.type(ref);
+	await tabTo(page, '#f-code', 3);
+	await page.keyboard.type(code);
+	await tabTo(page, '#f-submit', 3);
+	return enter(page);
+}
+
+// A question from the desk (SPEC 12), asked in the browser by keyboard on
+// the tip's page, once the desk has taken the tip in.
+async function deskAsk(ref, question) {
+	for (let i = 0; i < 300 && storeRows(path.join(stack.state,
+	    'staff.db'), 'SELECT ref FROM tips WHERE ref = ?', [ref])
+	    .length === 0; i++)
+		await sleep(100);
+	return onPage(() => personContext(WIDE, { httpCredentials:
+	    deskLogin() }), async (page) => {
+		const r = await page.goto(`${deskOrigin()}/staff/tips/${ref}`);
+		check(r.status() === 200, `desk tip page: ${r.status()}`);
+		await tabTo(page, '#message-text');
+		await page.keyboard.type(question);
+		await tabTo(page, 'form[action$="/messages"] button', 3);
+		await enter(page);
+		check(page.url().endsWith(`/staff/tips/${ref}`),
+		    `after the question: ${page.url()}`);
+		check((await page.locator('body').innerText()).includes(question),
+		    'the question is not on the desk\'s tip page');
+	});
+}
+
+async function noOverflow(page, what) {
+	const o = await overflow(page);
+	check(o.scrollWidth <= o.innerWidth && o.offenders.length === 0,
+	    `${what} overflows: ${JSON.stringify(o)}`);
+}
+
+test('followup_keyboard', async () => {
+	return onPage(() => personContext(NARROW), async (page, ctx) => {
+		const { ref, code } = await keyboardTip(page);
+		await noOverflow(page, 'the receipt with a code at 320 px');
+		await shot(page, 'receipt-code-320');
+
+		// The link on the form page, by keyboard.
+		await openForm(page);
+		await tabTo(page, 'a[href$="/follow-up"]');
+		let res = await enter(page);
+		check(res.status() === 200 && page.url() === fuUrl(),
+		    `the form's follow-up link: ${res.status()} ${page.url()}`);
+		check(await page.locator('#f-code').getAttribute(
+		    'autocomplete') === 'off', 'code: autocomplete is not off');
+		await shot(page, 'followup-320');
+
+		res = await fuSignIn(page, ref, code, false);
+		check(res.status() === 200, `sign-in: ${res.status()}`);
+		check(!res.url().includes(code.slice(0, 4) + '%20') &&
+		    !res.url().includes(code.replace(/ /g, '')),
+		    'the code is in the URL');
+		check(/no questions from our staff yet/.test(await page.locator(
+		    '#no-messages').innerText()), 'no "no questions yet"');
+		check(await page.locator('.conversation').count() === 0,
+		    'a conversation list with no messages');
+
+		const question = 'Which floor is the flat on? <b>&';
+		await deskAsk(ref, question);
+
+		// Signed in again: the question is there.
+		res = await fuSignIn(page, ref, code);
+		check(res.status() === 200, `sign-in again: ${res.status()}`);
+		let items = await page.locator('.conversation > li').evaluateAll(
+		    (ls) => ls.map((l) => ({ cls: l.className, text:
+		    l.querySelector('.message__text').textContent })));
+		check(items.length === 1 && items[0].cls.includes('message--staff')
+		    && items[0].text === question,
+		    `messages: ${JSON.stringify(items)}`);
+
+		// The answer, typed and sent by keyboard.
+		const answer = 'Second floor, the door on the left.\nAfter 10pm.';
+		await tabTo(page, '#f-message');
+		await page.keyboard.type(answer);
+		await tabTo(page, '#f-submit', 3);
+		const rec = recorder(page);
+		res = await enter(page);
+		check(res.status() === 200, `Send message: ${res.status()}`);
+		const { total } = await rec.finish();
+		check(total < PAGE_BUDGET, `conversation: ${total} bytes`);
+		check((await page.locator('#sent').innerText()).trim() ===
+		    'Your message was sent', 'no "Your message was sent"');
+		items = await page.locator('.conversation > li').evaluateAll(
+		    (ls) => ls.map((l) => ({ cls: l.className, text:
+		    l.querySelector('.message__text').textContent })));
+		check(items.length === 2 && items[1].cls.includes(
+		    'message--sender') && items[1].text === answer,
+		    `messages after sending: ${JSON.stringify(items)}`);
+		check(await page.inputValue('#f-message') === '',
+		    'the message box still holds the sent text');
+		await noOverflow(page, 'the conversation at 320 px');
+		await shot(page, 'conversation-320');
+
+		// A wrong code: 422, the summary first, linked to the code
+		// field; following the link by keyboard puts focus there.
+		const wrong = code === '0000 0000 0000 0000' ?
+		    '1111 1111 1111 1111' : '0000 0000 0000 0000';
+		res = await fuSignIn(page, ref, wrong);
+		check(res.status() === 422, `wrong code: ${res.status()}`);
+		check((await page.title()).startsWith('Error: '),
+		    `title: ${await page.title()}`);
+		const first = await page.evaluate(() =>
+		    document.querySelector('main').firstElementChild.className);
+		check(first.includes('error-summary'),
+		    `first element of <main>: ${first}`);
+		const hrefs = await page.locator('.error-summary a').evaluateAll(
+		    (as) => as.map((a) => a.getAttribute('href')));
+		check(JSON.stringify(hrefs) === '["#f-code"]',
+		    `summary links: ${hrefs}`);
+		check((await page.getAttribute('#f-code', 'aria-describedby'))
+		    .split(' ').includes('code-error'),
+		    'code: aria-describedby lacks the error');
+		check(await page.inputValue('#f-ref') === ref &&
+		    await page.inputValue('#f-code') === '',
+		    'the ref is not kept or the code is filled in again');
+		await shot(page, 'followup-error-320');
+		await tabTo(page, '.error-summary a');
+		await page.keyboard.press('Enter');
+		check(new URL(page.url()).hash === '#f-code',
+		    `summary link: ${page.url()}`);
+		check(await activeId(page) === 'f-code',
+		    `the summary link focused ${await activeId(page)}`);
+		const ax = await axFocused(page);
+		check(ax.length === 1 && ax[0].role === 'textbox',
+		    `accessibility focus: ${JSON.stringify(ax)}`);
+		await page.keyboard.type('12');
+		check(await page.inputValue('#f-code') === '12',
+		    'a key after the link went elsewhere');
+
+		// Ending it by keyboard: the button without the box first,
+		// its error linked to the box, Space ticks it, Enter ends.
+		res = await fuSignIn(page, ref, code);
+		check(res.status() === 200, `sign-in to end: ${res.status()}`);
+		await tabTo(page, '#f-end');
+		res = await enter(page);
+		check(res.status() === 422, `end without the box: ${res.status()}`);
+		check(await page.getAttribute('.error-summary a', 'href') ===
+		    '#f-confirm', 'the summary does not link to the box');
+		check(await page.locator('#message-error').count() === 0 &&
+		    (await page.getAttribute('#f-confirm', 'aria-describedby')) ===
+		    'confirm-error', 'the error is not on the box');
+		await tabTo(page, '.error-summary a');
+		await page.keyboard.press('Enter');
+		check(await activeId(page) === 'f-confirm',
+		    `the summary link focused ${await activeId(page)}`);
+		await page.keyboard.press('Space');
+		check(await page.isChecked('#f-confirm'), 'Space did not tick');
+		await tabTo(page, '#f-end', 3);
+		res = await enter(page);
+		check(res.status() === 200 && await page.locator('h1')
+		    .innerText() === 'Conversation ended', `end: ${res.status()}`);
+		res = await fuSignIn(page, ref, code);
+		check(res.status() === 422, `the code after the end: ` +
+		    res.status());
+		checkOrigins(ctx);
+		return `${total} B conversation`;
+	});
+});
+
+test('followup_axe', async () => {
+	return onPage(() => axeContext(), async (page) => {
+		const loaded = await openForm(page);
+		await fillForm(page, FULL);
+		await waitMinSeconds(loaded);
+		let res = await submit(page);
+		check(res.status() === 200, `receipt: ${res.status()}`);
+		const ref = await refOf(page), code = await codeOf(page);
+		await axe(page, 'the receipt with a code');
+		await page.setViewportSize({ width: NARROW, height: 800 });
+		await axe(page, 'the receipt with a code at 320 px');
+		await page.setViewportSize({ width: WIDE, height: 800 });
+
+		res = await page.goto(fuUrl());
+		check(res.status() === 200, `sign-in: ${res.status()}`);
+		await axe(page, 'the follow-up sign-in');
+		await page.fill('#f-ref', ref);
+		await page.fill('#f-code', '9999 9999 9999 999');
+		res = await submit(page);
+		check(res.status() === 422, `short code: ${res.status()}`);
+		await axe(page, 'the sign-in with an error');
+
+		await deskAsk(ref, 'What colour is the van?');
+		await page.fill('#f-ref', ref);
+		await page.fill('#f-code', code);
+		res = await submit(page);
+		check(res.status() === 200, `conversation: ${res.status()}`);
+		check(await page.locator('.conversation > li').count() === 1,
+		    'the question is not on the conversation page');
+		await axe(page, 'the conversation with a message');
+		res = await submit(page);		/* empty message */
+		check(res.status() === 422, `empty message: ${res.status()}`);
+		check(await page.getAttribute('.error-summary a', 'href') ===
+		    '#f-message', 'the summary does not link to the message');
+		await axe(page, 'the conversation with a message error');
+		await page.setViewportSize({ width: NARROW, height: 800 });
+		await axe(page, 'the conversation with an error at 320 px');
+
+		[res] = await Promise.all([page.waitForNavigation(),
+		    page.click('#f-end')]);
+		check(res.status() === 422, `end unticked: ${res.status()}`);
+		check(await page.getAttribute('.error-summary a', 'href') ===
+		    '#f-confirm', 'the summary does not link to the box');
+		await axe(page, 'the conversation with the end form\'s error');
+		await page.check('#f-confirm');
+		const [r] = await Promise.all([page.waitForNavigation(),
+		    page.click('#f-end')]);
+		check(r.status() === 200, `end: ${r.status()}`);
+		check(await page.locator('h1').innerText() ===
+		    'Conversation ended', 'no "Conversation ended"');
+		await noOverflow(page, 'the ended page at 320 px');
+		await shot(page, 'followup-ended-320');
+		await axe(page, 'the ended page');
+
+		res = await page.goto(fuUrl('cy/'));
+		check(res.status() === 200, `Welsh sign-in: ${res.status()}`);
+		check(await page.getAttribute('html', 'lang') === 'cy',
+		    'Welsh sign-in: html lang is not cy');
+		await axe(page, 'the Welsh sign-in');
+		await shot(page, 'followup-cy-320');
+	});
 });
 
 // The failures last: they break the stack on purpose.
