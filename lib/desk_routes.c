@@ -394,39 +394,23 @@ post_grade(struct ctx *c)
 	return rc;
 }
 
-/*
- * A question as the description field's rules take text (SPEC 5, 13):
- * surrounding white space trimmed, CRLF and lone CR as LF, no control
- * character but LF and TAB (nor DEL, nor C1), 1 to QUESTION_MAX code
- * points. s is valid UTF-8 (tl_urlenc_parse checked it). The cleaned
- * text into b; NULL when it is fine, else why not.
- */
+/* A question by the description field's rules (SPEC 5, 13; validate.c)
+ * into *text (wipe and free it): NULL, else why not. */
 static const char *
-question_text(const char *s, struct tl_buf *b)
+question_text(const char *s, char **text)
 {
-	const unsigned char	*p;
-	size_t			 len, n;
+	const char	*code;
+	enum tl_err	 rc;
 
 	if (s == NULL)
 		s = "";
-	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
-		s++;
-	for (len = strlen(s); len > 0 && strchr(" \t\r\n", s[len - 1]) !=
-	    NULL; len--)
-		;
-	tl_buf_puts(b, "");
-	for (p = (const unsigned char *)s; p < (const unsigned char *)s + len;
-	    p++) {
-		if (*p == '\r' && p[1] == '\n')
-			continue;
-		if ((*p < 0x20 && *p != '\n' && *p != '\t' && *p != '\r') ||
-		    *p == 0x7f || (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
-			return "A question cannot hold control characters.";
-		tl_buf_putc(b, *p == '\r' ? '\n' : (char)*p);
-	}
-	n = chars(b->data);
-	if (n == 0 || n > QUESTION_MAX)
-		return "A question to the sender is 1 to 2000 characters.";
+	rc = tl_text_check(s, strlen(s), 1, QUESTION_MAX, text, &code);
+	if (rc == TL_ENOMEM)
+		return "";
+	if (rc != TL_OK)
+		return strcmp(code, "invalid_characters") == 0 ?
+		    "A question cannot hold control characters." :
+		    "A question to the sender is 1 to 2000 characters.";
 	return NULL;
 }
 
@@ -450,7 +434,7 @@ question_dedupe(const char *csrf, const char *text, char out[80])
 static enum tl_err
 post_message(struct ctx *c)
 {
-	struct tl_buf		 text = TL_BUF_INIT;
+	char			*text = NULL;
 	enum tl_desk_conv	 state;
 	uint8_t			 pk[TL_SEAL_KEYBYTES];
 	char			 dedupe[80], err[256];
@@ -458,12 +442,11 @@ post_message(struct ctx *c)
 	int			 sent;
 	enum tl_err		 rc;
 
-	if ((why = question_text(param(&c->form, "text"), &text)) != NULL ||
-	    !tl_buf_ok(&text)) {
-		if (why != NULL)
-			invalid(c, why);
-		tl_buf_free(&text);
-		return why != NULL ? TL_EINVAL : TL_ENOMEM;
+	if ((why = question_text(param(&c->form, "text"), &text)) != NULL) {
+		if (*why == '\0')
+			return TL_ENOMEM;
+		invalid(c, why);
+		return TL_EINVAL;
 	}
 	if ((rc = tl_desk_conversation(c->d, c->ref, &state, pk)) != TL_OK)
 		goto out;
@@ -475,9 +458,9 @@ post_message(struct ctx *c)
 		rc = TL_EINVAL;
 		goto out;
 	}
-	question_dedupe(param(&c->form, "csrf"), text.data, dedupe);
+	question_dedupe(param(&c->form, "csrf"), text, dedupe);
 	rc = tl_desk_ask(c->d, c->app->sk, pk, c->app->cfg->database, c->ref,
-	    c->v.user, c->req->now, text.data, dedupe, &sent, err,
+	    c->v.user, c->req->now, text, dedupe, &sent, err,
 	    sizeof(err));
 	if (rc == TL_EDUPLICATE)
 		rc = TL_OK;
@@ -501,9 +484,10 @@ post_message(struct ctx *c)
 		rc = TL_EINVAL;
 	}
 out:
-	if (text.data != NULL)
-		sodium_memzero(text.data, text.cap);
-	tl_buf_free(&text);
+	if (text != NULL) {
+		sodium_memzero(text, strlen(text));
+		free(text);
+	}
 	return rc;
 }
 

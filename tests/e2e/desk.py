@@ -396,8 +396,14 @@ def sender(ctx, *args):
 @test
 def question_to_sender(ctx):
     same = ("Sec-Fetch-Site: same-origin",)
-    # A tip whose sender got no follow-up code: refused, nothing sent.
-    ref0 = ctx.refs["normal_new"]
+    # A tip whose sender got no follow-up code (a busy moment, or
+    # followup = off): refused, nothing sent.
+    rc, out, err = sender(ctx, "plant", "-")
+    check(rc == 0, "plant: %s" % err)
+    ref0 = out.strip()
+    e2e.wait_until(lambda: ctx.desk_query(
+        "SELECT 1 FROM tips WHERE ref = ?", (ref0,)),
+        "the desk took in the planted tip", timeout=30)
     check("did not get a follow-up code" in
           ctx.get("/staff/tips/" + ref0).text,
           "tip page without a code does not say so")

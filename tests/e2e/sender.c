@@ -5,7 +5,8 @@
  *	sender CONFIG plant CODE
  *		stores a new tip as intake does, with a follow-up key from
  *		CODE (16 digits) and a fresh salt, sealed to the stack's
- *		staff public key; prints its reference
+ *		staff public key; prints its reference. CODE "-": a tip
+ *		whose sender got no code (a busy moment, followup = off)
  *	sender CONFIG read REF CODE
  *		prints each message of REF's conversation as one JSON line
  *		{"from": "staff"|"sender", "text": ...}, opened with the key
@@ -51,10 +52,10 @@ plant(struct tl_store *s, const struct tl_config *cfg, const char *code)
 		goto out;
 	tl_ref_random(want);
 	tl_tip_view(&view, want, (int64_t)time(NULL), &r);
-	view.has_sender = 1;
+	view.has_sender = strcmp(code, "-") != 0;
 	tl_seal_salt_new(view.sender_salt);
-	if (tl_seal_sender_keypair(code, view.sender_salt, view.sender_pk,
-	    &ssk) != TL_OK) {
+	if (view.has_sender && tl_seal_sender_keypair(code, view.sender_salt,
+	    view.sender_pk, &ssk) != TL_OK) {
 		snprintf(err, sizeof(err), "not a code");
 		goto out;
 	}
@@ -67,8 +68,8 @@ plant(struct tl_store *s, const struct tl_config *cfg, const char *code)
 		goto out;
 	sub.ref = view.ref;
 	sub.sealed = blob;
-	sub.sender_pk = view.sender_pk;
-	sub.sender_salt = view.sender_salt;
+	sub.sender_pk = view.has_sender ? view.sender_pk : NULL;
+	sub.sender_salt = view.has_sender ? view.sender_salt : NULL;
 	if (tl_store_add(s, &sub, ref) != TL_OK) {
 		snprintf(err, sizeof(err), "%s", tl_store_errmsg(s));
 		goto out;
