@@ -244,6 +244,8 @@ deliver(struct tl_notifier *n, struct tl_delivery *d, int *failed)
 	    n->cfg->webhook_format, n->cfg->staff_url, now) :
 	    d->reminder ? tl_webhook_reminder_body(&d->tip,
 	    n->cfg->webhook_format, n->cfg->staff_url, now) :
+	    d->updated ? tl_webhook_updated_body(&d->tip,
+	    n->cfg->webhook_format, n->cfg->staff_url, d->created_at, now) :
 	    tl_webhook_body_link(&d->tip, n->cfg->webhook_format,
 	    n->cfg->summary_excerpt_chars, n->cfg->staff_url, now);
 	/* Out of memory: not an attempt; the delivery waits for the next

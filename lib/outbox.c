@@ -21,7 +21,8 @@ static const char lease_sql[] =
     "  AND (lease_until IS NULL OR lease_until <= ?1)"
     "  AND digest_id IS NULL"
     "  ORDER BY urgent DESC, next_at, id LIMIT ?4)"
-    " RETURNING id, webhook_id, attempts, urgent, next_at, tip_id, kind";
+    " RETURNING id, webhook_id, attempts, urgent, next_at, tip_id, kind,"
+    " created_at";
 
 /* After "SELECT" and the tip columns (tl_store_prep_tips()). */
 static const char tip_sql_tail[] =
@@ -96,6 +97,9 @@ collect(struct tl_store *s, sqlite3_stmt *up, sqlite3_stmt *tip,
 		wid = sqlite3_column_text(up, 6);
 		d->reminder = wid != NULL &&
 		    strcmp((const char *)wid, "tip.reminder") == 0;
+		d->updated = wid != NULL &&
+		    strcmp((const char *)wid, "tip.updated") == 0;
+		d->created_at = sqlite3_column_int64(up, 7);
 		(*n)++;
 		if (sqlite3_column_type(up, 5) == SQLITE_NULL) {
 			if ((d->digest = malloc(sizeof(*d->digest))) == NULL)

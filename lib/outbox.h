@@ -28,6 +28,9 @@ struct tl_delivery {
 	struct tl_digest *digest;	/* NULL: a tip.received */
 	int		 reminder;	/* a tip.reminder (SPEC 12): no
 					   content, the desk's link */
+	int		 updated;	/* a tip.updated (SPEC 13): no
+					   content, the desk's link */
+	int64_t		 created_at;	/* when it was queued */
 };
 
 /*

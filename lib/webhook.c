@@ -336,6 +336,35 @@ tl_webhook_reminder_body(const struct tl_tip *tip, enum tl_webhook_format fmt,
 }
 
 char *
+tl_webhook_updated_body(const struct tl_tip *tip, enum tl_webhook_format fmt,
+    const char *staff_url, int64_t updated_at, int64_t now)
+{
+	struct tl_buf	 b = TL_BUF_INIT;
+	json_t		*j;
+	char		 ts[21], at[21], *link = NULL, *s;
+
+	if (staff_url != NULL &&
+	    (link = link_to(staff_url, "/tips/", tip->ref)) == NULL)
+		return NULL;
+	tl_time_rfc3339(now, ts);
+	tl_time_rfc3339(updated_at, at);
+	if (fmt == TL_WEBHOOK_SLACK) {
+		tl_buf_printf(&b, "UPDATED: %stip %s has new information from "
+		    "the sender (%s)", tip->report.priority == TL_PRIO_URGENT ?
+		    "urgent " : "", tip->ref, at);
+		j = tl_buf_ok(&b) ? json_pack("{s:s}", "text", b.data) : NULL;
+		tl_buf_free(&b);
+	} else
+		j = json_pack("{s:s,s:s,s:{s:s,s:s,s:s}}", "type",
+		    "tip.updated", "timestamp", ts, "data", "ref", tip->ref,
+		    "priority", tl_priority_name(tip->report.priority),
+		    "updated_at", at);
+	s = dump(j, fmt, link);
+	free(link);
+	return s;
+}
+
+char *
 tl_webhook_body(const struct tl_tip *tip, enum tl_webhook_format fmt,
     long excerpt_chars, int64_t now)
 {

@@ -50,6 +50,18 @@ char *tl_webhook_body_link(const struct tl_tip *tip,
 char *tl_webhook_reminder_body(const struct tl_tip *tip,
 	    enum tl_webhook_format fmt, const char *staff_url, int64_t now);
 
+/*
+ * The body of a tip.updated (SPEC 13): the sender of ref added a message
+ * at updated_at. No content (no message, no code): in the standard format
+ * {"type": "tip.updated", "timestamp", "data": {"ref", "priority",
+ * "updated_at", "link"}}; in the slack format one line naming the ref.
+ * staff_url may be NULL (no link). Returns a string to free(), or NULL
+ * out of memory.
+ */
+char *tl_webhook_updated_body(const struct tl_tip *tip,
+	    enum tl_webhook_format fmt, const char *staff_url,
+	    int64_t updated_at, int64_t now);
+
 struct tl_digest;
 
 /*

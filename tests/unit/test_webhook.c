@@ -258,6 +258,61 @@ test_slack(void **state)
 	tl_report_free(&t.report);
 }
 
+/* tip.updated (SPEC 13): ref, priority, updated_at and link; nothing a
+ * person wrote, in either format. */
+static void
+test_updated(void **state)
+{
+	struct tl_tip	 t;
+	json_t		*j, *data;
+	char		*s;
+
+	(void)state;
+	make_tip(&t, "UPDWORD dealing from the flat");
+	s = tl_webhook_updated_body(&t, TL_WEBHOOK_STANDARD,
+	    "https://desk.example/staff", 1795838706 + 60, 1795838706 + 61);
+	assert_non_null(s);
+	assert_null(strstr(s, "UPDWORD"));
+	assert_null(strstr(s, "SO14"));
+	j = json_loads(s, 0, NULL);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "type")),
+	    "tip.updated");
+	assert_string_equal(json_string_value(json_object_get(j,
+	    "timestamp")), "2026-11-28T04:06:07Z");
+	data = json_object_get(j, "data");
+	assert_int_equal(json_object_size(data), 4);
+	assert_string_equal(json_string_value(json_object_get(data, "ref")),
+	    "TL-7K3M-9QXD");
+	assert_string_equal(json_string_value(json_object_get(data,
+	    "priority")), "urgent");
+	assert_string_equal(json_string_value(json_object_get(data,
+	    "updated_at")), "2026-11-28T04:06:06Z");
+	assert_string_equal(json_string_value(json_object_get(data, "link")),
+	    "https://desk.example/staff/tips/TL-7K3M-9QXD");
+	json_decref(j);
+	free(s);
+	/* Without staff_url: no link. */
+	s = tl_webhook_updated_body(&t, TL_WEBHOOK_STANDARD, NULL, 1795838706,
+	    1795838706);
+	assert_non_null(s);
+	assert_null(strstr(s, "\"link\""));
+	free(s);
+	/* Slack: one line naming the ref. */
+	s = tl_webhook_updated_body(&t, TL_WEBHOOK_SLACK, NULL, 1795838706,
+	    1795838706);
+	assert_string_equal(s, "{\"text\":\"UPDATED: urgent tip TL-7K3M-9QXD "
+	    "has new information from the sender (2026-11-28T04:05:06Z)\"}");
+	free(s);
+	t.report.priority = TL_PRIO_NORMAL;
+	s = tl_webhook_updated_body(&t, TL_WEBHOOK_SLACK, NULL, 1795838706,
+	    1795838706);
+	assert_non_null(strstr(s, "UPDATED: tip TL-7K3M-9QXD has"));
+	assert_null(strstr(s, "UPDWORD"));
+	free(s);
+	tl_report_free(&t.report);
+}
+
 static void
 test_retry(void **state)
 {
@@ -307,6 +362,7 @@ main(void)
 		cmocka_unit_test(test_excerpt_words),
 		cmocka_unit_test(test_urgent_because),
 		cmocka_unit_test(test_slack),
+		cmocka_unit_test(test_updated),
 		cmocka_unit_test(test_retry),
 	};
 
