@@ -22,7 +22,7 @@
 #define SITE_VARS "org_name", "emergency_phone", "non_emergency_phone", \
 	"textphone", "base_path", "lang", "form_path", "lang_links"
 #define NSITE		8
-#define PAGE_VARS	7	/* the most variables one page adds */
+#define PAGE_VARS	5	/* the form's and the receipt's variables */
 
 /* One language: its catalogue and what every page of it shares. */
 struct lang {
@@ -73,7 +73,9 @@ known_names(const char *const *page)
 	const char	**k;
 	size_t		  n = 0, i, nk = tl_cat_nkeys();
 
-	if ((k = calloc(NSITE + PAGE_VARS + nk + 1, sizeof(*k))) == NULL)
+	for (i = 0; page[i] != NULL; i++)
+		continue;
+	if ((k = calloc(NSITE + i + nk + 1, sizeof(*k))) == NULL)
 		return NULL;
 	for (i = 0; site[i] != NULL; i++)
 		k[n++] = site[i];
