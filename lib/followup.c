@@ -1027,10 +1027,7 @@ api_auth_answer(struct tl_followup *fu, struct tl_response *res, enum auth a)
 		    "fu_err_too_many");
 		break;
 	case A_FULL:
-		tl_response_start(res, 503, "application/json");
-		tl_buf_puts(&res->body, "{\"error\":{\"code\":\"busy\","
-		    "\"message\":\"Too many follow-up requests just now. "
-		    "Try again in a minute.\"}}");
+		api_error(fu, res, 503, "ref", "busy", "api_busy");
 		break;
 	case A_STORE:
 		tl_response_json_error(res, 503, TL_ESTORE);
