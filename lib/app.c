@@ -83,8 +83,9 @@ render_form(struct tl_app *app, size_t lang)
 	return 0;
 }
 
-/* Follow-up (SPEC 13): as many slots for new tips' derivations as
- * cores (2 to 8), so a burst of tips keeps the form's threads free. */
+/* Follow-up (SPEC 13): slots for new tips' derivations, one for every
+ * two cores (1 to 8), so a flood of tips leaves the cores mostly to
+ * storing them; those past the slots' pace are stored without a code. */
 static enum tl_err
 followup_new(struct tl_app *app, char *err, size_t errlen)
 {
@@ -94,7 +95,7 @@ followup_new(struct tl_app *app, char *err, size_t errlen)
 	memset(&fc, 0, sizeof(fc));
 	fc.on = app->cfg->followup;
 	fc.concurrency = app->cfg->followup_concurrency;
-	fc.tip_slots = ncpu < 2 ? 2 : ncpu > 8 ? 8 : (int)ncpu;
+	fc.tip_slots = ncpu < 2 ? 1 : ncpu > 16 ? 8 : (int)(ncpu / 2);
 	fc.pages = app->pages;
 	fc.form_key = app->form_key;
 	fc.staff_pk = app->staff_pk;
