@@ -262,6 +262,14 @@ read_row(struct tl_desk_intake *in, sqlite3_stmt *st,
 	w->in.received_at = w->t.received_at;
 	w->in.priority = w->t.report.priority;
 	w->in.area = w->t.area;
+	/* The area as stored, not the part of it the reader keeps: every
+	 * tip, flagged or not, shows it. */
+	if (sqlite3_column_bytes(st, tl_store_tip_ncolumns() - 8) >=
+	    TL_AREA_SIZE || !tl_utf8_valid(w->t.area, strlen(w->t.area))) {
+		w->t.area[0] = '\0';
+		w->in.fault = "the area column is not an outward code";
+		return 1;
+	}
 	if (has_nul(st)) {
 		w->in.fault = "a column holds a NUL byte";
 		return 1;

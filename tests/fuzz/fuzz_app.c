@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "followup.h"
 #include "config.h"
 #include "fuzz.h"
 #include "ref.h"
@@ -222,6 +223,20 @@ check_header_lines(const struct tl_buf *h)
 	FUZZ_CHECK(!fuzz_contains_ci(h->data, h->len, "set-cookie"));
 }
 
+/* A follow-up code as the API gives it: "dddd dddd dddd dddd". */
+static int
+followup_code_ok(const char *c)
+{
+	size_t	 i;
+
+	if (c == NULL || strlen(c) != TL_FU_CODE_SIZE - 1)
+		return 0;
+	for (i = 0; c[i] != '\0'; i++)
+		if (i % 5 == 4 ? c[i] != ' ' : (c[i] < '0' || c[i] > '9'))
+			return 0;
+	return 1;
+}
+
 static void
 check_ref_json(const struct tl_buf *body)
 {
@@ -231,7 +246,9 @@ check_ref_json(const struct tl_buf *body)
 	char		 canon[TL_REF_SIZE];
 
 	j = json_loadb(body->data, body->len, 0, &jerr);
-	FUZZ_CHECK(j != NULL && json_object_size(j) == 1);
+	FUZZ_CHECK(j != NULL && (json_object_size(j) == 1 ||
+	    (json_object_size(j) == 2 && followup_code_ok(json_string_value(
+	    json_object_get(j, "followup_code"))))));
 	ref = json_string_value(json_object_get(j, "ref"));
 	FUZZ_CHECK(ref != NULL && strlen(ref) == TL_REF_LEN);
 	FUZZ_CHECK(tl_ref_parse(ref, canon) == TL_OK &&

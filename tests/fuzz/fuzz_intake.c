@@ -19,7 +19,8 @@
  * The first byte picks the mode (the rest is the input):
  *   0: the row as typed values, column after column in the order the
  *      desk selects them (id, ref, received_at, priority, the plaintext
- *      fields' columns, area, the counts, sealed, sender_pk, sender_salt;
+ *      fields' columns, area, the counts, sealed, sender_pk, sender_salt,
+ *      sender_gone;
  *      missing ones NULL): a type byte (0 NULL, 1 integer, 2 text, 3 blob,
  *      4 real) then, for integers and reals, 8 bytes, for text a length
  *      byte, for a blob two (big-endian), and the bytes;
@@ -75,7 +76,9 @@ make_table(void)
 	int		 i;
 
 	ncols = tl_store_tip_ncolumns();
-	nplain = ncols - 11;
+	nplain = ncols - 12;	/* id, ref, received_at, priority; area,
+				   three counts; sealed, sender_pk, sender_salt,
+				   sender_gone */
 	/* "tips.id, tips.ref, ..." without the "tips." before each. */
 	o = (size_t)snprintf(sql, sizeof(sql), "CREATE TABLE tips (id INTEGER"
 	    " PRIMARY KEY");

@@ -43,7 +43,7 @@ static const struct tl_seal_column cols[] = {
 };
 static const uint8_t sender[TL_SEAL_KEYBYTES + TL_SEAL_SALTBYTES];
 static const struct tl_seal_ad row = { "K7QF-2M9X", 1764300000, cols, 3,
-    sender, sender + TL_SEAL_KEYBYTES };
+    sender, sender + TL_SEAL_KEYBYTES, NULL };
 
 /* The fields of o, in order, as an array (static: at most 64). */
 static const struct tl_seal_field *
