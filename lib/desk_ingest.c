@@ -241,6 +241,7 @@ read_row(struct tl_desk_intake *in, sqlite3_stmt *st,
 	char			 canon[TL_REF_SIZE];
 	enum tl_seal_fault	 fault;
 	enum tl_err		 rc;
+	int			 area_ok;
 
 	memset(w, 0, sizeof(*w));
 	if (tl_store_read_tip(st, 0, &w->t) != TL_OK)
@@ -263,15 +264,18 @@ read_row(struct tl_desk_intake *in, sqlite3_stmt *st,
 	w->in.priority = w->t.report.priority;
 	w->in.area = w->t.area;
 	/* The area as stored, not the part of it the reader keeps: every
-	 * tip, flagged or not, shows it. */
-	if (sqlite3_column_bytes(st, tl_store_tip_ncolumns() - 8) >=
-	    TL_AREA_SIZE || !tl_utf8_valid(w->t.area, strlen(w->t.area))) {
+	 * tip, flagged or not, shows it, so one that is not text is
+	 * dropped. */
+	area_ok = sqlite3_column_bytes(st, tl_store_tip_ncolumns() - 8) <
+	    TL_AREA_SIZE && tl_utf8_valid(w->t.area, strlen(w->t.area));
+	if (!area_ok)
 		w->t.area[0] = '\0';
-		w->in.fault = "the area column is not an outward code";
-		return 1;
-	}
 	if (has_nul(st)) {
 		w->in.fault = "a column holds a NUL byte";
+		return 1;
+	}
+	if (!area_ok) {
+		w->in.fault = "the area column is not an outward code";
 		return 1;
 	}
 	if (prio == NULL || (strcmp(prio, "urgent") != 0 &&
