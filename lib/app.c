@@ -42,15 +42,6 @@ struct tl_app {
 	struct tl_intake	 intake;	/* what submissions see of it */
 };
 
-/* An HTML error page with status, its words page_CODE_* in lang. */
-static void
-error_page(struct tl_app *app, size_t lang, struct tl_response *res,
-    int status, const char *code)
-{
-	tl_response_start(res, status, "text/html; charset=utf-8");
-	tl_page_error(app->pages, lang, code, &res->body);
-}
-
 /*
  * Renders the empty form once, with a stand-in token of a real token's
  * length that no escaping changes, and finds where the stand-in went.
@@ -355,14 +346,14 @@ static void
 not_allowed(struct tl_app *app, size_t lang, struct tl_response *res,
     const char *allow)
 {
-	error_page(app, lang, res, 405, "405");
+	tl_page_error_answer(app->pages, lang, res, 405, "405");
 	tl_buf_printf(&res->headers, "Allow: %s\r\n", allow);
 }
 
 static void
 not_found(struct tl_app *app, size_t lang, struct tl_response *res)
 {
-	error_page(app, lang, res, 404, "404");
+	tl_page_error_answer(app->pages, lang, res, 404, "404");
 }
 
 /* The form's path, GET and POST, in language lang. */

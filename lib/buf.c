@@ -180,3 +180,12 @@ tl_buf_read_file(struct tl_buf *b, const char *path, size_t max, char *err,
 	close(fd);
 	return rc;
 }
+
+void
+tl_free_wiped(char *s)
+{
+	if (s == NULL)
+		return;
+	sodium_memzero(s, strlen(s));
+	free(s);
+}

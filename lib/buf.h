@@ -48,4 +48,8 @@ void	tl_buf_html_str(struct tl_buf *b, const char *s);
 enum tl_err tl_buf_read_file(struct tl_buf *b, const char *path, size_t max,
 	    char *err, size_t errlen);
 
+/* Wipes the string s (it held what a person wrote) and frees it. NULL
+ * is a no-op. */
+void	tl_free_wiped(char *s);
+
 #endif

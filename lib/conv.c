@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "conv.h"
-#include "store.h"
+#include "store_impl.h"
 
 enum { Q_TIP, Q_DEDUPE, Q_NEXT, Q_INSERT, Q_GONE, Q_DELIVERY, Q__MAX };
 
@@ -59,7 +59,7 @@ static enum tl_err
 find_target(sqlite3 *db, sqlite3_stmt *st, const char *ref,
     struct target *t, char *err, size_t errlen)
 {
-	const void	*pk, *salt;
+	uint8_t		 pk[TL_SEAL_KEYBYTES], salt[TL_SEAL_SALTBYTES];
 	int		 rc;
 
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
@@ -68,11 +68,8 @@ find_target(sqlite3 *db, sqlite3_stmt *st, const char *ref,
 		    sql_fail(db, "find tip", err, errlen);
 	t->id = sqlite3_column_int64(st, 0);
 	t->urgent = sqlite3_column_int(st, 1);
-	pk = sqlite3_column_blob(st, 2);
-	if (pk == NULL || sqlite3_column_bytes(st, 2) != TL_SEAL_KEYBYTES)
-		return TL_ENOTFOUND;
-	salt = sqlite3_column_blob(st, 3);
-	if (salt == NULL || sqlite3_column_bytes(st, 3) != TL_SEAL_SALTBYTES)
+	if (!tl_store_col_key(st, 2, pk, sizeof(pk)) ||
+	    !tl_store_col_key(st, 3, salt, sizeof(salt)))
 		return TL_ENOTFOUND;
 	tl_seal_sender_commit(pk, salt, t->commit);
 	return TL_OK;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "desk_impl.h"
+#include "store_impl.h"
 #include "utf8.h"
 
 /* Statements of one message batch. */
@@ -70,18 +71,6 @@ run(sqlite3_stmt *st)
 	return rc == SQLITE_DONE;
 }
 
-/* Copies blob column i of st into out (exactly n bytes): 1, or 0. */
-static int
-col_key(sqlite3_stmt *st, int i, uint8_t *out, size_t n)
-{
-	const void	*p = sqlite3_column_blob(st, i);
-
-	if (p == NULL || (size_t)sqlite3_column_bytes(st, i) != n)
-		return 0;
-	memcpy(out, p, n);
-	return 1;
-}
-
 /* Finds ref's tip: 1 found, 0 not, -1 on failure (b->rc set). */
 static int
 find_tip(struct batch *b, const char *ref, struct tip *t)
@@ -93,8 +82,9 @@ find_tip(struct batch *b, const char *ref, struct tip *t)
 	tl_desk_bind(st, 1, ref);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		t->id = sqlite3_column_int64(st, 0);
-		t->has_pk = col_key(st, 1, t->pk, sizeof(t->pk));
-		t->has_commit = col_key(st, 2, t->commit, sizeof(t->commit));
+		t->has_pk = tl_store_col_key(st, 1, t->pk, sizeof(t->pk));
+		t->has_commit = tl_store_col_key(st, 2, t->commit,
+		    sizeof(t->commit));
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
@@ -349,7 +339,7 @@ tl_desk_conversation(struct tl_desk_store *d, const char *ref,
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (sqlite3_column_int(st, 1))
 			*state = TL_DESK_CONV_ENDED;
-		else if (col_key(st, 0, pk, TL_SEAL_KEYBYTES))
+		else if (tl_store_col_key(st, 0, pk, TL_SEAL_KEYBYTES))
 			*state = TL_DESK_CONV_OPEN;
 		else
 			*state = TL_DESK_CONV_NONE;

@@ -174,15 +174,15 @@ all_text(const struct tl_report *r)
 }
 
 /* Whether a text column of the row (every one before the blob and the
- * sender's key, salt and commitment, the last four) holds a NUL byte:
- * the row reader's C strings would silently end there. */
+ * sender's key, salt and commitment) holds a NUL byte: the row reader's
+ * C strings would silently end there. */
 static int
 has_nul(sqlite3_stmt *st)
 {
 	const unsigned char	*v;
-	int			 i, cols = tl_store_tip_ncolumns() - 4;
+	int			 i, end = tl_store_tip_col(TL_TIPCOL_SEALED);
 
-	for (i = 1; i < cols; i++)
+	for (i = 1; i < end; i++)
 		if ((v = sqlite3_column_text(st, i)) != NULL &&
 		    strlen((const char *)v) !=
 		    (size_t)sqlite3_column_bytes(st, i))
@@ -266,7 +266,7 @@ read_row(struct tl_desk_intake *in, sqlite3_stmt *st,
 	/* The area as stored, not the part of it the reader keeps: every
 	 * tip, flagged or not, shows it, so one that is not text is
 	 * dropped. */
-	area_ok = sqlite3_column_bytes(st, tl_store_tip_ncolumns() - 8) <
+	area_ok = sqlite3_column_bytes(st, tl_store_tip_col(TL_TIPCOL_AREA)) <
 	    TL_AREA_SIZE && tl_utf8_valid(w->t.area, strlen(w->t.area));
 	if (!area_ok)
 		w->t.area[0] = '\0';

@@ -484,10 +484,7 @@ post_message(struct ctx *c)
 		rc = TL_EINVAL;
 	}
 out:
-	if (text != NULL) {
-		sodium_memzero(text, strlen(text));
-		free(text);
-	}
+	tl_free_wiped(text);
 	return rc;
 }
 
@@ -518,8 +515,8 @@ post_action(struct ctx *c, const char *action)
 		message(c, 404, "Not found", "There is no such page.");
 		return;
 	}
-	if (r->content_type == NULL || strncmp(r->content_type,
-	    "application/x-www-form-urlencoded", 33) != 0 ||
+	if (!tl_media_is(r->content_type,
+	    "application/x-www-form-urlencoded") ||
 	    tl_urlenc_parse(r->body, r->body_len, MAX_PAIRS, &c->form) !=
 	    TL_OK) {
 		message(c, 400, "Bad request", "The form could not be read. "

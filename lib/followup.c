@@ -59,6 +59,7 @@ struct held {
 struct tl_followup {
 	struct tl_followup_cfg	 cfg;
 	struct slots		 tips, reqs;
+	int			 nslots;	/* of those, made */
 	pthread_mutex_t		 fails_mu;
 	struct fail		*fails;		/* FAILS_SLOTS */
 	pthread_mutex_t		 held_mu;
@@ -146,12 +147,17 @@ tl_followup_new(const struct tl_followup_cfg *cfg, struct tl_followup **out)
 	if ((fu = calloc(1, sizeof(*fu))) == NULL)
 		return TL_ENOMEM;
 	fu->cfg = *cfg;
+	pthread_mutex_init(&fu->fails_mu, NULL);
+	pthread_mutex_init(&fu->held_mu, NULL);
 	if ((fu->fails = calloc(FAILS_SLOTS, sizeof(*fu->fails))) == NULL ||
 	    (fu->held = sodium_malloc(CODES_SLOTS * sizeof(*fu->held))) ==
-	    NULL || (fu->keys = sodium_malloc(3 * 32)) == NULL) {
+	    NULL || (fu->keys = sodium_malloc(3 * 32)) == NULL ||
+	    slots_init(&fu->tips, cfg->tip_slots) == -1 ||
+	    (fu->nslots = 1, slots_init(&fu->reqs, cfg->concurrency)) == -1) {
 		tl_followup_free(fu);
 		return TL_ENOMEM;
 	}
+	fu->nslots = 2;
 	memset(fu->held, 0, CODES_SLOTS * sizeof(*fu->held));
 	fu->refsalt_key = fu->keys;
 	fu->fails_key = fu->keys + 32;
@@ -163,23 +169,6 @@ tl_followup_new(const struct tl_followup_cfg *cfg, struct tl_followup **out)
 	    fu->refsalt_key);
 	randombytes_buf(fu->fails_key, 32);
 	randombytes_buf(fu->held_key, 32);
-	if (slots_init(&fu->tips, cfg->tip_slots) == -1) {
-		sodium_free(fu->held);
-		sodium_free(fu->keys);
-		free(fu->fails);
-		free(fu);
-		return TL_ENOMEM;
-	}
-	if (slots_init(&fu->reqs, cfg->concurrency) == -1) {
-		slots_destroy(&fu->tips);
-		sodium_free(fu->held);
-		sodium_free(fu->keys);
-		free(fu->fails);
-		free(fu);
-		return TL_ENOMEM;
-	}
-	pthread_mutex_init(&fu->fails_mu, NULL);
-	pthread_mutex_init(&fu->held_mu, NULL);
 	*out = fu;
 	return TL_OK;
 }
@@ -189,12 +178,12 @@ tl_followup_free(struct tl_followup *fu)
 {
 	if (fu == NULL)
 		return;
-	if (fu->fails != NULL && fu->held != NULL && fu->keys != NULL) {
+	if (fu->nslots > 0)
 		slots_destroy(&fu->tips);
+	if (fu->nslots > 1)
 		slots_destroy(&fu->reqs);
-		pthread_mutex_destroy(&fu->fails_mu);
-		pthread_mutex_destroy(&fu->held_mu);
-	}
+	pthread_mutex_destroy(&fu->fails_mu);
+	pthread_mutex_destroy(&fu->held_mu);
 	sodium_free(fu->held);		/* wipes */
 	sodium_free(fu->keys);
 	free(fu->fails);
@@ -621,18 +610,6 @@ struct form {
 	struct tl_pairs	 pairs;
 };
 
-/* 1 when the body is a form. */
-static int
-is_form(const struct tl_request *req)
-{
-	const char	*t = req->content_type;
-	size_t		 n = strlen("application/x-www-form-urlencoded");
-
-	return t != NULL && strncasecmp(t,
-	    "application/x-www-form-urlencoded", n) == 0 &&
-	    (t[n] == '\0' || t[n] == ';' || t[n] == ' ');
-}
-
 /* Parses the form body: TL_OK, TL_ENOMEM, or a request error. */
 static enum tl_err
 form_read(const struct tl_request *req, struct form *f)
@@ -644,7 +621,8 @@ form_read(const struct tl_request *req, struct form *f)
 	memset(f, 0, sizeof(*f));
 	if (req->too_large)
 		return TL_ETOOLARGE;
-	if (!is_form(req))
+	if (!tl_media_is(req->content_type,
+	    "application/x-www-form-urlencoded"))
 		return TL_EMEDIA;
 	if ((rc = tl_urlenc_parse(req->body, req->body_len, FORM_FIELDS,
 	    &f->pairs)) != TL_OK)
@@ -687,14 +665,6 @@ static void
 html(struct tl_response *res, int status)
 {
 	tl_response_start(res, status, "text/html; charset=utf-8");
-}
-
-static void
-error_page(struct tl_followup *fu, size_t lang, struct tl_response *res,
-    int status, const char *code)
-{
-	html(res, status);
-	tl_page_error(fu->cfg.pages, lang, code, &res->body);
 }
 
 /* The sign-in page: 200 empty, or status with error and what was typed
@@ -741,7 +711,8 @@ conversation(struct tl_followup *fu, size_t lang, struct tl_store *store,
 		if (rc == TL_ENOMEM)
 			res->body.oom = 1;
 		else
-			error_page(fu, lang, res, 503, "503");
+			tl_page_error_answer(fu->cfg.pages, lang, res, 503,
+			    "503");
 		return;
 	}
 	memset(&v, 0, sizeof(v));
@@ -787,10 +758,10 @@ auth_answer(struct tl_followup *fu, size_t lang, const struct tl_request *req,
 		    "code");
 		break;
 	case A_FULL:
-		error_page(fu, lang, res, 503, "503_busy");
+		tl_page_error_answer(fu->cfg.pages, lang, res, 503, "503_busy");
 		break;
 	case A_STORE:
-		error_page(fu, lang, res, 503, "503");
+		tl_page_error_answer(fu->cfg.pages, lang, res, 503, "503");
 		break;
 	case A_NOMEM:
 		res->body.oom = 1;
@@ -813,9 +784,9 @@ form_start(struct tl_followup *fu, size_t lang, const struct tl_request *req,
 		if (rc == TL_ENOMEM)
 			res->body.oom = 1;
 		else
-			error_page(fu, lang, res, rc == TL_ETOOLARGE ? 413 :
-			    rc == TL_EMEDIA ? 415 : 400, rc == TL_ETOOLARGE ?
-			    "413" : "400");
+			tl_page_error_answer(fu->cfg.pages, lang, res,
+			    rc == TL_ETOOLARGE ? 413 : rc == TL_EMEDIA ? 415 :
+			    400, rc == TL_ETOOLARGE ? "413" : "400");
 		return -1;
 	}
 	if (tl_token_check(fu->cfg.form_key, f->token, (uint64_t)req->now, 0,
@@ -937,12 +908,9 @@ tl_followup_add(struct tl_followup *fu, size_t lang, struct tl_store *store,
 	else if (rc == TL_ENOMEM)
 		res->body.oom = 1;
 	else
-		error_page(fu, lang, res, 503, "503");
+		tl_page_error_answer(fu->cfg.pages, lang, res, 503, "503");
 out:
-	if (text != NULL) {
-		sodium_memzero(text, strlen(text));
-		free(text);
-	}
+	tl_free_wiped(text);
 	sender_done(&s);
 	form_free(&f);
 }
@@ -973,7 +941,7 @@ tl_followup_end(struct tl_followup *fu, size_t lang, struct tl_store *store,
 	} else if (rc == TL_ENOMEM)
 		res->body.oom = 1;
 	else
-		error_page(fu, lang, res, 503, "503");
+		tl_page_error_answer(fu->cfg.pages, lang, res, 503, "503");
 out:
 	sender_done(&s);
 	form_free(&f);
@@ -1046,19 +1014,15 @@ api_start(struct tl_followup *fu, const struct tl_request *req,
     struct tl_response *res, json_t **root, const char **ref,
     const char **code, const char **message)
 {
-	const char	*t = req->content_type;
 	json_error_t	 jerr;
 	json_t		*v;
-	size_t		 n = strlen("application/json");
 
-	(void)fu;
 	*root = NULL;
 	if (req->too_large) {
 		tl_response_json_error(res, 413, TL_ETOOLARGE);
 		return -1;
 	}
-	if (t == NULL || strncasecmp(t, "application/json", n) != 0 ||
-	    (t[n] != '\0' && t[n] != ';' && t[n] != ' ')) {
+	if (!tl_media_is(req->content_type, "application/json")) {
 		tl_response_json_error(res, 415, TL_EMEDIA);
 		return -1;
 	}
@@ -1129,8 +1093,7 @@ tl_followup_api_read(struct tl_followup *fu, struct tl_store *store,
 		goto oom;
 	tl_response_start(res, 200, "application/json");
 	tl_buf_puts(&res->body, s);
-	sodium_memzero(s, strlen(s));
-	free(s);
+	tl_free_wiped(s);
 	goto out;
 oom:
 	res->body.oom = 1;
@@ -1191,10 +1154,7 @@ tl_followup_api_add(struct tl_followup *fu, struct tl_store *store,
 	else
 		tl_response_json_error(res, 503, TL_ESTORE);
 out:
-	if (text != NULL) {
-		sodium_memzero(text, strlen(text));
-		free(text);
-	}
+	tl_free_wiped(text);
 	sender_done(&s);
 	json_decref(root);
 }

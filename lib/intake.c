@@ -75,26 +75,6 @@ pace_like_a_tip(const struct tl_intake *in)
 		continue;
 }
 
-/* An HTML error page with status, its words page_CODE_* in lang. */
-static void
-error_page(const struct tl_intake *in, size_t lang, struct tl_response *res,
-    int status, const char *code)
-{
-	tl_response_start(res, status, "text/html; charset=utf-8");
-	tl_page_error(in->pages, lang, code, &res->body);
-}
-
-/* Does the content type name mime, with or without parameters? */
-static int
-media_is(const char *type, const char *mime)
-{
-	size_t	 n = strlen(mime);
-
-	if (type == NULL || strncasecmp(type, mime, n) != 0)
-		return 0;
-	return type[n] == '\0' || type[n] == ';' || type[n] == ' ';
-}
-
 /* The 400/413/415 page for a form submission that cannot be read. */
 static void
 form_request_error(const struct tl_intake *in, size_t lang,
@@ -104,7 +84,8 @@ form_request_error(const struct tl_intake *in, size_t lang,
 	    err == TL_EMEDIA ? 415 : 400;
 
 	count(in, TL_OC_MALFORMED);
-	error_page(in, lang, res, status, status == 413 ? "413" : "400");
+	tl_page_error_answer(in->pages, lang, res, status,
+	    status == 413 ? "413" : "400");
 }
 
 /* 503: nothing was saved. lang is the page's language (the API has its
@@ -118,7 +99,7 @@ store_failed(const struct tl_intake *in, size_t lang,
 		tl_response_json_error(res, 503, TL_ESTORE);
 		return;
 	}
-	error_page(in, lang, res, 503, "503");
+	tl_page_error_answer(in->pages, lang, res, 503, "503");
 }
 
 /* The receipt of ref in lang; r (NULL for a tip stored before, whose
@@ -453,7 +434,7 @@ tl_intake_form(const struct tl_intake *in, size_t lang,
 	tl_report_init(&r);
 	if (req->too_large)
 		rc = TL_ETOOLARGE;
-	else if (!media_is(req->content_type,
+	else if (!tl_media_is(req->content_type,
 	    "application/x-www-form-urlencoded"))
 		rc = TL_EMEDIA;
 	else if ((rc = tl_urlenc_parse(req->body, req->body_len,
@@ -630,7 +611,7 @@ tl_intake_api(const struct tl_intake *in, struct tl_store *store,
 	tl_report_init(&r);
 	if (req->too_large)
 		rc = TL_ETOOLARGE;
-	else if (!media_is(req->content_type, "application/json"))
+	else if (!tl_media_is(req->content_type, "application/json"))
 		rc = TL_EMEDIA;
 	else if (req->idem_key != NULL && !idem_key_ok(req->idem_key))
 		rc = TL_EIDEMKEY;

@@ -242,9 +242,9 @@ deliver(struct tl_notifier *n, struct tl_delivery *d, int *failed)
 		return TL_ESTORE;
 	body = d->digest != NULL ? tl_webhook_digest_body(d->digest,
 	    n->cfg->webhook_format, n->cfg->staff_url, now) :
-	    d->reminder ? tl_webhook_reminder_body(&d->tip,
+	    d->kind == TL_DELIVERY_REMINDER ? tl_webhook_reminder_body(&d->tip,
 	    n->cfg->webhook_format, n->cfg->staff_url, now) :
-	    d->updated ? tl_webhook_updated_body(&d->tip,
+	    d->kind == TL_DELIVERY_UPDATED ? tl_webhook_updated_body(&d->tip,
 	    n->cfg->webhook_format, n->cfg->staff_url, d->created_at, now) :
 	    tl_webhook_body_link(&d->tip, n->cfg->webhook_format,
 	    n->cfg->summary_excerpt_chars, n->cfg->staff_url, now);

@@ -77,6 +77,17 @@ read_delivery_tip(struct tl_store *s, sqlite3_stmt *tip, int64_t tip_id,
 	return rc;
 }
 
+/* The kind of a tip's delivery from its deliveries.kind. */
+static enum tl_delivery_kind
+kind_of(const char *kind)
+{
+	if (kind != NULL && strcmp(kind, "tip.reminder") == 0)
+		return TL_DELIVERY_REMINDER;
+	if (kind != NULL && strcmp(kind, "tip.updated") == 0)
+		return TL_DELIVERY_UPDATED;
+	return TL_DELIVERY_RECEIVED;
+}
+
 /* Fills out[] from the lease's RETURNING rows; *n counts them. */
 static enum tl_err
 collect(struct tl_store *s, sqlite3_stmt *up, sqlite3_stmt *tip,
@@ -94,11 +105,7 @@ collect(struct tl_store *s, sqlite3_stmt *up, sqlite3_stmt *tip,
 		snprintf(d->webhook_id, sizeof(d->webhook_id), "%s",
 		    wid != NULL ? (const char *)wid : "");
 		d->attempts = (unsigned)sqlite3_column_int(up, 2);
-		wid = sqlite3_column_text(up, 6);
-		d->reminder = wid != NULL &&
-		    strcmp((const char *)wid, "tip.reminder") == 0;
-		d->updated = wid != NULL &&
-		    strcmp((const char *)wid, "tip.updated") == 0;
+		d->kind = kind_of((const char *)sqlite3_column_text(up, 6));
 		d->created_at = sqlite3_column_int64(up, 7);
 		(*n)++;
 		if (sqlite3_column_type(up, 5) == SQLITE_NULL) {

@@ -18,6 +18,14 @@
 
 struct tl_digest;
 
+/* What a tip's delivery announces (deliveries.kind). A reminder (SPEC
+ * 12) and an update (SPEC 13) carry no content, only the desk's link. */
+enum tl_delivery_kind {
+	TL_DELIVERY_RECEIVED,	/* tip.received: the summary */
+	TL_DELIVERY_REMINDER,	/* tip.reminder */
+	TL_DELIVERY_UPDATED,	/* tip.updated */
+};
+
 /* A leased delivery and the tip it is about, or the digest of tips
  * (SPEC 15) it is (tip then empty). */
 struct tl_delivery {
@@ -25,11 +33,8 @@ struct tl_delivery {
 	char		 webhook_id[TL_WEBHOOK_ID_SIZE];
 	unsigned	 attempts;	/* attempts made before this one */
 	struct tl_tip	 tip;
-	struct tl_digest *digest;	/* NULL: a tip.received */
-	int		 reminder;	/* a tip.reminder (SPEC 12): no
-					   content, the desk's link */
-	int		 updated;	/* a tip.updated (SPEC 13): no
-					   content, the desk's link */
+	struct tl_digest *digest;	/* set for a tips.digest */
+	enum tl_delivery_kind kind;	/* what it announces of its tip */
 	int64_t		 created_at;	/* when it was queued */
 };
 

@@ -461,6 +461,17 @@ raw_value(const struct tl_form_view *v, enum tl_field f)
 	return v->report != NULL ? v->report->raw[f] : NULL;
 }
 
+/* Opens an error summary (GOV.UK pattern): its title and its list. */
+static void
+put_summary_open(const struct lang *l, struct tl_buf *out)
+{
+	tl_buf_puts(out, "<div class=\"error-summary\" role=\"alert\" "
+	    "aria-labelledby=\"error-summary-title\" tabindex=\"-1\">\n"
+	    "<h2 class=\"error-summary__title\" id=\"error-summary-title\">");
+	put_words(l, "error_summary_title", out);
+	tl_buf_puts(out, "</h2>\n<ul class=\"error-summary__list\">\n");
+}
+
 /*
  * Appends the error summary (GOV.UK pattern): the token message, then one
  * link per field error to the field's first control. Nothing when the
@@ -475,11 +486,7 @@ put_summary(const struct lang *l, const struct tl_form_view *v,
 
 	if (v->nerrs == 0 && v->token_error == NULL)
 		return;
-	tl_buf_puts(out, "<div class=\"error-summary\" role=\"alert\" "
-	    "aria-labelledby=\"error-summary-title\" tabindex=\"-1\">\n"
-	    "<h2 class=\"error-summary__title\" id=\"error-summary-title\">");
-	put_words(l, "error_summary_title", out);
-	tl_buf_puts(out, "</h2>\n<ul class=\"error-summary__list\">\n");
+	put_summary_open(l, out);
 	if (v->token_error != NULL) {
 		tl_buf_puts(out, "<li><a href=\"#f-submit\">");
 		put_words(l, v->token_error, out);
@@ -927,12 +934,8 @@ put_fu_summary(const struct lang *l, const struct tl_followup_view *v,
 {
 	if (v->error == NULL)
 		return;
-	tl_buf_puts(out, "<div class=\"error-summary\" role=\"alert\" "
-	    "aria-labelledby=\"error-summary-title\" tabindex=\"-1\">\n"
-	    "<h2 class=\"error-summary__title\" id=\"error-summary-title\">");
-	put_words(l, "error_summary_title", out);
-	tl_buf_puts(out, "</h2>\n<ul class=\"error-summary__list\">\n"
-	    "<li><a href=\"#f-");
+	put_summary_open(l, out);
+	tl_buf_puts(out, "<li><a href=\"#f-");
 	tl_buf_html_str(out, v->error_field != NULL ? v->error_field :
 	    "submit");
 	tl_buf_puts(out, "\">");
@@ -1153,4 +1156,12 @@ tl_page_followup_ended(const struct tl_pages *p, size_t lang,
 	wrap(p, l, title.data, &content, out);
 	tl_buf_free(&title);
 	tl_buf_free(&content);
+}
+
+void
+tl_page_error_answer(const struct tl_pages *p, size_t lang,
+    struct tl_response *res, int status, const char *code)
+{
+	tl_response_start(res, status, "text/html; charset=utf-8");
+	tl_page_error(p, lang, code, &res->body);
 }

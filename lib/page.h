@@ -24,6 +24,7 @@
 #include "buf.h"
 #include "cat.h"
 #include "report.h"
+#include "response.h"
 #include "tl.h"
 
 struct tl_pages;
@@ -104,6 +105,9 @@ void tl_page_form(const struct tl_pages *p, size_t lang,
 	    const struct tl_form_view *v, struct tl_buf *out);
 void tl_page_receipt(const struct tl_pages *p, size_t lang,
 	    const struct tl_receipt_view *v, struct tl_buf *out);
+/* An HTML error answer: status, and the error page of code in lang. */
+void tl_page_error_answer(const struct tl_pages *p, size_t lang,
+	    struct tl_response *res, int status, const char *code);
 void tl_page_followup(const struct tl_pages *p, size_t lang,
 	    const struct tl_followup_view *v, struct tl_buf *out);
 void tl_page_conversation(const struct tl_pages *p, size_t lang,

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
 
+#include "buf.h"
 #include "report.h"
 
 void
@@ -18,24 +18,13 @@ tl_report_init(struct tl_report *r)
 	r->priority = TL_PRIO_NORMAL;
 }
 
-/* Frees s after wiping it: what a person wrote leaves no copy in freed
- * memory (SPEC 11). */
-static void
-free_wiped(char *s)
-{
-	if (s == NULL)
-		return;
-	sodium_memzero(s, strlen(s));
-	free(s);
-}
-
 void
 tl_report_clear_phones(struct tl_report *r)
 {
 	size_t	 i;
 
 	for (i = 0; i < r->nphones; i++) {
-		free_wiped(r->phones[i]);
+		tl_free_wiped(r->phones[i]);
 		r->phones[i] = NULL;
 	}
 	r->nphones = 0;
@@ -47,7 +36,7 @@ tl_report_clear_values(struct tl_report *r)
 	size_t	 i;
 
 	for (i = 0; i < TL_F__MAX; i++) {
-		free_wiped(r->value[i]);
+		tl_free_wiped(r->value[i]);
 		r->value[i] = NULL;
 	}
 	tl_report_clear_phones(r);
@@ -62,7 +51,7 @@ tl_report_clear_sealed(struct tl_report *r)
 
 	for (i = 0; i < TL_F__MAX; i++)
 		if (tl_fields[i].column == NULL) {
-			free_wiped(r->value[i]);
+			tl_free_wiped(r->value[i]);
 			r->value[i] = NULL;
 		}
 	tl_report_clear_phones(r);
@@ -77,7 +66,7 @@ tl_report_free(struct tl_report *r)
 		return;
 	tl_report_clear_values(r);
 	for (i = 0; i < TL_F__MAX; i++)
-		free_wiped(r->raw[i]);
+		tl_free_wiped(r->raw[i]);
 	tl_report_init(r);
 }
 

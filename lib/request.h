@@ -26,4 +26,8 @@ struct tl_request {
 	const char	*sec_fetch_site; /* HTTP_SEC_FETCH_SITE */
 };
 
+/* Whether a request's Content-Type (type, NULL when absent) names mime,
+ * with or without parameters: 1 or 0. In response.c. */
+int tl_media_is(const char *type, const char *mime);
+
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "request.h"
 #include "response.h"
 
 #define CSP "default-src 'none'; style-src 'self'; img-src 'self'; " \
@@ -98,4 +99,14 @@ tl_response_finish(struct tl_response *res, int head)
 		tl_response_free(res);
 		res->status = 503;
 	}
+}
+
+int
+tl_media_is(const char *type, const char *mime)
+{
+	size_t	 n = strlen(mime);
+
+	if (type == NULL || strncasecmp(type, mime, n) != 0)
+		return 0;
+	return type[n] == '\0' || type[n] == ';' || type[n] == ' ';
 }

@@ -258,10 +258,16 @@ tl_store_tip_columns(void)
 }
 
 int
-tl_store_tip_ncolumns(void)
+tl_store_tip_col(enum tl_tipcol c)
 {
 	pthread_once(&tip_sql_once, tip_sql_build);
-	return 12 + tip_nplain;
+	return 4 + tip_nplain + (int)c;
+}
+
+int
+tl_store_tip_ncolumns(void)
+{
+	return tl_store_tip_col(TL_TIPCOL__MAX);
 }
 
 enum tl_err
@@ -356,8 +362,6 @@ tl_store_busy_timeout(struct tl_store *s, int ms)
  * SQLITE_DONE or an error, recorded in s->err). The caller reads any row,
  * then calls done().
  */
-static int	read_key(sqlite3_stmt *, int, uint8_t *, size_t);
-
 static int
 step(struct tl_store *s, enum stmt i)
 {
@@ -1094,9 +1098,9 @@ tl_store_sender(struct tl_store *s, const char *ref,
 		return err;
 	sqlite3_bind_text(s->st[ST_SENDER], 1, ref, -1, SQLITE_STATIC);
 	if ((rc = step(s, ST_SENDER)) == SQLITE_ROW)
-		err = read_key(s->st[ST_SENDER], 0, pk, TL_SEAL_KEYBYTES) &&
-		    read_key(s->st[ST_SENDER], 1, salt, TL_SEAL_SALTBYTES) ?
-		    TL_OK : TL_ENOTFOUND;
+		err = tl_store_col_key(s->st[ST_SENDER], 0, pk,
+		    TL_SEAL_KEYBYTES) && tl_store_col_key(s->st[ST_SENDER], 1,
+		    salt, TL_SEAL_SALTBYTES) ? TL_OK : TL_ENOTFOUND;
 	else if (rc == SQLITE_DONE)
 		err = TL_ENOTFOUND;
 	else {
@@ -1239,9 +1243,8 @@ read_blob(sqlite3_stmt *st, int c, uint8_t **out, size_t *len)
 	return 0;
 }
 
-/* Copies blob column c into out when it has exactly n bytes: 1, else 0. */
-static int
-read_key(sqlite3_stmt *st, int c, uint8_t *out, size_t n)
+int
+tl_store_col_key(sqlite3_stmt *st, int c, uint8_t *out, size_t n)
 {
 	const void	*p = sqlite3_column_blob(st, c);
 
@@ -1284,9 +1287,10 @@ tl_store_read_tip(sqlite3_stmt *st, int col, struct tl_tip *tip)
 	tip->nphones = sqlite3_column_int(st, c++);
 	if (read_blob(st, c++, &tip->sealed, &tip->sealed_len) == -1)
 		goto oom;
-	tip->has_sender = read_key(st, c, tip->sender_pk, TL_SEAL_KEYBYTES) &&
-	    read_key(st, c + 1, tip->sender_salt, TL_SEAL_SALTBYTES);
-	tip->has_gone = !tip->has_sender && read_key(st, c + 2,
+	tip->has_sender = tl_store_col_key(st, c, tip->sender_pk,
+	    TL_SEAL_KEYBYTES) && tl_store_col_key(st, c + 1, tip->sender_salt,
+	    TL_SEAL_SALTBYTES);
+	tip->has_gone = !tip->has_sender && tl_store_col_key(st, c + 2,
 	    tip->sender_gone, TL_SEAL_COMMITBYTES);
 	if (tl_report_read_lists(r) != TL_OK)
 		goto oom;

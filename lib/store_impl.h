@@ -54,6 +54,23 @@ void tl_store_fail(struct tl_store *s, const char *what);
 const char *tl_store_tip_columns(void);
 int tl_store_tip_ncolumns(void);
 
+/* The columns of that list after the plaintext fields', in its order. */
+enum tl_tipcol {
+	TL_TIPCOL_AREA,
+	TL_TIPCOL_HAS_PEOPLE,
+	TL_TIPCOL_HAS_VEHICLES,
+	TL_TIPCOL_PHONES,
+	TL_TIPCOL_SEALED,	/* the blob: from here on, binary columns */
+	TL_TIPCOL_SENDER_PK,
+	TL_TIPCOL_SENDER_SALT,
+	TL_TIPCOL_SENDER_GONE,
+	TL_TIPCOL__MAX
+};
+
+/* Where column c is in the list (0 is tips.id; the plaintext fields'
+ * columns start at 4, after id, ref, received_at and priority). */
+int tl_store_tip_col(enum tl_tipcol c);
+
 /* Prepares "SELECT", those columns and tail (the rest of the statement)
  * on a usable handle: TL_OK, or TL_ESTORE (reason in s->err). */
 enum tl_err tl_store_prep_tips(struct tl_store *s, const char *tail,
@@ -79,6 +96,10 @@ enum tl_err tl_store_upgrade_sealed(struct tl_store *s);
 /* Leaves no trace of deleted rows in the file, its free pages or its WAL
  * (VACUUM, then a TRUNCATE checkpoint). TL_OK or TL_ESTORE. upgrade.c. */
 enum tl_err tl_store_scrub(struct tl_store *s);
+
+/* Copies blob column c of st into out when it has exactly n bytes (a
+ * key, a salt): 1, else 0. */
+int tl_store_col_key(sqlite3_stmt *st, int c, uint8_t *out, size_t n);
 
 /* Reads the tip columns from st, starting at column col, into tip.
  * Returns TL_OK or TL_ENOMEM (tip is then freed). */

@@ -11,8 +11,8 @@
 
 #include <jansson.h>
 #include <pthread.h>
-#include <sodium.h>
 
+#include "buf.h"
 #include "report.h"
 #include "utf8.h"
 
@@ -346,16 +346,14 @@ tl_text_check(const char *in, size_t len, size_t min, size_t max,
 	if ((raw = dupn(in, len)) == NULL)
 		return TL_ENOMEM;
 	s = text_clean(raw);
-	sodium_memzero(raw, len);
-	free(raw);
+	tl_free_wiped(raw);
 	if (s == NULL)
 		return TL_ENOMEM;
 	n = tl_utf8_count(s, strlen(s));
 	*code = n == 0 ? "required" : has_controls(s) ? "invalid_characters" :
 	    n < min ? "too_short" : n > max ? "too_long" : NULL;
 	if (*code != NULL) {
-		sodium_memzero(s, strlen(s));
-		free(s);
+		tl_free_wiped(s);
 		return TL_EINVAL;
 	}
 	*out = s;

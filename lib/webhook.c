@@ -307,31 +307,47 @@ tl_webhook_body_link(const struct tl_tip *tip, enum tl_webhook_format fmt,
 	return s;
 }
 
+/*
+ * The body of a notice about tip that carries none of its content: type,
+ * the time at (named at_key in data) and, in the slack format, the line
+ * line; with the desk's link when staff_url is set.
+ */
+static char *
+notice_body(const struct tl_tip *tip, enum tl_webhook_format fmt,
+    const char *staff_url, int64_t now, const char *type,
+    const char *at_key, const char *at, const struct tl_buf *line)
+{
+	json_t		*j;
+	char		 ts[21], *link = NULL, *s;
+
+	if (!tl_buf_ok(line) || (staff_url != NULL &&
+	    (link = link_to(staff_url, "/tips/", tip->ref)) == NULL))
+		return NULL;
+	tl_time_rfc3339(now, ts);
+	if (fmt == TL_WEBHOOK_SLACK)
+		j = json_pack("{s:s}", "text", line->data);
+	else
+		j = json_pack("{s:s,s:s,s:{s:s,s:s,s:s}}", "type", type,
+		    "timestamp", ts, "data", "ref", tip->ref, "priority",
+		    tl_priority_name(tip->report.priority), at_key, at);
+	s = dump(j, fmt, link);
+	free(link);
+	return s;
+}
+
 char *
 tl_webhook_reminder_body(const struct tl_tip *tip, enum tl_webhook_format fmt,
     const char *staff_url, int64_t now)
 {
-	struct tl_buf	 b = TL_BUF_INIT;
-	json_t		*j;
-	char		 ts[21], at[21], *link = NULL, *s;
+	struct tl_buf	 line = TL_BUF_INIT;
+	char		 at[21], *s;
 
-	if (staff_url != NULL &&
-	    (link = link_to(staff_url, "/tips/", tip->ref)) == NULL)
-		return NULL;
-	tl_time_rfc3339(now, ts);
 	tl_time_rfc3339(tip->received_at, at);
-	if (fmt == TL_WEBHOOK_SLACK) {
-		tl_buf_printf(&b, "REMINDER: urgent tip %s, received %s, has "
-		    "not been opened in the desk", tip->ref, at);
-		j = tl_buf_ok(&b) ? json_pack("{s:s}", "text", b.data) : NULL;
-		tl_buf_free(&b);
-	} else
-		j = json_pack("{s:s,s:s,s:{s:s,s:s,s:s}}", "type",
-		    "tip.reminder", "timestamp", ts, "data", "ref", tip->ref,
-		    "priority", tl_priority_name(tip->report.priority),
-		    "received_at", at);
-	s = dump(j, fmt, link);
-	free(link);
+	tl_buf_printf(&line, "REMINDER: urgent tip %s, received %s, has not "
+	    "been opened in the desk", tip->ref, at);
+	s = notice_body(tip, fmt, staff_url, now, "tip.reminder",
+	    "received_at", at, &line);
+	tl_buf_free(&line);
 	return s;
 }
 
@@ -339,28 +355,16 @@ char *
 tl_webhook_updated_body(const struct tl_tip *tip, enum tl_webhook_format fmt,
     const char *staff_url, int64_t updated_at, int64_t now)
 {
-	struct tl_buf	 b = TL_BUF_INIT;
-	json_t		*j;
-	char		 ts[21], at[21], *link = NULL, *s;
+	struct tl_buf	 line = TL_BUF_INIT;
+	char		 at[21], *s;
 
-	if (staff_url != NULL &&
-	    (link = link_to(staff_url, "/tips/", tip->ref)) == NULL)
-		return NULL;
-	tl_time_rfc3339(now, ts);
 	tl_time_rfc3339(updated_at, at);
-	if (fmt == TL_WEBHOOK_SLACK) {
-		tl_buf_printf(&b, "UPDATED: %stip %s has new information from "
-		    "the sender (%s)", tip->report.priority == TL_PRIO_URGENT ?
-		    "urgent " : "", tip->ref, at);
-		j = tl_buf_ok(&b) ? json_pack("{s:s}", "text", b.data) : NULL;
-		tl_buf_free(&b);
-	} else
-		j = json_pack("{s:s,s:s,s:{s:s,s:s,s:s}}", "type",
-		    "tip.updated", "timestamp", ts, "data", "ref", tip->ref,
-		    "priority", tl_priority_name(tip->report.priority),
-		    "updated_at", at);
-	s = dump(j, fmt, link);
-	free(link);
+	tl_buf_printf(&line, "UPDATED: %stip %s has new information from the "
+	    "sender (%s)", tip->report.priority == TL_PRIO_URGENT ?
+	    "urgent " : "", tip->ref, at);
+	s = notice_body(tip, fmt, staff_url, now, "tip.updated",
+	    "updated_at", at, &line);
+	tl_buf_free(&line);
 	return s;
 }
 

@@ -47,6 +47,7 @@
 #include "desk_ingest.h"
 #include "desk_store.h"
 #include "fuzz.h"
+#include "fuzz_rnd.h"
 #include "ref.h"
 #include "store_impl.h"
 #include "tip.h"
@@ -76,9 +77,7 @@ make_table(void)
 	int		 i;
 
 	ncols = tl_store_tip_ncolumns();
-	nplain = ncols - 12;	/* id, ref, received_at, priority; area,
-				   three counts; sealed, sender_pk, sender_salt,
-				   sender_gone */
+	nplain = tl_store_tip_col(TL_TIPCOL_AREA) - 4;
 	/* "tips.id, tips.ref, ..." without the "tips." before each. */
 	o = (size_t)snprintf(sql, sizeof(sql), "CREATE TABLE tips (id INTEGER"
 	    " PRIMARY KEY");
@@ -345,38 +344,6 @@ sealed_row(const uint8_t *data, size_t size, int tamper)
 
 /* ------------------------------------------------------ the entry --- */
 
-/* A deterministic random source (xorshift64*), reset for every input. */
-static uint64_t rnd_state;
-
-static uint32_t
-rnd_random(void)
-{
-	rnd_state ^= rnd_state >> 12;
-	rnd_state ^= rnd_state << 25;
-	rnd_state ^= rnd_state >> 27;
-	return (uint32_t)((rnd_state * 0x2545f4914f6cdd1dULL) >> 32);
-}
-
-static void
-rnd_buf(void *const buf, const size_t size)
-{
-	unsigned char	*p = buf;
-	size_t		 i;
-
-	for (i = 0; i < size; i++)
-		p[i] = (unsigned char)rnd_random();
-}
-
-static const char *
-rnd_name(void)
-{
-	return "fuzz";
-}
-
-static randombytes_implementation rnd_impl = {
-	rnd_name, rnd_random, NULL, NULL, rnd_buf, NULL
-};
-
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -388,7 +355,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	/* Before SQLite starts: the shared in-memory store is named by URI
 	 * (the desk's own open passes no SQLITE_OPEN_URI). */
 	if (sqlite3_config(SQLITE_CONFIG_URI, 1) != SQLITE_OK ||
-	    randombytes_set_implementation(&rnd_impl) != 0 ||
+	    fuzz_rnd_install() != 0 ||
 	    sodium_init() < 0 || tl_seal_keypair(seed, pk, &sk) != TL_OK ||
 	    sqlite3_open_v2(INTAKE_URI, &intake, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, NULL) != SQLITE_OK)
@@ -407,7 +374,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size == 0)
 		return 0;
-	rnd_state = 0x9e3779b97f4a7c15ULL;
+	fuzz_rnd_reset();
 	FUZZ_CHECK(sqlite3_exec(intake, "DELETE FROM tips", NULL, NULL,
 	    NULL) == SQLITE_OK);
 	switch (data[0] % 3) {

@@ -30,6 +30,7 @@
 #include <sodium.h>
 
 #include "fuzz.h"
+#include "fuzz_rnd.h"
 #include "seal.h"
 
 static struct tl_seal_secret	*sk;
@@ -310,38 +311,6 @@ message(const uint8_t *data, size_t size)
 	free(text);
 }
 
-/* A deterministic random source (xorshift64*), reset for every input. */
-static uint64_t rnd_state;
-
-static uint32_t
-rnd_random(void)
-{
-	rnd_state ^= rnd_state >> 12;
-	rnd_state ^= rnd_state << 25;
-	rnd_state ^= rnd_state >> 27;
-	return (uint32_t)((rnd_state * 0x2545f4914f6cdd1dULL) >> 32);
-}
-
-static void
-rnd_buf(void *const buf, const size_t size)
-{
-	unsigned char	*p = buf;
-	size_t		 i;
-
-	for (i = 0; i < size; i++)
-		p[i] = (unsigned char)rnd_random();
-}
-
-static const char *
-rnd_name(void)
-{
-	return "fuzz";
-}
-
-static randombytes_implementation rnd_impl = {
-	rnd_name, rnd_random, NULL, NULL, rnd_buf, NULL
-};
-
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -349,7 +318,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
-	if (randombytes_set_implementation(&rnd_impl) != 0 ||
+	if (fuzz_rnd_install() != 0 ||
 	    sodium_init() < 0 || tl_seal_keypair(seed, pk, &sk) != TL_OK ||
 	    tl_seal_shared_new(sk, pk, &shared) != TL_OK)
 		abort();
@@ -361,7 +330,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size == 0)
 		return 0;
-	rnd_state = 0x9e3779b97f4a7c15ULL;
+	fuzz_rnd_reset();
 	switch (data[0] % 6) {
 	case 0:
 		as_blob(data + 1, size - 1);
