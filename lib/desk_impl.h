@@ -26,7 +26,9 @@ enum tl_err tl_desk_prep(struct tl_desk_store *d, const char *sql,
 /* Binds text (NULL as SQL NULL) at i. */
 void tl_desk_bind(sqlite3_stmt *st, int i, const char *s);
 
-/* Column i as a JSON string, or JSON null for SQL NULL. */
+/* Column i as a JSON string, or JSON null for SQL NULL; a byte that is
+ * not valid UTF-8 becomes U+FFFD, so that one bad value never hides the
+ * rest (NULL only when out of memory). */
 json_t *tl_desk_col_json(sqlite3_stmt *st, int i);
 
 /* Runs sql (no rows): TL_OK or TL_ESTORE. */

@@ -26,7 +26,6 @@
 #define MAX_PAIRS	32	/* fields in a query or a desk form */
 #define NOTE_MAX	5000	/* characters of a note */
 #define QUESTION_MAX	2000	/* characters of a question to the sender */
-#define DETAIL_MAX	200	/* bytes of a query kept in the audit log */
 #define HTML		"text/html; charset=utf-8"
 #define CSS_MAX		(256 * 1024)	/* bytes of a stylesheet */
 
@@ -139,13 +138,10 @@ static int
 audit(struct ctx *c, const char *action, const char *ref,
     const char *detail)
 {
-	char		 cut[DETAIL_MAX + 1];
 	enum tl_err	 rc;
 
-	if (detail != NULL && *detail != '\0')
-		snprintf(cut, sizeof(cut), "%s", detail);
 	rc = tl_desk_audit(c->d, c->req->now, c->v.user, action, ref,
-	    detail != NULL && *detail != '\0' ? cut : NULL);
+	    detail);
 	if (rc == TL_OK)
 		return 0;
 	store_failed(c, rc);

@@ -12,6 +12,7 @@
 #include "desk_impl.h"
 #include "entity.h"
 #include "ref.h"
+#include "utf8.h"
 
 #define BUSY_MS		5000
 #define EXCERPT_BYTES	160	/* of the description, cut at a space */
@@ -216,9 +217,20 @@ tl_desk_bind(sqlite3_stmt *st, int i, const char *s)
 json_t *
 tl_desk_col_json(sqlite3_stmt *st, int i)
 {
-	const unsigned char	*s = sqlite3_column_text(st, i);
+	const char	*s = (const char *)sqlite3_column_text(st, i);
+	struct tl_buf	 b = TL_BUF_INIT;
+	json_t		*j;
+	size_t		 n;
 
-	return s != NULL ? json_string((const char *)s) : json_null();
+	if (s == NULL)
+		return json_null();
+	n = strlen(s);
+	if (tl_utf8_valid(s, n))
+		return json_stringn(s, n);
+	tl_utf8_repair(&b, s, n);
+	j = tl_buf_ok(&b) ? json_stringn(b.data, b.len) : NULL;
+	tl_buf_free(&b);
+	return j;
 }
 
 const char *
@@ -416,7 +428,11 @@ tl_desk_audit(struct tl_desk_store *d, int64_t now, const char *who,
 	tl_desk_bind(st, 2, who);
 	tl_desk_bind(st, 3, action);
 	tl_desk_bind(st, 4, ref);
-	tl_desk_bind(st, 5, detail);
+	if (detail == NULL || *detail == '\0')
+		sqlite3_bind_null(st, 5);
+	else
+		sqlite3_bind_text(st, 5, detail, (int)tl_utf8_cut(detail,
+		    strlen(detail), TL_DESK_DETAIL_MAX), SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? TL_OK : tl_desk_fail(d, "audit");

@@ -248,7 +248,13 @@ enum tl_err tl_desk_grade(struct tl_desk_store *d, const char *ref,
 
 /* --- the audit log ---------------------------------------------------- */
 
-/* Appends one entry (ref, detail may be NULL). */
+/* Bytes of an audit entry's detail kept: a longer one is cut on a
+ * character boundary (never inside one, which would break every listing
+ * that holds it). */
+#define TL_DESK_DETAIL_MAX	200
+
+/* Appends one entry (ref, detail may be NULL; an empty detail is NULL,
+ * a long one cut to TL_DESK_DETAIL_MAX). */
 enum tl_err tl_desk_audit(struct tl_desk_store *d, int64_t now,
 	    const char *who, const char *action, const char *ref,
 	    const char *detail);

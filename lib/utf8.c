@@ -91,3 +91,33 @@ tl_utf8_decode(const char *s, size_t len, uint32_t *cp)
 		*cp = (*cp << 6) | (p[i] & 0x3f);
 	return n;
 }
+
+size_t
+tl_utf8_cut(const char *s, size_t len, size_t max)
+{
+	size_t	 i, k;
+
+	if (len <= max)
+		return len;
+	for (i = max, k = 0; i > 0 && k < 3 &&
+	    ((unsigned char)s[i] & 0xc0) == 0x80; i--, k++)
+		;
+	return i;
+}
+
+void
+tl_utf8_repair(struct tl_buf *b, const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i = 0, n;
+
+	while (i < len) {
+		if ((n = utf8_seq(p + i, len - i)) == 0) {
+			tl_buf_puts(b, "\xef\xbf\xbd");	/* U+FFFD */
+			i++;
+		} else {
+			tl_buf_add(b, p + i, n);
+			i += n;
+		}
+	}
+}

@@ -4,7 +4,9 @@
  * a changed intake row flagged and not applied, a seal that did not open
  * flagged), tips linked by a shared number written two ways and never by
  * a partial one, search, the queue's order, state changes with history
- * and audit, the audit log append-only, purge, reminders, and the ingest
+ * and audit, the audit log append-only (its details cut on a character
+ * boundary, a bad entry listed with U+FFFD), purge, reminders, and the
+ * ingest
  * rate (SPEC 12: at least 2,000 tips a second).
  */
 #include <setjmp.h>
@@ -308,6 +310,45 @@ test_audit_append_only(void **state)
 	sqlite3_close(db);
 }
 
+/* A detail longer than TL_DESK_DETAIL_MAX is cut before the character
+ * that straddles the limit, and the listing holds every entry, one with
+ * bytes that are not UTF-8 (written behind the desk's back) included. */
+static void
+test_audit_detail_cut(void **state)
+{
+	struct fx	*f = *state;
+	char		 q[TL_DESK_DETAIL_MAX + 16];
+	const char	*d;
+	json_t		*a;
+	sqlite3		*db;
+
+	/* "é" (2 bytes) at TL_DESK_DETAIL_MAX - 1 and TL_DESK_DETAIL_MAX. */
+	memset(q, 'a', TL_DESK_DETAIL_MAX - 1);
+	snprintf(q + TL_DESK_DETAIL_MAX - 1, sizeof(q) - TL_DESK_DETAIL_MAX + 1,
+	    "\xc3\xa9\xe2\x82\xac tail");
+	assert_int_equal(tl_desk_audit(f->d, 100, "alice", "search", NULL, q),
+	    TL_OK);
+	db = peek(f->path);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO audit (at, who, action,"
+	    " detail) VALUES (101, 'bob', 'search',"
+	    " CAST(X'6F6BC3' AS TEXT))", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(tl_desk_audit(f->d, 102, "carol", "search", NULL,
+	    "van"), TL_OK);
+	assert_int_equal(tl_desk_audit_list(f->d, NULL, NULL, 0, &a), TL_OK);
+	assert_int_equal(json_array_size(a), 3);
+	d = json_string_value(json_object_get(json_array_get(a, 0),
+	    "detail"));
+	assert_non_null(d);
+	assert_int_equal(strlen(d), TL_DESK_DETAIL_MAX - 1);
+	assert_int_equal(strspn(d, "a"), TL_DESK_DETAIL_MAX - 1);
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(a, 1), "detail")), "ok\xef\xbf\xbd");
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(a, 2), "detail")), "van");
+	json_decref(a);
+}
+
 static void
 test_purge(void **state)
 {
@@ -463,6 +504,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_queue_and_changes, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_audit_append_only, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_audit_detail_cut, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_purge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reminders, setup,

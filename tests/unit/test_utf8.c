@@ -1,6 +1,6 @@
 /*
- * test_utf8.c — strict UTF-8 (lib/utf8.c): validity, counting, cutting and
- * decoding, as tables of byte strings and what they must give.
+ * test_utf8.c — strict UTF-8 (lib/utf8.c): validity, counting, cutting,
+ * decoding and repairing, as tables of byte strings and what they must give.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -113,6 +113,58 @@ test_utf8_decode(void **state)
 	}
 }
 
+/* Cutting by bytes never leaves part of a character behind. */
+static void
+test_utf8_cut(void **state)
+{
+	const char	*s = "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80z";
+	size_t		 len = strlen(s);
+	static const size_t	 want[] = { 0, 1, 1, 3, 3, 3, 6, 6, 6, 6, 10,
+	    11 };
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		if (tl_utf8_cut(s, len, i) != want[i])
+			fail_msg("cut at %zu: %zu", i, tl_utf8_cut(s, len, i));
+		assert_true(tl_utf8_valid(s, tl_utf8_cut(s, len, i)));
+	}
+	assert_int_equal(tl_utf8_cut(s, len, 99), len);
+	/* Not UTF-8: at most three bytes are given back. */
+	assert_int_equal(tl_utf8_cut("\x80\x80\x80\x80\x80\x80", 6, 5), 2);
+}
+
+/* Repairing keeps valid sequences and marks each bad byte. */
+static void
+test_utf8_repair(void **state)
+{
+	static const struct {
+		const char	*in;
+		size_t		 len;
+		const char	*out;
+	} cases[] = {
+		{ "caf\xc3\xa9", 5, "caf\xc3\xa9" },
+		{ "ok\xc3", 3, "ok\xef\xbf\xbd" },
+		{ "\xff\xfe", 2, "\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\xed\xa0\x80!", 4,
+		    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd!" },
+	};
+	struct tl_buf	 b = TL_BUF_INIT;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tl_buf_reset(&b);
+		tl_utf8_repair(&b, cases[i].in, cases[i].len);
+		assert_true(tl_buf_ok(&b));
+		if (b.len != strlen(cases[i].out) ||
+		    memcmp(b.data, cases[i].out, b.len) != 0)
+			fail_msg("repair case %zu", i);
+		assert_true(tl_utf8_valid(b.data, b.len));
+	}
+	tl_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -120,6 +172,8 @@ main(void)
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_utf8_prefix),
 		cmocka_unit_test(test_utf8_decode),
+		cmocka_unit_test(test_utf8_cut),
+		cmocka_unit_test(test_utf8_repair),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
