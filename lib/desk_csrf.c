@@ -100,3 +100,15 @@ tl_csrf_same_origin(const char *staff_url, const char *sec_fetch_site,
 		return 0;
 	return strlen(origin) == n && strncasecmp(origin, staff_url, n) == 0;
 }
+
+int
+tl_csrf_person_opened(const char *sec_fetch_site, const char *sec_fetch_mode,
+    const char *origin)
+{
+	if (sec_fetch_site != NULL && *sec_fetch_site != '\0')
+		return (strcmp(sec_fetch_site, "same-origin") == 0 ||
+		    strcmp(sec_fetch_site, "none") == 0) &&
+		    sec_fetch_mode != NULL &&
+		    strcmp(sec_fetch_mode, "navigate") == 0;
+	return origin == NULL || *origin == '\0';
+}

@@ -38,4 +38,15 @@ int tl_csrf_valid(const struct tl_seal_mackey *k, const char *name,
 int tl_csrf_same_origin(const char *staff_url, const char *sec_fetch_site,
 	    const char *origin);
 
+/*
+ * Whether a GET is a person opening a page (SPEC 16: reading never
+ * changes state, but the first opening of a tip stops its reminders): a
+ * same-origin or typed-in navigation (Sec-Fetch-Site "same-origin" or
+ * "none" with Sec-Fetch-Mode "navigate"); or, from a browser that sends
+ * no Sec-Fetch-Site, a request without Origin. An <img>, a fetch or a
+ * frame from another site never is. Empty counts as absent. 1 or 0.
+ */
+int tl_csrf_person_opened(const char *sec_fetch_site,
+	    const char *sec_fetch_mode, const char *origin);
+
 #endif

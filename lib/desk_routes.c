@@ -199,10 +199,17 @@ get_tip(struct ctx *c, int as_json)
 	struct tl_buf	 b = TL_BUF_INIT;
 	json_t		*t;
 	char		*s;
+	int		 opened;
 	enum tl_err	 rc;
 
+	/* Only a person opening the page counts as opening the tip: never
+	 * the JSON, a HEAD, nor an <img> or fetch from another site. */
+	opened = !as_json && c->req->method != NULL &&
+	    strcmp(c->req->method, "GET") == 0 &&
+	    tl_csrf_person_opened(c->req->sec_fetch_site,
+	    c->req->sec_fetch_mode, c->req->origin);
 	if ((rc = tl_desk_viewed(c->d, c->ref, c->v.user, c->req->now,
-	    as_json ? "view_json" : "view")) != TL_OK ||
+	    as_json ? "view_json" : "view", opened)) != TL_OK ||
 	    (rc = tl_desk_tip(c->d, c->ref, &t)) != TL_OK) {
 		store_failed(c, rc);
 		return;

@@ -765,7 +765,7 @@ change_end(struct tl_desk_store *d, enum tl_err rc, int64_t now,
 
 enum tl_err
 tl_desk_viewed(struct tl_desk_store *d, const char *ref, const char *who,
-    int64_t now, const char *action)
+    int64_t now, const char *action, int opened)
 {
 	int64_t		 id;
 	int		 state;
@@ -773,12 +773,13 @@ tl_desk_viewed(struct tl_desk_store *d, const char *ref, const char *who,
 
 	if ((rc = change_begin(d, ref, &id, &state)) != TL_OK)
 		return rc;
-	rc = run_sql(d, "UPDATE tips SET first_opened_at = ?"
-	    " WHERE id = ? AND first_opened_at IS NULL", NULL, 0,
-	    (int64_t[]){ now, id }, 2);
+	if (opened)
+		rc = run_sql(d, "UPDATE tips SET first_opened_at = ?"
+		    " WHERE id = ? AND first_opened_at IS NULL", NULL, 0,
+		    (int64_t[]){ now, id }, 2);
 	/* Opening the tip's page is seeing its new information: back to
 	 * its place by receipt. */
-	if (rc == TL_OK && strcmp(action, "view") == 0)
+	if (rc == TL_OK && opened)
 		rc = run_sql(d, "UPDATE tips SET updated = 0,"
 		    " queue_at = received_at WHERE id = ? AND updated = 1",
 		    NULL, 0, &id, 1);

@@ -228,11 +228,13 @@ enum tl_err tl_desk_metrics(struct tl_desk_store *d, int64_t now,
 
 /* --- changing (each also writes its audit entry, in one transaction) -- */
 
-/* Records that who opened ref (its first opening stops reminders); with
- * action "view" (its page) its new information is seen, and the tip goes
- * back to its place by receipt in the queue. */
+/* Records (audits as action) that who read ref. Only when a person
+ * opened its page (opened: see tl_csrf_person_opened) does the reading
+ * change anything: its first opening stops reminders, its new
+ * information is seen and the tip goes back to its place by receipt in
+ * the queue. */
 enum tl_err tl_desk_viewed(struct tl_desk_store *d, const char *ref,
-	    const char *who, int64_t now, const char *action);
+	    const char *who, int64_t now, const char *action, int opened);
 enum tl_err tl_desk_set_state(struct tl_desk_store *d, const char *ref,
 	    const char *who, int64_t now, enum tl_desk_state to,
 	    const char *note);

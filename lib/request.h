@@ -24,6 +24,7 @@ struct tl_request {
 	const char	*query;		/* QUERY_STRING */
 	const char	*origin;	/* HTTP_ORIGIN */
 	const char	*sec_fetch_site; /* HTTP_SEC_FETCH_SITE */
+	const char	*sec_fetch_mode; /* HTTP_SEC_FETCH_MODE */
 };
 
 /* Whether a request's Content-Type (type, NULL when absent) names mime,

@@ -144,6 +144,7 @@ read_request(FCGX_Request *r, struct tl_request *req)
 	req->remote_user = FCGX_GetParam("REMOTE_USER", r->envp);
 	req->origin = FCGX_GetParam("HTTP_ORIGIN", r->envp);
 	req->sec_fetch_site = FCGX_GetParam("HTTP_SEC_FETCH_SITE", r->envp);
+	req->sec_fetch_mode = FCGX_GetParam("HTTP_SEC_FETCH_MODE", r->envp);
 	req->now = (int64_t)time(NULL);
 }
 

@@ -271,10 +271,10 @@ test_sender_message(void **state)
 	assert_int_equal(tl_desk_flagged(f->d, &n), TL_OK);
 	assert_int_equal(n, 0);
 	/* The JSON view does not count as seeing it; the page does. */
-	assert_int_equal(tl_desk_viewed(f->d, a, "alice", 3200, "view_json"),
-	    TL_OK);
+	assert_int_equal(tl_desk_viewed(f->d, a, "alice", 3200, "view_json",
+	    0), TL_OK);
 	assert_string_equal(queue_top(f, top), a);
-	assert_int_equal(tl_desk_viewed(f->d, a, "alice", 3300, "view"),
+	assert_int_equal(tl_desk_viewed(f->d, a, "alice", 3300, "view", 1),
 	    TL_OK);
 	assert_string_equal(queue_top(f, top), b);
 	t = desk_tip(f, a);

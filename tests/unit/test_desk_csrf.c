@@ -91,12 +91,48 @@ test_same_origin(void **state)
 	assert_false(tl_csrf_same_origin(NULL, NULL, "https://x"));
 }
 
+/* Only a person opening a page: a same-origin or typed-in navigation,
+ * or a browser without Sec-Fetch-* sending no Origin. */
+static void
+test_person_opened(void **state)
+{
+	static const struct {
+		const char	*site, *mode, *origin;
+		int		 want;
+	} cases[] = {
+		{ "same-origin", "navigate", NULL, 1 },
+		{ "none", "navigate", NULL, 1 },
+		{ "same-origin", "navigate", "https://desk.example", 1 },
+		{ "cross-site", "no-cors", NULL, 0 },	/* <img> */
+		{ "cross-site", "navigate", NULL, 0 },	/* a link elsewhere */
+		{ "same-site", "navigate", NULL, 0 },
+		{ "same-origin", "cors", NULL, 0 },	/* fetch() */
+		{ "same-origin", "no-cors", NULL, 0 },
+		{ "same-origin", NULL, NULL, 0 },
+		{ "none", "", NULL, 0 },
+		{ NULL, NULL, NULL, 1 },		/* an older browser */
+		{ "", "", "", 1 },
+		{ NULL, "navigate", NULL, 1 },
+		{ NULL, NULL, "https://evil.example", 0 },
+		{ NULL, NULL, "null", 0 },
+		{ "", NULL, "https://desk.example", 0 },
+	};
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (tl_csrf_person_opened(cases[i].site, cases[i].mode,
+		    cases[i].origin) != cases[i].want)
+			fail_msg("case %zu: expected %d", i, cases[i].want);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_token),
 		cmocka_unit_test(test_same_origin),
+		cmocka_unit_test(test_person_opened),
 	};
 
 	if (sodium_init() < 0)

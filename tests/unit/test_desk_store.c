@@ -241,7 +241,7 @@ test_queue_and_changes(void **state)
 	    json_array_get(q, 0), "ref")), "TL-AAAA-0002");
 	json_decref(q);
 	assert_int_equal(tl_desk_viewed(f->d, "TL-AAAA-0002", "alice", 1500,
-	    "view"), TL_OK);
+	    "view", 1), TL_OK);
 	assert_int_equal(tl_desk_set_state(f->d, "TL-AAAA-0002", "alice", 1600,
 	    TL_DESK_IN_REVIEW, "looking"), TL_OK);
 	assert_int_equal(tl_desk_assign(f->d, "TL-AAAA-0002", "alice", 1700,
@@ -423,8 +423,18 @@ test_reminders(void **state)
 	    TL_OK);
 	assert_int_equal(json_array_size(due), 1);
 	json_decref(due);
+	/* A reading that was not a person opening its page (the JSON, an
+	 * <img> from another site) is audited but stops nothing. */
+	assert_int_equal(tl_desk_viewed(f->d, "TL-AAAA-0002", "alice", 2850,
+	    "view_json", 0), TL_OK);
+	assert_int_equal(tl_desk_viewed(f->d, "TL-AAAA-0002", "alice", 2860,
+	    "view", 0), TL_OK);
+	assert_int_equal(tl_desk_due_reminders(f->d, 2870, 900, 10, &due),
+	    TL_OK);
+	assert_int_equal(json_array_size(due), 1);
+	json_decref(due);
 	assert_int_equal(tl_desk_viewed(f->d, "TL-AAAA-0002", "alice", 2900,
-	    "view"), TL_OK);
+	    "view", 1), TL_OK);
 	assert_int_equal(tl_desk_due_reminders(f->d, 9000, 900, 10, &due),
 	    TL_OK);
 	assert_int_equal(json_array_size(due), 0);
