@@ -6,6 +6,8 @@
  * config is read, so a usage error is always exit 2 with the command's
  * usage line; the work itself is in lib/admin.c and lib/query.c.
  */
+#include <sys/prctl.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <sodium.h>
@@ -456,32 +458,49 @@ cmd_export(const struct tl_config *cfg, const struct args *a)
 	return finish(s, err, "export");
 }
 
+/* The desk's half of a purge: 0, or 1 having said why it failed. */
+static int
+purge_desk(const struct tl_config *cfg, int64_t cutoff)
+{
+	int64_t	 k;
+
+	return tl_desk_purge_store(cfg, cutoff, "tiplinectl", &k) == TL_OK ?
+	    0 : 1;
+}
+
 static int
 cmd_purge(const struct tl_config *cfg, const struct args *a)
 {
 	struct tl_store	*s;
 	enum tl_err	 err;
-	int64_t		 cutoff, n;
+	int64_t		 cutoff, n = 0;
 	char		 at[21];
-	int		 dry = (a->set & OPT(O_DRY_RUN)) != 0;
+	int		 dry = (a->set & OPT(O_DRY_RUN)) != 0, desk = 0;
 
 	cutoff = (int64_t)time(NULL) - 86400 * (int64_t)((a->set &
 	    OPT(O_OLDER_THAN)) ? a->days : cfg->retention_days);
-	if ((s = open_store(cfg)) == NULL)
+	/*
+	 * The desk's copies first (SPEC 12, 16): they are the plaintext,
+	 * and go whatever the intake store, which tipline.fcgi can write,
+	 * does to its own half. Again after it when it deleted tips, for
+	 * any the desk took in meanwhile.
+	 */
+	if (!dry)
+		desk = purge_desk(cfg, cutoff);
+	if ((s = open_store(cfg)) == NULL) {
+		fprintf(stderr, "tiplinectl: purge: the intake store was not "
+		    "purged\n");
 		return 1;
+	}
 	err = tl_query_purge(s, cutoff, dry, 0, &n, NULL);
-	/* The desk's copies go with them (SPEC 12), also when the intake
-	 * store's purge stopped part way (its batches done stay deleted) or
-	 * could not empty its WAL. */
-	if (!dry && (err == TL_OK || n > 0) && tl_desk_purge_store(cfg,
-	    cutoff, "tiplinectl", &(int64_t){ 0 }) != TL_OK && err == TL_OK)
-		err = TL_ESTORE;
+	if (!dry && n > 0)
+		desk |= purge_desk(cfg, cutoff);
 	tl_time_rfc3339(cutoff, at);
 	if (err == TL_OK || n > 0)
 		printf("%s %lld tip%s received up to %s\n", dry ?
 		    "would delete" : "deleted", (long long)n, n == 1 ? "" : "s",
 		    at);
-	return finish(s, err, "purge");
+	return finish(s, err, "purge") | desk;
 }
 
 /* deliveries --ack (SPEC 15): dead deliveries stop alerting. */
@@ -633,6 +652,15 @@ main(int argc, char *argv[])
 		fprintf(stderr, "tiplinectl: libsodium failed to start\n");
 		return 1;
 	}
+	/* Before any key or tip is read: several commands hold the staff
+	 * secret key, the desk's key or what people wrote (SPEC 16). */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1) {
+		fprintf(stderr, "tiplinectl: prctl: %s\n", strerror(errno));
+		return 1;
+	}
+	/* The intake store is written by tipline.fcgi: what it holds runs
+	 * no trigger nor view here, nor is followed through a link. */
+	tl_store_distrust(1);
 	if (tl_config_load(tl_config_path(conf), &cfg, err, sizeof(err))
 	    != TL_OK) {
 		fprintf(stderr, "tiplinectl: %s\n", err);

@@ -25,6 +25,7 @@
 
 #include "backup.h"
 #include "seal.h"
+#include "store_impl.h"
 
 #define BUSY_MS	5000
 
@@ -60,13 +61,16 @@ copy_db(sqlite3 *dst, sqlite3 *src)
 	return rc == SQLITE_DONE ? sqlite3_errcode(dst) : rc;
 }
 
-/* Opens path (flags) with a busy timeout: the handle, or NULL (said). */
+/* Opens path (flags) with a busy timeout, as a file tipline.fcgi could
+ * have written (tl_store_harden, no symbolic link): the handle, or NULL
+ * (said). */
 static sqlite3 *
 open_db(const char *path, int flags)
 {
 	sqlite3	*db = NULL;
 
-	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOFOLLOW, NULL) !=
+	    SQLITE_OK || tl_store_harden(db) == -1) {
 		fail("%s: %s", path, db != NULL ? sqlite3_errmsg(db) :
 		    "out of memory");
 		sqlite3_close(db);

@@ -52,8 +52,7 @@ enum tl_err
 tl_desk_intake_open(const char *path, struct tl_desk_intake **out,
     char *err, size_t errlen)
 {
-	static const char *const pragmas[] = { "PRAGMA trusted_schema = OFF",
-	    "PRAGMA cell_size_check = ON", "PRAGMA mmap_size = 0",
+	static const char *const pragmas[] = { "PRAGMA mmap_size = 0",
 	    "PRAGMA query_only = ON" };
 	struct tl_desk_intake	*in;
 	size_t			 i;
@@ -65,9 +64,7 @@ tl_desk_intake_open(const char *path, struct tl_desk_intake **out,
 	}
 	if (sqlite3_open_v2(path, &in->db, SQLITE_OPEN_READONLY |
 	    SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
-	    sqlite3_db_config(in->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL) !=
-	    SQLITE_OK || sqlite3_db_config(in->db,
-	    SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL) != SQLITE_OK) {
+	    tl_store_harden(in->db) == -1) {
 		fail(in, path);
 		goto bad;
 	}
@@ -475,11 +472,8 @@ tl_desk_intake_writer(const char *path, char *err, size_t errlen)
 
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
-	    sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL) !=
-	    SQLITE_OK || sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA,
-	    0, NULL) != SQLITE_OK || sqlite3_exec(db, "PRAGMA mmap_size = 0;"
-	    "PRAGMA cell_size_check = ON; PRAGMA synchronous = FULL", NULL,
-	    NULL, NULL) != SQLITE_OK) {
+	    tl_store_harden(db) == -1 || sqlite3_exec(db, "PRAGMA mmap_size"
+	    " = 0; PRAGMA synchronous = FULL", NULL, NULL, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "intake store: %s: %s", path,
 		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
 		sqlite3_close_v2(db);

@@ -1,9 +1,10 @@
 /*
  * desk_ingest.h — taking tips from the intake store into the desk's
  * (SPEC 12). The intake store is written by the internet-facing process,
- * so it is hostile input here: opened read-only with
- * SQLITE_DBCONFIG_DEFENSIVE, trusted_schema=OFF, cell_size_check=ON, no
- * mmap, query_only, never ATTACHed. Every row is copied into a
+ * so it is hostile input here: opened read-only through no symbolic
+ * link, as tl_store_harden() says (defensive, untrusted schema, no
+ * trigger or view of its own, cell_size_check), no mmap, query_only,
+ * never ATTACHed. Every row is copied into a
  * struct tl_desk_in and handed to tl_desk_ingest(), the one door into the
  * desk, which a later milestone feeds from several hosts.
  */
@@ -58,9 +59,9 @@ enum tl_err tl_desk_ingest_messages_round(struct tl_desk_store *d,
 
 /*
  * A connection of the desk's own to write to the intake store (a
- * reminder, a question to the sender): read-write, never creating,
- * defensive, trusted_schema off, cell_size_check on, no mmap,
- * synchronous FULL, waiting up to 5 s on a lock. NULL with the reason in
+ * reminder, a question to the sender): read-write, never creating, as
+ * tl_store_harden() says (no trigger or view of the file's runs), no
+ * mmap, synchronous FULL, waiting up to 5 s on a lock. NULL with the reason in
  * err. Close with sqlite3_close_v2().
  */
 sqlite3 *tl_desk_intake_writer(const char *path, char *err, size_t errlen);

@@ -46,6 +46,16 @@ static const char purge_ids_sql[] =
 static const char purge_sql[] =
     "DELETE FROM tips WHERE id = ?1 AND received_at <= ?2";
 
+/* Before the tip ?1 goes: a digest that only its deliveries were folded
+ * into goes with it. The schema's trigger deliveries_digest_gone does it
+ * too, but tiplinectl runs no trigger of the intake store's (SPEC 16). */
+static const char purge_digest_sql[] =
+    "DELETE FROM deliveries WHERE id IN (SELECT digest_id FROM deliveries"
+    " WHERE tip_id = ?1 AND digest_id IS NOT NULL)"
+    " AND EXISTS (SELECT 1 FROM tips WHERE id = ?1 AND received_at <= ?2)"
+    " AND NOT EXISTS (SELECT 1 FROM deliveries m"
+    "  WHERE m.digest_id = deliveries.id AND m.tip_id IS NOT ?1)";
+
 static const char deliveries_sql[] =
     "SELECT coalesce(tips.ref, d.kind || ' ' || d.webhook_id), d.state,"
     " d.attempts, d.next_at, d.last_status, d.last_error"
@@ -246,6 +256,7 @@ now_ms(void)
 struct purge {
 	struct tl_store	*s;
 	sqlite3_stmt	*del;		/* purge_sql */
+	sqlite3_stmt	*digest;	/* purge_digest_sql */
 	int64_t		 cutoff;
 	int64_t		 batch_max;	/* tips a transaction; 0: no limit */
 	int64_t		*n;		/* tips deleted and committed */
@@ -273,10 +284,10 @@ purge_page(struct tl_store *s, sqlite3_stmt *st, int64_t cutoff,
 /*
  * One transaction, after a pause if it is not the first: deletes
  * ids[*i..k) in order (each only if still at or before the cutoff; its
- * deliveries go by cascade) until PURGE_HOLD_MS or batch_max is up, and
- * commits. *i moves past them; the tips and the batch count only once
- * committed. On failure the transaction is left open for the caller to
- * roll back.
+ * deliveries and messages go by cascade, a digest of its deliveries alone
+ * before it) until PURGE_HOLD_MS or batch_max is up, and commits. *i
+ * moves past them; the tips and the batch count only once committed. On
+ * failure the transaction is left open for the caller to roll back.
  */
 static enum tl_err
 purge_batch(struct purge *p, const int64_t *ids, size_t k, size_t *i)
@@ -293,6 +304,12 @@ purge_batch(struct purge *p, const int64_t *ids, size_t k, size_t *i)
 		return err;
 	start = now_ms();
 	do {
+		sqlite3_bind_int64(p->digest, 1, ids[*i]);
+		sqlite3_bind_int64(p->digest, 2, p->cutoff);
+		rc = sqlite3_step(p->digest);
+		sqlite3_reset(p->digest);
+		if ((err = tl_db_done(p->s, rc, "purge: digest")) != TL_OK)
+			return err;
 		sqlite3_bind_int64(p->del, 1, ids[(*i)++]);
 		sqlite3_bind_int64(p->del, 2, p->cutoff);
 		rc = sqlite3_step(p->del);
@@ -347,6 +364,7 @@ purge_batches(struct purge *p)
 		return TL_ENOMEM;
 	if ((err = prep(p->s, purge_ids_sql, &sel)) != TL_OK ||
 	    (err = prep(p->s, purge_sql, &p->del)) != TL_OK ||
+	    (err = prep(p->s, purge_digest_sql, &p->digest)) != TL_OK ||
 	    (err = tl_db_exec(p->s, "PRAGMA secure_delete = ON",
 	    "purge: secure_delete")) != TL_OK)
 		goto out;
@@ -362,6 +380,7 @@ purge_batches(struct purge *p)
 out:
 	sqlite3_finalize(sel);
 	sqlite3_finalize(p->del);
+	sqlite3_finalize(p->digest);
 	free(ids);
 	if (err != TL_OK)
 		tl_db_rollback(p->s);
@@ -382,7 +401,7 @@ tl_query_purge(struct tl_store *s, int64_t cutoff, int dry_run,
 		batches = &nb;
 	*batches = 0;
 	if (!dry_run) {
-		err = purge_batches(&(struct purge){ s, NULL, cutoff,
+		err = purge_batches(&(struct purge){ s, NULL, NULL, cutoff,
 		    batch_max, n, batches });
 		return err == TL_OK ? checkpoint(s) : err;
 	}

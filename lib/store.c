@@ -638,6 +638,32 @@ prepare(struct tl_store *s)
 	return 0;
 }
 
+/* tl_store_distrust(): set before any thread starts, read after. */
+static int distrust;
+
+void
+tl_store_distrust(int on)
+{
+	distrust = on;
+}
+
+int
+tl_store_harden(sqlite3 *db)
+{
+	static const int off[] = { SQLITE_DBCONFIG_TRUSTED_SCHEMA,
+	    SQLITE_DBCONFIG_ENABLE_TRIGGER, SQLITE_DBCONFIG_ENABLE_VIEW };
+	size_t	 i;
+
+	if (sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	for (i = 0; i < sizeof(off) / sizeof(off[0]); i++)
+		if (sqlite3_db_config(db, off[i], 0, NULL) != SQLITE_OK)
+			return -1;
+	return sqlite3_exec(db, "PRAGMA cell_size_check = ON", NULL, NULL,
+	    NULL) == SQLITE_OK ? 0 : -1;
+}
+
 /* Removes path+suffix if it exists. */
 static void
 unlink_beside(const char *path, const char *suffix)
@@ -673,7 +699,10 @@ db_open(struct tl_store *s, int create)
 			unlink_beside(s->path, "-shm");
 		}
 	}
-	if (sqlite3_open_v2(s->path, &s->db, flags, NULL) != SQLITE_OK) {
+	if (distrust)
+		flags |= SQLITE_OPEN_NOFOLLOW;
+	if (sqlite3_open_v2(s->path, &s->db, flags, NULL) != SQLITE_OK ||
+	    (distrust && tl_store_harden(s->db) == -1)) {
 		tl_store_fail(s, "open");
 		goto err;
 	}

@@ -81,6 +81,16 @@ enum tl_err tl_store_attach(const char *path, struct tl_store **out,
 void tl_store_close(struct tl_store *s);
 
 /*
+ * With on, every store this process opens from then on is hostile input
+ * (tiplinectl, which may hold the staff secret key, reads a file that
+ * tipline.fcgi can write): refused through a symbolic link, and opened
+ * as tl_store_harden() says, so that a trigger or view planted in it
+ * never runs. Its own purge does the work of the schema's trigger. Call
+ * it before any thread starts.
+ */
+void tl_store_distrust(int on);
+
+/*
  * Stores a sealed tip under sub->ref and one pending delivery in one
  * transaction, and copies the reference to ref. Returns TL_OK only once
  * that transaction is durably committed; TL_EDUPLICATE (nothing stored)

@@ -76,6 +76,16 @@ int tl_store_tip_col(enum tl_tipcol c);
 enum tl_err tl_store_prep_tips(struct tl_store *s, const char *tail,
 	    sqlite3_stmt **st);
 
+/*
+ * Makes the connection db fit for a file that another, less trusted
+ * program can write (SPEC 16; the desk and tiplinectl open the intake
+ * store so): SQLite's defensive mode, an untrusted schema (no function
+ * with side effects runs from it), no trigger and no view of the file's
+ * own ever runs, and every cell's size checked. Returns 0, or -1 with
+ * SQLite's reason in db.
+ */
+int tl_store_harden(sqlite3 *db);
+
 /* The counters row of delivery outcome verdict (enum tl_verdict). */
 const char *tl_store_counter_name(int verdict);
 

@@ -502,6 +502,54 @@ test_purge_busy_reader(void **state)
 	assert_int_equal(n, 0);
 }
 
+/*
+ * What tipline.fcgi could plant in the intake store (SPEC 16): a trigger
+ * that refuses the purge. A store opened as tiplinectl opens it
+ * (tl_store_distrust) runs no trigger of the file's and is never
+ * reached through a symbolic link; its purge still removes a digest
+ * that only the purged tip's delivery was folded into, as the schema's
+ * own trigger would.
+ */
+static void
+test_purge_distrusted(void **state)
+{
+	struct fx	*f = *state;
+	struct tl_store	*s;
+	sqlite3		*db = peek(f->path);
+	char		 link[160], err[256];
+	int64_t		 n = -1;
+
+	assert_int_equal(sqlite3_exec(db, "CREATE TRIGGER keep BEFORE DELETE"
+	    " ON tips BEGIN SELECT RAISE(ABORT, 'kept'); END;"
+	    "INSERT INTO deliveries (tip_id, kind, webhook_id, urgent,"
+	    " next_at, created_at) VALUES (NULL, 'tips.digest', 'wh', 0, 0,"
+	    " 0);"
+	    "UPDATE deliveries SET digest_id = last_insert_rowid()"
+	    " WHERE tip_id = (SELECT min(id) FROM tips)", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	/* Trusted, the planted trigger runs and the purge fails. */
+	assert_int_equal(tl_query_purge(f->s, T0 - DAY, 0, 0, &n, NULL),
+	    TL_ESTORE);
+	assert_int_equal(n, 0);
+
+	tl_store_distrust(1);
+	snprintf(link, sizeof(link), "%s/link.db", f->dir);
+	assert_int_equal(symlink(f->path, link), 0);
+	assert_int_equal(tl_store_attach(link, &s, err, sizeof(err)),
+	    TL_ESTORE);
+	assert_int_equal(tl_store_attach(f->path, &s, err, sizeof(err)),
+	    TL_OK);
+	tl_store_distrust(0);
+	assert_int_equal(tl_query_purge(s, T0 - DAY, 0, 0, &n, NULL), TL_OK);
+	assert_int_equal(n, 1);
+	tl_store_close(s);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM tips"), 2);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM deliveries"), 2);
+	assert_int_equal(q_int(f->path, "SELECT count(*) FROM deliveries"
+	    " WHERE tip_id IS NULL"), 0);
+}
+
 /* Counts the commits on the store's connection (tl_store_on_commit). */
 static int
 count_commit(void *arg, int frames)
@@ -661,6 +709,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_purge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_purge_batches, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_purge_distrusted, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_purge_busy_reader, setup,
 		    teardown),
