@@ -32,6 +32,9 @@ struct tl_desk_intake {
 	char		 err[256];
 };
 
+/* Columns a batch selects, at most (batch_sql). */
+#define ROW_COLS	32
+
 /* One row as read: what tl_desk_ingest() takes, and what it points to. */
 struct row {
 	struct tl_desk_in	 in;
@@ -40,6 +43,9 @@ struct row {
 	uint8_t			 pk[TL_SEAL_KEYBYTES];
 	uint8_t			 commit[TL_SEAL_COMMITBYTES];
 	char			 why[96];	/* a fault's words */
+	int			 type[ROW_COLS];	/* each column's type as
+						   stored, before any
+						   conversion */
 };
 
 static enum tl_err
@@ -145,7 +151,7 @@ batch_sql(struct tl_buf *b)
 	const char	*cols = tl_store_tip_columns();
 	const char	*at = strstr(cols, SEALED_COL);
 
-	if (at == NULL)
+	if (at == NULL || tl_store_tip_ncolumns() >= ROW_COLS)
 		abort();	/* the store's column list changed: a build bug */
 	tl_buf_printf(b, "SELECT %.*s%s%s, %s FROM tips WHERE tips.id > ?1"
 	    " ORDER BY tips.id LIMIT ?2", (int)(at - cols), cols,
@@ -295,28 +301,30 @@ choice_ok(enum tl_field f, const char *v)
 	    (n >= tl_fields[f].min && n <= tl_fields[f].max);
 }
 
-/* Whether column c of st is an integer from lo to hi. */
+/* Whether column c of w's row in st is an integer from lo to hi. */
 static int
-int_in(sqlite3_stmt *st, int c, int64_t lo, int64_t hi)
+int_in(sqlite3_stmt *st, const struct row *w, int c, int64_t lo,
+    int64_t hi)
 {
 	int64_t	 v = sqlite3_column_int64(st, c);
 
-	return sqlite3_column_type(st, c) == SQLITE_INTEGER && v >= lo &&
-	    v <= hi;
+	return w->type[c] == SQLITE_INTEGER && v >= lo && v <= hi;
 }
 
-/* Whether the area column (read into area) is NULL, or an outward code
- * as intake writes it ("SO14": tl_postcode_area). */
+/* Whether the area column of w's row in st (read into w->t.area) is
+ * NULL, or an outward code as intake writes it ("SO14":
+ * tl_postcode_area). */
 static int
-area_ok(sqlite3_stmt *st, const char *area)
+area_ok(sqlite3_stmt *st, const struct row *w)
 {
-	char	 pc[16];
-	int	 c = tl_store_tip_col(TL_TIPCOL_AREA);
+	const char	*area = w->t.area;
+	char		 pc[16];
+	int		 c = tl_store_tip_col(TL_TIPCOL_AREA);
 
-	if (sqlite3_column_type(st, c) == SQLITE_NULL)
+	if (w->type[c] == SQLITE_NULL)
 		return 1;
-	return sqlite3_column_type(st, c) == SQLITE_TEXT &&
-	    sqlite3_column_bytes(st, c) < TL_AREA_SIZE && (area[0] == '\0' ||
+	return w->type[c] == SQLITE_TEXT && sqlite3_column_bytes(st, c) <
+	    TL_AREA_SIZE && (area[0] == '\0' ||
 	    (tl_postcode_normalise(area, pc, sizeof(pc)) == TL_OK &&
 	    strcmp(pc, area) == 0));
 }
@@ -343,20 +351,21 @@ row_fault(struct tl_desk_intake *in, sqlite3_stmt *st, struct row *w,
 	if (prio == NULL || (strcmp(prio, "urgent") != 0 &&
 	    strcmp(prio, "normal") != 0))
 		return "the priority column is not one the schema allows";
-	if (!area_ok(st, w->t.area))
+	if (!area_ok(st, w))
 		return "the area column is not an outward code";
-	if (!int_in(st, 2, 0, now + AHEAD_MAX))
+	if (!int_in(st, w, 2, 0, now + AHEAD_MAX))
 		bad = "received_at";
 	for (f = 0; f < TL_F__MAX && bad == NULL; f++) {
 		if (tl_fields[f].column == NULL)
 			continue;
-		t = sqlite3_column_type(st, c++);
+		t = w->type[c++];
 		if ((t != SQLITE_TEXT && t != SQLITE_NULL) ||
 		    !choice_ok(f, w->t.report.value[f]))
 			bad = tl_fields[f].column;
 	}
-	if (bad == NULL && !(int_in(st, n, 0, 1) && int_in(st, n + 1, 0, 1) &&
-	    int_in(st, n + 2, 0, TL_MAX_PHONES)))
+	if (bad == NULL && !(int_in(st, w, n, 0, 1) &&
+	    int_in(st, w, n + 1, 0, 1) &&
+	    int_in(st, w, n + 2, 0, TL_MAX_PHONES)))
 		bad = "has_people, has_vehicles or phones";
 	if (bad != NULL) {
 		snprintf(w->why, sizeof(w->why), "the %s column is not one "
@@ -395,8 +404,13 @@ read_row(struct tl_desk_intake *in, sqlite3_stmt *st,
 	char			 canon[TL_REF_SIZE];
 	enum tl_seal_fault	 fault;
 	enum tl_err		 rc;
+	int			 i;
 
 	memset(w, 0, sizeof(*w));
+	/* Types first: reading a column as text or a number may convert
+	 * it, and sqlite3_column_type() is undefined after that. */
+	for (i = 0; i < sqlite3_column_count(st) && i < ROW_COLS; i++)
+		w->type[i] = sqlite3_column_type(st, i);
 	if (tl_store_read_tip(st, 0, &w->t) != TL_OK)
 		return -1;
 	/* The whole column, not the part before a NUL or past the
@@ -418,9 +432,9 @@ read_row(struct tl_desk_intake *in, sqlite3_stmt *st,
 	w->in.area = w->t.area;
 	if ((w->in.fault = row_fault(in, st, w, now)) != NULL) {
 		/* Every tip, flagged or not, shows its area and time. */
-		if (!area_ok(st, w->t.area))
+		if (!area_ok(st, w))
 			w->t.area[0] = '\0';
-		if (!int_in(st, 2, 0, now + AHEAD_MAX))
+		if (!int_in(st, w, 2, 0, now + AHEAD_MAX))
 			w->in.received_at = now;
 		drop_content(w);
 		return 1;
