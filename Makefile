@@ -67,7 +67,7 @@ unit: $(UNIT)
 E2E	= $(wildcard tests/e2e/run.py tests/e2e/notify.py tests/e2e/ctl.py \
 	  tests/e2e/watch.py tests/e2e/deploy.py tests/e2e/sealed.py \
 	  tests/e2e/attack.py tests/e2e/desk.py tests/e2e/followup.py \
-	  tests/e2e/trust_misc.py)
+	  $(sort $(wildcard tests/e2e/trust_*.py)))
 # A test-only helper of the end-to-end suites (tests/e2e/redate.c).
 $(BUILD)/tests/redate: $(BUILD)/tests/e2e/redate.o $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
@@ -76,7 +76,11 @@ $(BUILD)/tests/redate: $(BUILD)/tests/e2e/redate.o $(LIBA)
 $(BUILD)/tests/sender: $(BUILD)/tests/e2e/sender.o $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
 
-e2e: all $(BUILD)/tests/redate $(BUILD)/tests/sender
+# And a tip forged as a takeover of tipline.fcgi could (tests/e2e/forge.c).
+$(BUILD)/tests/forge: $(BUILD)/tests/e2e/forge.o $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
+
+e2e: all $(BUILD)/tests/redate $(BUILD)/tests/sender $(BUILD)/tests/forge
 	@rc=0; for t in $(E2E); do \
 		python3 $$t --build $(BUILD) || rc=1; done; exit $$rc
 

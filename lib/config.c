@@ -75,6 +75,9 @@ static const struct key keys[] = {
 	{ "staff_base_path", K_BASE, O(staff_base_path), 0, 0, "/staff" },
 	{ "remind_urgent_after", K_DURATION, O(remind_urgent_after), 0, 0,
 	    "15m" },
+	/* SPEC 16: the intake store is hostile input. */
+	{ "max_sealed_bytes", K_SIZE, O(max_sealed_bytes), 65536, 1073741824,
+	    "1048576" },
 	/* Follow-up (SPEC 13). */
 	{ "followup", K_BOOL, O(followup), 0, 0, "on" },
 	{ "followup_concurrency", K_INT, O(followup_concurrency), 1, 64,

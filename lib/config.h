@@ -57,6 +57,7 @@ struct tl_config {
 	int	 followup_concurrency;	/* derivations for follow-up */
 	char	*staff_base_path;	/* "/staff" (no trailing /) */
 	long	 remind_urgent_after;	/* seconds; 0 = never */
+	size_t	 max_sealed_bytes;	/* a tip's blob the desk takes */
 };
 
 /*

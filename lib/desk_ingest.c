@@ -28,8 +28,12 @@
 
 struct tl_desk_intake {
 	sqlite3		*db;
+	size_t		 max_sealed;	/* bytes of a tip's blob taken */
 	char		 err[256];
 };
+
+/* Columns a batch selects, at most (batch_sql). */
+#define ROW_COLS	32
 
 /* One row as read: what tl_desk_ingest() takes, and what it points to. */
 struct row {
@@ -38,6 +42,10 @@ struct row {
 	char			 digest[TL_SEAL_HASH_HEX];
 	uint8_t			 pk[TL_SEAL_KEYBYTES];
 	uint8_t			 commit[TL_SEAL_COMMITBYTES];
+	char			 why[96];	/* a fault's words */
+	int			 type[ROW_COLS];	/* each column's type as
+						   stored, before any
+						   conversion */
 };
 
 static enum tl_err
@@ -62,6 +70,7 @@ tl_desk_intake_open(const char *path, struct tl_desk_intake **out,
 		snprintf(err, errlen, "out of memory");
 		return TL_ENOMEM;
 	}
+	in->max_sealed = TL_DESK_SEALED_MAX;
 	if (sqlite3_open_v2(path, &in->db, SQLITE_OPEN_READONLY |
 	    SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
 	    tl_store_harden(in->db) == -1) {
@@ -92,6 +101,12 @@ tl_desk_intake_close(struct tl_desk_intake *in)
 	free(in);
 }
 
+void
+tl_desk_intake_set_max_sealed(struct tl_desk_intake *in, size_t bytes)
+{
+	in->max_sealed = bytes;
+}
+
 const char *
 tl_desk_intake_errmsg(const struct tl_desk_intake *in)
 {
@@ -112,12 +127,32 @@ tl_desk_intake_health(struct tl_desk_intake *in)
 	return rc == SQLITE_ROW ? TL_OK : fail(in, "health");
 }
 
-/* The SELECT of a batch: the store's columns of a tip. */
+/*
+ * The blob's column in the store's list, and what a batch selects in its
+ * place: the blob only when it is one of at most ?3 bytes. typeof() and
+ * length() of a blob read none of its bytes, so an oversize blob is
+ * never loaded, let alone copied (SPEC 16: max_sealed_bytes).
+ */
+#define SEALED_COL	" tips.sealed,"
+#define SEALED_BOUNDED	" CASE WHEN typeof(tips.sealed) = 'blob' AND" \
+	" length(tips.sealed) <= ?3 THEN tips.sealed END,"
+/* After the store's columns: the blob's bytes, 0 none, -1 not a blob. */
+#define SEALED_SIZE	"CASE typeof(tips.sealed) WHEN 'blob' THEN" \
+	" length(tips.sealed) WHEN 'null' THEN 0 ELSE -1 END"
+
+/* The SELECT of a batch: the store's columns of a tip, the blob bounded,
+ * then its size; ?1 the cursor, ?2 the batch, ?3 max_sealed_bytes. */
 static void
 batch_sql(struct tl_buf *b)
 {
-	tl_buf_printf(b, "SELECT %s FROM tips WHERE tips.id > ?"
-	    " ORDER BY tips.id LIMIT ?", tl_store_tip_columns());
+	const char	*cols = tl_store_tip_columns();
+	const char	*at = strstr(cols, SEALED_COL);
+
+	if (at == NULL || tl_store_tip_ncolumns() >= ROW_COLS)
+		abort();	/* the store's column list changed: a build bug */
+	tl_buf_printf(b, "SELECT %.*s%s%s, %s FROM tips WHERE tips.id > ?1"
+	    " ORDER BY tips.id LIMIT ?2", (int)(at - cols), cols,
+	    SEALED_BOUNDED, at + strlen(SEALED_COL), SEALED_SIZE);
 }
 
 /* The digest of the row's columns as stored (length-prefixed, NULL told
@@ -224,6 +259,135 @@ sender_key(struct tl_desk_intake *in, const struct tl_seal_secret *sk,
 	sqlite3_finalize(st);
 }
 
+/* Seconds a received_at may be ahead of the desk's clock. */
+#define AHEAD_MAX	3600
+
+/* Whether v, the text of field f's plaintext column, is one f allows:
+ * NULL when f is optional; else one of its choices, or for a multiple
+ * choice its items joined with ",", each a choice once, min..max of
+ * them. A plaintext column is always a choice (SPEC 11: what a person
+ * wrote is sealed), so a field without choices allows none. */
+static int
+choice_ok(enum tl_field f, const char *v)
+{
+	const struct tl_choice	*c = tl_fields[f].choices;
+	const char		*end;
+	unsigned		 seen = 0;
+	size_t			 i, len, n = 0;
+
+	if (v == NULL)
+		return !tl_fields[f].required;
+	if (c == NULL)
+		return 0;
+	for (;; v = end + 1) {
+		end = strchr(v, ',');
+		len = end != NULL ? (size_t)(end - v) : strlen(v);
+		for (i = 0; c[i].value != NULL && (strlen(c[i].value) != len ||
+		    memcmp(c[i].value, v, len) != 0); i++)
+			;
+		if (c[i].value == NULL || (seen & 1u << i) != 0)
+			return 0;
+		seen |= 1u << i;
+		n++;
+		if (end == NULL)
+			break;
+		if (tl_fields[f].kind != TL_K_MULTI)
+			return 0;
+	}
+	return tl_fields[f].kind != TL_K_MULTI ||
+	    (n >= tl_fields[f].min && n <= tl_fields[f].max);
+}
+
+/* Whether column c of w's row in st is an integer from lo to hi. */
+static int
+int_in(sqlite3_stmt *st, const struct row *w, int c, int64_t lo,
+    int64_t hi)
+{
+	int64_t	 v = sqlite3_column_int64(st, c);
+
+	return w->type[c] == SQLITE_INTEGER && v >= lo && v <= hi;
+}
+
+/* Whether the area column of w's row in st (read into w->t.area) is
+ * NULL, or an outward code as intake writes it ("SO14":
+ * tl_postcode_area). */
+static int
+area_ok(sqlite3_stmt *st, const struct row *w)
+{
+	const char	*area = w->t.area;
+	char		 pc[16];
+	int		 c = tl_store_tip_col(TL_TIPCOL_AREA);
+
+	if (w->type[c] == SQLITE_NULL)
+		return 1;
+	return w->type[c] == SQLITE_TEXT && sqlite3_column_bytes(st, c) <
+	    TL_AREA_SIZE && (area[0] == '\0' ||
+	    (tl_postcode_normalise(area, pc, sizeof(pc)) == TL_OK &&
+	    strcmp(pc, area) == 0));
+}
+
+/*
+ * Why the plaintext columns of w's row in st are not as tl_fields[] and
+ * the schema allow them (SPEC 16), or NULL: a NUL byte in a text column,
+ * the priority, the area, the time received (1970 to a little after
+ * now), each choice column, the counts, the blob's type and size. The
+ * reason may be in w->why.
+ */
+static const char *
+row_fault(struct tl_desk_intake *in, sqlite3_stmt *st, struct row *w,
+    int64_t now)
+{
+	const char	*prio = (const char *)sqlite3_column_text(st, 3);
+	const char	*bad = NULL;
+	int64_t		 size;
+	int		 f, t, c = 4;
+	int		 n = tl_store_tip_col(TL_TIPCOL_HAS_PEOPLE);
+
+	if (has_nul(st))
+		return "a column holds a NUL byte";
+	if (prio == NULL || (strcmp(prio, "urgent") != 0 &&
+	    strcmp(prio, "normal") != 0))
+		return "the priority column is not one the schema allows";
+	if (!area_ok(st, w))
+		return "the area column is not an outward code";
+	if (!int_in(st, w, 2, 0, now + AHEAD_MAX))
+		bad = "received_at";
+	for (f = 0; f < TL_F__MAX && bad == NULL; f++) {
+		if (tl_fields[f].column == NULL)
+			continue;
+		t = w->type[c++];
+		if ((t != SQLITE_TEXT && t != SQLITE_NULL) ||
+		    !choice_ok(f, w->t.report.value[f]))
+			bad = tl_fields[f].column;
+	}
+	if (bad == NULL && !(int_in(st, w, n, 0, 1) &&
+	    int_in(st, w, n + 1, 0, 1) &&
+	    int_in(st, w, n + 2, 0, TL_MAX_PHONES)))
+		bad = "has_people, has_vehicles or phones";
+	if (bad != NULL) {
+		snprintf(w->why, sizeof(w->why), "the %s column is not one "
+		    "the schema allows", bad);
+		return w->why;
+	}
+	size = sqlite3_column_int64(st, tl_store_tip_ncolumns());
+	if (size < 0)
+		return "the sealed column is not a blob";
+	if ((uint64_t)size > in->max_sealed)
+		return "the sealed content is larger than max_sealed_bytes";
+	return NULL;
+}
+
+/* Frees what w's row holds besides its facts: a flagged tip is taken
+ * in with none of it. */
+static void
+drop_content(struct row *w)
+{
+	tl_report_free(&w->t.report);
+	free(w->t.sealed);
+	w->t.sealed = NULL;
+	w->t.sealed_len = 0;
+}
+
 /*
  * Reads one row into w and opens it with sk. Returns 1 to ingest it
  * (with w->in.fault set when its content cannot be shown), 0 to skip a
@@ -232,15 +396,18 @@ sender_key(struct tl_desk_intake *in, const struct tl_seal_secret *sk,
  */
 static int
 read_row(struct tl_desk_intake *in, sqlite3_stmt *st,
-    const struct tl_seal_secret *sk, struct row *w)
+    const struct tl_seal_secret *sk, int64_t now, struct row *w)
 {
-	const char		*prio = (const char *)sqlite3_column_text(st, 3);
 	char			 canon[TL_REF_SIZE];
 	enum tl_seal_fault	 fault;
 	enum tl_err		 rc;
-	int			 area_ok;
+	int			 i;
 
 	memset(w, 0, sizeof(*w));
+	/* Types first: reading a column as text or a number may convert
+	 * it, and sqlite3_column_type() is undefined after that. */
+	for (i = 0; i < sqlite3_column_count(st) && i < ROW_COLS; i++)
+		w->type[i] = sqlite3_column_type(st, i);
 	if (tl_store_read_tip(st, 0, &w->t) != TL_OK)
 		return -1;
 	/* The whole column, not the part before a NUL or past the
@@ -260,24 +427,13 @@ read_row(struct tl_desk_intake *in, sqlite3_stmt *st,
 	w->in.received_at = w->t.received_at;
 	w->in.priority = w->t.report.priority;
 	w->in.area = w->t.area;
-	/* The area as stored, not the part of it the reader keeps: every
-	 * tip, flagged or not, shows it, so one that is not text is
-	 * dropped. */
-	area_ok = sqlite3_column_bytes(st, tl_store_tip_col(TL_TIPCOL_AREA)) <
-	    TL_AREA_SIZE && tl_utf8_valid(w->t.area, strlen(w->t.area));
-	if (!area_ok)
-		w->t.area[0] = '\0';
-	if (has_nul(st)) {
-		w->in.fault = "a column holds a NUL byte";
-		return 1;
-	}
-	if (!area_ok) {
-		w->in.fault = "the area column is not an outward code";
-		return 1;
-	}
-	if (prio == NULL || (strcmp(prio, "urgent") != 0 &&
-	    strcmp(prio, "normal") != 0)) {
-		w->in.fault = "the priority column is not one the schema allows";
+	if ((w->in.fault = row_fault(in, st, w, now)) != NULL) {
+		/* Every tip, flagged or not, shows its area and time. */
+		if (!area_ok(st, w))
+			w->t.area[0] = '\0';
+		if (!int_in(st, w, 2, 0, now + AHEAD_MAX))
+			w->in.received_at = now;
+		drop_content(w);
 		return 1;
 	}
 	if (sk == NULL)
@@ -321,10 +477,12 @@ tl_desk_ingest_round(struct tl_desk_store *d, struct tl_desk_intake *in,
 	}
 	sqlite3_bind_int64(st, 1, cursor);
 	sqlite3_bind_int64(st, 2, (int64_t)max);
+	sqlite3_bind_int64(st, 3, in->max_sealed > INT64_MAX ? INT64_MAX :
+	    (int64_t)in->max_sealed);
 	err = TL_OK;
 	while (k < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		last = sqlite3_column_int64(st, 0);
-		if ((got = read_row(in, st, sk, &rows[k])) < 0) {
+		if ((got = read_row(in, st, sk, now, &rows[k])) < 0) {
 			err = TL_ENOMEM;
 			break;
 		}

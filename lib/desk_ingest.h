@@ -28,6 +28,15 @@ enum tl_err tl_desk_intake_open(const char *path,
 	    struct tl_desk_intake **out, char *err, size_t errlen);
 void tl_desk_intake_close(struct tl_desk_intake *in);
 
+/* The most bytes of a tip's sealed blob the desk takes in by default
+ * (SPEC 16: max_sealed_bytes). */
+#define TL_DESK_SEALED_MAX	(1024 * 1024)
+
+/* Sets the most bytes of a tip's sealed blob in takes (TL_DESK_SEALED_MAX
+ * until set): a larger blob is never read from the store; its tip is
+ * taken in flagged, with none of its content. */
+void tl_desk_intake_set_max_sealed(struct tl_desk_intake *in, size_t bytes);
+
 /* Whether the intake store answers a read: TL_OK or TL_ESTORE. */
 enum tl_err tl_desk_intake_health(struct tl_desk_intake *in);
 

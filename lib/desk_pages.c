@@ -51,15 +51,20 @@ tl_desk_url(struct tl_buf *b, const char *s)
 	}
 }
 
-/* "child_at_risk" as "Child at risk". */
+/* "child_at_risk" as "Child at risk", escaped: a name may come from a
+ * store (a state, a concern, an entity's kind), and every store is read
+ * as hostile (SPEC 16). */
 static void
 label(struct tl_buf *b, const char *name)
 {
 	const char	*p;
+	char		 c;
 
-	for (p = name; *p != '\0'; p++)
-		tl_buf_putc(b, p == name && *p >= 'a' && *p <= 'z' ?
-		    (char)(*p - 'a' + 'A') : *p == '_' ? ' ' : *p);
+	for (p = name != NULL ? name : ""; *p != '\0'; p++) {
+		c = p == name && *p >= 'a' && *p <= 'z' ?
+		    (char)(*p - 'a' + 'A') : *p == '_' ? ' ' : *p;
+		tl_buf_html(b, &c, 1);
+	}
 }
 
 /* The hidden csrf field of every form. */
@@ -277,13 +282,13 @@ tl_desk_html_queue(struct tl_buf *b, const struct tl_desk_view *v,
 	tl_buf_puts(b, "</nav>\n");
 }
 
-/* One row of a summary list: key (plain) and value (already HTML). */
+/* One row of a summary list: key and value, both already HTML. */
 static void
 summary_row(struct tl_buf *b, const char *key, const char *html)
 {
 	tl_buf_puts(b, "<div class=\"summary-list__row\"><dt class=\""
 	    "summary-list__key\">");
-	h(b, key);
+	tl_buf_puts(b, key);
 	tl_buf_puts(b, "</dt><dd class=\"summary-list__value\">");
 	tl_buf_puts(b, html);
 	tl_buf_puts(b, "</dd></div>\n");
@@ -432,11 +437,17 @@ radios(struct tl_buf *b, const char *name, const char *legend,
 	    "class=\"legend\">%s</legend>\n", legend);
 	for (i = 0; values[i] != NULL; i++) {
 		tl_buf_printf(b, "<div class=\"choice\"><input class=\"choice__"
-		    "input\" type=\"radio\" id=\"%s-%s\" name=\"%s\" value=\"%s"
-		    "\"%s><label class=\"choice__label\" for=\"%s-%s\">%s"
-		    "</label></div>\n", name, values[i], name, values[i],
+		    "input\" type=\"radio\" id=\"%s-", name);
+		h(b, values[i]);
+		tl_buf_printf(b, "\" name=\"%s\" value=\"", name);
+		h(b, values[i]);
+		tl_buf_printf(b, "\"%s><label class=\"choice__label\" for=\"%s-",
 		    cur != NULL && strcmp(cur, values[i]) == 0 ? " checked" :
-		    "", name, values[i], labels[i]);
+		    "", name);
+		h(b, values[i]);
+		tl_buf_puts(b, "\">");
+		h(b, labels[i]);
+		tl_buf_puts(b, "</label></div>\n");
 	}
 	tl_buf_puts(b, "</fieldset>\n");
 }
@@ -633,11 +644,14 @@ tl_desk_html_tip(struct tl_buf *b, const struct tl_desk_view *v, json_t *t)
 	tl_buf_puts(b, "/tips/");
 	tl_desk_url(b, str(t, "ref"));
 	tl_buf_puts(b, ".json\">This tip as JSON</a></p>\n");
-	if (!json_is_null(json_object_get(t, "fault")))
+	if (json_is_string(json_object_get(t, "fault"))) {
 		tl_buf_puts(b, "<div class=\"warning\" role=\"alert\"><strong>"
 		    "This tip's sealed content did not open</strong> (the staff"
 		    " key does not match, or the intake row was altered). None "
-		    "of what the sender wrote is shown. Tell the admin.</div>\n");
+		    "of what the sender wrote is shown. Tell the admin. Why: ");
+		h(b, str(t, "fault"));
+		tl_buf_puts(b, ".</div>\n");
+	}
 	if (json_is_true(json_object_get(t, "changed")))
 		tl_buf_puts(b, "<div class=\"warning\" role=\"alert\"><strong>"
 		    "The intake store's copy of this tip changed after the desk"

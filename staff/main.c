@@ -108,6 +108,7 @@ ingest_round(struct ingester *g, struct tl_desk_store **d,
 		fprintf(stderr, "tipline-staff.fcgi: ingest: %s\n", err);
 		return;
 	}
+	tl_desk_intake_set_max_sealed(*in, g->cfg->max_sealed_bytes);
 	do {
 		rc = tl_desk_ingest_round(*d, *in, g->sk, INGEST_BATCH,
 		    (int64_t)time(NULL), &n);
