@@ -165,6 +165,33 @@ out:
 	return err;
 }
 
+/* After "SELECT": a tip's delivery state and attempts. */
+static const char delivery_sql[] =
+    "SELECT deliveries.state, deliveries.attempts"
+    " FROM tips LEFT JOIN deliveries ON deliveries.tip_id = tips.id"
+    " WHERE tips.ref = ?1";
+
+enum tl_err
+tl_query_show_copy(struct tl_store *s, const struct tl_tip *t, int json,
+    FILE *out)
+{
+	sqlite3_stmt	*st = NULL;
+	enum tl_err	 err;
+
+	/* The delivery is the intake store's to say; the tip is not. */
+	if (s == NULL || prep(s, delivery_sql, &st) != TL_OK)
+		return tl_present_tip(out, t, NULL, 0, json);
+	sqlite3_bind_text(st, 1, t->ref, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		err = tl_present_tip(out, t, (const char *)
+		    sqlite3_column_text(st, 0), sqlite3_column_int(st, 1),
+		    json);
+	else
+		err = tl_present_tip(out, t, NULL, 0, json);
+	sqlite3_finalize(st);
+	return err;
+}
+
 /* --------------------------------------------------------- export --- */
 
 /* Writes the tip on the current row of st as one JSON line. */
