@@ -443,12 +443,16 @@ finish_copy(struct tl_store *s, enum tl_err err, const char *what)
 static int
 cmd_show(const struct tl_config *cfg, const struct args *a)
 {
-	struct tl_seal_secret	*sk = NULL;
+	struct tl_seal_secret	*sk;
 	struct tl_desk_store	*d;
 	struct tl_store		*s = NULL;
 	enum tl_err		 err;
 	int			 json = (a->set & OPT(O_JSON)) != 0;
 
+	/* What people wrote is read with the staff secret key only (SPEC
+	 * 11), from whichever copy. */
+	if ((sk = secret_key(cfg, "show")) == NULL)
+		return 1;
 	/* A disclosure is recorded before it is made (SPEC 12). */
 	tl_desk_audit_ctl(cfg, "show", a->ref, NULL);
 	if ((d = desk_copy(cfg, "show")) != NULL) {
@@ -457,15 +461,14 @@ cmd_show(const struct tl_config *cfg, const struct args *a)
 			s = open_store(cfg);
 		err = tl_desk_show_copy(d, s, a->ref, json, stdout);
 		tl_desk_store_close(d);
-		if (err != TL_ENOTFOUND)
+		if (err != TL_ENOTFOUND) {
+			tl_seal_secret_free(sk);
 			return finish_copy(s, err, "show");
+		}
 		tl_store_close(s);
-		s = NULL;
 		fprintf(stderr, "tiplinectl: show: the desk has not taken %s "
 		    "in: reading the intake store's copy\n", a->ref);
 	}
-	if ((sk = secret_key(cfg, "show")) == NULL)
-		return 1;
 	if ((s = open_store(cfg)) == NULL) {
 		tl_seal_secret_free(sk);
 		return 1;
@@ -486,24 +489,33 @@ cmd_export(const struct tl_config *cfg, const struct args *a)
 	struct tl_seal_secret	*sk;
 	struct tl_desk_store	*d;
 	struct tl_store		*s;
-	enum tl_err		 err;
+	enum tl_err		 err = TL_OK, rest;
+	int64_t			 after = 0;
 
-	tl_desk_audit_ctl(cfg, "export", NULL, a->since == TL_SINCE_ALL ?
-	    "every tip" : "tips since --since");
-	if ((d = desk_copy(cfg, "export")) != NULL) {
-		err = tl_desk_export_copy(d, a->since, stdout);
-		tl_desk_store_close(d);
-		return finish_copy(NULL, err, "export");
-	}
 	if ((sk = secret_key(cfg, "export")) == NULL)
 		return 1;
 	if ((s = open_store(cfg)) == NULL) {
 		tl_seal_secret_free(sk);
 		return 1;
 	}
-	err = tl_query_export(s, sk, a->since, stdout);
+	tl_desk_audit_ctl(cfg, "export", NULL, a->since == TL_SINCE_ALL ?
+	    "every tip" : "tips since --since");
+	/* The desk's copies, then the tips it has not taken in yet (past
+	 * its cursor) from the intake store (SPEC 16). */
+	if ((d = desk_copy(cfg, "export")) != NULL) {
+		err = tl_desk_export_copy(d, a->since, stdout);
+		if (err == TL_OK || err == TL_ESEALED)
+			err = tl_desk_cursor(d, &after) == TL_OK ? err :
+			    TL_ESTORE;
+		tl_desk_store_close(d);
+		if (err != TL_OK && err != TL_ESEALED) {
+			tl_seal_secret_free(sk);
+			return finish_copy(s, err, "export");
+		}
+	}
+	rest = tl_query_export_after(s, sk, a->since, after, stdout);
 	tl_seal_secret_free(sk);
-	return finish(s, err, "export");
+	return finish(s, rest != TL_OK ? rest : err, "export");
 }
 
 static int

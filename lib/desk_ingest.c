@@ -577,6 +577,36 @@ out:
 }
 
 enum tl_err
+tl_desk_intake_digest(struct tl_desk_intake *in, const char *ref,
+    char out[TL_SEAL_HASH_HEX])
+{
+	struct tl_buf	 sql = TL_BUF_INIT;
+	sqlite3_stmt	*st = NULL;
+	int		 rc;
+	enum tl_err	 err = TL_ENOMEM;
+
+	tl_buf_printf(&sql, "SELECT %s FROM tips WHERE tips.ref = ?1",
+	    tl_store_tip_columns());
+	if (!tl_buf_ok(&sql))
+		goto out;
+	err = fail(in, "digest");
+	if (sqlite3_prepare_v2(in->db, sql.data, -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row_digest(st, out);
+		err = TL_OK;
+	} else if (rc == SQLITE_DONE)
+		err = TL_ENOTFOUND;
+	else
+		err = fail(in, "digest");
+out:
+	sqlite3_finalize(st);
+	tl_buf_free(&sql);
+	return err;
+}
+
+enum tl_err
 tl_desk_intake_oldest(struct tl_desk_store *d, struct tl_desk_intake *in,
     int64_t *key, int64_t *at)
 {

@@ -66,6 +66,12 @@ enum tl_err tl_desk_recheck(struct tl_desk_store *d,
 	    struct tl_desk_intake *in, size_t max, int64_t now, int flag,
 	    json_t *changed, int *wrapped);
 
+/* The digest of ref's intake row as ingest takes it (for a test tool
+ * that changes a row on purpose, and its desk copy with it). TL_OK,
+ * TL_ENOTFOUND, TL_ESTORE, TL_ENOMEM. */
+enum tl_err tl_desk_intake_digest(struct tl_desk_intake *in, const char *ref,
+	    char out[TL_SEAL_HASH_HEX]);
+
 /* The oldest tip or message of the intake store not yet taken in: *key
  * (0 none; 2 * a tip's intake id, 2 * a message's + 1) and its time as
  * the row says. TL_OK or TL_ESTORE. */

@@ -72,6 +72,12 @@ enum tl_err tl_query_show_copy(struct tl_store *s, const struct tl_tip *t,
 enum tl_err tl_query_export(struct tl_store *s,
 	    const struct tl_seal_secret *sk, int64_t since, FILE *out);
 
+/* The same, of the tips after intake id after only (those the desk has
+ * not taken in, SPEC 16). */
+enum tl_err tl_query_export_after(struct tl_store *s,
+	    const struct tl_seal_secret *sk, int64_t since, int64_t after,
+	    FILE *out);
+
 /*
  * Deletes the tips received at or before cutoff (Unix seconds) and their
  * deliveries, with secure_delete on, then checkpoints the WAL with
