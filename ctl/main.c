@@ -24,6 +24,7 @@
 #include "date.h"
 #include "desk_admin.h"
 #include "desk_app.h"
+#include "desk_store.h"
 #include "query.h"
 #include "seal.h"
 #include "tip.h"
@@ -412,23 +413,69 @@ secret_key(const struct tl_config *cfg, const char *what)
 	return NULL;
 }
 
+/*
+ * The desk's store, for show and export (SPEC 16: its copy is the
+ * truth), or NULL having said plainly on stderr that the intake store's
+ * copy, which the public side can change, is read instead.
+ */
+static struct tl_desk_store *
+desk_copy(const struct tl_config *cfg, const char *what)
+{
+	struct tl_desk_store	*d;
+	char			 err[512];
+
+	if ((d = tl_desk_open_copy(cfg, err, sizeof(err))) == NULL)
+		fprintf(stderr, "tiplinectl: %s: the desk's store cannot be "
+		    "read (%s): reading the intake store's copy instead, "
+		    "which whoever holds the public side could have "
+		    "changed\n", what, err);
+	return d;
+}
+
+/* finish() for a command that read the desk's copy: its store's
+ * failures were said already. */
+static int
+finish_copy(struct tl_store *s, enum tl_err err, const char *what)
+{
+	int	 rc = finish(s, err == TL_ESTORE ? TL_OK : err, what);
+
+	return err == TL_ESTORE ? 1 : rc;
+}
+
 static int
 cmd_show(const struct tl_config *cfg, const struct args *a)
 {
 	struct tl_seal_secret	*sk;
-	struct tl_store		*s;
+	struct tl_desk_store	*d;
+	struct tl_store		*s = NULL;
 	enum tl_err		 err;
+	int			 json = (a->set & OPT(O_JSON)) != 0;
 
+	/* What people wrote is read with the staff secret key only (SPEC
+	 * 11), from whichever copy. */
 	if ((sk = secret_key(cfg, "show")) == NULL)
 		return 1;
+	/* A disclosure is recorded before it is made (SPEC 12). */
+	tl_desk_audit_ctl(cfg, "show", a->ref, NULL);
+	if ((d = desk_copy(cfg, "show")) != NULL) {
+		/* The intake store only for the delivery's state. */
+		if (access(cfg->database, F_OK) == 0)
+			s = open_store(cfg);
+		err = tl_desk_show_copy(d, s, a->ref, json, stdout);
+		tl_desk_store_close(d);
+		if (err != TL_ENOTFOUND) {
+			tl_seal_secret_free(sk);
+			return finish_copy(s, err, "show");
+		}
+		tl_store_close(s);
+		fprintf(stderr, "tiplinectl: show: the desk has not taken %s "
+		    "in: reading the intake store's copy\n", a->ref);
+	}
 	if ((s = open_store(cfg)) == NULL) {
 		tl_seal_secret_free(sk);
 		return 1;
 	}
-	/* A disclosure is recorded before it is made (SPEC 12). */
-	tl_desk_audit_ctl(cfg, "show", a->ref, NULL);
-	err = tl_query_show(s, sk, a->ref, (a->set & OPT(O_JSON)) != 0,
-	    stdout);
+	err = tl_query_show(s, sk, a->ref, json, stdout);
 	tl_seal_secret_free(sk);
 	if (err == TL_ENOTFOUND) {
 		fprintf(stderr, "tiplinectl: show: no tip %s\n", a->ref);
@@ -442,8 +489,10 @@ static int
 cmd_export(const struct tl_config *cfg, const struct args *a)
 {
 	struct tl_seal_secret	*sk;
+	struct tl_desk_store	*d;
 	struct tl_store		*s;
-	enum tl_err		 err;
+	enum tl_err		 err = TL_OK, rest;
+	int64_t			 after = 0;
 
 	if ((sk = secret_key(cfg, "export")) == NULL)
 		return 1;
@@ -453,9 +502,22 @@ cmd_export(const struct tl_config *cfg, const struct args *a)
 	}
 	tl_desk_audit_ctl(cfg, "export", NULL, a->since == TL_SINCE_ALL ?
 	    "every tip" : "tips since --since");
-	err = tl_query_export(s, sk, a->since, stdout);
+	/* The desk's copies, then the tips it has not taken in yet (past
+	 * its cursor) from the intake store (SPEC 16). */
+	if ((d = desk_copy(cfg, "export")) != NULL) {
+		err = tl_desk_export_copy(d, a->since, stdout);
+		if (err == TL_OK || err == TL_ESEALED)
+			err = tl_desk_cursor(d, &after) == TL_OK ? err :
+			    TL_ESTORE;
+		tl_desk_store_close(d);
+		if (err != TL_OK && err != TL_ESEALED) {
+			tl_seal_secret_free(sk);
+			return finish_copy(s, err, "export");
+		}
+	}
+	rest = tl_query_export_after(s, sk, a->since, after, stdout);
 	tl_seal_secret_free(sk);
-	return finish(s, err, "export");
+	return finish(s, rest != TL_OK ? rest : err, "export");
 }
 
 /* The desk's half of a purge: 0, or 1 having said why it failed. */

@@ -4,6 +4,7 @@
  */
 #include <sys/stat.h>
 
+#include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,9 +14,13 @@
 #include "buf.h"
 #include "desk_admin.h"
 #include "desk_app.h"
+#include "desk_ingest.h"
 #include "desk_store.h"
 #include "json.h"
+#include "present.h"
+#include "query.h"
 #include "text.h"
+#include "tip.h"
 #include "watch.h"
 
 /* Opens the desk store of cfg, which must exist: NULL (said) or it. */
@@ -144,6 +149,165 @@ tl_desk_audit_ctl(const struct tl_config *cfg, const char *action,
 	return rc;
 }
 
+/* --- show and export from the desk's copy (SPEC 16) ------------------ */
+
+struct tl_desk_store *
+tl_desk_open_copy(const struct tl_config *cfg, char *err, size_t errlen)
+{
+	struct tl_desk_store	*d;
+
+	if (access(cfg->staff_database, R_OK) == -1) {
+		snprintf(err, errlen, "%s: %s", cfg->staff_database,
+		    strerror(errno));
+		return NULL;
+	}
+	if (tl_desk_store_open(cfg->staff_database, &d, err, errlen) !=
+	    TL_OK)
+		return NULL;
+	return d;
+}
+
+/* Says on stderr what a copy cannot show: its content did not open at
+ * ingest (TL_ESEALED), or its intake row changed since (TL_OK). */
+static enum tl_err
+copy_said(const struct tl_tip *t, const struct tl_desk_copy_info *info)
+{
+	if (info->changed)
+		fprintf(stderr, "tiplinectl: %s: its intake row changed after "
+		    "the desk took it in; this is the desk's copy, as first "
+		    "taken in\n", t->ref);
+	if (info->opened)
+		return TL_OK;
+	fprintf(stderr, "tiplinectl: %s: its sealed content did not open "
+	    "when the desk took it in: %s\n", t->ref, info->fault);
+	return TL_ESEALED;
+}
+
+enum tl_err
+tl_desk_show_copy(struct tl_desk_store *d, struct tl_store *s,
+    const char *ref, int json, FILE *out)
+{
+	struct tl_desk_copy_info info;
+	struct tl_tip		 t;
+	enum tl_err		 rc;
+
+	if ((rc = tl_desk_copy(d, ref, &t, &info)) != TL_OK) {
+		if (rc == TL_ESTORE)
+			fprintf(stderr, "tiplinectl: show: %s\n",
+			    tl_desk_store_errmsg(d));
+		return rc;
+	}
+	if ((rc = copy_said(&t, &info)) == TL_OK)
+		rc = tl_query_show_copy(s, &t, json, out);
+	tl_tip_free(&t);
+	return rc;
+}
+
+/* What export carries from tip to tip. */
+struct export {
+	FILE		*out;
+	enum tl_err	 sealed;	/* a tip was left out */
+};
+
+/* tl_desk_copy_each's fn: writes one tip, or says why not. */
+static enum tl_err
+export_one(void *arg, const struct tl_tip *t,
+    const struct tl_desk_copy_info *info)
+{
+	struct export	*x = arg;
+
+	if (copy_said(t, info) != TL_OK) {
+		x->sealed = TL_ESEALED;
+		return TL_OK;
+	}
+	return tl_present_export(x->out, t);
+}
+
+enum tl_err
+tl_desk_export_copy(struct tl_desk_store *d, int64_t since, FILE *out)
+{
+	struct export	 x = { out, TL_OK };
+	enum tl_err	 rc;
+
+	if ((rc = tl_desk_copy_each(d, since, export_one, &x)) == TL_ESTORE)
+		fprintf(stderr, "tiplinectl: export: %s\n",
+		    tl_desk_store_errmsg(d));
+	return rc != TL_OK ? rc : x.sealed;
+}
+
+/* --- check ------------------------------------------------------------ */
+
+#define CHECK_NAMED	20	/* changed tips named by check */
+
+/*
+ * check's comparison of every tip of the desk with its intake row, and
+ * the ingest lag and skipped rows (SPEC 16), on the intake store opened
+ * as the desk opens it. The number of problems, said on out.
+ */
+static int
+check_intake(const struct tl_config *cfg, struct tl_desk_store *d,
+    int64_t now, FILE *out)
+{
+	struct tl_desk_intake	*in = NULL;
+	json_t			*changed = json_array();
+	char			 err[512];
+	int64_t			 key, at, skipped, since, lag;
+	size_t			 i;
+	int			 bad = 0, wrapped = 0;
+	enum tl_err		 rc;
+
+	if (changed == NULL || tl_desk_intake_open(cfg->database, &in, err,
+	    sizeof(err)) != TL_OK) {
+		json_decref(changed);
+		return tl_watch_say(out, 0, "the desk's view of the intake "
+		    "store cannot be checked: %s", changed == NULL ?
+		    "out of memory" : err);
+	}
+	for (rc = TL_OK; rc == TL_OK && !wrapped; )
+		rc = tl_desk_recheck(d, in, 500, now, 0, changed, &wrapped);
+	if (rc != TL_OK)
+		bad += tl_watch_say(out, 0, "the tips could not all be "
+		    "compared with the intake store: %s",
+		    tl_desk_intake_errmsg(in));
+	for (i = 0; i < json_array_size(changed) && i < CHECK_NAMED; i++)
+		bad += tl_watch_say(out, 0, "tip %s changed in the intake "
+		    "store after the desk took it in (the desk keeps its "
+		    "first copy)", json_string_value(json_array_get(changed,
+		    i)));
+	if (i < json_array_size(changed))
+		bad += tl_watch_say(out, 0, "and %zu more tips changed",
+		    json_array_size(changed) - i);
+	if (tl_desk_intake_oldest(d, in, &key, &at) != TL_OK ||
+	    tl_desk_ingest_state(d, &skipped, &since) != TL_OK)
+		bad += tl_watch_say(out, 0, "the ingest lag cannot be read: "
+		    "%s", tl_desk_intake_errmsg(in));
+	else {
+		/* As the desk counts it: never from a time to come, and
+		 * from when the desk first saw the item waiting. */
+		if (at > now || at <= 0)
+			at = now;
+		if (since > 0 && since < at)
+			at = since;
+		lag = key == 0 ? 0 : now - at;
+		if (cfg->alert_urgent_after > 0 &&
+		    lag > cfg->alert_urgent_after)
+			bad += tl_watch_say(out, 0, "the desk has not taken in "
+			    "a tip or message waiting for %llds (more than "
+			    "alert_urgent_after, %lds)", (long long)lag,
+			    cfg->alert_urgent_after);
+		else
+			tl_watch_say(out, 1, "ingest lag %llds", (long long)lag);
+		if (skipped > 0)
+			bad += tl_watch_say(out, 0, "%lld intake row%s could "
+			    "not be read and %s skipped (the intake store is "
+			    "damaged)", (long long)skipped, skipped == 1 ? "" :
+			    "s", skipped == 1 ? "was" : "were");
+	}
+	tl_desk_intake_close(in);
+	json_decref(changed);
+	return bad;
+}
+
 int
 tl_desk_check(const struct tl_config *cfg, int64_t now, FILE *out)
 {
@@ -165,7 +329,8 @@ tl_desk_check(const struct tl_config *cfg, int64_t now, FILE *out)
 	else if (at == 0 || now - at > TL_DESK_STALE_AFTER)
 		bad += tl_watch_say(out, 0, "the desk (tipline-staff.fcgi) %s: "
 		    "tips are not being taken in and no reminders are sent",
-		    at == 0 ? "has never run" : "has not run for over a minute");
+		    at == 0 ? "has never run" : "has not completed an ingest "
+		    "round for over a minute");
 	else
 		tl_watch_say(out, 1, "the desk ran %llds ago",
 		    (long long)(now - at));
@@ -174,6 +339,7 @@ tl_desk_check(const struct tl_config *cfg, int64_t now, FILE *out)
 		    "(changed in the intake store after it was taken in, or "
 		    "its sealed content does not open)", (long long)n,
 		    n == 1 ? "" : "s");
+	bad += check_intake(cfg, d, now, out);
 	tl_desk_store_close(d);
 	return bad;
 }

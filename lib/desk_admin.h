@@ -41,11 +41,46 @@ enum tl_err tl_desk_audit_ctl(const struct tl_config *cfg,
 	    const char *action, const char *ref, const char *detail);
 
 /*
+ * tiplinectl show and export read the desk's copy of a tip (SPEC 16:
+ * the intake row may have been changed by whoever holds the public
+ * side). tl_desk_open_copy opens cfg's desk store when it is readable:
+ * NULL with why in err (the caller then reads the intake store, and says
+ * so).
+ */
+struct tl_desk_store;
+struct tl_store;
+struct tl_desk_store *tl_desk_open_copy(const struct tl_config *cfg,
+	    char *err, size_t errlen);
+
+/*
+ * Writes the desk's copy of ref as `tiplinectl show` does, its delivery
+ * from the intake store s (may be NULL); a copy whose intake row changed
+ * after ingest is said on stderr. TL_OK, TL_ENOTFOUND, TL_ESEALED (its
+ * content did not open at ingest: said on stderr, nothing written),
+ * TL_ESTORE (said on stderr), TL_ENOMEM, TL_EIO.
+ */
+enum tl_err tl_desk_show_copy(struct tl_desk_store *d, struct tl_store *s,
+	    const char *ref, int json, FILE *out);
+
+/*
+ * Writes the desk's copies of the tips received at or after since as
+ * `tiplinectl export` does (JSON Lines, in intake order); a tip whose
+ * content did not open at ingest is said on stderr and left out, and the
+ * result is then TL_ESEALED. TL_OK, TL_ESTORE (said), TL_ENOMEM, TL_EIO.
+ */
+enum tl_err tl_desk_export_copy(struct tl_desk_store *d, int64_t since,
+	    FILE *out);
+
+/*
  * tiplinectl check's lines about the desk: its heartbeat (a problem when
  * older than TL_DESK_STALE_AFTER seconds: tips are not being taken in
- * and no reminders are sent) and tips flagged at ingest (changed in the
- * intake store after it, or not opening). Nothing when no desk store
- * exists. Returns the number of problems, written to out.
+ * and no reminders are sent: it is written only after an ingest round
+ * that completed), tips flagged at ingest (changed in the intake store
+ * after it, or not opening), and, comparing every tip of the desk with
+ * its intake row now (SPEC 16), each one changed since, named; the
+ * ingest lag (a problem past alert_urgent_after) and intake rows skipped
+ * as unreadable. Nothing when no desk store exists. Returns the number
+ * of problems, written to out.
  */
 #define TL_DESK_STALE_AFTER	60
 int tl_desk_check(const struct tl_config *cfg, int64_t now, FILE *out);

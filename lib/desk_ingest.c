@@ -29,11 +29,16 @@
 struct tl_desk_intake {
 	sqlite3		*db;
 	size_t		 max_sealed;	/* bytes of a tip's blob taken */
+	int64_t		 recheck_after;	/* desk tip id a recheck goes on
+					   after (tl_desk_recheck) */
 	char		 err[256];
 };
 
-/* Columns a batch selects, at most (batch_sql). */
+/* Columns a read of a tip row selects, at most (row_sql). */
 #define ROW_COLS	32
+
+/* Rounds that try to read an intake row before it is given up on. */
+#define READ_TRIES	3
 
 /* One row as read: what tl_desk_ingest() takes, and what it points to. */
 struct row {
@@ -140,37 +145,114 @@ tl_desk_intake_health(struct tl_desk_intake *in)
 #define SEALED_SIZE	"CASE typeof(tips.sealed) WHEN 'blob' THEN" \
 	" length(tips.sealed) WHEN 'null' THEN 0 ELSE -1 END"
 
-/* The SELECT of a batch: the store's columns of a tip, the blob bounded,
- * then its size; ?1 the cursor, ?2 the batch, ?3 max_sealed_bytes. */
+/* A SELECT of tips: the store's columns, the blob bounded, then its
+ * size, and tail (?1 its first parameter, ?3 max_sealed_bytes). Every
+ * read of a tip row, a batch's or a recheck's, goes through it, so a
+ * row's digest is the same whoever computes it. */
 static void
-batch_sql(struct tl_buf *b)
+row_sql(struct tl_buf *b, const char *tail)
 {
 	const char	*cols = tl_store_tip_columns();
 	const char	*at = strstr(cols, SEALED_COL);
 
 	if (at == NULL || tl_store_tip_ncolumns() >= ROW_COLS)
 		abort();	/* the store's column list changed: a build bug */
-	tl_buf_printf(b, "SELECT %.*s%s%s, %s FROM tips WHERE tips.id > ?1"
-	    " ORDER BY tips.id LIMIT ?2", (int)(at - cols), cols,
-	    SEALED_BOUNDED, at + strlen(SEALED_COL), SEALED_SIZE);
+	tl_buf_printf(b, "SELECT %.*s%s%s, %s FROM tips %s", (int)(at - cols),
+	    cols, SEALED_BOUNDED, at + strlen(SEALED_COL), SEALED_SIZE, tail);
 }
 
-/* The digest of the row's columns as stored (length-prefixed, NULL told
- * apart from ""): the desk sees a later change to the row by it. */
+/* row_sql()'s tail for one tip, by its reference (?1). */
+#define BY_REF	"WHERE tips.ref = ?1"
+
+/* Prepares row_sql(tail) on the intake store with max_sealed_bytes
+ * bound: TL_OK, or an error with in->err set. */
+static enum tl_err
+row_prepare(struct tl_desk_intake *in, const char *tail, sqlite3_stmt **st)
+{
+	struct tl_buf	 sql = TL_BUF_INIT;
+	enum tl_err	 err = TL_ENOMEM;
+
+	*st = NULL;
+	row_sql(&sql, tail);
+	if (tl_buf_ok(&sql)) {
+		err = TL_OK;
+		if (sqlite3_prepare_v2(in->db, sql.data, -1, st, NULL) !=
+		    SQLITE_OK)
+			err = fail(in, "read tips");
+		else
+			sqlite3_bind_int64(*st, 3, in->max_sealed > INT64_MAX ?
+			    INT64_MAX : (int64_t)in->max_sealed);
+	}
+	tl_buf_free(&sql);
+	return err;
+}
+
+/* Adds column i of st to b as its length (-1 NULL), ':' and bytes. */
+static void
+digest_col(struct tl_buf *b, sqlite3_stmt *st, int i)
+{
+	int	 n = sqlite3_column_type(st, i) == SQLITE_NULL ? -1 :
+		    sqlite3_column_bytes(st, i);
+
+	tl_buf_printf(b, "%d:", n);
+	if (n > 0)
+		tl_buf_add(b, sqlite3_column_blob(st, i), (size_t)n);
+}
+
+/*
+ * The digest of the row's columns as stored (length-prefixed, NULL told
+ * apart from ""): the desk sees a later change to the row by it (SPEC
+ * 16). The sender's key and salt count as their commitment, which is
+ * what the blob is bound to, so the one change a row may have after
+ * ingest, the sender ending the conversation (key and salt replaced by
+ * the commitment, sender_gone), leaves it as it was. Rows taken in
+ * before this form have old_digest()'s.
+ */
 static void
 row_digest(sqlite3_stmt *st, char out[TL_SEAL_HASH_HEX])
 {
+	static const uint8_t	 key[TL_SEAL_HASHKEYBYTES] = { 2 };
+	struct tl_buf		 b = TL_BUF_INIT;
+	uint8_t			 commit[TL_SEAL_COMMITBYTES];
+	int			 i, pk = tl_store_tip_col(TL_TIPCOL_SENDER_PK),
+				 salt = tl_store_tip_col(TL_TIPCOL_SENDER_SALT),
+				 gone = tl_store_tip_col(TL_TIPCOL_SENDER_GONE);
+
+	for (i = 1; i < pk; i++)
+		digest_col(&b, st, i);
+	if (sqlite3_column_bytes(st, pk) == TL_SEAL_KEYBYTES &&
+	    sqlite3_column_bytes(st, salt) == TL_SEAL_SALTBYTES &&
+	    sqlite3_column_type(st, gone) == SQLITE_NULL) {
+		tl_seal_sender_commit(sqlite3_column_blob(st, pk),
+		    sqlite3_column_blob(st, salt), commit);
+		tl_buf_printf(&b, "c%d:", (int)sizeof(commit));
+		tl_buf_add(&b, commit, sizeof(commit));
+	} else if (sqlite3_column_type(st, pk) == SQLITE_NULL &&
+	    sqlite3_column_type(st, salt) == SQLITE_NULL) {
+		tl_buf_putc(&b, 'c');
+		digest_col(&b, st, gone);
+	} else {
+		tl_buf_putc(&b, 'r');
+		for (i = pk; i <= gone; i++)
+			digest_col(&b, st, i);
+	}
+	/* The blob's size, read even of one too large to be taken. */
+	digest_col(&b, st, tl_store_tip_ncolumns());
+	tl_seal_keyed_hash(key, b.data != NULL ? b.data : "", b.len, out);
+	tl_buf_free(&b);
+}
+
+/* The digest of every column as they are, as the desk took rows in
+ * before row_digest(): a recheck accepts it once, and replaces it. */
+static void
+old_digest(sqlite3_stmt *st, char out[TL_SEAL_HASH_HEX])
+{
 	static const uint8_t	 zero[TL_SEAL_HASHKEYBYTES];
 	struct tl_buf		 b = TL_BUF_INIT;
-	int			 i, n, cols = tl_store_tip_ncolumns();
+	int			 i, cols = tl_store_tip_ncolumns();
 
-	for (i = 1; i < cols; i++) {
-		n = sqlite3_column_type(st, i) == SQLITE_NULL ? -1 :
-		    sqlite3_column_bytes(st, i);
-		tl_buf_printf(&b, "%d:", n);
-		if (n > 0)
-			tl_buf_add(&b, sqlite3_column_blob(st, i), (size_t)n);
-	}
+	for (i = 1; i < cols; i++)
+		digest_col(&b, st, i);
 	tl_seal_keyed_hash(zero, b.data != NULL ? b.data : "", b.len, out);
 	tl_buf_free(&b);
 }
@@ -451,35 +533,121 @@ read_row(struct tl_desk_intake *in, sqlite3_stmt *st,
 	return 1;
 }
 
+/* Whether the last error of in is one of a row (its pages damaged, or
+ * too big to read), not of the store: that row can be skipped. */
+static int
+row_error(struct tl_desk_intake *in)
+{
+	int	 e = sqlite3_errcode(in->db);
+
+	return e == SQLITE_CORRUPT || e == SQLITE_TOOBIG ||
+	    e == SQLITE_NOTADB || e == SQLITE_MISMATCH;
+}
+
+/* Prepares sql into *st (the caller finalizes), binds arg as ?1 and
+ * steps once: SQLite's answer (SQLITE_ROW: a row is on *st). */
+static int
+first_row(struct tl_desk_intake *in, const char *sql, int64_t arg,
+    sqlite3_stmt **st)
+{
+	int	 rc;
+
+	if ((rc = sqlite3_prepare_v2(in->db, sql, -1, st, NULL)) !=
+	    SQLITE_OK)
+		return rc;
+	sqlite3_bind_int64(*st, 1, arg);
+	return sqlite3_step(*st);
+}
+
+/* Whether first_row() gave a row. */
+static int
+one_row(struct tl_desk_intake *in, const char *sql, int64_t arg,
+    sqlite3_stmt **st)
+{
+	return first_row(in, sql, arg, st) == SQLITE_ROW;
+}
+
+/*
+ * The tip row after after could not be read (SPEC 16): counted as one
+ * more try; after READ_TRIES rounds it is given up on: taken in as a
+ * flagged urgent tip when its reference can still be read (as the
+ * fault says), and the cursor moved past it. TL_OK when skipped; else
+ * TL_ESTORE (tried again next round).
+ */
+static enum tl_err
+skip_bad(struct tl_desk_store *d, struct tl_desk_intake *in, int64_t after,
+    int64_t now)
+{
+	struct tl_desk_in	 t;
+	sqlite3_stmt		*st = NULL;
+	const char		*ref;
+	char			 canon[TL_REF_SIZE], why[160];
+	int64_t			 id = 0, tries;
+	enum tl_err		 rc = TL_ESTORE;
+
+	if (one_row(in, "SELECT id FROM tips WHERE id > ?1 ORDER BY id"
+	    " LIMIT 1", after, &st))
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (id == 0 || tl_desk_bad_row(d, id, &tries) != TL_OK)
+		goto out;
+	snprintf(why, sizeof(why), "intake row %lld could not be read "
+	    "(%d of %d tries)", (long long)id, (int)tries, READ_TRIES);
+	if (tries < READ_TRIES) {
+		snprintf(in->err, sizeof(in->err), "%s", why);
+		goto out;
+	}
+	memset(&t, 0, sizeof(t));
+	t.intake_id = id;
+	t.priority = TL_PRIO_URGENT;
+	t.digest = "-";
+	t.fault = "the intake row could not be read (the intake store is "
+	    "damaged): nothing of it is shown";
+	if (one_row(in, "SELECT ref, received_at FROM tips WHERE id = ?1",
+	    id, &st) && (ref = (const char *)sqlite3_column_text(st, 0)) !=
+	    NULL && tl_ref_parse(ref, canon) == TL_OK &&
+	    strcmp(canon, ref) == 0) {
+		t.ref = canon;
+		t.received_at = sqlite3_column_int64(st, 1);
+	}
+	snprintf(why, sizeof(why), "intake row %lld could not be read in %d "
+	    "tries; skipped", (long long)id, READ_TRIES);
+	if ((rc = tl_desk_skip(d, t.ref != NULL ? &t : NULL, id, now, why)) ==
+	    TL_OK)
+		fprintf(stderr, "tipline-staff.fcgi: %s%s%s\n", why,
+		    t.ref != NULL ? ", flagged as " : "", t.ref != NULL ?
+		    t.ref : "");
+	else
+		snprintf(in->err, sizeof(in->err), "skip: %s",
+		    tl_desk_store_errmsg(d));
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
 enum tl_err
 tl_desk_ingest_round(struct tl_desk_store *d, struct tl_desk_intake *in,
     const struct tl_seal_secret *sk, size_t max, int64_t now, size_t *n)
 {
-	struct tl_buf		  sql = TL_BUF_INIT;
 	struct row		 *rows = calloc(max, sizeof(*rows));
 	const struct tl_desk_in	**p = calloc(max, sizeof(*p));
 	sqlite3_stmt		 *st = NULL;
 	int64_t			  cursor, last;
 	size_t			  k = 0, i;
-	int			  rc, got;
+	int			  rc = SQLITE_DONE, got, bad = 0;
 	enum tl_err		  err = TL_ENOMEM;
 
 	*n = 0;
-	batch_sql(&sql);
-	if (rows == NULL || p == NULL || !tl_buf_ok(&sql))
+	if (rows == NULL || p == NULL)
 		goto out;
-	if ((err = tl_desk_cursor(d, &cursor)) != TL_OK)
+	if ((err = tl_desk_cursor(d, &cursor)) != TL_OK ||
+	    (err = row_prepare(in, "WHERE tips.id > ?1 ORDER BY tips.id"
+	    " LIMIT ?2", &st)) != TL_OK)
 		goto out;
 	last = cursor;
-	if (sqlite3_prepare_v2(in->db, sql.data, -1, &st, NULL) != SQLITE_OK) {
-		err = fail(in, "read tips");
-		goto out;
-	}
 	sqlite3_bind_int64(st, 1, cursor);
 	sqlite3_bind_int64(st, 2, (int64_t)max);
-	sqlite3_bind_int64(st, 3, in->max_sealed > INT64_MAX ? INT64_MAX :
-	    (int64_t)in->max_sealed);
-	err = TL_OK;
 	while (k < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		last = sqlite3_column_int64(st, 0);
 		if ((got = read_row(in, st, sk, now, &rows[k])) < 0) {
@@ -491,18 +659,153 @@ tl_desk_ingest_round(struct tl_desk_store *d, struct tl_desk_intake *in,
 			k++;
 		}
 	}
-	if (err == TL_OK && k < max && rc != SQLITE_DONE)
+	if (err == TL_OK && k < max && rc != SQLITE_DONE) {
+		/* One row that cannot be read stops no other: those before
+		 * it go in, and it is tried again, then skipped. */
+		bad = row_error(in);
 		err = fail(in, "read tips");
-	if (err == TL_OK && last != cursor)
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if ((err == TL_OK || bad) && last != cursor)
 		err = tl_desk_ingest(d, p, k, last, now, n);
+	else if (bad)
+		err = TL_OK;
+	if (err == TL_OK && bad)
+		err = skip_bad(d, in, last, now);
 out:
 	sqlite3_finalize(st);
 	for (i = 0; rows != NULL && i < k; i++)
 		tl_tip_free(&rows[i].t);
 	free(rows);
 	free(p);
-	tl_buf_free(&sql);
 	return err;
+}
+
+enum tl_err
+tl_desk_recheck(struct tl_desk_store *d, struct tl_desk_intake *in,
+    size_t max, int64_t now, int flag, json_t *changed, int *wrapped)
+{
+	sqlite3_stmt	*st = NULL;
+	json_t		*tips = NULL, *e;
+	const char	*ref, *was;
+	char		 dg[TL_SEAL_HASH_HEX];
+	size_t		 i;
+	int		 rc, differs;
+	enum tl_err	 err;
+
+	*wrapped = 0;
+	if ((err = tl_desk_digests(d, in->recheck_after, max, &tips)) !=
+	    TL_OK || (err = row_prepare(in, BY_REF, &st)) != TL_OK)
+		goto out;
+	json_array_foreach(tips, i, e) {
+		ref = json_string_value(json_array_get(e, 1));
+		was = json_string_value(json_array_get(e, 2));
+		sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		differs = 0;
+		if (rc == SQLITE_ROW) {
+			row_digest(st, dg);
+			differs = strcmp(dg, was) != 0;
+			if (differs) {
+				old_digest(st, dg);
+				if (strcmp(dg, was) == 0) {
+					differs = 0;
+					row_digest(st, dg);
+					err = tl_desk_set_digest(d, ref, dg);
+				}
+			}
+		} else if (rc != SQLITE_DONE && row_error(in))
+			differs = 1;	/* the row as taken in is gone */
+		else if (rc != SQLITE_DONE)
+			err = fail(in, "recheck");
+		sqlite3_reset(st);
+		/* A row skipped as unreadable ("-") was never compared. */
+		differs &= strcmp(was, "-") != 0;
+		if (err == TL_OK && differs && flag &&
+		    !json_is_true(json_array_get(e, 3)))
+			err = tl_desk_flag_changed(d, ref, now);
+		if (err == TL_OK && changed != NULL && (differs ||
+		    json_is_true(json_array_get(e, 3))))
+			json_array_append(changed, json_array_get(e, 1));
+		if (err != TL_OK)
+			goto out;
+		in->recheck_after = json_integer_value(json_array_get(e, 0));
+	}
+	if (json_array_size(tips) < max) {
+		in->recheck_after = 0;
+		*wrapped = 1;
+	}
+out:
+	sqlite3_finalize(st);
+	json_decref(tips);
+	return err;
+}
+
+enum tl_err
+tl_desk_intake_digest(struct tl_desk_intake *in, const char *ref,
+    char out[TL_SEAL_HASH_HEX])
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+	enum tl_err	 err;
+
+	if ((err = row_prepare(in, BY_REF, &st)) != TL_OK)
+		return err;
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		row_digest(st, out);
+	else if (rc == SQLITE_DONE)
+		err = TL_ENOTFOUND;
+	else
+		err = fail(in, "digest");
+	sqlite3_finalize(st);
+	return err;
+}
+
+enum tl_err
+tl_desk_intake_oldest(struct tl_desk_store *d, struct tl_desk_intake *in,
+    int64_t *key, int64_t *at)
+{
+	sqlite3_stmt	*st = NULL;
+	int64_t		 tc, mc;
+	int		 rc;
+	enum tl_err	 err;
+
+	*key = *at = 0;
+	if ((err = tl_desk_cursor(d, &tc)) != TL_OK ||
+	    (err = tl_desk_msg_cursor(d, &mc)) != TL_OK)
+		return err;
+	/* The id and the time only: both in the row's first bytes, read
+	 * even when the rest of it is damaged. */
+	if ((rc = first_row(in, "SELECT id, received_at FROM tips"
+	    " WHERE id > ?1 ORDER BY id LIMIT 1", tc, &st)) == SQLITE_ROW) {
+		*key = 2 * sqlite3_column_int64(st, 0);
+		*at = sqlite3_column_int64(st, 1);
+	} else if (rc != SQLITE_DONE)
+		err = fail(in, "oldest tip");
+	sqlite3_finalize(st);
+	st = NULL;
+	if (err == TL_OK && one_row(in, "SELECT id, at FROM messages"
+	    " WHERE id > ?1 ORDER BY id LIMIT 1", mc, &st) && (*key == 0 ||
+	    sqlite3_column_int64(st, 1) < *at)) {
+		*key = 2 * sqlite3_column_int64(st, 0) + 1;
+		*at = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return err;
+}
+
+enum tl_err
+tl_desk_ingest_lag(struct tl_desk_store *d, struct tl_desk_intake *in,
+    int64_t now)
+{
+	int64_t		 key, at;
+	enum tl_err	 err;
+
+	if ((err = tl_desk_intake_oldest(d, in, &key, &at)) != TL_OK)
+		return err;
+	return tl_desk_pending(d, key, at, now);
 }
 
 /* --- messages ---------------------------------------------------------- */

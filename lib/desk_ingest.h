@@ -54,6 +54,45 @@ enum tl_err tl_desk_ingest_round(struct tl_desk_store *d,
 	    size_t max, int64_t now, size_t *n);
 
 /*
+ * A row that cannot be read (SPEC 16: a damaged page, "database disk
+ * image is malformed") stops no other: the tips before it are taken in,
+ * and the round returns TL_ESTORE; after 3 rounds on the same row it is
+ * given up on (tl_desk_skip: flagged, counted in
+ * tipline_desk_ingest_skipped_total) and the round returns TL_OK.
+ */
+
+/*
+ * Compares up to max of the desk's tips, after where the last call on
+ * in stopped, with their intake rows as they are now (SPEC 16: the
+ * desk's copy is the truth): a row whose digest differs, or that can no
+ * longer be read, is flagged "changed after it was taken in"
+ * (tl_desk_flag_changed) when flag is set. The refs of those, and of
+ * every tip already flagged changed, are appended to changed (a JSON
+ * array) when not NULL. A deleted row (purged) is no change. *wrapped:
+ * every tip has been compared and the next call starts again. TL_OK,
+ * TL_ESTORE, TL_ENOMEM.
+ */
+enum tl_err tl_desk_recheck(struct tl_desk_store *d,
+	    struct tl_desk_intake *in, size_t max, int64_t now, int flag,
+	    json_t *changed, int *wrapped);
+
+/* The digest of ref's intake row as ingest takes it (for a test tool
+ * that changes a row on purpose, and its desk copy with it). TL_OK,
+ * TL_ENOTFOUND, TL_ESTORE, TL_ENOMEM. */
+enum tl_err tl_desk_intake_digest(struct tl_desk_intake *in, const char *ref,
+	    char out[TL_SEAL_HASH_HEX]);
+
+/* The oldest tip or message of the intake store not yet taken in: *key
+ * (0 none; 2 * a tip's intake id, 2 * a message's + 1) and its time as
+ * the row says. TL_OK or TL_ESTORE. */
+enum tl_err tl_desk_intake_oldest(struct tl_desk_store *d,
+	    struct tl_desk_intake *in, int64_t *key, int64_t *at);
+
+/* Records it in the desk's store (tl_desk_pending), for the lag. */
+enum tl_err tl_desk_ingest_lag(struct tl_desk_store *d,
+	    struct tl_desk_intake *in, int64_t now);
+
+/*
  * One round of messages (SPEC 13): reads up to max messages after the
  * desk's message cursor, each with its tip's intake id and ref, checks
  * each row as hostile input (a row not as the schema allows is taken in

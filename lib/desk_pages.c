@@ -654,9 +654,9 @@ tl_desk_html_tip(struct tl_buf *b, const struct tl_desk_view *v, json_t *t)
 	}
 	if (json_is_true(json_object_get(t, "changed")))
 		tl_buf_puts(b, "<div class=\"warning\" role=\"alert\"><strong>"
-		    "The intake store's copy of this tip changed after the desk"
-		    " took it in.</strong> The desk shows what it first "
-		    "received; the change was not applied. Tell the admin."
+		    "This tip's intake row changed after it was taken in."
+		    "</strong> The desk shows what it first received; the "
+		    "change was not applied. Tell the admin."
 		    "</div>\n");
 	tip_fields(b, t);
 	tip_conversation(b, v, t);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "desk_admin.h"
 #include "desk_app.h"
 #include "desk_csrf.h"
 #include "desk_ingest.h"
@@ -642,6 +643,7 @@ route_open(struct ctx *c, const char *rest)
 	struct tl_desk_intake	*in = NULL;
 	char			 err[256];
 	size_t			 i;
+	int64_t			 at = 0;
 	int			 ok;
 
 	for (i = 0; i < 2; i++)
@@ -666,8 +668,11 @@ route_open(struct ctx *c, const char *rest)
 	}
 	if (strcmp(rest, "/healthz") != 0)
 		return 0;
-	ok = c->d != NULL && tl_desk_health(c->d) == TL_OK &&
-	    tl_desk_intake_open(c->app->cfg->database, &in, err,
+	/* Alive means ingest rounds complete (SPEC 16): a heartbeat of the
+	 * last minute, which a round stuck on the intake store does not
+	 * write. */
+	ok = c->d != NULL && tl_desk_heartbeat_at(c->d, &at) == TL_OK &&
+	    c->req->now - at <= TL_DESK_STALE_AFTER && tl_desk_intake_open(c->app->cfg->database, &in, err,
 	    sizeof(err)) == TL_OK && tl_desk_intake_health(in) == TL_OK;
 	tl_desk_intake_close(in);
 	tl_response_start(c->res, ok ? 200 : 503, "text/plain; charset=utf-8");

@@ -156,6 +156,13 @@ static const struct {
 	    "SELECT count(*) FROM tips WHERE hot = 1 AND first_opened_at IS NULL" },
 	{ "tipline_desk_heartbeat_age_seconds",
 	    "SELECT max(?1 - value, 0) FROM meta WHERE key = 'heartbeat'" },
+	/* SPEC 16: intake rows that could not be read, given up on; and
+	 * how long the oldest tip or message not taken in has waited. */
+	{ "tipline_desk_ingest_skipped_total",
+	    "SELECT value FROM meta WHERE key = 'ingest_skipped'" },
+	{ "tipline_desk_ingest_lag_seconds",
+	    "SELECT CASE WHEN value = 0 THEN 0 ELSE max(?1 - value, 0) END"
+	    " FROM meta WHERE key = 'ingest_pending_since'" },
 };
 
 enum tl_err

@@ -166,6 +166,17 @@ static const char *const migrations[] = {
 	"CREATE VIRTUAL TABLE msg_fts USING fts5(text,"
 	" tokenize = 'unicode61 remove_diacritics 2');"
 	"INSERT INTO meta VALUES ('message_cursor', 0);",
+	/*
+	 * 3: ingest never stalls on one row (SPEC 16). ingest_bad_id and
+	 * ingest_bad_tries: the intake row that could not be read and the
+	 * rounds that tried it; ingest_skipped: rows given up on;
+	 * ingest_pending_id (2 * a tip's intake id, or 2 * a message's +
+	 * 1) and ingest_pending_since: the oldest item not yet taken in
+	 * and since when the desk knows it waits (0: none), for the lag.
+	 */
+	"INSERT INTO meta VALUES ('ingest_bad_id', 0), ('ingest_bad_tries', 0),"
+	" ('ingest_skipped', 0), ('ingest_pending_id', 0),"
+	" ('ingest_pending_since', 0);",
 };
 #define SCHEMA_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -440,6 +451,9 @@ tl_desk_audit(struct tl_desk_store *d, int64_t now, const char *who,
 
 /* --- ingest ----------------------------------------------------------- */
 
+static enum tl_err run_sql(struct tl_desk_store *, const char *,
+	    const char *const *, int, const int64_t *, int);
+
 /* Statements of one ingest batch, prepared once for it. */
 enum { IN_FIND, IN_FLAG, IN_TIP, IN_FTS, IN_ENT, IN_LINK, IN__MAX };
 static const char *const ingest_sql[IN__MAX] = {
@@ -613,6 +627,7 @@ insert_tip(struct ingest *in, const struct tl_desk_in *t, int64_t now)
 	struct tl_buf	 body = TL_BUF_INIT, ex = TL_BUF_INIT;
 	char		*fields = NULL;
 	const char	*concerns = NULL;
+	enum tl_priority prio;
 
 	if (t->report != NULL) {
 		if ((in->rc = tip_texts(t->report, &fields, &body, &ex)) !=
@@ -624,7 +639,10 @@ insert_tip(struct ingest *in, const struct tl_desk_in *t, int64_t now)
 	sqlite3_bind_int64(s, 2, t->intake_id);
 	sqlite3_bind_int64(s, 3, t->received_at);
 	sqlite3_bind_int64(s, 4, now);
-	tl_desk_bind(s, 5, tl_priority_name(t->priority));
+	/* A tip whose content did not open cannot prove its priority
+	 * column: urgent when in doubt (SPEC 16). */
+	prio = t->report == NULL ? TL_PRIO_URGENT : t->priority;
+	tl_desk_bind(s, 5, tl_priority_name(prio));
 	tl_desk_bind(s, 6, concerns != NULL ? concerns : "");
 	tl_desk_bind(s, 7, t->area != NULL && *t->area != '\0' ? t->area :
 	    NULL);
@@ -633,7 +651,7 @@ insert_tip(struct ingest *in, const struct tl_desk_in *t, int64_t now)
 	tl_desk_bind(s, 10, t->report == NULL ? (t->fault != NULL ?
 	    t->fault : "did not open") : NULL);
 	tl_desk_bind(s, 11, t->digest);
-	sqlite3_bind_int(s, 12, t->priority == TL_PRIO_URGENT);
+	sqlite3_bind_int(s, 12, prio == TL_PRIO_URGENT);
 	/* The key only with the content it was proven by. (A reset keeps
 	 * bindings: each is set, or cleared, for every tip.) */
 	if (t->report != NULL && t->sender_pk != NULL)
@@ -666,9 +684,15 @@ out:
 	tl_buf_free(&ex);
 }
 
-enum tl_err
-tl_desk_ingest(struct tl_desk_store *d, const struct tl_desk_in *const *tips,
-    size_t n, int64_t cursor, int64_t now, size_t *added)
+/*
+ * One ingest transaction: tips[0..n) as tl_desk_ingest() says, the
+ * cursor moved to cursor; with skipped (why an intake row was given up
+ * on), the skip counted and audited in the same transaction.
+ */
+static enum tl_err
+ingest_tx(struct tl_desk_store *d, const struct tl_desk_in *const *tips,
+    size_t n, int64_t cursor, int64_t now, size_t *added,
+    const char *skipped)
 {
 	struct ingest	 in;
 	size_t		 i;
@@ -689,6 +713,14 @@ tl_desk_ingest(struct tl_desk_store *d, const struct tl_desk_in *const *tips,
 	}
 	if (in.rc == TL_OK)
 		in.rc = tl_desk_meta_set(d, "intake_cursor", cursor);
+	if (in.rc == TL_OK && skipped != NULL)
+		in.rc = run_sql(d, "UPDATE meta SET value = CASE key"
+		    " WHEN 'ingest_skipped' THEN value + 1 ELSE 0 END"
+		    " WHERE key IN ('ingest_skipped', 'ingest_bad_id',"
+		    " 'ingest_bad_tries')", NULL, 0, NULL, 0);
+	if (in.rc == TL_OK && skipped != NULL)
+		in.rc = tl_desk_audit(d, now, "tipline-staff", "ingest_skipped",
+		    n > 0 ? tips[0]->ref : NULL, skipped);
 	for (i = 0; i < IN__MAX; i++)
 		sqlite3_finalize(in.st[i]);
 	if (in.rc == TL_OK && tl_desk_exec(d, "COMMIT") == TL_OK)
@@ -696,6 +728,131 @@ tl_desk_ingest(struct tl_desk_store *d, const struct tl_desk_in *const *tips,
 	tl_desk_rollback(d);
 	*added = 0;
 	return in.rc != TL_OK ? in.rc : TL_ESTORE;
+}
+
+enum tl_err
+tl_desk_ingest(struct tl_desk_store *d, const struct tl_desk_in *const *tips,
+    size_t n, int64_t cursor, int64_t now, size_t *added)
+{
+	return ingest_tx(d, tips, n, cursor, now, added, NULL);
+}
+
+enum tl_err
+tl_desk_skip(struct tl_desk_store *d, const struct tl_desk_in *t,
+    int64_t cursor, int64_t now, const char *why)
+{
+	size_t	 added;
+
+	return ingest_tx(d, t != NULL ? &t : NULL, t != NULL, cursor, now,
+	    &added, why);
+}
+
+enum tl_err
+tl_desk_bad_row(struct tl_desk_store *d, int64_t id, int64_t *tries)
+{
+	int64_t		 was, n;
+	enum tl_err	 rc;
+
+	if ((rc = tl_desk_meta_get(d, "ingest_bad_id", &was)) != TL_OK ||
+	    (rc = tl_desk_meta_get(d, "ingest_bad_tries", &n)) != TL_OK)
+		return rc;
+	*tries = was == id ? n + 1 : 1;
+	if ((rc = tl_desk_meta_set(d, "ingest_bad_id", id)) != TL_OK)
+		return rc;
+	return tl_desk_meta_set(d, "ingest_bad_tries", *tries);
+}
+
+enum tl_err
+tl_desk_pending(struct tl_desk_store *d, int64_t key, int64_t at,
+    int64_t now)
+{
+	int64_t		 was, since;
+	enum tl_err	 rc;
+
+	if (key == 0)
+		since = 0;
+	else {
+		if ((rc = tl_desk_meta_get(d, "ingest_pending_id", &was)) !=
+		    TL_OK || (rc = tl_desk_meta_get(d,
+		    "ingest_pending_since", &since)) != TL_OK)
+			return rc;
+		/* The row's own time, never later than the desk has known
+		 * it waits: a row dated in the future hides no lag. */
+		if (at > now || at <= 0)
+			at = now;
+		if (was != key || since == 0 || at < since)
+			since = at;
+	}
+	if ((rc = tl_desk_meta_set(d, "ingest_pending_id", key)) != TL_OK)
+		return rc;
+	return tl_desk_meta_set(d, "ingest_pending_since", since);
+}
+
+enum tl_err
+tl_desk_ingest_state(struct tl_desk_store *d, int64_t *skipped,
+    int64_t *pending_since)
+{
+	enum tl_err	 rc;
+
+	if ((rc = tl_desk_meta_get(d, "ingest_skipped", skipped)) != TL_OK)
+		return rc;
+	return tl_desk_meta_get(d, "ingest_pending_since", pending_since);
+}
+
+enum tl_err
+tl_desk_digests(struct tl_desk_store *d, int64_t after, size_t max,
+    json_t **out)
+{
+	sqlite3_stmt	*st;
+	json_t		*a = json_array();
+	int		 rc, oom = a == NULL;
+
+	*out = NULL;
+	if (tl_desk_prep(d, "SELECT id, ref, digest, changed FROM tips"
+	    " WHERE id > ?1 ORDER BY id LIMIT ?2", &st) != TL_OK) {
+		json_decref(a);
+		return TL_ESTORE;
+	}
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, (int64_t)max);
+	while (!oom && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		oom = json_array_append_new(a, json_pack("[I,s,s,b]",
+		    sqlite3_column_int64(st, 0), tl_desk_col(st, 1),
+		    tl_desk_col(st, 2), sqlite3_column_int(st, 3))) != 0;
+	sqlite3_finalize(st);
+	if (oom || rc != SQLITE_DONE) {
+		json_decref(a);
+		return oom ? TL_ENOMEM : tl_desk_fail(d, "digests");
+	}
+	*out = a;
+	return TL_OK;
+}
+
+enum tl_err
+tl_desk_set_digest(struct tl_desk_store *d, const char *ref,
+    const char *digest)
+{
+	return run_sql(d, "UPDATE tips SET digest = ?2 WHERE ref = ?1",
+	    (const char *[]){ ref, digest }, 2, NULL, 0);
+}
+
+enum tl_err
+tl_desk_flag_changed(struct tl_desk_store *d, const char *ref, int64_t now)
+{
+	enum tl_err	 rc;
+
+	if (tl_desk_exec(d, "BEGIN IMMEDIATE") != TL_OK)
+		return TL_ESTORE;
+	rc = run_sql(d, "UPDATE tips SET changed = 1 WHERE ref = ?1",
+	    (const char *[]){ ref }, 1, NULL, 0);
+	if (rc == TL_OK)
+		rc = tl_desk_audit(d, now, "tipline-staff", "ingest_changed",
+		    ref, "the intake row changed after it was taken in; the "
+		    "desk keeps its first copy");
+	if (rc == TL_OK && tl_desk_exec(d, "COMMIT") == TL_OK)
+		return TL_OK;
+	tl_desk_rollback(d);
+	return rc != TL_OK ? rc : TL_ESTORE;
 }
 
 /* --- staff changes ---------------------------------------------------- */
@@ -981,7 +1138,7 @@ tl_desk_due_reminders(struct tl_desk_store *d, int64_t now, int64_t every,
 	if ((*out = json_array()) == NULL)
 		return TL_ENOMEM;
 	if (tl_desk_prep(d, "SELECT ref FROM tips WHERE hot = 1"
-	    " AND first_opened_at IS NULL AND fault IS NULL"
+	    " AND first_opened_at IS NULL"
 	    " AND coalesce(reminded_at, received_at) <= ?1 - ?2"
 	    " ORDER BY received_at LIMIT ?3", &st) != TL_OK) {
 		json_decref(*out);

@@ -84,12 +84,61 @@ enum tl_err tl_desk_cursor(struct tl_desk_store *d, int64_t *cursor);
  * Ingests tips[0..n) in one transaction, and moves the cursor to cursor
  * in it, so a crash at any point neither misses nor doubles a tip. A ref
  * already held is not changed: if its digest differs, the tip is flagged
- * `changed` (and audited) instead. *added: how many were new. TL_OK or
+ * `changed` (and audited) instead. A tip that did not open (report NULL)
+ * is taken in as urgent, whatever its priority column says: it cannot be
+ * proven (SPEC 16). *added: how many were new. TL_OK or
  * TL_ESTORE (nothing changed); TL_ENOMEM.
  */
 enum tl_err tl_desk_ingest(struct tl_desk_store *d,
 	    const struct tl_desk_in *const *tips, size_t n, int64_t cursor,
 	    int64_t now, size_t *added);
+
+/*
+ * Gives up on the intake row before cursor that could not be read (SPEC
+ * 16), in one transaction: t (NULL when not even its reference could be
+ * read) is taken in as a tip with t->fault and no content, the cursor
+ * moved to cursor, ingest_skipped counted, the retries forgotten and why
+ * audited. TL_OK; TL_ESTORE (nothing changed); TL_ENOMEM.
+ */
+enum tl_err tl_desk_skip(struct tl_desk_store *d, const struct tl_desk_in *t,
+	    int64_t cursor, int64_t now, const char *why);
+
+/* Records one more round that could not read intake row id (counting
+ * from 1 when the last one failed on another row): *tries. TL_OK or
+ * TL_ESTORE. */
+enum tl_err tl_desk_bad_row(struct tl_desk_store *d, int64_t id,
+	    int64_t *tries);
+
+/*
+ * Records the oldest item of the intake store not yet taken in: key (0
+ * none; else 2 * a tip's intake id, or 2 * a message's + 1) and its time
+ * at, as the row says, but never later than now nor than when the desk
+ * first saw key waiting. The lag (tl_desk_metrics) is now minus that.
+ * TL_OK or TL_ESTORE.
+ */
+enum tl_err tl_desk_pending(struct tl_desk_store *d, int64_t key, int64_t at,
+	    int64_t now);
+
+/* Intake rows given up on, and since when the oldest item not taken in
+ * has waited (0: none). TL_OK or TL_ESTORE. */
+enum tl_err tl_desk_ingest_state(struct tl_desk_store *d, int64_t *skipped,
+	    int64_t *pending_since);
+
+/*
+ * Up to max tips after desk id after, in id order, as a JSON array of
+ * [id, ref, digest, changed] (the digest of the intake row taken in):
+ * what a recheck compares. TL_OK, TL_ESTORE, TL_ENOMEM.
+ */
+enum tl_err tl_desk_digests(struct tl_desk_store *d, int64_t after,
+	    size_t max, json_t **out);
+/* Replaces the digest of ref (a digest of an older form, proven equal to
+ * the row). TL_OK or TL_ESTORE. */
+enum tl_err tl_desk_set_digest(struct tl_desk_store *d, const char *ref,
+	    const char *digest);
+/* Flags ref "changed after it was taken in", audited. TL_OK or
+ * TL_ESTORE. */
+enum tl_err tl_desk_flag_changed(struct tl_desk_store *d, const char *ref,
+	    int64_t now);
 
 /* --- the conversation with the sender (SPEC 13; desk_conv.c) ---------- */
 
@@ -205,6 +254,31 @@ enum tl_err tl_desk_queue(struct tl_desk_store *d,
 enum tl_err tl_desk_tip(struct tl_desk_store *d, const char *ref,
 	    json_t **out);
 
+/* What the desk knows of its copy of a tip besides its fields. */
+struct tl_desk_copy_info {
+	int	 opened;	/* its content opened at ingest: the fields
+				   are the sender's */
+	int	 changed;	/* its intake row changed after ingest */
+	char	 fault[160];	/* why it did not open, or "" */
+};
+
+/*
+ * The desk's copy of ref (SPEC 16) as a struct tl_tip (t: ref,
+ * received_at, priority, area and the report's values, concerns and
+ * phones; free with tl_tip_free) and *info. TL_OK, TL_ENOTFOUND,
+ * TL_ESTORE, TL_ENOMEM (t is empty on failure).
+ */
+struct tl_tip;
+enum tl_err tl_desk_copy(struct tl_desk_store *d, const char *ref,
+	    struct tl_tip *t, struct tl_desk_copy_info *info);
+
+/* Calls fn with the desk's copy of every tip received at or after since,
+ * in intake order, until fn returns other than TL_OK (returned). TL_OK,
+ * TL_ESTORE, TL_ENOMEM. */
+enum tl_err tl_desk_copy_each(struct tl_desk_store *d, int64_t since,
+	    enum tl_err (*fn)(void *, const struct tl_tip *,
+	    const struct tl_desk_copy_info *), void *arg);
+
 /* Full-text search (FTS5 over every field, the notes and the messages),
  * and, when q is
  * one entity, every tip holding it; newest first, at most 200 rows, as
@@ -222,7 +296,9 @@ enum tl_err tl_desk_stats(struct tl_desk_store *d, json_t **out);
 
 /* The desk's counters in Prometheus text format into out (SPEC 12:
  * what watches it): heartbeat age, tips by state, flagged tips, urgent
- * tips nobody has opened. Counts only. TL_OK or TL_ESTORE. */
+ * tips nobody has opened, intake rows skipped and the ingest lag
+ * (tipline_desk_ingest_skipped_total, tipline_desk_ingest_lag_seconds).
+ * Counts only. TL_OK or TL_ESTORE. */
 enum tl_err tl_desk_metrics(struct tl_desk_store *d, int64_t now,
 	    struct tl_buf *out);
 
@@ -279,7 +355,7 @@ enum tl_err tl_desk_audit_list(struct tl_desk_store *d, const char *ref,
 enum tl_err tl_desk_purge(struct tl_desk_store *d, int64_t cutoff,
 	    const char *who, int64_t now, json_t *refs, size_t *n);
 
-/* Urgent tips nobody has opened, received before before, whose last
+/* Urgent tips nobody has opened (flagged ones too), whose last
  * reminder (or receipt) is older than every: their refs into *out (a JSON
  * array), at most max. */
 enum tl_err tl_desk_due_reminders(struct tl_desk_store *d, int64_t now,

@@ -22,6 +22,7 @@
 static const char list_sql_tail[] =
     ", deliveries.state FROM tips"
     " LEFT JOIN deliveries ON deliveries.tip_id = tips.id"
+    " AND deliveries.kind = 'tip.received'"
     " WHERE tips.received_at >= ?1 AND (?2 IS NULL OR tips.priority = ?2)"
     " ORDER BY tips.id DESC LIMIT ?3";
 
@@ -29,11 +30,12 @@ static const char list_sql_tail[] =
 static const char show_sql_tail[] =
     ", deliveries.state, deliveries.attempts"
     " FROM tips LEFT JOIN deliveries ON deliveries.tip_id = tips.id"
+    " AND deliveries.kind = 'tip.received'"
     " WHERE tips.ref = ?1";
 
 /* After "SELECT" and the tip columns (tl_store_prep_tips()). */
 static const char export_sql_tail[] =
-    " FROM tips WHERE tips.received_at >= ?1"
+    " FROM tips WHERE tips.received_at >= ?1 AND tips.id > ?2"
     " ORDER BY tips.id";
 
 static const char purge_count_sql[] =
@@ -175,6 +177,34 @@ out:
 	return err;
 }
 
+/* After "SELECT": a tip's delivery state and attempts. */
+static const char delivery_sql[] =
+    "SELECT deliveries.state, deliveries.attempts"
+    " FROM tips LEFT JOIN deliveries ON deliveries.tip_id = tips.id"
+    " AND deliveries.kind = 'tip.received'"
+    " WHERE tips.ref = ?1";
+
+enum tl_err
+tl_query_show_copy(struct tl_store *s, const struct tl_tip *t, int json,
+    FILE *out)
+{
+	sqlite3_stmt	*st = NULL;
+	enum tl_err	 err;
+
+	/* The delivery is the intake store's to say; the tip is not. */
+	if (s == NULL || prep(s, delivery_sql, &st) != TL_OK)
+		return tl_present_tip(out, t, NULL, 0, json);
+	sqlite3_bind_text(st, 1, t->ref, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		err = tl_present_tip(out, t, (const char *)
+		    sqlite3_column_text(st, 0), sqlite3_column_int(st, 1),
+		    json);
+	else
+		err = tl_present_tip(out, t, NULL, 0, json);
+	sqlite3_finalize(st);
+	return err;
+}
+
 /* --------------------------------------------------------- export --- */
 
 /* Writes the tip on the current row of st as one JSON line. */
@@ -196,6 +226,13 @@ enum tl_err
 tl_query_export(struct tl_store *s, const struct tl_seal_secret *sk,
     int64_t since, FILE *out)
 {
+	return tl_query_export_after(s, sk, since, 0, out);
+}
+
+enum tl_err
+tl_query_export_after(struct tl_store *s, const struct tl_seal_secret *sk,
+    int64_t since, int64_t after, FILE *out)
+{
 	sqlite3_stmt	*st;
 	enum tl_err	 err, sealed = TL_OK;
 	int		 rc;
@@ -203,6 +240,7 @@ tl_query_export(struct tl_store *s, const struct tl_seal_secret *sk,
 	if ((err = tl_store_prep_tips(s, export_sql_tail, &st)) != TL_OK)
 		return err;
 	sqlite3_bind_int64(st, 1, since);
+	sqlite3_bind_int64(st, 2, after);
 	/* A tip that does not open is said and left out; the others go on,
 	 * and the export fails at the end. */
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)

@@ -53,6 +53,14 @@ enum tl_err tl_query_show(struct tl_store *s,
 	    FILE *out);
 
 /*
+ * Writes the tip t (the desk's copy, SPEC 16: tl_desk_copy) as
+ * tl_query_show() does, with its delivery as the intake store s says
+ * (none when s is NULL or holds no row of it). TL_OK, TL_ENOMEM, TL_EIO.
+ */
+enum tl_err tl_query_show_copy(struct tl_store *s, const struct tl_tip *t,
+	    int json, FILE *out);
+
+/*
  * Writes the tips received at or after since (TL_SINCE_ALL: every tip) as
  * JSON Lines to out, oldest first, one tip a line, keys in a stable order:
  * ref, received_at (RFC 3339 UTC), priority, then the fields of SPEC 5.1 in
@@ -63,6 +71,12 @@ enum tl_err tl_query_show(struct tl_store *s,
  */
 enum tl_err tl_query_export(struct tl_store *s,
 	    const struct tl_seal_secret *sk, int64_t since, FILE *out);
+
+/* The same, of the tips after intake id after only (those the desk has
+ * not taken in, SPEC 16). */
+enum tl_err tl_query_export_after(struct tl_store *s,
+	    const struct tl_seal_secret *sk, int64_t since, int64_t after,
+	    FILE *out);
 
 /*
  * Deletes the tips received at or before cutoff (Unix seconds) and their

@@ -32,6 +32,8 @@
 				   characters and a few fields */
 #define INGEST_EVERY_MS	2000	/* between ingest rounds */
 #define INGEST_BATCH	500	/* tips per transaction */
+#define RECHECK_BATCH	200	/* tips compared with their intake rows a
+				   round (SPEC 16) */
 
 static const struct option longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -87,9 +89,27 @@ struct ingester {
 	int			 started;
 };
 
-/* One round: every new tip in, then every new message, the heartbeat
- * recorded. Opens what it
- * needs on first use and again after a failure. */
+/* After the round's tips and messages (SPEC 16): some tips compared
+ * with their intake rows, and the lag recorded, on the intake
+ * connection even when a read of the round failed on one row. */
+static void
+after_ingest(struct tl_desk_store *d, struct tl_desk_intake *in)
+{
+	int	 wrapped;
+
+	if (tl_desk_recheck(d, in, RECHECK_BATCH, (int64_t)time(NULL), 1,
+	    NULL, &wrapped) != TL_OK)
+		fprintf(stderr, "tipline-staff.fcgi: recheck: %s; %s\n",
+		    tl_desk_intake_errmsg(in), tl_desk_store_errmsg(d));
+	if (tl_desk_ingest_lag(d, in, (int64_t)time(NULL)) != TL_OK)
+		fprintf(stderr, "tipline-staff.fcgi: ingest lag: %s; %s\n",
+		    tl_desk_intake_errmsg(in), tl_desk_store_errmsg(d));
+}
+
+/* One round: every new tip in, then every new message, then
+ * after_ingest(), and the heartbeat recorded only when all of it was
+ * taken in (SPEC 16). Opens what it needs on first use and again after
+ * a failure. */
 static void
 ingest_round(struct ingester *g, struct tl_desk_store **d,
     struct tl_desk_intake **in)
@@ -114,25 +134,21 @@ ingest_round(struct ingester *g, struct tl_desk_store **d,
 		    (int64_t)time(NULL), &n);
 		total += n;
 	} while (rc == TL_OK && n == INGEST_BATCH && !atomic_load(&g->stop));
-	if (rc != TL_OK) {
+	if (rc != TL_OK)
 		fprintf(stderr, "tipline-staff.fcgi: ingest: %s; %s\n",
 		    tl_strerror(rc), tl_desk_intake_errmsg(*in));
-		tl_desk_intake_close(*in);
-		*in = NULL;
-	} else if (total > 0)
+	else if (total > 0)
 		fprintf(stderr, "tipline-staff.fcgi: took in %zu tip(s)\n",
 		    total);
 	/* Messages after tips: one waits for its tip to be taken in. */
-	for (total = 0; rc == TL_OK && *in != NULL &&
-	    !atomic_load(&g->stop); total += n) {
+	for (total = 0, mrc = rc; rc == TL_OK && !atomic_load(&g->stop);
+	    total += n) {
 		if ((mrc = tl_desk_ingest_messages_round(*d, *in, g->sk,
 		    INGEST_BATCH, (int64_t)time(NULL), &n)) != TL_OK) {
 			fprintf(stderr, "tipline-staff.fcgi: message ingest: "
 			    "%s; %s; %s\n", tl_strerror(mrc),
 			    tl_desk_intake_errmsg(*in),
 			    tl_desk_store_errmsg(*d));
-			tl_desk_intake_close(*in);
-			*in = NULL;
 			break;
 		}
 		if (n < INGEST_BATCH) {
@@ -140,9 +156,14 @@ ingest_round(struct ingester *g, struct tl_desk_store **d,
 			break;
 		}
 	}
-	if (total > 0 && *in != NULL)
+	if (total > 0 && mrc == TL_OK)
 		fprintf(stderr, "tipline-staff.fcgi: took in %zu message(s)\n",
 		    total);
+	after_ingest(*d, *in);
+	if (mrc != TL_OK) {
+		tl_desk_intake_close(*in);
+		*in = NULL;
+	}
 	if (g->cfg->remind_urgent_after > 0) {
 		if (tl_desk_remind_round(*d, g->cfg->database,
 		    g->cfg->remind_urgent_after, (int64_t)time(NULL), &n, err,
@@ -153,7 +174,10 @@ ingest_round(struct ingester *g, struct tl_desk_store **d,
 			fprintf(stderr, "tipline-staff.fcgi: %zu reminder(s) "
 			    "queued\n", n);
 	}
-	if (tl_desk_heartbeat(*d, (int64_t)time(NULL)) != TL_OK) {
+	/* A round that did not take everything in is no sign of life:
+	 * the heartbeat goes stale, and check and /healthz say so. */
+	if (mrc == TL_OK && tl_desk_heartbeat(*d, (int64_t)time(NULL)) !=
+	    TL_OK) {
 		fprintf(stderr, "tipline-staff.fcgi: heartbeat: %s\n",
 		    tl_desk_store_errmsg(*d));
 		tl_desk_store_close(*d);

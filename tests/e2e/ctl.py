@@ -19,6 +19,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -154,6 +155,21 @@ class Ctx:
         return bool(pid and e2e.pid_alive(pid))
 
 
+def desk_has(ctx, ref):
+    """Whether the desk's store holds ref."""
+    try:
+        con = sqlite3.connect(ctx.stack.path("staff.db"), timeout=10)
+    except sqlite3.Error:
+        return False
+    try:
+        return con.execute("SELECT 1 FROM tips WHERE ref = ?",
+                           (ref,)).fetchall()
+    except sqlite3.Error:
+        return False
+    finally:
+        con.close()
+
+
 def fill(ctx):
     """Submits TIPS through the API and ages them in the store."""
     now = int(time.time())
@@ -163,6 +179,10 @@ def fill(ctx):
                                                        res.body[:300]))
         ref = res.json()["ref"]
         ctx.refs[name] = ref
+        # The desk takes it in first: show and export read the desk's
+        # copy (SPEC 16), which the helper then changes with the row.
+        e2e.wait_until(lambda: desk_has(ctx, ref), "the desk took in %s"
+                       % name, timeout=30)
         # Distinct times, in TIPS order, the aged ones days ago. The
         # seal binds the time: a helper seals the tip again for it.
         ctx.redate(ref, now - age * DAY - (len(TIPS) - i))

@@ -59,7 +59,9 @@ def prometheus_rules(tmp):
     text = open(rules).read()
     for m in ("tipline_notifier_heartbeat_age_seconds > 60",
               'tipline_oldest_pending_seconds{priority="urgent"}',
-              "tipline_dead_unacknowledged > 0"):
+              "tipline_dead_unacknowledged > 0",
+              "tipline_desk_ingest_lag_seconds > 300",
+              "tipline_desk_ingest_skipped_total > 0"):
         check(m in text, "no rule on %s" % m)
 
 
