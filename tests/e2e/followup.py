@@ -585,8 +585,8 @@ class SecondFcgi:
                                   stdout=self.out, stderr=self.out, env=env)
 
         def ready():
-            check(self.p.poll() is None, "tipline.fcgi exited (%s)"
-                  % self.log)
+            e2e.check_now(self.p.poll() is None, "tipline.fcgi exited "
+                          "(%s)" % self.log)
             return os.path.exists(self.sock)
         try:
             e2e.wait_until(ready, "the second tipline.fcgi made its socket")
