@@ -715,6 +715,35 @@ def wait_until_outlasts_exceptions(ctx):
               "Stop: %r after %.1f s" % (e, time.monotonic() - t0))
 
 
+def proc_start(pid):
+    """When pid started (clock ticks since boot), from /proc."""
+    with open("/proc/%d/stat" % pid) as f:
+        return int(f.read().rsplit(")", 1)[1].split()[19])
+
+
+@test
+def sink_ready_before_notifier(ctx):
+    """up starts the sink before the notifier and returns with the sink
+    listening and its log made, so that the first delivery finds it and
+    a test reading webhook.log finds the file (issue 22)."""
+    port = free_port_pair()
+    stack = Stack(os.path.join(ctx.tmp, "sink-first"), port, ctx.env)
+    stack.up()
+    try:
+        sink, notify = stack.pid("sink"), stack.pid("tipline-notify")
+        check(sink and notify, "pids: sink %r, notifier %r" % (sink,
+                                                              notify))
+        check(os.path.isfile(stack.path("webhook.log")),
+              "no webhook.log when up returned")
+        check(port_listening(port + 1), "the sink does not listen")
+        check(proc_start(sink) <= proc_start(notify) and
+              os.path.getmtime(stack.path("run", "sink.pid")) <=
+              os.path.getmtime(stack.path("run", "tipline-notify.pid")),
+              "the notifier started before the sink")
+    finally:
+        stack.down()
+
+
 @test
 def valid_post_is_stored(ctx):
     before = ctx.stack.tip_count()
