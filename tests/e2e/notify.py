@@ -711,11 +711,15 @@ def closed_connection_retried(w):
 
 @test
 def outage_then_recovery(w):
-    """Receiver down while 50 tips arrive; all delivered once it is back,
+    """Receiver down while 50 tips wait; all delivered once it is back,
     each signed, webhook-ids unique per tip and kept across attempts."""
     w.receiver.stop()
-    w.notifier(w.conf(retry_schedule=",".join(["1s"] * 12)))
+    # The notifier starts once the tips are in, so that each has its
+    # whole retry schedule left when the check below reads it: beside
+    # the submissions, a loaded machine took 33 s for them, and the first
+    # tips had used up a schedule of 12 s (dead, not pending).
     refs = w.submit_many(50, "outage")
+    w.notifier(w.conf(retry_schedule=",".join(["1s"] * 30)))
     wait_until(lambda: all(v["attempts"] >= 1
                            for v in w.deliveries().values()),
                "not every tip was attempted during the outage")
