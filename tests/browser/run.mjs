@@ -338,6 +338,29 @@ async function activeId(page) {
 	    document.activeElement.id);
 }
 
+// Waits until following a link to the fragment `hash` has taken effect:
+// the page's location and what Playwright knows of its URL end in hash,
+// and the focus has moved, to the element `id` (or, with id null, off the
+// link: a target that takes no focus leaves it on the body). The browser
+// moves both after the key or the click has been handled, and Playwright
+// learns of the URL by an event: read at once, they were at times still
+// the old ones (issue 22). Failure(what) after the context's timeout.
+async function followed(page, hash, id, what) {
+	try {
+		await page.waitForFunction(([h, i]) => {
+			const e = document.activeElement;
+			return location.hash === h && (i === null ?
+			    !(e && e.matches(`a[href="${h}"]`)) :
+			    (e !== null && e.id === i));
+		}, [hash, id], { polling: 50 });
+		await page.waitForURL((u) => u.hash === hash);
+	} catch (e) {
+		throw new Failure(`${what}: url ${page.url()}, focus on ` +
+		    `${JSON.stringify(await activeId(page))} ` +
+		    `(${e.message.split('\n')[0]})`);
+	}
+}
+
 // The accessible name and role of the node Chromium's accessibility tree
 // marks as focused (read through the DevTools protocol, not the page).
 async function axFocused(page) {
@@ -620,6 +643,7 @@ test('errors_summary_focus_inline_and_values_kept', async () => {
 		// and a key press arriving in the field.
 		for (const f of want) {
 			await page.click(`.error-summary a[href="#f-${f}"]`);
+			await followed(page, `#f-${f}`, `f-${f}`, `link to ${f}`);
 			check(new URL(page.url()).hash === `#f-${f}`,
 			    `link to ${f}: url ${page.url()}`);
 			const id = await activeId(page);
@@ -707,6 +731,8 @@ test('keyboard_only', async () => {
 		await page.screenshot({ path: path.join(OUT,
 		    'focus-skiplink-320.png') });
 		await page.keyboard.press('Enter');
+		await followed(page, '#main', null,
+		    'skip link did not go to #main');
 		check(page.url().endsWith('#main'), 'skip link did not go to #main');
 
 		const typed = { description: 'A car parks outside the school ' +
@@ -1223,6 +1249,7 @@ test('followup_keyboard', async () => {
 		await shot(page, 'followup-error-320');
 		await tabTo(page, '.error-summary a');
 		await page.keyboard.press('Enter');
+		await followed(page, '#f-code', 'f-code', 'summary link');
 		check(new URL(page.url()).hash === '#f-code',
 		    `summary link: ${page.url()}`);
 		check(await activeId(page) === 'f-code',
@@ -1248,6 +1275,7 @@ test('followup_keyboard', async () => {
 		    'confirm-error', 'the error is not on the box');
 		await tabTo(page, '.error-summary a');
 		await page.keyboard.press('Enter');
+		await followed(page, '#f-confirm', 'f-confirm', 'summary link');
 		check(await activeId(page) === 'f-confirm',
 		    `the summary link focused ${await activeId(page)}`);
 		await page.keyboard.press('Space');

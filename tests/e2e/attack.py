@@ -252,8 +252,8 @@ class Ctx:
         client = e2e.Client(stack.port, self.tmp)
 
         def healthy():
-            check(p.poll() is None, "restarted tipline.fcgi exited: %s"
-                  % p.returncode)
+            e2e.check_now(p.poll() is None, "restarted tipline.fcgi "
+                          "exited: %s" % p.returncode)
             try:
                 return client.get("/report/healthz",
                                   record=False).status == 200

@@ -321,6 +321,14 @@ def round_trip(ctx):
           "api messages %r" % msgs)
     check(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", msgs[0]["at"]),
           "at %r" % msgs[0]["at"])
+    # The queue orders by the second (a tip's receipt, a sender's newest
+    # message), and a tie puts the newer tip first: the answers must come
+    # in a later second than the later tip, or its place above them is
+    # the clock's doing. On a quick machine they came in the same one.
+    later_at = ctx.stack.query("SELECT received_at FROM tips WHERE ref = ?",
+                               (later,))[0][0]
+    e2e.wait_until(lambda: time.time() >= later_at + 1,
+                   "the clock passed %s's second" % later, timeout=5)
     # The answer on the page.
     page = ctx.conversation(ref, code)
     pairs = hidden_of(page, BASE + "/follow-up/add")
@@ -585,8 +593,8 @@ class SecondFcgi:
                                   stdout=self.out, stderr=self.out, env=env)
 
         def ready():
-            check(self.p.poll() is None, "tipline.fcgi exited (%s)"
-                  % self.log)
+            e2e.check_now(self.p.poll() is None, "tipline.fcgi exited "
+                          "(%s)" % self.log)
             return os.path.exists(self.sock)
         try:
             e2e.wait_until(ready, "the second tipline.fcgi made its socket")

@@ -65,6 +65,11 @@ class Failure(Exception):
     """A test's expectation that did not hold."""
 
 
+class Stop(Failure):
+    """A failure that waiting cannot mend (the process waited on has
+    exited): wait_until lets it through at once."""
+
+
 class Skip(Exception):
     """A test that cannot run here (not root, say): neither passed nor
     failed."""
@@ -145,19 +150,39 @@ def check(cond, what):
         raise Failure(what)
 
 
+def check_now(cond, what):
+    """check, for a condition of wait_until that no wait can mend: raises
+    Stop, which ends the wait at once."""
+    if not cond:
+        raise Stop(what)
+
+
 def wait_until(cond, what, timeout=WAIT):
     """Polls cond() until it returns something true, and returns that;
-    Failure(what) after timeout seconds. Bounded in time and in the
-    number of polls."""
+    Failure(what) after timeout seconds. An exception in cond() (a file
+    not made yet, a table not created yet, a request refused while a
+    program starts, a check that does not hold yet) is "not yet":
+    polling goes on, and the last one is named in the Failure at the
+    timeout. Only Stop (check_now) ends the wait at once. Bounded in
+    time and in the number of polls."""
     deadline = time.monotonic() + timeout
+    last = None
     for _ in range(int(timeout / STEP) + 2):
-        v = cond()
+        try:
+            v = cond()
+        except Stop:
+            raise
+        except Exception as e:
+            v, last = None, e
         if v:
             return v
         if time.monotonic() >= deadline:
             break
         time.sleep(STEP)
-    raise Failure("after %.0f s: %s" % (timeout, what))
+    if last is None:
+        raise Failure("after %.0f s: %s" % (timeout, what))
+    raise Failure("after %.0f s: %s (the last check raised %s: %s)"
+                  % (timeout, what, type(last).__name__, last)) from last
 
 
 # ---------------------------------------------------------------- HTTP ---
@@ -652,6 +677,71 @@ def healthz(ctx):
     check(res.status == 200, "%r" % res)
     check(res.body.strip() == b"ok", "body %r" % res.body[:100])
     check_common_headers(res)
+
+
+@test
+def wait_until_outlasts_exceptions(ctx):
+    """wait_until takes an exception in its condition (a file not made
+    yet) as "not yet" and names the last one when it gives up; a Stop
+    ends the wait at once (issue 22: a missing webhook.log ended a wait
+    for a delivery)."""
+    path = os.path.join(ctx.tmp, "made-later")
+    polls = []
+
+    def made():
+        polls.append(1)
+        if len(polls) == 3:
+            with open(path, "w") as f:
+                f.write("x")
+        with open(path) as f:
+            return f.read()
+    check(wait_until(made, "the file was made") == "x" and
+          len(polls) == 3, "polled %d times" % len(polls))
+    os.unlink(path)
+    try:
+        wait_until(made, "a file never made", timeout=0.2)
+        raise Failure("no failure at the timeout")
+    except Stop:
+        raise
+    except Failure as e:
+        check("FileNotFoundError" in str(e) and "a file never made" in
+              str(e), "the failure says %r" % str(e))
+    t0 = time.monotonic()
+    try:
+        wait_until(lambda: check_now(False, "gone"), "stopped")
+        raise Failure("Stop did not end the wait")
+    except Stop as e:
+        check(str(e) == "gone" and time.monotonic() - t0 < 5,
+              "Stop: %r after %.1f s" % (e, time.monotonic() - t0))
+
+
+def proc_start(pid):
+    """When pid started (clock ticks since boot), from /proc."""
+    with open("/proc/%d/stat" % pid) as f:
+        return int(f.read().rsplit(")", 1)[1].split()[19])
+
+
+@test
+def sink_ready_before_notifier(ctx):
+    """up starts the sink before the notifier and returns with the sink
+    listening and its log made, so that the first delivery finds it and
+    a test reading webhook.log finds the file (issue 22)."""
+    port = free_port_pair()
+    stack = Stack(os.path.join(ctx.tmp, "sink-first"), port, ctx.env)
+    stack.up()
+    try:
+        sink, notify = stack.pid("sink"), stack.pid("tipline-notify")
+        check(sink and notify, "pids: sink %r, notifier %r" % (sink,
+                                                              notify))
+        check(os.path.isfile(stack.path("webhook.log")),
+              "no webhook.log when up returned")
+        check(port_listening(port + 1), "the sink does not listen")
+        check(proc_start(sink) <= proc_start(notify) and
+              os.path.getmtime(stack.path("run", "sink.pid")) <=
+              os.path.getmtime(stack.path("run", "tipline-notify.pid")),
+              "the notifier started before the sink")
+    finally:
+        stack.down()
 
 
 @test
@@ -1478,8 +1568,8 @@ class ProductionNginx:
                                   stderr=self.out)
 
         def listening():
-            check(self.p.poll() is None, "production nginx exited (see %s)"
-                  % self.prefix)
+            check_now(self.p.poll() is None, "production nginx exited "
+                      "(see %s)" % self.prefix)
             return port_listening(self.port)
         try:
             wait_until(listening, "production nginx did not listen (see %s)"
