@@ -745,25 +745,17 @@ seal_text(void *arg, int64_t id, int64_t at, uint8_t **blob, size_t *len)
 	    sizeof(err));
 }
 
-/* The end row's content: the sender's key and salt sealed to the staff,
- * so a desk that had not read them yet can still read the messages. */
+/* The end row's content (tl_conv_end_seal): an end message under the
+ * conversation's key, and the sender's key and salt sealed to the staff,
+ * so that a desk that had not read them yet can still read the messages
+ * before it. */
 static enum tl_err
 seal_end(void *arg, int64_t id, int64_t at, uint8_t **blob, size_t *len)
 {
 	const struct sealing	*g = arg;
-	char			 pk[TL_SEAL_KEYBYTES * 2 + 1];
-	char			 salt[TL_SEAL_SALTBYTES * 2 + 1], err[128];
-	struct tl_seal_field	 f[2] = { { "pk", pk }, { "salt", salt } };
-	struct tl_seal_ad	 ad;
 
-	(void)id;
-	memset(&ad, 0, sizeof(ad));
-	ad.ref = g->s->ref;
-	ad.received_at = at;
-	sodium_bin2hex(pk, sizeof(pk), g->s->pk, sizeof(g->s->pk));
-	sodium_bin2hex(salt, sizeof(salt), g->s->salt, sizeof(g->s->salt));
-	return tl_seal_seal(g->staff_pk, &ad, f, 2, blob, len, err,
-	    sizeof(err));
+	return tl_conv_end_seal(g->s->k, g->staff_pk, g->s->ref, id, at,
+	    g->s->pk, g->s->salt, blob, len);
 }
 
 /* --- reading requests ------------------------------------------------- */
