@@ -123,6 +123,18 @@ insert(sqlite3 *db, sqlite3_stmt **q, const struct tl_conv_add *a,
 	return TL_OK;
 }
 
+/* After an end: the WAL checkpointed and truncated, so that no frame of
+ * it holds the key and salt the end deleted (secure_delete zeroed them
+ * in the file's pages). Best effort, within the busy timeout. */
+static void
+wal_truncate(sqlite3 *db)
+{
+	if (sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_TRUNCATE,
+	    NULL, NULL) != SQLITE_OK)
+		fprintf(stderr, "tipline: intake store: wal_checkpoint"
+		    "(TRUNCATE) after an end: %s\n", sqlite3_errmsg(db));
+}
+
 /* The steps of tl_conv_add() after BEGIN. */
 static enum tl_err
 add(sqlite3 *db, sqlite3_stmt **q, const struct tl_conv_add *a,
@@ -182,6 +194,8 @@ tl_conv_add(sqlite3 *db, const struct tl_conv_add *a, int64_t *id,
 out:
 	for (i = 0; i < Q__MAX; i++)
 		sqlite3_finalize(q[i]);
+	if (rc == TL_OK && a->end)
+		wal_truncate(db);
 	return rc;
 }
 

@@ -72,8 +72,10 @@ struct tl_conv_add {
  * its id (the next AUTOINCREMENT one), seals it with a->seal, inserts it
  * and, with a->notify, a pending tip.updated delivery (urgent when the
  * tip is). With a->end, the row says the conversation ended and the
- * tip's key and salt are replaced by their commitment (sender_gone).
- * *id is the message's id.
+ * tip's key and salt are replaced by their commitment (sender_gone),
+ * and the store's WAL is checkpointed (TRUNCATE) so that the key and
+ * salt leave the disk (SPEC 16; best effort: a checkpoint that cannot
+ * run now is reported on stderr). *id is the message's id.
  * TL_OK; TL_EDUPLICATE (a->dedupe was stored before: nothing stored,
  * *id that message's); TL_ENOTFOUND (no such tip, or its sender has no
  * key: none given, or the conversation ended); TL_ESTORE (reason in

@@ -5,7 +5,8 @@
  * the failure counter and its hour, spraying guesses over random
  * references locking no sender out and resetting no tip's count, a
  * code held for a resend and no longer, wiped by the clock with no
- * further call, and a conversation ended.
+ * further call, and a conversation ended, its key and salt in no byte
+ * of the store or its WAL.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 #include <cmocka.h>
 
 #include <sodium.h>
+#include <sqlite3.h>
 
 #include "fixture.h"
 #include "followup.h"
@@ -340,15 +342,64 @@ test_spray_no_lockout(void **state)
 	assert_int_equal(read_as(f, u, code, T0 + 50), 429);
 }
 
+/* Whether the file at path holds the len bytes of needle. */
+static int
+bytes_in(const char *path, const uint8_t *needle, size_t len)
+{
+	FILE	*fp;
+	uint8_t	*data;
+	long	 n;
+	size_t	 i;
+	int	 found = 0;
+
+	if ((fp = fopen(path, "rb")) == NULL)
+		return 0;
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	assert_non_null(data = malloc((size_t)n + 1));
+	assert_int_equal(fread(data, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	for (i = 0; !found && i + len <= (size_t)n; i++)
+		found = memcmp(data + i, needle, len) == 0;
+	free(data);
+	return found;
+}
+
+/* Whether the store's file or its WAL holds the len bytes of needle. */
+static int
+store_holds(struct fx *f, const uint8_t *needle, size_t len)
+{
+	char	 wal[160];
+
+	snprintf(wal, sizeof(wal), "%s-wal", f->st->path);
+	return bytes_in(f->st->path, needle, len) ||
+	    bytes_in(wal, needle, len);
+}
+
 static void
 test_end(void **state)
 {
 	struct fx		*f = *state;
 	struct tl_request	 req;
+	sqlite3			*db;
+	sqlite3_stmt		*st;
+	uint8_t			 pk[TL_SEAL_KEYBYTES], salt[TL_SEAL_SALTBYTES];
 	char			 ref[TL_REF_SIZE], code[TL_FU_CODE_SIZE];
 	char			 token[TL_TOKEN_STRSIZE], b[400];
 
 	plant(f, ref, code);
+	db = peek(f->st->path);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT sender_pk,"
+	    " sender_salt FROM tips WHERE ref = ?1", -1, &st, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	memcpy(pk, sqlite3_column_blob(st, 0), sizeof(pk));
+	memcpy(salt, sqlite3_column_blob(st, 1), sizeof(salt));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	assert_true(store_holds(f, pk, sizeof(pk)));
 	tl_token_issue(f->form_key, T0, 1, token);
 	snprintf(b, sizeof(b), "ref=%s&code=%s&token=%s&confirm=yes", ref,
 	    code, token);
@@ -368,6 +419,9 @@ test_end(void **state)
 	/* The code opens nothing any more. */
 	assert_int_equal(read_as(f, ref, code, T0 + 20), 422);
 	assert_non_null(strstr(body(f), "no_match"));
+	/* The key and salt are in no byte of the store or its WAL. */
+	assert_false(store_holds(f, pk, sizeof(pk)));
+	assert_false(store_holds(f, salt, sizeof(salt)));
 }
 
 int
