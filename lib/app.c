@@ -91,6 +91,8 @@ followup_new(struct tl_app *app, char *err, size_t errlen)
 	fc.form_key = app->form_key;
 	fc.staff_pk = app->staff_pk;
 	fc.idem_hash_key = app->idem_hash_key;
+	fc.remember = app->cfg->test_followup_remember;
+	fc.fail_slots = app->cfg->test_followup_fail_slots;
 	if (tl_followup_new(&fc, &app->followup) != TL_OK) {
 		snprintf(err, errlen, "follow-up: out of memory");
 		return TL_ENOMEM;

@@ -82,6 +82,12 @@ static const struct key keys[] = {
 	{ "followup", K_BOOL, O(followup), 0, 0, "on" },
 	{ "followup_concurrency", K_INT, O(followup_concurrency), 1, 64,
 	    "1" },
+	/* For tests only, never in a shipped config: how long a follow-up
+	 * code is held for a resend, and the failure table's entries. */
+	{ "test_followup_remember", K_INT, O(test_followup_remember), 1, 300,
+	    "300" },
+	{ "test_followup_fail_slots", K_INT, O(test_followup_fail_slots), 8,
+	    16384, "16384" },
 
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

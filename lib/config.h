@@ -55,6 +55,8 @@ struct tl_config {
 	int	 staff_threads;
 	int	 followup;		/* codes on receipts (SPEC 13) */
 	int	 followup_concurrency;	/* derivations for follow-up */
+	int	 test_followup_remember;	/* tests only: seconds */
+	int	 test_followup_fail_slots;	/* tests only */
 	char	*staff_base_path;	/* "/staff" (no trailing /) */
 	long	 remind_urgent_after;	/* seconds; 0 = never */
 	size_t	 max_sealed_bytes;	/* a tip's blob the desk takes */

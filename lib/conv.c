@@ -123,6 +123,18 @@ insert(sqlite3 *db, sqlite3_stmt **q, const struct tl_conv_add *a,
 	return TL_OK;
 }
 
+/* After an end: the WAL checkpointed and truncated, so that no frame of
+ * it holds the key and salt the end deleted (secure_delete zeroed them
+ * in the file's pages). Best effort, within the busy timeout. */
+static void
+wal_truncate(sqlite3 *db)
+{
+	if (sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_TRUNCATE,
+	    NULL, NULL) != SQLITE_OK)
+		fprintf(stderr, "tipline: intake store: wal_checkpoint"
+		    "(TRUNCATE) after an end: %s\n", sqlite3_errmsg(db));
+}
+
 /* The steps of tl_conv_add() after BEGIN. */
 static enum tl_err
 add(sqlite3 *db, sqlite3_stmt **q, const struct tl_conv_add *a,
@@ -182,6 +194,57 @@ tl_conv_add(sqlite3 *db, const struct tl_conv_add *a, int64_t *id,
 out:
 	for (i = 0; i < Q__MAX; i++)
 		sqlite3_finalize(q[i]);
+	if (rc == TL_OK && a->end)
+		wal_truncate(db);
+	return rc;
+}
+
+/* n bytes as lower-case hex into out (2n digits and NUL). */
+static void
+hex(const uint8_t *in, size_t n, char *out)
+{
+	static const char	 digits[] = "0123456789abcdef";
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 0xf];
+	}
+	out[2 * n] = '\0';
+}
+
+enum tl_err
+tl_conv_end_seal(const struct tl_seal_shared *k,
+    const uint8_t staff_pk[TL_SEAL_KEYBYTES], const char *ref, int64_t id,
+    int64_t at, const uint8_t pk[TL_SEAL_KEYBYTES],
+    const uint8_t salt[TL_SEAL_SALTBYTES], uint8_t **blob, size_t *len)
+{
+	struct tl_seal_msg_ad	 mad = { ref, id, TL_SEAL_FROM_SENDER, at };
+	struct tl_seal_ad	 ad = { ref, at, NULL, 0, NULL, NULL, NULL };
+	char			 hpk[2 * TL_SEAL_KEYBYTES + 1];
+	char			 hsalt[2 * TL_SEAL_SALTBYTES + 1];
+	char			 hend[2 * TL_CONV_END_MSG + 1], err[128];
+	struct tl_seal_field	 f[3] = { { "pk", hpk }, { "salt", hsalt },
+	    { "end", hend } };
+	uint8_t			*end = NULL;
+	size_t			 n = 0;
+	enum tl_err		 rc;
+
+	*blob = NULL;
+	*len = 0;
+	if ((rc = tl_seal_msg_seal(k, &mad, TL_CONV_END_TEXT, &end, &n, err,
+	    sizeof(err))) != TL_OK)
+		return rc;
+	if (n > TL_CONV_END_MSG)
+		rc = TL_EINVAL;
+	else {
+		hex(pk, TL_SEAL_KEYBYTES, hpk);
+		hex(salt, TL_SEAL_SALTBYTES, hsalt);
+		hex(end, n, hend);
+		rc = tl_seal_seal(staff_pk, &ad, f, 3, blob, len, err,
+		    sizeof(err));
+	}
+	free(end);
 	return rc;
 }
 

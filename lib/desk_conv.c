@@ -11,11 +11,17 @@
  * time, does not open and is kept flagged with no text. The sender's key
  * is the one the tip's blob proved at ingest (desk_ingest.c), never one
  * read from a row on its own.
+ *
+ * An end of the conversation counts only when its end message opens
+ * under that key too (SPEC 16, conv.h): whoever can write the intake
+ * store cannot end a conversation. One that does not open is kept as a
+ * flagged message (it counts in the desk's flagged tips) and logged.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "conv.h"
 #include "desk_impl.h"
 #include "store_impl.h"
 #include "utf8.h"
@@ -44,6 +50,8 @@ static const char *const msg_sql[M__MAX] = {
 #define FAULT_OPEN	"it does not open: changed, moved to another tip, " \
 	"id, author or time, or sealed under another key"
 #define FAULT_TEXT	"it opened but is not valid text"
+#define FAULT_END	"an end of the conversation that does not open " \
+	"under the conversation's key: forged or damaged, not counted"
 
 /* The desk's tip of one message. */
 struct tip {
@@ -180,23 +188,130 @@ tip_update(struct batch *b, int which, int64_t tip, int64_t a2, int64_t a3)
 		b->rc = tl_desk_fail(b->d, "message's tip");
 }
 
-/* An end row: the conversation ended, and the sender's key if the desk
- * had only its commitment. */
+/* An end that opened: the conversation ended, and the sender's key if
+ * the end row gave it (learnt). */
 static void
-ended(struct batch *b, const struct tl_desk_msg_in *m, struct tip *t)
+ended(struct batch *b, const struct tl_desk_msg_in *m, const struct tip *t,
+    int learnt)
 {
 	sqlite3_stmt	*st = b->st[M_KEY];
 
 	tip_update(b, M_END, t->id, m->at, 0);
-	if (b->rc != TL_OK || t->has_pk || !t->has_commit ||
-	    m->fault != NULL || m->sealed == NULL ||
-	    !tl_desk_end_key(b->sk, m->ref, m->at, m->sealed, m->len,
-	    t->commit, t->pk))
+	if (b->rc != TL_OK || !learnt)
 		return;
 	sqlite3_bind_int64(st, 1, t->id);
 	sqlite3_bind_blob(st, 2, t->pk, TL_SEAL_KEYBYTES, SQLITE_TRANSIENT);
 	if (!run(st))
 		b->rc = tl_desk_fail(b->d, "sender's key");
+}
+
+/* Bytes from lower-case hex s (at most max of them) into out: how many,
+ * or 0 when s is not that. */
+static size_t
+hex_decode(const char *s, uint8_t *out, size_t max)
+{
+	static const char digits[] = "0123456789abcdef";
+	const char	*hi, *lo;
+	size_t		 i, n;
+
+	if (s == NULL || (n = strlen(s)) % 2 != 0 || n / 2 > max)
+		return 0;
+	for (i = 0; i < n / 2; i++) {
+		if ((hi = strchr(digits, s[2 * i])) == NULL ||
+		    (lo = strchr(digits, s[2 * i + 1])) == NULL ||
+		    *hi == '\0' || *lo == '\0')
+			return 0;
+		out[i] = (uint8_t)((hi - digits) << 4 | (lo - digits));
+	}
+	return n / 2;
+}
+
+/* The sender's key an opened end row carries into pk, when it and its
+ * salt match commit: 1, or 0. */
+static int
+end_key(const struct tl_seal_opened *o,
+    const uint8_t commit[TL_SEAL_COMMITBYTES], uint8_t pk[TL_SEAL_KEYBYTES])
+{
+	uint8_t		 k[TL_SEAL_KEYBYTES], salt[TL_SEAL_SALTBYTES];
+	uint8_t		 c[TL_SEAL_COMMITBYTES];
+
+	if (hex_decode(tl_seal_opened_get(o, "pk"), k, sizeof(k)) !=
+	    sizeof(k) || hex_decode(tl_seal_opened_get(o, "salt"), salt,
+	    sizeof(salt)) != sizeof(salt))
+		return 0;
+	tl_seal_sender_commit(k, salt, c);
+	if (memcmp(c, commit, sizeof(c)) != 0)
+		return 0;
+	memcpy(pk, k, sizeof(k));
+	return 1;
+}
+
+/* Whether the end message in an opened end row opens under the key
+ * shared with pk, for m's ref, id, author (the sender) and time: 1, 0,
+ * or -1 out of memory. */
+static int
+end_message(const struct tl_seal_secret *sk, const struct tl_seal_opened *o,
+    const struct tl_desk_msg_in *m, const uint8_t pk[TL_SEAL_KEYBYTES])
+{
+	struct tl_seal_msg_ad	 ad = { m->ref, m->intake_id,
+	    TL_SEAL_FROM_SENDER, m->at };
+	struct tl_seal_shared	*k = NULL;
+	uint8_t			 msg[TL_CONV_END_MSG];
+	char			*text = NULL, err[128];
+	size_t			 n;
+	enum tl_err		 rc;
+	int			 ok;
+
+	if ((n = hex_decode(tl_seal_opened_get(o, "end"), msg,
+	    sizeof(msg))) == 0)
+		return 0;
+	if ((rc = tl_seal_shared_new(sk, pk, &k)) == TL_OK)
+		rc = tl_seal_msg_open(k, &ad, msg, n, &text, err,
+		    sizeof(err));
+	ok = rc == TL_OK && strcmp(text, TL_CONV_END_TEXT) == 0;
+	tl_seal_text_free(text);
+	tl_seal_shared_free(k);
+	return rc == TL_ENOMEM ? -1 : ok;
+}
+
+/*
+ * Whether end row m is the sender's (SPEC 16): its blob opens with the
+ * staff key and its end message under the conversation's key, the one of
+ * t's sender (t->pk) or, when the desk holds only the commitment, the
+ * key the row carries if it matches t->commit: then it is put in t->pk
+ * and *learnt set. 1, 0, or -1 out of memory (b->rc set).
+ */
+static int
+end_opens(struct batch *b, const struct tl_desk_msg_in *m, struct tip *t,
+    int *learnt)
+{
+	struct tl_seal_ad	 ad = { m->ref, m->at, NULL, 0, NULL, NULL,
+	    NULL };
+	struct tl_seal_opened	*o = NULL;
+	uint8_t			 pk[TL_SEAL_KEYBYTES];
+	char			 err[128];
+	enum tl_err		 rc;
+	int			 ok = 0;
+
+	*learnt = 0;
+	if (m->fault != NULL || m->sealed == NULL || b->sk == NULL ||
+	    m->author != TL_SEAL_FROM_SENDER)
+		return 0;
+	rc = tl_seal_open(b->sk, &ad, m->sealed, m->len, &o, NULL, err,
+	    sizeof(err));
+	if (rc == TL_OK && (t->has_pk || (t->has_commit &&
+	    end_key(o, t->commit, pk))))
+		ok = end_message(b->sk, o, m, t->has_pk ? t->pk : pk);
+	tl_seal_opened_free(o);
+	if (rc == TL_ENOMEM || ok == -1) {
+		b->rc = TL_ENOMEM;
+		return -1;
+	}
+	if (ok && !t->has_pk) {
+		memcpy(t->pk, pk, sizeof(pk));
+		t->has_pk = *learnt = 1;
+	}
+	return ok;
 }
 
 /*
@@ -206,10 +321,11 @@ ended(struct batch *b, const struct tl_desk_msg_in *m, struct tip *t)
 static int
 one(struct batch *b, const struct tl_desk_msg_in *m, int64_t tip_cursor)
 {
-	struct tip	 t;
-	const char	*fault = NULL;
-	char		*text = NULL;
-	int		 got;
+	struct tl_desk_msg_in	 forged;
+	struct tip		 t;
+	const char		*fault = NULL;
+	char			*text = NULL;
+	int			 got, learnt = 0, flag = 0;
 
 	if ((got = find_tip(b, m->ref, &t)) <= 0) {
 		if (got == 0 && m->tip_intake_id > tip_cursor)
@@ -222,10 +338,23 @@ one(struct batch *b, const struct tl_desk_msg_in *m, int64_t tip_cursor)
 	}
 	if (!m->end)
 		fault = open_text(b, m, &t, &text);
+	else if ((got = end_opens(b, m, &t, &learnt)) == -1)
+		return -1;
+	else if (got == 0) {
+		/* Kept as a message that did not open: flagged. */
+		forged = *m;
+		forged.end = 0;
+		fault = m->fault != NULL ? m->fault : FAULT_END;
+		flag = m->fault == NULL;
+		m = &forged;
+	}
 	if (b->rc == TL_OK && (got = insert(b, t.id, m, text, fault,
-	    NULL)) > 0 && m->author == TL_SEAL_FROM_SENDER) {
+	    NULL)) > 0 && flag)
+		fprintf(stderr, "tipline-staff.fcgi: message %lld: %s; "
+		    "flagged\n", (long long)m->intake_id, FAULT_END);
+	if (b->rc == TL_OK && got > 0 && m->author == TL_SEAL_FROM_SENDER) {
 		if (m->end)
-			ended(b, m, &t);
+			ended(b, m, &t, learnt);
 		if (b->rc == TL_OK && (m->end || fault == NULL))
 			tip_update(b, M_NEWS, t.id, m->at, b->now);
 	}
@@ -278,26 +407,6 @@ tl_desk_ingest_messages(struct tl_desk_store *d,
 	return b.rc != TL_OK ? b.rc : TL_ESTORE;
 }
 
-/* n bytes from 2n lower-case hex digits (exactly, then NUL): 1 or 0. */
-static int
-hex_bytes(const char *s, uint8_t *out, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-	const char	*hi, *lo;
-	size_t		 i;
-
-	if (s == NULL || strlen(s) != 2 * n)
-		return 0;
-	for (i = 0; i < n; i++) {
-		if ((hi = strchr(digits, s[2 * i])) == NULL ||
-		    (lo = strchr(digits, s[2 * i + 1])) == NULL ||
-		    *hi == '\0' || *lo == '\0')
-			return 0;
-		out[i] = (uint8_t)((hi - digits) << 4 | (lo - digits));
-	}
-	return 1;
-}
-
 int
 tl_desk_end_key(const struct tl_seal_secret *sk, const char *ref,
     int64_t at, const uint8_t *sealed, size_t len,
@@ -305,20 +414,13 @@ tl_desk_end_key(const struct tl_seal_secret *sk, const char *ref,
 {
 	struct tl_seal_ad	 ad = { ref, at, NULL, 0, NULL, NULL, NULL };
 	struct tl_seal_opened	*o = NULL;
-	uint8_t			 k[TL_SEAL_KEYBYTES], salt[TL_SEAL_SALTBYTES];
-	uint8_t			 c[TL_SEAL_COMMITBYTES];
 	char			 err[128];
-	int			 ok = 0;
+	int			 ok;
 
 	if (sk == NULL || sealed == NULL || tl_seal_open(sk, &ad, sealed, len,
 	    &o, NULL, err, sizeof(err)) != TL_OK)
 		return 0;
-	if (hex_bytes(tl_seal_opened_get(o, "pk"), k, sizeof(k)) &&
-	    hex_bytes(tl_seal_opened_get(o, "salt"), salt, sizeof(salt))) {
-		tl_seal_sender_commit(k, salt, c);
-		if ((ok = memcmp(c, commit, sizeof(c)) == 0))
-			memcpy(pk, k, sizeof(k));
-	}
+	ok = end_key(o, commit, pk);
 	tl_seal_opened_free(o);
 	return ok;
 }

@@ -813,8 +813,8 @@ tl_desk_ingest_lag(struct tl_desk_store *d, struct tl_desk_intake *in,
 /* The bytes a message's blob can have: its text's bound, padded. */
 #define MSG_SEALED_MAX	(TL_SEAL_MSG_MAX + TL_SEAL_BLOCK + \
 	TL_SEAL_MSG_OVERHEAD)
-/* An end row's: a key and a salt as hex, sealed. */
-#define END_SEALED_MAX	(TL_SEAL_OVERHEAD + TL_SEAL_BLOCK)
+/* An end row's: a key, a salt and an end message as hex, sealed. */
+#define END_SEALED_MAX	TL_CONV_END_MAX
 
 /* One message row as read, with a copy of its ref and blob. */
 struct msg_row {

@@ -150,8 +150,11 @@ static const struct {
 	    "SELECT count(*) FROM tips WHERE state = 'actioned'" },
 	{ "tipline_desk_tips{state=\"closed\"}",
 	    "SELECT count(*) FROM tips WHERE state = 'closed'" },
+	/* As tl_desk_flagged(): a message that did not open (a forged end
+	 * among them) flags its tip. */
 	{ "tipline_desk_flagged",
-	    "SELECT count(*) FROM tips WHERE changed = 1 OR fault IS NOT NULL" },
+	    "SELECT count(*) FROM tips WHERE changed = 1 OR fault IS NOT NULL"
+	    " OR id IN (SELECT tip_id FROM messages WHERE fault IS NOT NULL)" },
 	{ "tipline_desk_unopened_urgent",
 	    "SELECT count(*) FROM tips WHERE hot = 1 AND first_opened_at IS NULL" },
 	{ "tipline_desk_heartbeat_age_seconds",

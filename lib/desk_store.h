@@ -173,9 +173,11 @@ enum tl_err tl_desk_msg_cursor(struct tl_desk_store *d, int64_t *cursor);
  * those after it are not taken. One the desk holds already is skipped.
  * A message that does not open is kept flagged, with no text. A
  * sender's message marks its tip updated ("new information") and brings
- * it to the top of the queue until staff open its page; an end row marks
- * the conversation ended (and gives the sender's key when the desk had
- * only its commitment: tl_desk_end_key). *taken: messages the cursor
+ * it to the top of the queue until staff open its page; an end row whose
+ * end message opens under the conversation's key (conv.h, SPEC 16)
+ * marks the conversation ended (and gives the sender's key when the
+ * desk had only its commitment: tl_desk_end_key); one that does not is
+ * kept as a flagged message and logged. *taken: messages the cursor
  * passed; *added: new to the desk. TL_OK; TL_ESTORE (nothing changed);
  * TL_ENOMEM.
  */
@@ -184,11 +186,12 @@ enum tl_err tl_desk_ingest_messages(struct tl_desk_store *d,
 	    size_t n, int64_t now, size_t *taken, size_t *added);
 
 /*
- * The sender's public key from an end row's blob (SPEC 13: pk and salt
+ * The sender's public key from an end row's blob (conv.h: pk and salt
  * as lower-case hex, sealed to the staff with tl_seal_seal for the row
  * {ref, at as received_at, no column}), when it opens with sk and its
  * key and salt match commit, the commitment the tip's blob is bound to.
- * 1 and pk filled, or 0.
+ * 1 and pk filled, or 0. The key is proved by the commitment alone;
+ * whether the end itself counts is tl_desk_ingest_messages()'s.
  */
 int tl_desk_end_key(const struct tl_seal_secret *sk, const char *ref,
 	    int64_t at, const uint8_t *sealed, size_t len,

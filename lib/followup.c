@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -47,12 +48,14 @@ struct slots {
 struct fail {
 	uint8_t		 key[16];	/* keyed hash of the reference */
 	uint32_t	 n;
+	int		 known;		/* a reference the store holds */
 	int64_t		 since;
 };
 
 struct held {
 	uint8_t		 key[32];	/* keyed hash of the dedupe key */
 	int64_t		 until;		/* 0: free */
+	int64_t		 wipe_ms;	/* CLOCK_MONOTONIC: the sweeper's */
 	char		 code[TL_FU_CODE_SIZE];
 };
 
@@ -61,9 +64,15 @@ struct tl_followup {
 	struct slots		 tips, reqs;
 	int			 nslots;	/* of those, made */
 	pthread_mutex_t		 fails_mu;
-	struct fail		*fails;		/* FAILS_SLOTS */
+	struct fail		*fails;		/* nfails */
+	size_t			 nfails;
+	int64_t			 remember;	/* seconds a code is held */
 	pthread_mutex_t		 held_mu;
+	pthread_cond_t		 held_cv;	/* CLOCK_MONOTONIC */
 	struct held		*held;		/* CODES_SLOTS, locked memory */
+	pthread_t		 sweeper;
+	int			 sweeping;	/* sweeper made */
+	int			 stop;		/* sweeper: end */
 	uint8_t			*keys;		/* locked: the three below */
 	uint8_t			*refsalt_key, *fails_key, *held_key;
 	atomic_ulong		 n_granted, n_busy, n_opened, n_failed;
@@ -72,21 +81,29 @@ struct tl_followup {
 
 /* --- slots ------------------------------------------------------------ */
 
+/* A condition variable whose timed waits count CLOCK_MONOTONIC: 0, or
+ * -1 (nothing to destroy). */
 static int
-slots_init(struct slots *s, int n)
+cond_init(pthread_cond_t *cv)
 {
 	pthread_condattr_t	 ca;
+	int			 rc;
 
-	s->free = s->max_waiting = n;
-	s->waiting = 0;
 	if (pthread_condattr_init(&ca) != 0)
 		return -1;
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	if (pthread_cond_init(&s->cv, &ca) != 0) {
-		pthread_condattr_destroy(&ca);
-		return -1;
-	}
+	rc = pthread_cond_init(cv, &ca);
 	pthread_condattr_destroy(&ca);
+	return rc == 0 ? 0 : -1;
+}
+
+static int
+slots_init(struct slots *s, int n)
+{
+	s->free = s->max_waiting = n;
+	s->waiting = 0;
+	if (cond_init(&s->cv) == -1)
+		return -1;
 	if (pthread_mutex_init(&s->mu, NULL) != 0) {
 		pthread_cond_destroy(&s->cv);
 		return -1;
@@ -136,6 +153,84 @@ slot_give(struct slots *s)
 	pthread_mutex_unlock(&s->mu);
 }
 
+/* --- held codes' sweeper -------------------------------------------- */
+
+/* CLOCK_MONOTONIC in milliseconds. */
+static int64_t
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wipes the held codes due by now_ms: the time the next one is due, or
+ * 0 when none is held. Locked. */
+static int64_t
+held_sweep(struct tl_followup *fu, int64_t now_ms)
+{
+	struct held	*h;
+	int64_t		 next = 0;
+	size_t		 i;
+
+	for (i = 0; i < CODES_SLOTS; i++) {
+		h = &fu->held[i];
+		if (h->until == 0)
+			continue;
+		if (h->wipe_ms <= now_ms)
+			sodium_memzero(h, sizeof(*h));
+		else if (next == 0 || h->wipe_ms < next)
+			next = h->wipe_ms;
+	}
+	return next;
+}
+
+/*
+ * The sweeper thread: wipes each held code at its time (SPEC 16),
+ * whatever the traffic, asleep until the next one is due or a code is
+ * added. Ends when fu->stop is set.
+ */
+static void *
+sweeper(void *arg)
+{
+	struct tl_followup	*fu = arg;
+	struct timespec		 ts;
+	int64_t			 next;
+
+	pthread_mutex_lock(&fu->held_mu);
+	while (!fu->stop) {
+		if ((next = held_sweep(fu, mono_ms())) == 0)
+			pthread_cond_wait(&fu->held_cv, &fu->held_mu);
+		else {
+			ts.tv_sec = (time_t)(next / 1000);
+			ts.tv_nsec = (long)(next % 1000) * 1000000;
+			pthread_cond_timedwait(&fu->held_cv, &fu->held_mu,
+			    &ts);
+		}
+	}
+	pthread_mutex_unlock(&fu->held_mu);
+	return NULL;
+}
+
+/* Starts the sweeper with every signal blocked, so that the process's
+ * signals go to the threads that wait for them: 0, or -1. */
+static int
+sweeper_start(struct tl_followup *fu)
+{
+	sigset_t	 all, old;
+	int		 rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&fu->sweeper, NULL, sweeper, fu);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0)
+		return -1;
+	fu->sweeping = 1;
+	return 0;
+}
+
 /* --- life ------------------------------------------------------------- */
 
 enum tl_err
@@ -147,17 +242,21 @@ tl_followup_new(const struct tl_followup_cfg *cfg, struct tl_followup **out)
 	if ((fu = calloc(1, sizeof(*fu))) == NULL)
 		return TL_ENOMEM;
 	fu->cfg = *cfg;
+	fu->nfails = cfg->fail_slots >= FAILS_PROBE &&
+	    cfg->fail_slots < FAILS_SLOTS ? (size_t)cfg->fail_slots :
+	    FAILS_SLOTS;
+	fu->remember = cfg->remember > 0 && cfg->remember < TL_FU_REMEMBER ?
+	    cfg->remember : TL_FU_REMEMBER;
 	pthread_mutex_init(&fu->fails_mu, NULL);
 	pthread_mutex_init(&fu->held_mu, NULL);
-	if ((fu->fails = calloc(FAILS_SLOTS, sizeof(*fu->fails))) == NULL ||
+	if ((fu->fails = calloc(fu->nfails, sizeof(*fu->fails))) == NULL ||
 	    (fu->held = sodium_malloc(CODES_SLOTS * sizeof(*fu->held))) ==
 	    NULL || (fu->keys = sodium_malloc(3 * 32)) == NULL ||
 	    slots_init(&fu->tips, cfg->tip_slots) == -1 ||
-	    (fu->nslots = 1, slots_init(&fu->reqs, cfg->concurrency)) == -1) {
-		tl_followup_free(fu);
-		return TL_ENOMEM;
-	}
-	fu->nslots = 2;
+	    (fu->nslots = 1, slots_init(&fu->reqs, cfg->concurrency)) == -1 ||
+	    (fu->nslots = 2, cond_init(&fu->held_cv)) == -1)
+		goto fail;
+	fu->nslots = 3;
 	memset(fu->held, 0, CODES_SLOTS * sizeof(*fu->held));
 	fu->refsalt_key = fu->keys;
 	fu->fails_key = fu->keys + 32;
@@ -169,8 +268,13 @@ tl_followup_new(const struct tl_followup_cfg *cfg, struct tl_followup **out)
 	    fu->refsalt_key);
 	randombytes_buf(fu->fails_key, 32);
 	randombytes_buf(fu->held_key, 32);
+	if (sweeper_start(fu) == -1)
+		goto fail;
 	*out = fu;
 	return TL_OK;
+fail:
+	tl_followup_free(fu);
+	return TL_ENOMEM;
 }
 
 void
@@ -178,10 +282,19 @@ tl_followup_free(struct tl_followup *fu)
 {
 	if (fu == NULL)
 		return;
+	if (fu->sweeping) {
+		pthread_mutex_lock(&fu->held_mu);
+		fu->stop = 1;
+		pthread_cond_signal(&fu->held_cv);
+		pthread_mutex_unlock(&fu->held_mu);
+		pthread_join(fu->sweeper, NULL);
+	}
 	if (fu->nslots > 0)
 		slots_destroy(&fu->tips);
 	if (fu->nslots > 1)
 		slots_destroy(&fu->reqs);
+	if (fu->nslots > 2)
+		pthread_cond_destroy(&fu->held_cv);
 	pthread_mutex_destroy(&fu->fails_mu);
 	pthread_mutex_destroy(&fu->held_mu);
 	sodium_free(fu->held);		/* wipes */
@@ -324,7 +437,9 @@ tl_followup_remember(struct tl_followup *fu, const char *dedupe,
 	}
 	memcpy(slot->key, key, sizeof(key));
 	snprintf(slot->code, sizeof(slot->code), "%s", code);
-	slot->until = now + TL_FU_REMEMBER;
+	slot->until = now + fu->remember;
+	slot->wipe_ms = mono_ms() + fu->remember * 1000;
+	pthread_cond_signal(&fu->held_cv);	/* the sweeper's next */
 	pthread_mutex_unlock(&fu->held_mu);
 }
 
@@ -357,58 +472,107 @@ tl_followup_recall(struct tl_followup *fu, const char *dedupe, int64_t now,
 
 /* --- failed attempts -------------------------------------------------- */
 
-/* The entry of ref (found, or free, or expired and cleared), or NULL when
- * the probed entries are all other references' live ones. Locked. */
-static struct fail *
-fail_entry(struct tl_followup *fu, const char *ref, int64_t now)
+/*
+ * The failure table (SPEC 16). An entry is a reference's failures in its
+ * hour, marked known when the store holds the reference. Spraying
+ * guesses over random references must neither lock out the sender of a
+ * tip nor reset a tip's count: a new entry takes a free slot, or else
+ * pushes out the oldest entry of an unknown reference, never a known
+ * one. Unknown references are still counted, so the 11th failure is
+ * refused for them as for a tip's.
+ */
+
+/* ref's key in the table into key, and the first slot it probes. */
+static size_t
+fail_key(struct tl_followup *fu, const char *ref, uint8_t key[16])
 {
-	uint8_t		 key[16];
-	struct fail	*f, *spare = NULL;
 	uint32_t	 at;
+
+	crypto_generichash(key, 16, (const uint8_t *)ref, strlen(ref),
+	    fu->fails_key, 32);
+	memcpy(&at, key, sizeof(at));
+	return at % fu->nfails;
+}
+
+/* The entry of key among those probed from at, or NULL; the expired ones
+ * it probes are cleared. *full: every probed entry is a live one of
+ * another known reference. Locked. */
+static struct fail *
+fail_find(struct tl_followup *fu, const uint8_t key[16], size_t at,
+    int64_t now, int *full)
+{
+	struct fail	*f;
 	size_t		 i;
 
-	crypto_generichash(key, sizeof(key), (const uint8_t *)ref,
-	    strlen(ref), fu->fails_key, 32);
-	memcpy(&at, key, sizeof(at));
+	*full = 1;
 	for (i = 0; i < FAILS_PROBE; i++) {
-		f = &fu->fails[(at + i) % FAILS_SLOTS];
+		f = &fu->fails[(at + i) % fu->nfails];
 		if (f->n > 0 && now - f->since >= TL_FU_FAILS_WINDOW)
 			memset(f, 0, sizeof(*f));
-		if (f->n > 0 && memcmp(f->key, key, sizeof(key)) == 0)
+		if (f->n > 0 && memcmp(f->key, key, 16) == 0)
 			return f;
-		if (f->n == 0 && spare == NULL)
-			spare = f;
+		if (f->n == 0 || !f->known)
+			*full = 0;
 	}
-	if (spare != NULL)
-		memcpy(spare->key, key, sizeof(key));
-	return spare;
+	return NULL;
+}
+
+/* A slot for a new entry among those probed from at: a free one, or else
+ * the oldest unknown reference's (cleared), or NULL. Locked. */
+static struct fail *
+fail_slot(struct tl_followup *fu, size_t at)
+{
+	struct fail	*f, *old = NULL;
+	size_t		 i;
+
+	for (i = 0; i < FAILS_PROBE; i++) {
+		f = &fu->fails[(at + i) % fu->nfails];
+		if (f->n == 0)
+			return f;
+		if (!f->known && (old == NULL || f->since < old->since))
+			old = f;
+	}
+	if (old != NULL)
+		memset(old, 0, sizeof(*old));
+	return old;
 }
 
 /* Whether ref may be tried now: 1, or 0 when it has failed too often
- * within the hour, or cannot be counted (the table is full around it:
- * refused rather than uncounted). */
+ * within the hour, or cannot be counted (its slots all hold known
+ * references' entries: refused rather than uncounted). */
 static int
 fails_allow(struct tl_followup *fu, const char *ref, int64_t now)
 {
 	struct fail	*f;
-	int		 ok;
+	uint8_t		 key[16];
+	size_t		 at = fail_key(fu, ref, key);
+	int		 ok, full;
 
 	pthread_mutex_lock(&fu->fails_mu);
-	f = fail_entry(fu, ref, now);
-	ok = f != NULL && f->n < TL_FU_FAILS_MAX;
+	f = fail_find(fu, key, at, now, &full);
+	ok = f != NULL ? f->n < TL_FU_FAILS_MAX : !full;
 	pthread_mutex_unlock(&fu->fails_mu);
 	return ok;
 }
 
+/* Counts a failure on ref, known when the store holds it. */
 static void
-fails_add(struct tl_followup *fu, const char *ref, int64_t now)
+fails_add(struct tl_followup *fu, const char *ref, int known, int64_t now)
 {
 	struct fail	*f;
+	uint8_t		 key[16];
+	size_t		 at = fail_key(fu, ref, key);
+	int		 full;
 
 	pthread_mutex_lock(&fu->fails_mu);
-	if ((f = fail_entry(fu, ref, now)) != NULL) {
-		if (f->n++ == 0)
-			f->since = now;
+	if ((f = fail_find(fu, key, at, now, &full)) == NULL &&
+	    (f = fail_slot(fu, at)) != NULL) {
+		memcpy(f->key, key, sizeof(key));
+		f->since = now;
+	}
+	if (f != NULL) {
+		f->n++;
+		f->known |= known;
 	}
 	pthread_mutex_unlock(&fu->fails_mu);
 }
@@ -484,7 +648,7 @@ authenticate(struct tl_followup *fu, struct tl_store *store,
 	}
 	match = tl_seal_secret_matches(sk, s->pk) & known;
 	if (!match) {
-		fails_add(fu, s->ref, now);
+		fails_add(fu, s->ref, known, now);
 		atomic_fetch_add(&fu->n_failed, 1);
 		a = A_NO_MATCH;
 	} else if (tl_seal_shared_new(sk, fu->cfg.staff_pk, &s->k) != TL_OK)
@@ -581,25 +745,17 @@ seal_text(void *arg, int64_t id, int64_t at, uint8_t **blob, size_t *len)
 	    sizeof(err));
 }
 
-/* The end row's content: the sender's key and salt sealed to the staff,
- * so a desk that had not read them yet can still read the messages. */
+/* The end row's content (tl_conv_end_seal): an end message under the
+ * conversation's key, and the sender's key and salt sealed to the staff,
+ * so that a desk that had not read them yet can still read the messages
+ * before it. */
 static enum tl_err
 seal_end(void *arg, int64_t id, int64_t at, uint8_t **blob, size_t *len)
 {
 	const struct sealing	*g = arg;
-	char			 pk[TL_SEAL_KEYBYTES * 2 + 1];
-	char			 salt[TL_SEAL_SALTBYTES * 2 + 1], err[128];
-	struct tl_seal_field	 f[2] = { { "pk", pk }, { "salt", salt } };
-	struct tl_seal_ad	 ad;
 
-	(void)id;
-	memset(&ad, 0, sizeof(ad));
-	ad.ref = g->s->ref;
-	ad.received_at = at;
-	sodium_bin2hex(pk, sizeof(pk), g->s->pk, sizeof(g->s->pk));
-	sodium_bin2hex(salt, sizeof(salt), g->s->salt, sizeof(g->s->salt));
-	return tl_seal_seal(g->staff_pk, &ad, f, 2, blob, len, err,
-	    sizeof(err));
+	return tl_conv_end_seal(g->s->k, g->staff_pk, g->s->ref, id, at,
+	    g->s->pk, g->s->salt, blob, len);
 }
 
 /* --- reading requests ------------------------------------------------- */

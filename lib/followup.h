@@ -9,7 +9,7 @@
  * tip's authenticated data. For five minutes the code is held in locked
  * memory, keyed by a keyed hash of the tip's token nonce or
  * Idempotency-Key hash, so that a double click or a retry shows it
- * again; then it is wiped.
+ * again; then a thread of its own wipes it, whatever the traffic.
  */
 #ifndef TL_FOLLOWUP_H
 #define TL_FOLLOWUP_H
@@ -40,9 +40,14 @@ struct tl_followup_cfg {
 	const uint8_t		*form_key;	/* tokens, and keys derived */
 	const uint8_t		*staff_pk;
 	const uint8_t		*idem_hash_key;	/* as intake's */
+	/* For tests only (0: the defaults): seconds a code is held (less
+	 * than TL_FU_REMEMBER), entries of the failure table (8 to 16384). */
+	int			 remember;
+	int			 fail_slots;
 };
 
-/* TL_OK, TL_ENOMEM (or TL_EIO: no locked memory). */
+/* TL_OK, or TL_ENOMEM (no memory, locked memory or thread). Starts the
+ * thread that wipes held codes; tl_followup_free() ends it. */
 enum tl_err tl_followup_new(const struct tl_followup_cfg *cfg,
 	    struct tl_followup **out);
 void tl_followup_free(struct tl_followup *fu);

@@ -9,7 +9,8 @@
  * waits for its tip; a question from the desk that the sender opens with
  * only their code; an ended conversation that refuses questions, and the
  * sender's key taken from the end row when the desk only ever saw its
- * commitment; purge.
+ * commitment; an end written into the intake store without the
+ * conversation's key (SPEC 16) kept flagged and not counted; purge.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -145,10 +146,22 @@ seal_text(void *arg, int64_t id, int64_t at, uint8_t **blob, size_t *len)
 	    sizeof(err));
 }
 
-/* An end row's blob: the key and salt as hex, sealed to the staff for
- * the row {ref, at} (as tipline.fcgi writes it). */
+/* An end row's blob, as tipline.fcgi writes it (tl_conv_end_seal). */
 static enum tl_err
 seal_end(void *arg, int64_t id, int64_t at, uint8_t **blob, size_t *len)
+{
+	struct side	*s = arg;
+
+	return tl_conv_end_seal(s->k, s->staff_pk, s->ref, id, at, s->pk,
+	    s->salt, blob, len);
+}
+
+/* What anyone who can write the intake store can make of an end row's
+ * blob: the key and salt (read from the tip's row) sealed to the staff
+ * public key, with no end message under the conversation's key, or with
+ * one under a key of their own. */
+static enum tl_err
+forge_end(void *arg, int64_t id, int64_t at, uint8_t **blob, size_t *len)
 {
 	struct side		*s = arg;
 	struct tl_seal_ad	 ad = { s->ref, at, NULL, 0, NULL, NULL, NULL };
@@ -157,7 +170,8 @@ seal_end(void *arg, int64_t id, int64_t at, uint8_t **blob, size_t *len)
 	    { "salt", hsalt } };
 	size_t			 i;
 
-	(void)id;
+	if (s->k != NULL)	/* a key of the forger's own */
+		return seal_end(arg, id, at, blob, len);
 	for (i = 0; i < TL_SEAL_KEYBYTES; i++)
 		snprintf(hpk + 2 * i, 3, "%02x", s->pk[i]);
 	for (i = 0; i < TL_SEAL_SALTBYTES; i++)
@@ -544,6 +558,88 @@ test_ended(void **state)
 	json_decref(t);
 }
 
+/* A store writer adds end row id to ref at time at, its blob from
+ * forge_end (own: under a key pair of the forger's own). */
+static void
+forge(struct fx *f, const char *ref, int64_t id, int own, int64_t at)
+{
+	struct tl_seal_secret	*fsk = NULL;
+	uint8_t			 spk[TL_SEAL_KEYBYTES], *blob = NULL;
+	struct side		 s = { NULL, ref, NULL, TL_SEAL_FROM_SENDER,
+	    f->pk, spk, f->salt };
+	sqlite3			*db;
+	sqlite3_stmt		*st;
+	size_t			 len = 0;
+
+	/* The tip's key as its row holds it. */
+	assert_int_equal(tl_seal_sender_keypair(CODE, f->salt, spk, &fsk),
+	    TL_OK);
+	tl_seal_secret_free(fsk);
+	fsk = NULL;
+	if (own) {
+		assert_int_equal(tl_seal_keypair(NULL, spk, &fsk), TL_OK);
+		assert_int_equal(tl_seal_shared_new(fsk, f->pk, &s.k), TL_OK);
+	}
+	assert_int_equal(forge_end(&s, id, at, &blob, &len), TL_OK);
+	db = peek(f->intake);
+	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO messages (id,"
+	    " tip_id, author, at, kind, sealed) SELECT ?1, id, 2, ?3, 'end',"
+	    " ?4 FROM tips WHERE ref = ?2", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, at);
+	sqlite3_bind_blob(st, 4, blob, (int)len, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	assert_int_equal(sqlite3_changes(db), 1);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(blob);
+	tl_seal_shared_free(s.k);
+	tl_seal_secret_free(fsk);
+}
+
+static void
+test_forged_end(void **state)
+{
+	struct fx		*f = *state;
+	char			 a[TL_REF_SIZE];
+	enum tl_desk_conv	 conv;
+	uint8_t			 pk[TL_SEAL_KEYBYTES];
+	json_t			*t, *m;
+	size_t			 i;
+	int64_t			 n;
+
+	plant(f, CODE, f->salt, 1000, a);
+	ingest(f, 1100);
+	/* An end row as it was (the key and salt sealed to the staff,
+	 * nothing under the conversation's key), one under the forger's
+	 * key, and a bare row with no blob. */
+	forge(f, a, 100, 0, 1200);
+	forge(f, a, 101, 1, 1201);
+	q_exec(f->intake, "INSERT INTO messages (id, tip_id, author, at,"
+	    " kind) SELECT 102, id, 2, 1202, 'end' FROM tips");
+	ingest(f, 1300);
+	assert_int_equal(tl_desk_conversation(f->d, a, &conv, pk), TL_OK);
+	assert_int_equal(conv, TL_DESK_CONV_OPEN);
+	t = desk_tip(f, a);
+	assert_string_equal(json_string_value(json_object_get(t, "follow_up")),
+	    "open");
+	assert_int_equal(json_array_size(json_object_get(t, "messages")), 3);
+	json_array_foreach(json_object_get(t, "messages"), i, m) {
+		assert_true(json_is_true(json_object_get(m, "fault")));
+		assert_null(json_object_get(m, "text"));
+	}
+	assert_false(json_is_true(json_object_get(t, "updated")));
+	json_decref(t);
+	assert_int_equal(tl_desk_flagged(f->d, &n), TL_OK);
+	assert_int_equal(n, 1);
+	/* The sender's own end counts. */
+	sender_says(f, a, CODE, f->salt, NULL, 1400);
+	ingest(f, 1500);
+	assert_int_equal(tl_desk_conversation(f->d, a, &conv, pk), TL_OK);
+	assert_int_equal(conv, TL_DESK_CONV_ENDED);
+}
+
 static void
 test_purge(void **state)
 {
@@ -589,6 +685,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_question_reaches_sender,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ended, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forged_end, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_purge, setup, teardown),
 	};
 

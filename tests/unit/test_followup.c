@@ -2,8 +2,11 @@
  * test_followup.c — the sender's side of follow-up (lib/followup.c, SPEC
  * 13) on a real store with the real templates: a code's round trip
  * through the API, a wrong code and an unknown reference answered alike,
- * the failure counter and its hour, a code held for a resend and no
- * longer, and a conversation ended.
+ * the failure counter and its hour, spraying guesses over random
+ * references locking no sender out and resetting no tip's count, a
+ * code held for a resend and no longer, wiped by the clock with no
+ * further call, and a conversation ended, its key and salt in no byte
+ * of the store or its WAL.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,9 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include <sodium.h>
+#include <sqlite3.h>
 
 #include "fixture.h"
 #include "followup.h"
@@ -37,8 +42,9 @@ struct fx {
 	struct tl_response	 res;
 };
 
+/* A fixture with follow-up's test-only settings (0: the defaults). */
 static int
-setup(void **state)
+setup_with(void **state, int remember, int fail_slots)
 {
 	struct tl_followup_cfg	 c;
 	struct fx		*f;
@@ -64,11 +70,27 @@ setup(void **state)
 	c.form_key = f->form_key;
 	c.staff_pk = f->staff_pk;
 	c.idem_hash_key = f->idem_key;
+	c.remember = remember;
+	c.fail_slots = fail_slots;
 	if (tl_followup_new(&c, &f->fu) != TL_OK)
 		return -1;
 	tl_response_init(&f->res);
 	*state = f;
 	return 0;
+}
+
+static int
+setup(void **state)
+{
+	return setup_with(state, 0, 0);
+}
+
+/* Codes held one second; a failure table of one probe's entries, so a
+ * few references fill it. */
+static int
+setup_small(void **state)
+{
+	return setup_with(state, 1, 8);
 }
 
 static int
@@ -241,15 +263,143 @@ test_remember(void **state)
 	    T0 + TL_FU_REMEMBER, code), 0);
 }
 
+/* The monotonic clock in milliseconds. */
+static int64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+test_held_wiped_by_timer(void **state)
+{
+	struct fx		*f = *state;
+	struct timespec		 tick = { 0, 50 * 1000000 };
+	char			 code[TL_FU_CODE_SIZE];
+	int64_t			 t0 = now_ms(), waited;
+
+	/* Held one second (setup_small); asked for with the request clock
+	 * standing still, so only the sweeper can wipe it. */
+	tl_followup_remember(f->fu, "t:abc", "1234 5678 9012 3456", T0);
+	assert_int_equal(tl_followup_recall(f->fu, "t:abc", T0, code), 1);
+	while (tl_followup_recall(f->fu, "t:abc", T0, code) &&
+	    now_ms() - t0 < 5000)
+		nanosleep(&tick, NULL);
+	waited = now_ms() - t0;
+	assert_int_equal(tl_followup_recall(f->fu, "t:abc", T0, code), 0);
+	assert_true(waited >= 900 && waited < 5000);
+}
+
+/* A well-formed reference no tip has, the i-th. */
+static void
+unknown_ref(int i, char ref[TL_REF_SIZE])
+{
+	static const char a[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+	snprintf(ref, TL_REF_SIZE, "TL-ZZZZ-Z%c%c%c", a[i / 1024 % 32],
+	    a[i / 32 % 32],
+	    a[i % 32]);
+}
+
+static void
+test_spray_no_lockout(void **state)
+{
+	struct fx	*f = *state;
+	char		 ref[TL_REF_SIZE], code[TL_FU_CODE_SIZE];
+	char		 other[TL_REF_SIZE], other_code[TL_FU_CODE_SIZE];
+	char		 u[TL_REF_SIZE];
+	int		 i;
+
+	plant(f, ref, code);
+	plant(f, other, other_code);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(read_as(f, ref, "1111 2222 3333 4444",
+		    T0 + i), 422);
+	/* Guesses sprayed over random references fill the table many times
+	 * over, each answered as a wrong code. */
+	for (i = 0; i < 40; i++) {
+		unknown_ref(i, u);
+		assert_int_equal(read_as(f, u, "1111 2222 3333 4444",
+		    T0 + 10), 422);
+		assert_non_null(strstr(body(f), "no_match"));
+	}
+	/* The senders still get in: one with no failure yet... */
+	assert_int_equal(read_as(f, other, other_code, T0 + 20), 200);
+	assert_int_equal(read_as(f, ref, code, T0 + 20), 200);
+	/* ...and the tip's three failures still count: seven more, and the
+	 * next is refused. */
+	for (i = 0; i < TL_FU_FAILS_MAX - 3; i++)
+		assert_int_equal(read_as(f, ref, "1111 2222 3333 4444",
+		    T0 + 30), 422);
+	assert_int_equal(read_as(f, ref, code, T0 + 40), 429);
+	/* An unknown reference tried alone is still counted. */
+	unknown_ref(999, u);
+	for (i = 0; i < TL_FU_FAILS_MAX; i++)
+		assert_int_equal(read_as(f, u, code, T0 + 50), 422);
+	assert_int_equal(read_as(f, u, code, T0 + 50), 429);
+}
+
+/* Whether the file at path holds the len bytes of needle. */
+static int
+bytes_in(const char *path, const uint8_t *needle, size_t len)
+{
+	FILE	*fp;
+	uint8_t	*data;
+	long	 n;
+	size_t	 i;
+	int	 found = 0;
+
+	if ((fp = fopen(path, "rb")) == NULL)
+		return 0;
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	assert_non_null(data = malloc((size_t)n + 1));
+	assert_int_equal(fread(data, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	for (i = 0; !found && i + len <= (size_t)n; i++)
+		found = memcmp(data + i, needle, len) == 0;
+	free(data);
+	return found;
+}
+
+/* Whether the store's file or its WAL holds the len bytes of needle. */
+static int
+store_holds(struct fx *f, const uint8_t *needle, size_t len)
+{
+	char	 wal[160];
+
+	snprintf(wal, sizeof(wal), "%s-wal", f->st->path);
+	return bytes_in(f->st->path, needle, len) ||
+	    bytes_in(wal, needle, len);
+}
+
 static void
 test_end(void **state)
 {
 	struct fx		*f = *state;
 	struct tl_request	 req;
+	sqlite3			*db;
+	sqlite3_stmt		*st;
+	uint8_t			 pk[TL_SEAL_KEYBYTES], salt[TL_SEAL_SALTBYTES];
 	char			 ref[TL_REF_SIZE], code[TL_FU_CODE_SIZE];
 	char			 token[TL_TOKEN_STRSIZE], b[400];
 
 	plant(f, ref, code);
+	db = peek(f->st->path);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT sender_pk,"
+	    " sender_salt FROM tips WHERE ref = ?1", -1, &st, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	memcpy(pk, sqlite3_column_blob(st, 0), sizeof(pk));
+	memcpy(salt, sqlite3_column_blob(st, 1), sizeof(salt));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	assert_true(store_holds(f, pk, sizeof(pk)));
 	tl_token_issue(f->form_key, T0, 1, token);
 	snprintf(b, sizeof(b), "ref=%s&code=%s&token=%s&confirm=yes", ref,
 	    code, token);
@@ -269,6 +419,9 @@ test_end(void **state)
 	/* The code opens nothing any more. */
 	assert_int_equal(read_as(f, ref, code, T0 + 20), 422);
 	assert_non_null(strstr(body(f), "no_match"));
+	/* The key and salt are in no byte of the store or its WAL. */
+	assert_false(store_holds(f, pk, sizeof(pk)));
+	assert_false(store_holds(f, salt, sizeof(salt)));
 }
 
 int
@@ -283,6 +436,10 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_remember, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_held_wiped_by_timer,
+		    setup_small, teardown),
+		cmocka_unit_test_setup_teardown(test_spray_no_lockout,
+		    setup_small, teardown),
 		cmocka_unit_test_setup_teardown(test_end, setup, teardown),
 	};
 
