@@ -23,7 +23,7 @@
 #include "desk_admin.h"
 #include "desk_app.h"
 #include "query.h"
-#include "seal.h"
+#include "seal_staff.h"
 #include "tip.h"
 #include "watch.h"
 

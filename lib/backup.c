@@ -24,7 +24,7 @@
 #include <sqlite3.h>
 
 #include "backup.h"
-#include "seal.h"
+#include "seal_staff.h"
 
 #define BUSY_MS	5000
 

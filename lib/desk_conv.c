@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "desk_impl.h"
+#include "seal_staff.h"
 #include "store_impl.h"
 #include "utf8.h"
 

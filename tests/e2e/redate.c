@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "store_impl.h"
+#include "tip_staff.h"
 
 static int
 redate(struct tl_store *s, const struct tl_config *cfg, const char *ref,
