@@ -62,10 +62,12 @@
  * reference or a code lands cannot be foreseen from outside.
  *
  * The form key (HMAC-SHA256, tl_seal_hmac_sha256; token.c): a form token
- * is authentic, so a token's age cannot be forged to pass the timing
- * checks, and the decoy reference of a refused form is the same on every
- * retry but cannot be told from a real one. A copy of the form key lets
- * someone mint tokens, never read a tip.
+ * is authentic, so its time cannot be forged to pass the timing checks
+ * nor its nonce to dodge the replay check, and a honeypot hit's decoy
+ * reference, derived from the token, is the same on a replay yet cannot
+ * be computed from outside. The hash keys above derive from it too. A
+ * copy of the form key lets someone mint tokens and test guesses against
+ * a copy of the store's hashes, never read a tip.
  *
  * The webhook secret (HMAC-SHA256 over id, time and body; webhook.c):
  * lets the receiver refuse a summary that did not come from this tip
