@@ -26,7 +26,7 @@
 #include "desk_app.h"
 #include "desk_store.h"
 #include "query.h"
-#include "seal.h"
+#include "seal_staff.h"
 #include "tip.h"
 #include "watch.h"
 

@@ -20,7 +20,7 @@
 
 #include "admin.h"
 #include "page.h"
-#include "seal.h"
+#include "seal_staff.h"
 #include "secret.h"
 #include "store.h"
 #include "token.h"

@@ -24,7 +24,7 @@
 #include <sqlite3.h>
 
 #include "backup.h"
-#include "seal.h"
+#include "seal_staff.h"
 #include "store_impl.h"
 
 #define BUSY_MS	5000

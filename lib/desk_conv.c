@@ -23,6 +23,7 @@
 
 #include "conv.h"
 #include "desk_impl.h"
+#include "seal_staff.h"
 #include "store_impl.h"
 #include "utf8.h"
 

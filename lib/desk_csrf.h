@@ -4,8 +4,8 @@
  * last 12 hours, and the same-origin check that goes with it.
  *
  * A token is URL-safe base64 (no padding) of 8 bytes of issue time (Unix
- * seconds, big-endian) and the MAC (seal.h: tl_seal_mac, keyed from the
- * staff secret key) over "tipline-csrf-v1", NUL, the staff name, NUL and
+ * seconds, big-endian) and the MAC (seal_staff.h: tl_seal_mac, keyed from
+ * the staff secret key) over "tipline-csrf-v1", NUL, the staff name, NUL and
  * those 8 bytes. It names nobody in clear and holds no secret.
  */
 #ifndef TL_DESK_CSRF_H
@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "seal.h"
+#include "seal_staff.h"
 
 #define TL_CSRF_MAX_AGE	(12 * 3600)	/* seconds a token is valid */
 #define TL_CSRF_LEN	55		/* characters of a token, and NUL */

@@ -23,7 +23,7 @@
 #include "ref.h"
 #include "report.h"
 #include "store_impl.h"
-#include "tip.h"
+#include "tip_staff.h"
 #include "utf8.h"
 
 struct tl_desk_intake {

@@ -20,7 +20,7 @@
 #include "entity.h"
 #include "json.h"
 #include "ref.h"
-#include "seal.h"
+#include "seal_staff.h"
 #include "tmpl.h"
 #include "urlenc.h"
 

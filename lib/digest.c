@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <sodium.h>
 
 #include "db.h"
 #include "digest.h"
+#include "seal.h"
 
 /* Normal tips of the window that went (or are going) one by one. */
 static const char sent_sql[] =
@@ -55,7 +55,7 @@ new_webhook_id(char out[29])
 	uint8_t			 b[24];
 	size_t			 i;
 
-	randombytes_buf(b, sizeof(b));
+	tl_seal_random(b, sizeof(b));
 	memcpy(out, "msg_", 4);
 	for (i = 0; i < sizeof(b); i++)
 		out[4 + i] = abc[b[i] & 31];

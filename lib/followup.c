@@ -266,8 +266,8 @@ tl_followup_new(const struct tl_followup_cfg *cfg, struct tl_followup **out)
 	 * form key. The two tables' keys are this process's own. */
 	tl_seal_hash_key(cfg->form_key, TL_SEAL_HASH_REFSALT,
 	    fu->refsalt_key);
-	randombytes_buf(fu->fails_key, 32);
-	randombytes_buf(fu->held_key, 32);
+	tl_seal_random(fu->fails_key, 32);
+	tl_seal_random(fu->held_key, 32);
 	if (sweeper_start(fu) == -1)
 		goto fail;
 	*out = fu;
@@ -411,8 +411,7 @@ tl_followup_decoy(struct tl_followup *fu, struct tl_fu_grant *g)
 static void
 held_key(struct tl_followup *fu, const char *dedupe, uint8_t key[32])
 {
-	crypto_generichash(key, 32, (const uint8_t *)dedupe, strlen(dedupe),
-	    fu->held_key, 32);
+	tl_seal_keyed_digest(fu->held_key, dedupe, strlen(dedupe), key, 32);
 }
 
 void
@@ -488,8 +487,7 @@ fail_key(struct tl_followup *fu, const char *ref, uint8_t key[16])
 {
 	uint32_t	 at;
 
-	crypto_generichash(key, 16, (const uint8_t *)ref, strlen(ref),
-	    fu->fails_key, 32);
+	tl_seal_keyed_digest(fu->fails_key, ref, strlen(ref), key, 16);
 	memcpy(&at, key, sizeof(at));
 	return at % fu->nfails;
 }
@@ -638,7 +636,7 @@ authenticate(struct tl_followup *fu, struct tl_store *store,
 	}
 	if (!(known = rc == TL_OK)) {
 		tl_seal_refsalt(fu->refsalt_key, s->ref, s->salt);
-		randombytes_buf(s->pk, sizeof(s->pk));
+		tl_seal_random(s->pk, sizeof(s->pk));
 	}
 	rc = tl_seal_sender_keypair(digits, s->salt, dpk, &sk);
 	slot_give(&fu->reqs);

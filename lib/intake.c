@@ -68,7 +68,7 @@ pace_like_a_tip(const struct tl_intake *in)
 		us = PACE_DEFAULT_US;
 	if (us > PACE_MAX_US)
 		us = PACE_MAX_US;
-	us = us - us / 8 + randombytes_uniform((uint32_t)(us / 4 + 1));
+	us = us - us / 8 + tl_seal_random_below((uint32_t)(us / 4 + 1));
 	ts.tv_sec = (time_t)(us / 1000000);
 	ts.tv_nsec = (long)(us % 1000000) * 1000;
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)

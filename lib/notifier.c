@@ -17,6 +17,7 @@
 #include "digest.h"
 #include "notifier.h"
 #include "outbox.h"
+#include "seal.h"
 #include "secret.h"
 #include "watch.h"
 #include "webhook.h"
@@ -86,7 +87,7 @@ tl_notifier_new(const struct tl_config *cfg, struct tl_notifier **out,
 	n->cfg = cfg;
 	gethostname(host, sizeof(host) - 1);
 	snprintf(n->owner, sizeof(n->owner), "%s:%ld:%08x", host,
-	    (long)getpid(), randombytes_random());
+	    (long)getpid(), tl_seal_random_u32());
 	if (cfg->webhook_url_file != NULL) {
 		if (tl_config_read_url(cfg->webhook_url_file, &n->url, err,
 		    errlen) != TL_OK)
@@ -261,7 +262,7 @@ deliver(struct tl_notifier *n, struct tl_delivery *d, int *failed)
 	/* Whole seconds: + 1 so that a wait is never cut short. */
 	v = tl_retry_judge(a.status, a.retry_after, d->attempts + 1,
 	    n->cfg->retry_schedule, n->cfg->retry_count,
-	    randombytes_random(), (int64_t)time(NULL) + 1, &next);
+	    tl_seal_random_u32(), (int64_t)time(NULL) + 1, &next);
 	if (v != TL_DELIVERED)
 		fprintf(stderr, "tipline-notify: %s: %s%s\n", name(d),
 		    a.error, v == TL_DEAD ? " (dead)" : " (will retry)");

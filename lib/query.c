@@ -17,6 +17,7 @@
 #include "db.h"
 #include "present.h"
 #include "query.h"
+#include "tip_staff.h"
 
 /* After "SELECT" and the tip columns (tl_store_prep_tips()). */
 static const char list_sql_tail[] =

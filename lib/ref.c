@@ -2,10 +2,10 @@
  * ref.c — tip references in Crockford base32 (SPEC 5.3).
  */
 #include <ctype.h>
-#include <sodium.h>
 #include <string.h>
 
 #include "ref.h"
+#include "seal.h"
 
 static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
@@ -31,7 +31,7 @@ tl_ref_random(char out[TL_REF_SIZE])
 {
 	uint8_t	 b[5];
 
-	randombytes_buf(b, sizeof(b));
+	tl_seal_random(b, sizeof(b));
 	tl_ref_format(b, out);
 }
 

@@ -1,19 +1,24 @@
 /*
- * seal.c — the seal module, which alone composes libsodium's primitives
- * (SPEC 11; with seal_mac.c, the desk's form MAC, kept apart so that the
- * public programs link none of the desk). Formats: seal.h. What each key
- * is for:
+ * seal.c — the crypto module's public half (SPEC 11, 16): everything
+ * tipline.fcgi and tipline-notify need, and nothing that opens a seal or
+ * reads the staff secret key (that is seal_staff.c, which they never
+ * link: tests/links.sh proves it by symbol). Formats: seal.h.
  *
- * The staff key pair (X25519). The secret key is the only key that opens
- * a tip. It lives with tipline-staff.fcgi and tiplinectl run as
- * tipline-staff, in locked memory (sodium_malloc), never in the
- * internet-facing programs, which hold only the public key. So a copy of
- * the intake store (a backup, a disk) and a takeover of tipline.fcgi or
- * tipline-notify read nothing a person wrote in any tip received before
- * the takeover. It does not protect against a takeover of the desk's
- * host, and losing it loses every tip. The public key is not secret, but
- * whoever can replace it on the public host gets the tips that follow
- * sealed to a key of theirs (the desk then sees tips it cannot open).
+ * The crypto module (seal.c, seal_staff.c) alone composes libsodium's
+ * primitives: no other file calls crypto_* or randombytes_*
+ * (tests/links.sh proves that too). Outside it, only libsodium's memory
+ * and encoding utilities are used where they are needed: sodium_init,
+ * sodium_memzero, sodium_malloc/sodium_free/sodium_mprotect_*,
+ * sodium_mlock, sodium_memcmp, sodium_is_zero, sodium_pad/sodium_unpad,
+ * sodium_bin2hex/sodium_hex2bin, sodium_bin2base64/sodium_base642bin.
+ * What each key is for and what it protects against:
+ *
+ * The staff key pair (X25519). Its public key, the only one of the pair
+ * the public programs hold, seals every tip (crypto_box_seal). The
+ * secret key opens them, in the staff half only; see seal_staff.c. The
+ * public key is not secret, but whoever can replace it on the public
+ * host gets the tips that follow sealed to a key of theirs (the desk
+ * then sees tips it cannot open).
  *
  * The content key (XChaCha20-Poly1305 IETF), fresh and random for each
  * tip: keeps the tip's fields secret and the blob whole, and binds it to
@@ -22,7 +27,7 @@
  * the clear for the microseconds of sealing (then wiped) and of opening.
  * It is sealed to the staff public key with crypto_box_seal (an
  * ephemeral X25519 key pair, thrown away, so not even the sealer can
- * reopen it).
+ * reopen it: a takeover of tipline.fcgi reads no tip sealed before it).
  *
  * The limit of the binding: the staff public key is public, so anyone
  * who can write the store can put in a new blob of their own for any
@@ -52,7 +57,24 @@
  * Idempotency-Key and of the body, never the values, so a copy of the
  * store alone cannot confirm a guess of what someone sent. BLAKE2b is
  * keyed natively (one call, a PRF by design); HMAC-SHA256 would serve as
- * well, at twice the hashing.
+ * well, at twice the hashing. Keys of a process's own (the follow-up
+ * tables' slots) key the same hash (tl_seal_keyed_digest), so where a
+ * reference or a code lands cannot be foreseen from outside.
+ *
+ * The form key (HMAC-SHA256, tl_seal_hmac_sha256; token.c): a form token
+ * is authentic, so its time cannot be forged to pass the timing checks
+ * nor its nonce to dodge the replay check, and a honeypot hit's decoy
+ * reference, derived from the token, is the same on a replay yet cannot
+ * be computed from outside. The hash keys above derive from it too. A
+ * copy of the form key lets someone mint tokens and test guesses against
+ * a copy of the store's hashes, never read a tip.
+ *
+ * The webhook secret (HMAC-SHA256 over id, time and body; webhook.c):
+ * lets the receiver refuse a summary that did not come from this tip
+ * line, or was changed or replayed; it protects nothing stored.
+ *
+ * Randomness (tl_seal_random*, libsodium's randombytes): references,
+ * follow-up codes, nonces and message ids, none of them guessable.
  */
 #include <sys/stat.h>
 
@@ -68,27 +90,11 @@
 #include "seal_impl.h"
 #include "secret.h"
 
-#define AEAD_KEYBYTES	crypto_aead_xchacha20poly1305_ietf_KEYBYTES
-#define AEAD_NONCEBYTES	crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
-#define AEAD_TAGBYTES	crypto_aead_xchacha20poly1305_ietf_ABYTES
-#define SEALED_KEYBYTES	(crypto_box_SEALBYTES + AEAD_KEYBYTES)
-#define OFF_KEY		1
-#define OFF_NONCE	(OFF_KEY + SEALED_KEYBYTES)
-#define B64LEN		43	/* a 32-byte key, URL-safe, no padding */
-#define B64VARIANT	sodium_base64_VARIANT_URLSAFE_NO_PADDING
-#define B64ALPHABET	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
-			"0123456789-_"
 #define NAMECHARS	"abcdefghijklmnopqrstuvwxyz0123456789_"
-#define PUBLIC_PREFIX	"tipline-staff-public-v1 "
-#define SECRET_PREFIX	"tipline-staff-secret-v1 "
 #define HASH_CONTEXT	"tlhash__"
 #define PWHASH_OPS	2
 #define PWHASH_MEM	(19 * 1024 * 1024)
 #define MSG_DOMAIN	'M'	/* message AD; a tip's ref length is <= 64 */
-/* The largest blob: the largest plaintext, padded. */
-#define BLOB_MAX	(TL_SEAL_OVERHEAD + \
-			(TL_SEAL_PLAIN_MAX / TL_SEAL_BLOCK + 1) * TL_SEAL_BLOCK)
-
 _Static_assert(TL_SEAL_KEYBYTES == crypto_box_PUBLICKEYBYTES &&
     TL_SEAL_KEYBYTES == crypto_box_SECRETKEYBYTES &&
     TL_SEAL_KEYBYTES == crypto_box_SEEDBYTES, "X25519 key sizes");
@@ -105,29 +111,20 @@ _Static_assert(sizeof(PUBLIC_PREFIX) - 1 + B64LEN == TL_SEAL_KEYFILE_LEN &&
 _Static_assert(sodium_base64_ENCODED_LEN(TL_SEAL_KEYBYTES, B64VARIANT) ==
     B64LEN + 1, "base64 length");
 
-
-/* Opened fields: names and values point into text, NUL-terminated. */
-struct tl_seal_opened {
-	size_t			 n;
-	struct tl_seal_field	 f[TL_SEAL_FIELDS_MAX];
-	size_t			 textlen;
-	char			 text[];
-};
-
 /*
  * Locked memory for a secret, libsodium made ready first: its allocator
  * (and its randomness) abort in a program that never called sodium_init().
  * NULL out of memory.
  */
-static void *
-secure_alloc(size_t n)
+void *
+tl_seal_secure_alloc(size_t n)
 {
 	if (sodium_init() == -1)
 		return NULL;
 	return sodium_malloc(n);
 }
 
-/* --- staff key pair and key files ------------------------------------ */
+/* --- key pairs and the public key file --------------------------------- */
 
 enum tl_err
 tl_seal_keypair(const uint8_t *seed, uint8_t pk[TL_SEAL_KEYBYTES],
@@ -136,7 +133,7 @@ tl_seal_keypair(const uint8_t *seed, uint8_t pk[TL_SEAL_KEYBYTES],
 	struct tl_seal_secret	*sk;
 
 	*out = NULL;
-	if ((sk = secure_alloc(sizeof(*sk))) == NULL)
+	if ((sk = tl_seal_secure_alloc(sizeof(*sk))) == NULL)
 		return TL_ENOMEM;
 	if (seed != NULL)
 		crypto_box_seed_keypair(sk->pk, sk->sk, seed);
@@ -173,8 +170,8 @@ tl_seal_secret_matches(const struct tl_seal_secret *sk,
  * names the key in messages. Never puts the text into err. On failure
  * key may hold part of the key: the caller wipes it.
  */
-static enum tl_err
-key_parse(const char *text, const char *prefix, const char *what,
+enum tl_err
+tl_seal_key_parse(const char *text, const char *prefix, const char *what,
     uint8_t key[TL_SEAL_KEYBYTES], char *err, size_t errlen)
 {
 	size_t		 len = strlen(text), plen = strlen(prefix), n;
@@ -210,7 +207,7 @@ tl_seal_public_parse(const char *text, uint8_t pk[TL_SEAL_KEYBYTES],
 {
 	enum tl_err	 rc;
 
-	if ((rc = key_parse(text, PUBLIC_PREFIX, "staff public", pk, err,
+	if ((rc = tl_seal_key_parse(text, PUBLIC_PREFIX, "staff public", pk, err,
 	    errlen)) != TL_OK)
 		return rc;
 	if (sodium_is_zero(pk, TL_SEAL_KEYBYTES)) {
@@ -220,35 +217,13 @@ tl_seal_public_parse(const char *text, uint8_t pk[TL_SEAL_KEYBYTES],
 	return TL_OK;
 }
 
-enum tl_err
-tl_seal_secret_parse(const char *text, struct tl_seal_secret **out,
-    char *err, size_t errlen)
-{
-	struct tl_seal_secret	*sk;
-	enum tl_err		 rc;
-
-	*out = NULL;
-	if ((sk = secure_alloc(sizeof(*sk))) == NULL)
-		return TL_ENOMEM;
-	rc = key_parse(text, SECRET_PREFIX, "staff secret", sk->sk, err,
-	    errlen);
-	if (rc != TL_OK) {
-		sodium_free(sk);
-		return rc;
-	}
-	crypto_scalarmult_base(sk->pk, sk->sk);
-	sodium_mprotect_readonly(sk);
-	*out = sk;
-	return TL_OK;
-}
-
 /*
  * Reads the key file at path into text (size bytes) with secret.c's
  * reader, and makes sure the file is no more than that text: no NUL
  * inside, nothing past size - 1. Errors name the path.
  */
-static enum tl_err
-key_slurp(const char *path, char *text, size_t size, char *err,
+enum tl_err
+tl_seal_key_slurp(const char *path, char *text, size_t size, char *err,
     size_t errlen)
 {
 	struct stat	 st;
@@ -267,9 +242,6 @@ key_slurp(const char *path, char *text, size_t size, char *err,
 	return TL_OK;
 }
 
-/* Room for a key file's text and a byte more, to see a longer file. */
-#define KEYFILE_BUF	(TL_SEAL_KEYFILE_LEN + 8)
-
 enum tl_err
 tl_seal_public_read(const char *path, uint8_t pk[TL_SEAL_KEYBYTES],
     char *err, size_t errlen)
@@ -277,107 +249,14 @@ tl_seal_public_read(const char *path, uint8_t pk[TL_SEAL_KEYBYTES],
 	char		 text[KEYFILE_BUF], why[160];
 	enum tl_err	 rc;
 
-	if ((rc = key_slurp(path, text, sizeof(text), err, errlen)) != TL_OK)
+	if ((rc = tl_seal_key_slurp(path, text, sizeof(text), err, errlen)) != TL_OK)
 		return rc;
 	if ((rc = tl_seal_public_parse(text, pk, why, sizeof(why))) != TL_OK)
 		snprintf(err, errlen, "%s: %s", path, why);
 	return rc;
 }
 
-enum tl_err
-tl_seal_secret_read(const char *path, struct tl_seal_secret **sk,
-    char *err, size_t errlen)
-{
-	char		*text, why[160];
-	enum tl_err	 rc;
-
-	*sk = NULL;
-	if ((text = secure_alloc(KEYFILE_BUF)) == NULL)
-		return TL_ENOMEM;
-	rc = key_slurp(path, text, KEYFILE_BUF, err, errlen);
-	if (rc == TL_OK &&
-	    (rc = tl_seal_secret_parse(text, sk, why, sizeof(why))) ==
-	    TL_EMALFORMED)
-		snprintf(err, errlen, "%s: %s", path, why);
-	sodium_free(text);	/* wipes */
-	return rc;
-}
-
-/* Writes line[0..len) to a new file at path; see tl_seal_public_write. */
-static enum tl_err
-key_write(const char *path, int mode, uid_t uid, gid_t gid,
-    const char *line, size_t len, char *err, size_t errlen)
-{
-	int	 fd, saved;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    mode);
-	if (fd == -1) {
-		saved = errno;
-		snprintf(err, errlen, "%s: %s", path, saved == EEXIST ?
-		    "exists already (a key is never overwritten)" :
-		    strerror(saved));
-		return saved == EEXIST ? TL_EDUPLICATE : TL_EIO;
-	}
-	if (((uid != (uid_t)-1 || gid != (gid_t)-1) &&
-	    fchown(fd, uid, gid) == -1) || fchmod(fd, (mode_t)mode) == -1 ||
-	    write(fd, line, len) != (ssize_t)len || fsync(fd) == -1) {
-		saved = errno;
-		close(fd);
-		unlink(path);
-		snprintf(err, errlen, "%s: %s", path, strerror(saved));
-		return TL_EIO;
-	}
-	if (close(fd) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		unlink(path);
-		return TL_EIO;
-	}
-	return TL_OK;
-}
-
-/* A key file's line for key: prefix, base64url, newline, NUL. */
-static size_t
-key_line(const char *prefix, const uint8_t key[TL_SEAL_KEYBYTES],
-    char line[TL_SEAL_KEYFILE_LEN + 2])
-{
-	size_t	 plen = strlen(prefix);
-
-	memcpy(line, prefix, plen);
-	sodium_bin2base64(line + plen, B64LEN + 1, key, TL_SEAL_KEYBYTES,
-	    B64VARIANT);
-	line[TL_SEAL_KEYFILE_LEN] = '\n';
-	line[TL_SEAL_KEYFILE_LEN + 1] = '\0';
-	return TL_SEAL_KEYFILE_LEN + 1;
-}
-
-enum tl_err
-tl_seal_public_write(const char *path, int mode, uid_t uid, gid_t gid,
-    const uint8_t pk[TL_SEAL_KEYBYTES], char *err, size_t errlen)
-{
-	char	 line[TL_SEAL_KEYFILE_LEN + 2];
-	size_t	 len = key_line(PUBLIC_PREFIX, pk, line);
-
-	return key_write(path, mode, uid, gid, line, len, err, errlen);
-}
-
-enum tl_err
-tl_seal_secret_write(const char *path, int mode, uid_t uid, gid_t gid,
-    const struct tl_seal_secret *sk, char *err, size_t errlen)
-{
-	char		*line;
-	size_t		 len;
-	enum tl_err	 rc;
-
-	if ((line = secure_alloc(TL_SEAL_KEYFILE_LEN + 2)) == NULL)
-		return TL_ENOMEM;
-	len = key_line(SECRET_PREFIX, sk->sk, line);
-	rc = key_write(path, mode, uid, gid, line, len, err, errlen);
-	sodium_free(line);	/* wipes */
-	return rc;
-}
-
-/* --- encodings ------------------------------------------------------- */
+/* --- encodings --------------------------------------------------------- */
 
 /* A write cursor over a buffer sized beforehand. */
 struct cur {
@@ -418,16 +297,9 @@ put_name(struct cur *c, const char *name)
 	put_bytes(c, name, n);
 }
 
-static uint32_t
-get_u32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
 /* Whether name[0..n) is a field or column name: 1-64 of [a-z0-9_]. */
-static int
-name_ok(const char *name, size_t n)
+int
+tl_seal_name_ok(const char *name, size_t n)
 {
 	size_t	 i;
 
@@ -453,7 +325,7 @@ ad_cols_size(const struct tl_seal_ad *ad, char *err, size_t errlen)
 	}
 	for (i = 0; i < ad->ncols; i++) {
 		c = &ad->cols[i];
-		if (c->name == NULL || !name_ok(c->name, strlen(c->name))) {
+		if (c->name == NULL || !tl_seal_name_ok(c->name, strlen(c->name))) {
 			snprintf(err, errlen, "column %zu has a bad name", i);
 			return 0;
 		}
@@ -552,7 +424,7 @@ plain_size(const struct tl_seal_field *fields, size_t n, char *err,
 	}
 	for (i = 0; i < n; i++) {
 		if (fields[i].name == NULL || fields[i].value == NULL ||
-		    !name_ok(fields[i].name, nlen = strlen(fields[i].name))) {
+		    !tl_seal_name_ok(fields[i].name, nlen = strlen(fields[i].name))) {
 			snprintf(err, errlen, "field %zu has a bad name or no "
 			    "value", i);
 			return 0;
@@ -605,108 +477,7 @@ tl_seal_plain_encode(const struct tl_seal_field *fields, size_t n,
 	return TL_OK;
 }
 
-/*
- * Parses the field at p[*off..len) into o (its strings copied to *t),
- * moving *off and *t past it. TL_OK or TL_EMALFORMED with the reason.
- */
-static enum tl_err
-plain_field(const uint8_t *p, size_t len, size_t *off,
-    struct tl_seal_opened *o, char **t, char *err, size_t errlen)
-{
-	const uint8_t	*name = p + *off + 1;
-	size_t		 nlen = p[*off], vlen, i;
-
-	if (o->n == TL_SEAL_FIELDS_MAX || len - *off < 1 + nlen + 4 ||
-	    !name_ok((const char *)name, nlen)) {
-		snprintf(err, errlen, "field %zu is malformed", o->n);
-		return TL_EMALFORMED;
-	}
-	vlen = get_u32(name + nlen);
-	if (vlen > len - *off - 1 - nlen - 4 ||
-	    memchr(name + nlen + 4, '\0', vlen) != NULL) {
-		snprintf(err, errlen, "field %zu's value is malformed", o->n);
-		return TL_EMALFORMED;
-	}
-	for (i = 0; i < o->n; i++)
-		if (strlen(o->f[i].name) == nlen &&
-		    memcmp(o->f[i].name, name, nlen) == 0) {
-			snprintf(err, errlen, "field %zu repeats a name", o->n);
-			return TL_EMALFORMED;
-		}
-	o->f[o->n].name = memcpy(*t, name, nlen);
-	(*t)[nlen] = '\0';
-	*t += nlen + 1;
-	o->f[o->n++].value = memcpy(*t, name + nlen + 4, vlen);
-	(*t)[vlen] = '\0';
-	*t += vlen + 1;
-	*off += 1 + nlen + 4 + vlen;
-	return TL_OK;
-}
-
-enum tl_err
-tl_seal_plain_decode(const uint8_t *p, size_t len,
-    struct tl_seal_opened **out, char *err, size_t errlen)
-{
-	struct tl_seal_opened	*o;
-	size_t			 off = 1;
-	char			*t;
-	enum tl_err		 rc;
-
-	*out = NULL;
-	if (len < 1 || len > TL_SEAL_PLAIN_MAX || p[0] != TL_SEAL_VERSION) {
-		snprintf(err, errlen, "the plaintext's size or version is "
-		    "wrong");
-		return TL_EMALFORMED;
-	}
-	/* Each field's 5 bytes of lengths make room for its 2 NULs. */
-	if ((o = malloc(sizeof(*o) + len)) == NULL)
-		return TL_ENOMEM;
-	o->n = 0;
-	o->textlen = len;
-	t = o->text;
-	while (off < len)
-		if ((rc = plain_field(p, len, &off, o, &t, err, errlen)) !=
-		    TL_OK) {
-			tl_seal_opened_free(o);
-			return rc;
-		}
-	*out = o;
-	return TL_OK;
-}
-
-size_t
-tl_seal_opened_count(const struct tl_seal_opened *o)
-{
-	return o->n;
-}
-
-const struct tl_seal_field *
-tl_seal_opened_field(const struct tl_seal_opened *o, size_t i)
-{
-	return i < o->n ? &o->f[i] : NULL;
-}
-
-const char *
-tl_seal_opened_get(const struct tl_seal_opened *o, const char *name)
-{
-	size_t	 i;
-
-	for (i = 0; i < o->n; i++)
-		if (strcmp(o->f[i].name, name) == 0)
-			return o->f[i].value;
-	return NULL;
-}
-
-void
-tl_seal_opened_free(struct tl_seal_opened *o)
-{
-	if (o == NULL)
-		return;
-	sodium_memzero(o, sizeof(*o) + o->textlen);
-	free(o);
-}
-
-/* --- sealing and opening --------------------------------------------- */
+/* --- sealing a tip ----------------------------------------------------- */
 
 /*
  * The padded plaintext of fields[0..n) in a new buffer of *padlen bytes
@@ -746,8 +517,8 @@ aead_encrypt(const uint8_t key[AEAD_KEYBYTES], const uint8_t *ad,
 
 /* The other way: in[0..inlen) is nonce, ciphertext and tag; plain gets
  * inlen - AEAD_NONCEBYTES - AEAD_TAGBYTES bytes. 0, or -1 if forged. */
-static int
-aead_decrypt(const uint8_t key[AEAD_KEYBYTES], const uint8_t *ad,
+int
+tl_seal_aead_decrypt(const uint8_t key[AEAD_KEYBYTES], const uint8_t *ad,
     size_t adlen, const uint8_t *in, size_t inlen, uint8_t *plain)
 {
 	return crypto_aead_xchacha20poly1305_ietf_decrypt(plain, NULL, NULL,
@@ -807,91 +578,7 @@ done:
 	return rc;
 }
 
-/* Why a blob does not open, as err's sentence. */
-static enum tl_err
-open_fault(enum tl_seal_fault f, enum tl_seal_fault *fault, char *err,
-    size_t errlen)
-{
-	static const char *const why[] = {
-		[TL_SEAL_FAULT_FORMAT] = "not a sealed blob (size or version)",
-		[TL_SEAL_FAULT_KEY] = "not sealed to this staff key, or "
-		    "damaged",
-		[TL_SEAL_FAULT_AUTH] = "damaged, or not sealed for this tip "
-		    "as it stands (moved, or a column changed)",
-		[TL_SEAL_FAULT_PADDING] = "authentic but badly padded",
-		[TL_SEAL_FAULT_PLAIN] = "authentic but its fields are "
-		    "malformed",
-	};
-
-	if (fault != NULL)
-		*fault = f;
-	snprintf(err, errlen, "the sealed content does not open: %s", why[f]);
-	return TL_EMALFORMED;
-}
-
-/*
- * Decrypts the content of blob (its size already checked) with key for
- * ad, unpads and parses it into *out. The padded plaintext is wiped.
- */
-static enum tl_err
-open_content(const uint8_t key[AEAD_KEYBYTES], const uint8_t *ad,
-    size_t adlen, const uint8_t *blob, size_t bloblen,
-    struct tl_seal_opened **out, enum tl_seal_fault *f, char *err,
-    size_t errlen)
-{
-	size_t		 plen = bloblen - TL_SEAL_OVERHEAD, len;
-	uint8_t		*plain;
-	enum tl_err	 rc = TL_EMALFORMED;
-
-	if ((plain = malloc(plen)) == NULL)
-		return TL_ENOMEM;
-	if (aead_decrypt(key, ad, adlen, blob + OFF_NONCE,
-	    bloblen - OFF_NONCE, plain) != 0)
-		*f = TL_SEAL_FAULT_AUTH;
-	else if (sodium_unpad(&len, plain, plen, TL_SEAL_BLOCK) != 0)
-		*f = TL_SEAL_FAULT_PADDING;
-	else if ((rc = tl_seal_plain_decode(plain, len, out, err, errlen)) ==
-	    TL_EMALFORMED)
-		*f = TL_SEAL_FAULT_PLAIN;
-	sodium_memzero(plain, plen);
-	free(plain);
-	return rc;
-}
-
-enum tl_err
-tl_seal_open(const struct tl_seal_secret *sk, const struct tl_seal_ad *ad,
-    const uint8_t *blob, size_t bloblen, struct tl_seal_opened **out,
-    enum tl_seal_fault *fault, char *err, size_t errlen)
-{
-	uint8_t			 key[AEAD_KEYBYTES], *adb = NULL;
-	size_t			 adlen;
-	enum tl_seal_fault	 f = TL_SEAL_FAULT_NONE;
-	enum tl_err		 rc;
-
-	*out = NULL;
-	if (fault != NULL)
-		*fault = TL_SEAL_FAULT_NONE;
-	if (bloblen < TL_SEAL_OVERHEAD + TL_SEAL_BLOCK || bloblen > BLOB_MAX ||
-	    (bloblen - TL_SEAL_OVERHEAD) % TL_SEAL_BLOCK != 0 ||
-	    blob[0] != TL_SEAL_VERSION)
-		return open_fault(TL_SEAL_FAULT_FORMAT, fault, err, errlen);
-	if ((rc = tl_seal_ad_encode(ad, &adb, &adlen, err, errlen)) != TL_OK)
-		return rc;
-	if (crypto_box_seal_open(key, blob + OFF_KEY, SEALED_KEYBYTES, sk->pk,
-	    sk->sk) != 0) {
-		free(adb);
-		return open_fault(TL_SEAL_FAULT_KEY, fault, err, errlen);
-	}
-	rc = open_content(key, adb, adlen, blob, bloblen, out, &f, err,
-	    errlen);
-	sodium_memzero(key, sizeof(key));
-	free(adb);
-	if (f != TL_SEAL_FAULT_NONE)
-		return open_fault(f, fault, err, errlen);
-	return rc;
-}
-
-/* --- keyed hashes ---------------------------------------------------- */
+/* --- keyed hashes ------------------------------------------------------ */
 
 void
 tl_seal_hash_key(const uint8_t form_key[32], enum tl_seal_hash_use use,
@@ -902,16 +589,71 @@ tl_seal_hash_key(const uint8_t form_key[32], enum tl_seal_hash_use use,
 }
 
 void
+tl_seal_keyed_digest(const uint8_t key[TL_SEAL_HASHKEYBYTES],
+    const void *data, size_t len, uint8_t *out, size_t outlen)
+{
+	if (outlen < crypto_generichash_BYTES_MIN ||
+	    outlen > crypto_generichash_BYTES_MAX)
+		abort();	/* a caller's constant, never input */
+	crypto_generichash(out, outlen, data, len, key, TL_SEAL_HASHKEYBYTES);
+}
+
+void
 tl_seal_keyed_hash(const uint8_t key[TL_SEAL_HASHKEYBYTES],
     const void *data, size_t len, char out[TL_SEAL_HASH_HEX])
 {
 	uint8_t	 h[32];
 
-	crypto_generichash(h, sizeof(h), data, len, key, TL_SEAL_HASHKEYBYTES);
+	tl_seal_keyed_digest(key, data, len, h, sizeof(h));
 	sodium_bin2hex(out, TL_SEAL_HASH_HEX, h, sizeof(h));
 }
 
-/* --- follow-up (SPEC 13) --------------------------------------------- */
+/* --- MACs and randomness for the rest of the program ------------------- */
+
+_Static_assert(TL_SEAL_HMACBYTES == crypto_auth_hmacsha256_BYTES,
+    "HMAC-SHA256 size");
+
+void
+tl_seal_hmac_sha256(const uint8_t *key, size_t keylen,
+    const struct tl_seal_part *parts, size_t n,
+    uint8_t mac[TL_SEAL_HMACBYTES])
+{
+	crypto_auth_hmacsha256_state	 st;
+	size_t				 i;
+
+	crypto_auth_hmacsha256_init(&st, key, keylen);
+	for (i = 0; i < n; i++)
+		crypto_auth_hmacsha256_update(&st, parts[i].p, parts[i].len);
+	crypto_auth_hmacsha256_final(&st, mac);
+	sodium_memzero(&st, sizeof(st));
+}
+
+int
+tl_seal_hmac_equal(const uint8_t a[TL_SEAL_HMACBYTES],
+    const uint8_t b[TL_SEAL_HMACBYTES])
+{
+	return crypto_verify_32(a, b) == 0;
+}
+
+void
+tl_seal_random(void *buf, size_t n)
+{
+	randombytes_buf(buf, n);
+}
+
+uint32_t
+tl_seal_random_below(uint32_t upper)
+{
+	return randombytes_uniform(upper);
+}
+
+uint32_t
+tl_seal_random_u32(void)
+{
+	return randombytes_random();
+}
+
+/* --- follow-up (SPEC 13) ----------------------------------------------- */
 
 /* In sodium_malloc'd memory, read-only once made. */
 struct tl_seal_shared {
@@ -943,8 +685,7 @@ void
 tl_seal_refsalt(const uint8_t key[TL_SEAL_HASHKEYBYTES], const char *ref,
     uint8_t salt[TL_SEAL_SALTBYTES])
 {
-	crypto_generichash(salt, TL_SEAL_SALTBYTES, (const uint8_t *)ref,
-	    strlen(ref), key, TL_SEAL_HASHKEYBYTES);
+	tl_seal_keyed_digest(key, ref, strlen(ref), salt, TL_SEAL_SALTBYTES);
 }
 
 void
@@ -988,7 +729,7 @@ tl_seal_shared_new(const struct tl_seal_secret *mine,
 	struct tl_seal_shared	*k;
 
 	*out = NULL;
-	if ((k = secure_alloc(sizeof(*k))) == NULL)
+	if ((k = tl_seal_secure_alloc(sizeof(*k))) == NULL)
 		return TL_ENOMEM;
 	if (crypto_box_beforenm(k->k, theirs, mine->sk) != 0) {
 		sodium_free(k);
@@ -1075,7 +816,7 @@ msg_decrypt(const struct tl_seal_shared *k, const uint8_t *ad,
 {
 	size_t	 plen = bloblen - TL_SEAL_MSG_OVERHEAD, len;
 
-	if (aead_decrypt(k->k, ad, adlen, blob + 1, bloblen - 1,
+	if (tl_seal_aead_decrypt(k->k, ad, adlen, blob + 1, bloblen - 1,
 	    (uint8_t *)t) != 0)
 		return "damaged, or not sealed with this key for this tip, "
 		    "message, author and time";
@@ -1130,15 +871,7 @@ tl_seal_text_free(char *text)
 	free(text);
 }
 
-/* --- sealed files ---------------------------------------------------- */
-
-#define FILE_MAGIC	"TLSEALF1"
-#define FILE_MAGICLEN	8
-#define SS_KEYBYTES	crypto_secretstream_xchacha20poly1305_KEYBYTES
-#define SS_HEADERBYTES	crypto_secretstream_xchacha20poly1305_HEADERBYTES
-#define SS_ABYTES	crypto_secretstream_xchacha20poly1305_ABYTES
-#define FILE_SEALEDKEY	(crypto_box_SEALBYTES + SS_KEYBYTES)
-#define FILE_HEAD	(FILE_MAGICLEN + FILE_SEALEDKEY + SS_HEADERBYTES)
+/* --- sealed files ------------------------------------------------------ */
 
 /* Writes all of p to fd: 0, or -1 with errno. */
 static int
@@ -1156,27 +889,6 @@ write_all(int fd, const uint8_t *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
-}
-
-/* Reads up to n bytes (fewer only at the end of the file): the count,
- * or -1 with errno. */
-static ssize_t
-read_full(int fd, uint8_t *p, size_t n)
-{
-	size_t	 got = 0;
-	ssize_t	 r;
-
-	while (got < n) {
-		if ((r = read(fd, p + got, n - got)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	return (ssize_t)got;
 }
 
 /* The stream's chunks of data[0..len) under st into fd. */
@@ -1241,109 +953,3 @@ out:
 	return rc;
 }
 
-void
-tl_seal_data_free(uint8_t *data, size_t len)
-{
-	if (data == NULL)
-		return;
-	sodium_memzero(data, len);
-	free(data);
-}
-
-/* Grows *data (wiping the old copy) to hold need bytes. */
-static int
-data_grow(uint8_t **data, size_t len, size_t *cap, size_t need)
-{
-	uint8_t	*p;
-	size_t	 ncap = *cap != 0 ? *cap : TL_SEAL_FILE_CHUNK;
-
-	while (ncap < need)
-		ncap *= 2;
-	if (ncap == *cap)
-		return 0;
-	if ((p = malloc(ncap)) == NULL)
-		return -1;
-	if (*data != NULL)
-		memcpy(p, *data, len);
-	tl_seal_data_free(*data, *cap);
-	*data = p;
-	*cap = ncap;
-	return 0;
-}
-
-/* The stream's chunks from fd under st into *data. */
-static enum tl_err
-file_pull(crypto_secretstream_xchacha20poly1305_state *st, int fd,
-    uint8_t **data, size_t *len, size_t *cap, char *err, size_t errlen)
-{
-	uint8_t			 c[TL_SEAL_FILE_CHUNK + SS_ABYTES + 1];
-	unsigned long long	 m;
-	unsigned char		 tag = 0;
-	ssize_t			 n;
-
-	while (tag != crypto_secretstream_xchacha20poly1305_TAG_FINAL) {
-		if ((n = read_full(fd, c, TL_SEAL_FILE_CHUNK + SS_ABYTES))
-		    == -1) {
-			snprintf(err, errlen, "reading: %s", strerror(errno));
-			return TL_EIO;
-		}
-		if ((size_t)n < SS_ABYTES) {
-			snprintf(err, errlen, "the file is cut short");
-			return TL_EMALFORMED;
-		}
-		if (data_grow(data, *len, cap, *len + (size_t)n) == -1) {
-			snprintf(err, errlen, "out of memory");
-			return TL_ENOMEM;
-		}
-		if (crypto_secretstream_xchacha20poly1305_pull(st,
-		    *data + *len, &m, &tag, c, (size_t)n,
-		    (const uint8_t *)FILE_MAGIC, FILE_MAGICLEN) != 0) {
-			snprintf(err, errlen, "the file is damaged");
-			return TL_EMALFORMED;
-		}
-		*len += (size_t)m;
-	}
-	if (read_full(fd, c, 1) != 0) {
-		snprintf(err, errlen, "the file goes on after its end");
-		return TL_EMALFORMED;
-	}
-	return TL_OK;
-}
-
-enum tl_err
-tl_seal_file_read(const struct tl_seal_secret *sk, int fd, uint8_t **data,
-    size_t *len, char *err, size_t errlen)
-{
-	crypto_secretstream_xchacha20poly1305_state st;
-	uint8_t		 key[SS_KEYBYTES], head[FILE_HEAD];
-	size_t		 cap = 0;
-	enum tl_err	 rc = TL_EMALFORMED;
-
-	*data = NULL;
-	*len = 0;
-	if (read_full(fd, head, sizeof(head)) != (ssize_t)sizeof(head) ||
-	    memcmp(head, FILE_MAGIC, FILE_MAGICLEN) != 0) {
-		snprintf(err, errlen, "not a sealed file");
-		return TL_EMALFORMED;
-	}
-	if (crypto_box_seal_open(key, head + FILE_MAGICLEN, FILE_SEALEDKEY,
-	    sk->pk, sk->sk) != 0) {
-		snprintf(err, errlen, "not sealed to this staff key");
-		goto out;
-	}
-	if (crypto_secretstream_xchacha20poly1305_init_pull(&st,
-	    head + FILE_MAGICLEN + FILE_SEALEDKEY, key) != 0) {
-		snprintf(err, errlen, "the file's header is damaged");
-		goto out;
-	}
-	rc = file_pull(&st, fd, data, len, &cap, err, errlen);
-out:
-	sodium_memzero(key, sizeof(key));
-	sodium_memzero(&st, sizeof(st));
-	if (rc != TL_OK) {
-		tl_seal_data_free(*data, cap);
-		*data = NULL;
-		*len = 0;
-	}
-	return rc;
-}

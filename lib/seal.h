@@ -1,10 +1,15 @@
 /*
- * seal.h — the sealed store's cryptography (SPEC 11): the staff key pair
- * and its key files, sealing a tip's written fields to the staff public
- * key and opening them with the secret key, and the keyed hashes intake
- * stores instead of values. seal.c is the one file that composes
- * libsodium's primitives; its head comment states what each key protects
- * against.
+ * seal.h — the crypto module's public half (seal.c; SPEC 11, 16): the
+ * formats below, key pairs and the staff public key file, sealing a
+ * tip's written fields, a sealed file and a follow-up message, the keyed
+ * hashes intake stores instead of values, HMAC-SHA256 for form tokens
+ * and webhook signatures, and randomness. Everything tipline.fcgi and
+ * tipline-notify may hold. What needs the staff secret key (reading it,
+ * opening a blob or a sealed file) is the staff half, seal_staff.h,
+ * which they never link. The two files of the module are the only ones
+ * that call libsodium's crypto_* and randombytes_*; seal.c's head
+ * comment states what each key protects against and which of
+ * libsodium's memory and encoding utilities other files still use.
  *
  * Key files (one line of text each; a final newline is optional, nothing
  * else is allowed: no spaces, no CR, no comment):
@@ -70,7 +75,8 @@
 #define TL_SEAL_HASHKEYBYTES	32
 #define TL_SEAL_HASH_HEX	65	/* 64 hex digits and NUL */
 
-/* A staff (or, later, sender) secret key, in locked memory. Opaque. */
+/* A staff or sender secret key, in locked memory. Opaque. Only the
+ * staff half reads a staff secret key (seal_staff.h). */
 struct tl_seal_secret;
 
 /* A field of a tip's plaintext: both NUL-terminated text. */
@@ -107,20 +113,6 @@ struct tl_seal_ad {
 	const uint8_t			*sender_gone;	/* TL_SEAL_COMMITBYTES */
 };
 
-/* Why a blob did not open (tl_seal_open). */
-enum tl_seal_fault {
-	TL_SEAL_FAULT_NONE = 0,
-	TL_SEAL_FAULT_FORMAT,	/* not a blob: size or version */
-	TL_SEAL_FAULT_KEY,	/* not sealed to this key, or key damaged */
-	TL_SEAL_FAULT_AUTH,	/* damaged, or its row is not the one it was
-				   sealed with (moved, column changed) */
-	TL_SEAL_FAULT_PADDING,	/* authentic but badly padded */
-	TL_SEAL_FAULT_PLAIN,	/* authentic but malformed plaintext */
-};
-
-/* Opened fields. Opaque; read with the accessors below. */
-struct tl_seal_opened;
-
 /* What a keyed hash is for: each has its own key (tl_seal_hash_key). */
 enum tl_seal_hash_use {
 	TL_SEAL_HASH_IDEM = 1,	/* an Idempotency-Key */
@@ -128,7 +120,7 @@ enum tl_seal_hash_use {
 	TL_SEAL_HASH_REFSALT = 3, /* an unknown reference's salt (SPEC 13) */
 };
 
-/* --- staff key pair and key files ------------------------------------ */
+/* --- key pairs and the public key file ------------------------------ */
 
 /*
  * A new key pair: from the 32-byte seed (deterministic: tests, fuzzing,
@@ -157,42 +149,10 @@ int tl_seal_secret_matches(const struct tl_seal_secret *sk,
 enum tl_err tl_seal_public_parse(const char *text,
 	    uint8_t pk[TL_SEAL_KEYBYTES], char *err, size_t errlen);
 
-/*
- * Parses a secret key file's text into a new secret key (*sk; free with
- * tl_seal_secret_free). Returns TL_OK; TL_EMALFORMED with what is wrong
- * in err (never the text); TL_ENOMEM. *sk is NULL on failure; every copy
- * of the key this function made is wiped on every path. The caller wipes
- * text.
- */
-enum tl_err tl_seal_secret_parse(const char *text,
-	    struct tl_seal_secret **sk, char *err, size_t errlen);
-
 /* Reads the public key file at path: TL_OK, or TL_EIO / TL_EMALFORMED
  * with "path: reason" in err. */
 enum tl_err tl_seal_public_read(const char *path,
 	    uint8_t pk[TL_SEAL_KEYBYTES], char *err, size_t errlen);
-
-/*
- * Reads the secret key file at path into a new *sk (its text is read
- * into locked memory and wiped). TL_OK; TL_EIO, TL_EMALFORMED with
- * "path: reason" in err; TL_ENOMEM. *sk is NULL on failure.
- */
-enum tl_err tl_seal_secret_read(const char *path,
-	    struct tl_seal_secret **sk, char *err, size_t errlen);
-
-/*
- * Creates a key file at path (O_CREAT|O_EXCL|O_NOFOLLOW: never
- * overwrites, never follows a link) with mode, owned by uid:gid
- * ((uid_t)-1 and (gid_t)-1 leave them), and the key's line; fsyncs it.
- * Returns TL_OK; TL_EDUPLICATE if path exists; TL_EIO with
- * "path: reason" in err (a half-written file is removed).
- */
-enum tl_err tl_seal_public_write(const char *path, int mode, uid_t uid,
-	    gid_t gid, const uint8_t pk[TL_SEAL_KEYBYTES], char *err,
-	    size_t errlen);
-enum tl_err tl_seal_secret_write(const char *path, int mode, uid_t uid,
-	    gid_t gid, const struct tl_seal_secret *sk, char *err,
-	    size_t errlen);
 
 /* --- sealing a tip --------------------------------------------------- */
 
@@ -221,32 +181,6 @@ enum tl_err tl_seal_seal(const uint8_t pk[TL_SEAL_KEYBYTES],
 	    size_t errlen);
 
 /*
- * Opens blob with the staff secret key sk, for the row ad. Returns TL_OK
- * and the fields in *out (free: tl_seal_opened_free, which wipes them);
- * TL_EMALFORMED when it does not open, with *fault (if not NULL) saying
- * why and err a sentence; TL_EINVAL (bad ad); TL_ENOMEM. *out is NULL on
- * failure; every intermediate plaintext is wiped on every path.
- */
-enum tl_err tl_seal_open(const struct tl_seal_secret *sk,
-	    const struct tl_seal_ad *ad, const uint8_t *blob, size_t bloblen,
-	    struct tl_seal_opened **out, enum tl_seal_fault *fault, char *err,
-	    size_t errlen);
-
-/* The number of opened fields. */
-size_t tl_seal_opened_count(const struct tl_seal_opened *o);
-
-/* The ith opened field (i < count), in sealed order; owned by o. */
-const struct tl_seal_field *tl_seal_opened_field(
-	    const struct tl_seal_opened *o, size_t i);
-
-/* The value of the field named name, owned by o; NULL if absent. */
-const char *tl_seal_opened_get(const struct tl_seal_opened *o,
-	    const char *name);
-
-/* Wipes and frees o. NULL is a no-op. */
-void tl_seal_opened_free(struct tl_seal_opened *o);
-
-/*
  * The plaintext of fields[0..n) (unpadded; see the head comment) into a
  * new buffer (*out, *outlen). The caller wipes (sodium_memzero) and
  * frees it. Returns TL_OK; TL_EINVAL with the reason in err; TL_ENOMEM.
@@ -254,14 +188,6 @@ void tl_seal_opened_free(struct tl_seal_opened *o);
  */
 enum tl_err tl_seal_plain_encode(const struct tl_seal_field *fields,
 	    size_t n, uint8_t **out, size_t *outlen, char *err, size_t errlen);
-
-/*
- * Parses a plaintext strictly into *out (free: tl_seal_opened_free).
- * Returns TL_OK; TL_EMALFORMED with the reason in err; TL_ENOMEM. The
- * caller still owns (and wipes) p.
- */
-enum tl_err tl_seal_plain_decode(const uint8_t *p, size_t len,
-	    struct tl_seal_opened **out, char *err, size_t errlen);
 
 /* --- keyed hashes (SPEC 11) ------------------------------------------ */
 
@@ -276,6 +202,47 @@ void tl_seal_hash_key(const uint8_t form_key[32], enum tl_seal_hash_use use,
 /* Keyed BLAKE2b-256 of data[0..len) under key, as lower-case hex. */
 void tl_seal_keyed_hash(const uint8_t key[TL_SEAL_HASHKEYBYTES],
 	    const void *data, size_t len, char out[TL_SEAL_HASH_HEX]);
+
+/*
+ * Keyed BLAKE2b of data[0..len) under key into out[0..outlen), outlen
+ * from 16 to 64 (a constant of the caller's; any other aborts): the same
+ * hash as tl_seal_keyed_hash, raw, for keys a process makes its own.
+ */
+void tl_seal_keyed_digest(const uint8_t key[TL_SEAL_HASHKEYBYTES],
+	    const void *data, size_t len, uint8_t *out, size_t outlen);
+
+/* --- MACs and randomness for the rest of the program ----------------- */
+
+#define TL_SEAL_HMACBYTES	32
+
+/* A part of a message to authenticate: len bytes at p. */
+struct tl_seal_part {
+	const void	*p;
+	size_t		 len;
+};
+
+/*
+ * HMAC-SHA256 under key[0..keylen) of the concatenation of parts[0..n)
+ * into mac: the form token's (token.c) and the webhook signature's
+ * (webhook.c). Cannot fail; its state is wiped.
+ */
+void tl_seal_hmac_sha256(const uint8_t *key, size_t keylen,
+	    const struct tl_seal_part *parts, size_t n,
+	    uint8_t mac[TL_SEAL_HMACBYTES]);
+
+/* Whether the MACs a and b are equal, in constant time: 1 or 0. */
+int tl_seal_hmac_equal(const uint8_t a[TL_SEAL_HMACBYTES],
+	    const uint8_t b[TL_SEAL_HMACBYTES]);
+
+/* n unpredictable bytes into buf (randombytes_buf). Cannot fail. */
+void tl_seal_random(void *buf, size_t n);
+
+/* An unpredictable number from 0 to upper - 1, uniform (no modulo bias);
+ * 0 when upper is below 2. */
+uint32_t tl_seal_random_below(uint32_t upper);
+
+/* An unpredictable 32-bit number. */
+uint32_t tl_seal_random_u32(void);
 
 /* --- follow-up (SPEC 13) --------------------------------------------- */
 
@@ -391,37 +358,4 @@ void tl_seal_text_free(char *text);
 enum tl_err tl_seal_file_write(const uint8_t pk[TL_SEAL_KEYBYTES],
 	    const uint8_t *data, size_t len, int fd, char *err, size_t errlen);
 
-/*
- * Reads and opens a sealed file from fd with the staff secret key sk:
- * its plaintext in a new *data of *len bytes (free: tl_seal_data_free,
- * which wipes). Returns TL_OK; TL_EMALFORMED when it does not open (not
- * a sealed file, another key, damaged, cut short), with the reason in
- * err; TL_EIO; TL_ENOMEM. *data is NULL on failure, and every partial
- * plaintext wiped.
- */
-enum tl_err tl_seal_file_read(const struct tl_seal_secret *sk, int fd,
-	    uint8_t **data, size_t *len, char *err, size_t errlen);
-
-/* Wipes and frees len bytes from tl_seal_file_read. NULL: no-op. */
-void tl_seal_data_free(uint8_t *data, size_t len);
-
-/* --- the desk's form MAC (SPEC 12) ---------------------------------- */
-#define TL_SEAL_MACBYTES	32
-/* A MAC key in locked memory. Opaque. */
-struct tl_seal_mackey;
-/*
- * The desk's CSRF key, derived from the staff secret key sk (crypto_kdf,
- * its own context): TL_OK and *out (free: tl_seal_mackey_free, which
- * wipes), or TL_ENOMEM with *out NULL.
- */
-enum tl_err tl_seal_csrf_key(const struct tl_seal_secret *sk,
-	    struct tl_seal_mackey **out);
-/* Wipes and frees k. NULL is a no-op. */
-void tl_seal_mackey_free(struct tl_seal_mackey *k);
-/* HMAC-SHA512-256 (crypto_auth) of msg[0..len) under k into mac. */
-void tl_seal_mac(const struct tl_seal_mackey *k, const void *msg,
-	    size_t len, uint8_t mac[TL_SEAL_MACBYTES]);
-/* Whether mac is msg's under k, compared in constant time: 1 or 0. */
-int tl_seal_mac_verify(const struct tl_seal_mackey *k, const void *msg,
-	    size_t len, const uint8_t mac[TL_SEAL_MACBYTES]);
 #endif

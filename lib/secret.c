@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "seal.h"
 #include "secret.h"
 
 enum tl_err
@@ -131,7 +132,7 @@ tl_secret_new_form_key(char out[66])
 {
 	uint8_t	 k[32];
 
-	randombytes_buf(k, sizeof(k));
+	tl_seal_random(k, sizeof(k));
 	sodium_bin2hex(out, 65, k, sizeof(k));
 	out[64] = '\n';
 	out[65] = '\0';
@@ -144,7 +145,7 @@ tl_secret_new_webhook(char out[64])
 	uint8_t	 k[32];
 	size_t	 n;
 
-	randombytes_buf(k, sizeof(k));
+	tl_seal_random(k, sizeof(k));
 	memcpy(out, "whsec_", 6);
 	sodium_bin2base64(out + 6, 64 - 6, k, sizeof(k),
 	    sodium_base64_VARIANT_ORIGINAL);

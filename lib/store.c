@@ -29,6 +29,7 @@
 #include <sqlite3.h>
 
 #include "db.h"
+#include "seal.h"
 #include "store_impl.h"
 
 #define BUSY_MS		5000	/* wait this long for another writer */
@@ -822,7 +823,7 @@ tl_webhook_id_new(char out[TL_WEBHOOK_ID_NEW], int64_t received_at)
 	 * it keep them unique and unguessable. Seconds, as the summary's
 	 * received_at already says: no finer time of the sender's than the
 	 * store keeps. */
-	randombytes_buf(b, sizeof(b));
+	tl_seal_random(b, sizeof(b));
 	memcpy(out, "msg_", 4);
 	for (i = 0; i < WHID_RANDOM; i++)
 		out[4 + i] = i < WHID_TIME ?

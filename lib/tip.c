@@ -1,6 +1,7 @@
 /*
  * tip.c — a stored tip: its plaintext columns, and its sealed fields
- * sealed and opened against them through seal.c (SPEC 11). See tip.h.
+ * sealed against them through seal.c (SPEC 11). See tip.h. Opening
+ * them takes the staff secret key: tip_staff.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,28 +11,19 @@
 #include <sodium.h>
 
 #include "tip.h"
-
-#define MAX_COLS	(TL_F__MAX + 5)
-
-/* The columns a blob is bound to, as text, in one fixed order: priority,
- * each plaintext field's column in table order, area, the counts. */
-struct cols {
-	struct tl_seal_column	 v[MAX_COLS];
-	size_t			 n;
-	char			 num[3][24];
-};
+#include "tip_impl.h"
 
 static void
-col_add(struct cols *c, const char *name, const char *value)
+col_add(struct tl_tip_cols *c, const char *name, const char *value)
 {
 	c->v[c->n].name = name;
 	c->v[c->n].value = value;
 	c->n++;
 }
 
-/* t's columns into c and the additional data of its blob into ad. */
-static void
-ad_of(const struct tl_tip *t, struct cols *c, struct tl_seal_ad *ad)
+void
+tl_tip_ad(const struct tl_tip *t, struct tl_tip_cols *c,
+    struct tl_seal_ad *ad)
 {
 	int	 f;
 
@@ -79,9 +71,9 @@ tl_tip_seal_fields(const struct tl_tip *t,
     size_t n, uint8_t **blob, size_t *len, char *err, size_t errlen)
 {
 	struct tl_seal_ad	 ad;
-	struct cols		 c;
+	struct tl_tip_cols	 c;
 
-	ad_of(t, &c, &ad);
+	tl_tip_ad(t, &c, &ad);
 	return tl_seal_seal(pk, &ad, fields, n, blob, len, err, errlen);
 }
 
@@ -128,53 +120,6 @@ tl_tip_prepare(struct tl_submit *sub, struct tl_tip *view, const char *ref,
 	sub->has_vehicles = view->has_vehicles;
 	sub->nphones = view->nphones;
 	return TL_OK;
-}
-
-/* Fills r's sealed fields from o; unknown names (a newer writer's) and
- * plaintext ones are left out. TL_OK or TL_ENOMEM. */
-static enum tl_err
-fill_sealed(struct tl_report *r, const struct tl_seal_opened *o)
-{
-	const struct tl_seal_field *sf;
-	size_t			 i;
-	int			 f;
-
-	for (i = 0; i < tl_seal_opened_count(o); i++) {
-		sf = tl_seal_opened_field(o, i);
-		f = tl_field_find(sf->name, strlen(sf->name));
-		if (f < 0 || tl_fields[f].column != NULL ||
-		    r->value[f] != NULL)
-			continue;
-		if ((r->value[f] = strdup(sf->value)) == NULL)
-			return TL_ENOMEM;
-	}
-	return tl_report_read_lists(r);
-}
-
-enum tl_err
-tl_tip_unseal(struct tl_tip *t, const struct tl_seal_secret *sk,
-    enum tl_seal_fault *fault)
-{
-	struct tl_seal_opened	*o = NULL;
-	struct tl_seal_ad	 ad;
-	struct cols		 c;
-	char			 err[128];
-	enum tl_err		 rc;
-
-	*fault = TL_SEAL_FAULT_NONE;
-	ad_of(t, &c, &ad);
-	rc = tl_seal_open(sk, &ad, t->sealed, t->sealed_len, &o, fault, err,
-	    sizeof(err));
-	if (rc == TL_ENOMEM)
-		return rc;
-	if (rc != TL_OK)
-		return TL_ESEALED;
-	if ((rc = fill_sealed(&t->report, o)) != TL_OK) {
-		/* Nothing half-filled: the sealed fields go again. */
-		tl_report_clear_sealed(&t->report);
-	}
-	tl_seal_opened_free(o);
-	return rc;
 }
 
 void

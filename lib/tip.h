@@ -1,8 +1,9 @@
 /*
  * tip.h — a stored tip as its readers see it (the notifier's summaries,
- * tiplinectl, the desk), how its sealed fields are sealed and opened
- * against its row (SPEC 11), and the small helpers every reader of tips
- * uses: the time as RFC 3339 and the concerns as a JSON array.
+ * tiplinectl, the desk), how its sealed fields are sealed against its
+ * row (SPEC 11; opening them is tip_staff.h's), and the small helpers
+ * every reader of tips uses: the time as RFC 3339 and the concerns as a
+ * JSON array.
  *
  * In the intake store a tip is its plaintext columns (ref, received_at,
  * priority, the fields whose tl_fields[].column is set, area and the
@@ -31,7 +32,7 @@ struct tl_tip {
 	int64_t		 received_at;	/* Unix seconds, UTC */
 	struct tl_report report;	/* priority; value[] of the plaintext
 					   fields; sealed ones NULL until
-					   tl_tip_unseal() */
+					   tl_tip_unseal() (tip_staff.h) */
 	char		 area[TL_AREA_SIZE]; /* postcode's outward code or "" */
 	int		 has_people;	/* people were described */
 	int		 has_vehicles;	/* vehicles were described */
@@ -90,16 +91,6 @@ enum tl_err tl_tip_seal_fields(const struct tl_tip *t,
 enum tl_err tl_tip_prepare(struct tl_submit *sub, struct tl_tip *view,
 	    const char *ref, const uint8_t pk[TL_SEAL_KEYBYTES],
 	    uint8_t **blob, char *err, size_t errlen);
-
-/*
- * Opens t's blob with the staff secret key against t's own columns and
- * fills t->report's sealed fields (and phones). Returns TL_OK, TL_ENOMEM,
- * or TL_ESEALED with *fault saying why (TL_SEAL_FAULT_KEY: not this staff
- * key; TL_SEAL_FAULT_AUTH: the blob and its row disagree, or it was
- * changed); then nothing of it is filled.
- */
-enum tl_err tl_tip_unseal(struct tl_tip *t, const struct tl_seal_secret *sk,
-	    enum tl_seal_fault *fault);
 
 /* r's concerns, in table order, as a JSON array of names (a new
  * reference), or NULL out of memory. */

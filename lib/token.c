@@ -9,20 +9,23 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "seal.h"
 #include "secret.h"
 #include "token.h"
 
 #define VERSION		1
 #define FLAG_ERRPAGE	0x01
 #define BODYBYTES	(2 + 8 + TL_TOKEN_NONCEBYTES)
-#define RAWBYTES	(BODYBYTES + crypto_auth_hmacsha256_BYTES)
+#define RAWBYTES	(BODYBYTES + TL_SEAL_HMACBYTES)
 #define SKEW		60	/* seconds a token may be from the future */
 
 static void
 mac(const uint8_t key[TL_FORM_KEYBYTES], const uint8_t *in, size_t len,
-    uint8_t out[crypto_auth_hmacsha256_BYTES])
+    uint8_t out[TL_SEAL_HMACBYTES])
 {
-	crypto_auth_hmacsha256(out, in, len, key);
+	struct tl_seal_part	 p = { in, len };
+
+	tl_seal_hmac_sha256(key, TL_FORM_KEYBYTES, &p, 1, out);
 }
 
 void
@@ -36,7 +39,7 @@ tl_token_issue(const uint8_t key[TL_FORM_KEYBYTES], uint64_t now,
 	raw[1] = on_error_page ? FLAG_ERRPAGE : 0;
 	for (i = 0; i < 8; i++)
 		raw[2 + i] = (uint8_t)(now >> (56 - 8 * i));
-	randombytes_buf(raw + 10, TL_TOKEN_NONCEBYTES);
+	tl_seal_random(raw + 10, TL_TOKEN_NONCEBYTES);
 	mac(key, raw, BODYBYTES, raw + BODYBYTES);
 	sodium_bin2base64(out, TL_TOKEN_STRSIZE, raw, sizeof(raw),
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
@@ -46,7 +49,7 @@ enum tl_err
 tl_token_decode(const uint8_t key[TL_FORM_KEYBYTES], const char *s,
     struct tl_token *tok)
 {
-	uint8_t		 raw[RAWBYTES + 1], want[crypto_auth_hmacsha256_BYTES];
+	uint8_t		 raw[RAWBYTES + 1], want[TL_SEAL_HMACBYTES];
 	size_t		 len, i;
 	const char	*end;
 
@@ -62,7 +65,7 @@ tl_token_decode(const uint8_t key[TL_FORM_KEYBYTES], const char *s,
 	    (raw[1] & ~FLAG_ERRPAGE) != 0)
 		return TL_EINVAL;
 	mac(key, raw, BODYBYTES, want);
-	if (crypto_verify_32(want, raw + BODYBYTES) != 0)
+	if (!tl_seal_hmac_equal(want, raw + BODYBYTES))
 		return TL_EINVAL;
 	tok->on_error_page = raw[1] & FLAG_ERRPAGE;
 	tok->issued = 0;
@@ -112,7 +115,7 @@ void
 tl_token_decoy_ref(const uint8_t key[TL_FORM_KEYBYTES],
     const struct tl_token *tok, char out[TL_REF_SIZE])
 {
-	uint8_t	 in[5 + TL_TOKEN_NONCEBYTES], h[crypto_auth_hmacsha256_BYTES];
+	uint8_t	 in[5 + TL_TOKEN_NONCEBYTES], h[TL_SEAL_HMACBYTES];
 
 	memcpy(in, "decoy", 5);
 	memcpy(in + 5, tok->nonce, TL_TOKEN_NONCEBYTES);

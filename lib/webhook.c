@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "digest.h"
 #include "json.h"
+#include "seal.h"
 #include "text.h"
 #include "tip.h"
 #include "utf8.h"
@@ -22,22 +23,18 @@ void
 tl_webhook_sign(const uint8_t *key, size_t keylen, const char *id,
     int64_t timestamp, const char *body, size_t len, char out[TL_SIG_SIZE])
 {
-	crypto_auth_hmacsha256_state	 st;
-	unsigned char			 mac[crypto_auth_hmacsha256_BYTES];
-	char				 ts[24];
+	struct tl_seal_part	 parts[3];
+	uint8_t			 mac[TL_SEAL_HMACBYTES];
+	char			 ts[24];
 
 	snprintf(ts, sizeof(ts), ".%lld.", (long long)timestamp);
-	crypto_auth_hmacsha256_init(&st, key, keylen);
-	crypto_auth_hmacsha256_update(&st, (const unsigned char *)id,
-	    strlen(id));
-	crypto_auth_hmacsha256_update(&st, (const unsigned char *)ts,
-	    strlen(ts));
-	crypto_auth_hmacsha256_update(&st, (const unsigned char *)body, len);
-	crypto_auth_hmacsha256_final(&st, mac);
+	parts[0] = (struct tl_seal_part){ id, strlen(id) };
+	parts[1] = (struct tl_seal_part){ ts, strlen(ts) };
+	parts[2] = (struct tl_seal_part){ body, len };
+	tl_seal_hmac_sha256(key, keylen, parts, 3, mac);
 	memcpy(out, "v1,", 3);
 	sodium_bin2base64(out + 3, TL_SIG_SIZE - 3, mac, sizeof(mac),
 	    sodium_base64_VARIANT_ORIGINAL);
-	sodium_memzero(&st, sizeof(st));
 }
 
 /* Is the code point at s[i] a blank where a word ends? */

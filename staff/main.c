@@ -26,6 +26,7 @@
 #include "desk_app.h"
 #include "desk_ingest.h"
 #include "desk_store.h"
+#include "seal_staff.h"
 #include "serve.h"
 
 #define MAX_BODY	(64 * 1024) /* a desk form: a note of 5000

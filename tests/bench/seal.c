@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "seal.h"
+#include "seal_staff.h"
 
 /* A typical tip: every written field, a few hundred bytes in all. */
 static const struct tl_seal_field fields[] = {

@@ -20,6 +20,7 @@
 #include "config.h"
 #include "desk_ingest.h"
 #include "store_impl.h"
+#include "tip_staff.h"
 
 /*
  * The desk's copy of ref follows (SPEC 16: the desk flags a row changed

@@ -31,7 +31,7 @@
 #include "config.h"
 #include "fuzz.h"
 #include "ref.h"
-#include "seal.h"
+#include "seal_staff.h"
 #include "store.h"
 #include "token.h"
 

@@ -62,7 +62,7 @@
 #include "fuzz_rnd.h"
 #include "ref.h"
 #include "store_impl.h"
-#include "tip.h"
+#include "tip_staff.h"
 
 #define INTAKE_URI	"file:fuzz_intake?mode=memory&cache=shared"
 #define REF		"TL-7K3M-9QXD"

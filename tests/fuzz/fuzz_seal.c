@@ -31,7 +31,7 @@
 
 #include "fuzz.h"
 #include "fuzz_rnd.h"
-#include "seal.h"
+#include "seal_staff.h"
 
 static struct tl_seal_secret	*sk;
 static struct tl_seal_shared	*shared;

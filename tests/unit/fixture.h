@@ -25,7 +25,7 @@
 
 #include "ref.h"
 #include "report.h"
-#include "seal.h"
+#include "seal_staff.h"
 #include "store.h"
 #include "tip.h"
 

@@ -1,7 +1,7 @@
 /*
  * test_desk_csrf.c — the desk's form tokens and same-origin rule
- * (lib/desk_csrf.c, keyed through seal.c): a token is valid for the name
- * and the 12 hours it was issued for, under the key of the staff secret
+ * (lib/desk_csrf.c, keyed through seal_staff.c): a token is valid for the
+ * name and the 12 hours it was issued for, under the key of the staff secret
  * key it came from, and for nothing else.
  */
 #include <setjmp.h>

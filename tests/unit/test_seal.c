@@ -23,7 +23,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "seal.h"
+#include "seal_staff.h"
 
 #define NFIELDS	(sizeof(tip_fields) / sizeof(tip_fields[0]))
 #define NCOLS	(sizeof(tip_cols) / sizeof(tip_cols[0]))

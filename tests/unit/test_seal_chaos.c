@@ -26,7 +26,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "seal.h"
+#include "seal_staff.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define CHAOS_ALLOCATOR	0

@@ -16,7 +16,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "seal.h"
+#include "seal_staff.h"
 
 #define LEN	(3 * TL_SEAL_FILE_CHUNK + 123)
 

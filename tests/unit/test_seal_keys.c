@@ -1,6 +1,6 @@
 /*
- * test_seal_keys.c — the staff key files (seal.c): written with the mode
- * asked for and never over an existing file or through a link, read
+ * test_seal_keys.c — the staff key files (seal_staff.c): written with
+ * the mode asked for and never over an existing file or through a link, read
  * back to the same keys, and refused unless exactly one line of a key;
  * the keyed hashes against known answers (computed independently with
  * Python's hashlib.blake2b), since stored hashes must keep matching.
@@ -20,7 +20,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "seal.h"
+#include "seal_staff.h"
 
 /* A good key's 43 characters (32 bytes 0x00..0x1f). */
 #define K43	"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"
