@@ -264,6 +264,44 @@ def planted_trigger_never_runs(ctx):
         ctx.intake("DROP TRIGGER IF EXISTS keep_tips;")
 
 
+def received_by_sink(ctx, ref):
+    """Whether the sink received ref's tip.received."""
+    try:
+        with open(ctx.stack.path("webhook.log")) as f:
+            lines = f.readlines()
+    except OSError:
+        return False
+    for line in lines:
+        try:
+            body = json.loads(json.loads(line)["body"])
+        except (ValueError, KeyError, TypeError):
+            continue
+        if body.get("type") == "tip.received" and \
+                body.get("data", {}).get("ref") == ref:
+            return True
+    return False
+
+
+@test
+def planted_trigger_stops_no_notification(ctx):
+    """A trigger planted in the intake store does not run in
+    tipline-notify, which holds the webhook secret: here one that would
+    refuse every change to a delivery, so no tip would be announced."""
+    ctx.intake("CREATE TRIGGER stop_deliveries BEFORE UPDATE ON deliveries"
+               " BEGIN SELECT RAISE(ABORT, 'planted'); END;")
+    try:
+        res = ctx.public.post_json({"concerns": ["weapons"],
+                                    "description": "Knife shown outside"
+                                    " the chip shop just now.",
+                                    "location": "Harbour Road"})
+        check(res.status == 201, "submit: %d" % res.status)
+        ref = res.json()["ref"]
+        e2e.wait_until(lambda: received_by_sink(ctx, ref),
+                       "the sink received %s" % ref, timeout=30)
+    finally:
+        ctx.intake("DROP TRIGGER IF EXISTS stop_deliveries;")
+
+
 @test
 def desk_purged_while_intake_cannot_be(ctx):
     ref = ctx.submit({"concerns": ["dealing"],
