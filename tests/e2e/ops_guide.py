@@ -482,7 +482,7 @@ def firewall_step(ctx):
     check("policy drop" in rules, "input policy not drop")
     nft = shutil.which("nft") or shutil.which("nft", path="/usr/sbin")
     if nft is None:
-        return "nft not installed: not parsed"
+        raise Failure("nft not found (run scripts/deps)")
     path = os.path.join(ctx.tmp, "nft.conf")
     with open(path, "w") as f:
         f.write(rules + "\n")
