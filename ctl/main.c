@@ -7,9 +7,13 @@
  * usage line; the work itself is in lib/admin.c and lib/query.c.
  */
 #include <sys/prctl.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <pwd.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -131,6 +135,43 @@ static const struct option longopts[] = {
 };
 
 static int bad(const char *, ...) __attribute__((format(printf, 1, 2)));
+static int word(const char *, const char *const *);
+
+/* The command being run, for the advice in errors. */
+static const struct cmd *running;
+
+/*
+ * The user the command is meant to run as (README, SPEC 8): root for
+ * what gives files away or writes the backup folder, tipline-staff for
+ * what reads the desk's store or the staff secret key, else tipline.
+ */
+static const char *
+run_as(void)
+{
+	static const char *const root[] = { "init", "backup", "restore",
+		NULL };
+	static const char *const staff[] = { "show", "export", "purge",
+		"audit", NULL };
+
+	if (running == NULL || word(running->name, root) != -1)
+		return "root";
+	return word(running->name, staff) != -1 ? "tipline-staff" :
+	    "tipline";
+}
+
+/* How to run the command as run_as(), for an error's advice. */
+static void
+say_run_as(void)
+{
+	const char	*u = run_as();
+
+	if (strcmp(u, "root") == 0)
+		fprintf(stderr, "run tiplinectl %s as root", running != NULL ?
+		    running->name : "");
+	else
+		fprintf(stderr, "run it as %s: runuser -u %s -- tiplinectl "
+		    "%s", u, u, running != NULL ? running->name : "");
+}
 
 /* Says what is wrong with the command line; returns -1. */
 static int
@@ -326,9 +367,17 @@ open_store(const struct tl_config *cfg)
 	struct tl_store	*s;
 	char		 err[512];
 
-	if (access(cfg->database, F_OK) == -1) {
-		fprintf(stderr, "tiplinectl: %s: %s (run tiplinectl init "
-		    "first?)\n", cfg->database, strerror(errno));
+	if (access(cfg->database, F_OK) == -1 && errno != EACCES) {
+		fprintf(stderr, "tiplinectl: %s: %s (tiplinectl init, as "
+		    "root, creates it; or `database` in %s names another "
+		    "path)\n", cfg->database, strerror(errno), cfg->path);
+		return NULL;
+	}
+	if (access(cfg->database, R_OK | W_OK) == -1 && errno == EACCES) {
+		fprintf(stderr, "tiplinectl: %s: %s (", cfg->database,
+		    strerror(errno));
+		say_run_as();
+		fputs(", or as root)\n", stderr);
 		return NULL;
 	}
 	if (tl_store_attach(cfg->database, &s, err, sizeof(err)) != TL_OK) {
@@ -347,8 +396,8 @@ finish(struct tl_store *s, enum tl_err err, const char *what)
 		    err == TL_ESTORE ? tl_store_errmsg(s) : tl_strerror(err));
 	tl_store_close(s);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
-		fprintf(stderr, "tiplinectl: %s: writing the output failed\n",
-		    what);
+		fprintf(stderr, "tiplinectl: %s: writing the output failed "
+		    "(is the disk it goes to full?)\n", what);
 		return 1;
 	}
 	return err == TL_OK ? 0 : 1;
@@ -373,8 +422,8 @@ cmd_check(const struct tl_config *cfg, const struct args *a)
 	n += tl_desk_check(cfg, (int64_t)time(NULL), stdout);
 	if (n == 0)
 		return 0;
-	fprintf(stderr, "tiplinectl: check found %d problem%s\n", n,
-	    n == 1 ? "" : "s");
+	fprintf(stderr, "tiplinectl: check found %d problem%s (each "
+	    "`error:` line above says what to do)\n", n, n == 1 ? "" : "s");
 	return 1;
 }
 
@@ -428,7 +477,8 @@ desk_copy(const struct tl_config *cfg, const char *what)
 		fprintf(stderr, "tiplinectl: %s: the desk's store cannot be "
 		    "read (%s): reading the intake store's copy instead, "
 		    "which whoever holds the public side could have "
-		    "changed\n", what, err);
+		    "changed (run it as tipline-staff: runuser -u "
+		    "tipline-staff -- tiplinectl %s)\n", what, err, what);
 	return d;
 }
 
@@ -478,7 +528,8 @@ cmd_show(const struct tl_config *cfg, const struct args *a)
 	err = tl_query_show(s, sk, a->ref, json, stdout);
 	tl_seal_secret_free(sk);
 	if (err == TL_ENOTFOUND) {
-		fprintf(stderr, "tiplinectl: show: no tip %s\n", a->ref);
+		fprintf(stderr, "tiplinectl: show: no tip %s (tiplinectl list "
+		    "shows the references)\n", a->ref);
 		finish(s, TL_OK, "show");
 		return 1;
 	}
@@ -577,7 +628,9 @@ ack(struct tl_store *s, const struct args *a)
 	    (int64_t)time(NULL), &n);
 	if (err == TL_ENOTFOUND) {
 		fprintf(stderr, "tiplinectl: deliveries: no tip or delivery "
-		    "%s\n", a->ack_ref[0] != '\0' ? a->ack_ref : a->ack_whid);
+		    "%s (tiplinectl deliveries --state dead lists each "
+		    "dead one's reference and webhook id)\n",
+		    a->ack_ref[0] != '\0' ? a->ack_ref : a->ack_whid);
 		finish(s, TL_OK, "deliveries");
 		return 1;
 	}
@@ -612,7 +665,8 @@ cmd_redeliver(const struct tl_config *cfg, const struct args *a)
 	err = tl_query_redeliver(s, a->ref[0] != '\0' ? a->ref : NULL,
 	    (int64_t)time(NULL), &n);
 	if (err == TL_ENOTFOUND) {
-		fprintf(stderr, "tiplinectl: redeliver: no tip %s\n", a->ref);
+		fprintf(stderr, "tiplinectl: redeliver: no tip %s (tiplinectl "
+		    "deliveries lists each delivery's reference)\n", a->ref);
 		finish(s, TL_OK, "redeliver");
 		return 1;
 	}
@@ -641,9 +695,39 @@ cmd_audit(const struct tl_config *cfg, const struct args *a)
 	    (a->set & OPT(O_JSON)) != 0, stdout) == TL_OK ? 0 : 1;
 }
 
+/*
+ * Whether this user can make or fill the backup folder dir: 0, or -1
+ * having named the folder it cannot write and its owner, who can (the
+ * folder of the timer's backups is 0700 root).
+ */
+static int
+backup_writable(const char *dir)
+{
+	struct passwd	*pw;
+	struct stat	 st;
+	char		 tmp[PATH_MAX], *where = tmp;
+
+	snprintf(tmp, sizeof(tmp), "%s", dir);
+	if (access(dir, F_OK) == -1)
+		where = dirname(tmp);
+	if (access(where, W_OK | X_OK) == 0 || errno != EACCES)
+		return 0;
+	fprintf(stderr, "tiplinectl: backup: %s: %s: ", where,
+	    strerror(EACCES));
+	if (stat(where, &st) == 0 && (pw = getpwuid(st.st_uid)) != NULL)
+		fprintf(stderr, "it is %s's: run tiplinectl backup as %s, "
+		    "or give another folder\n", pw->pw_name, pw->pw_name);
+	else
+		fputs("run tiplinectl backup as root, or give another "
+		    "folder\n", stderr);
+	return -1;
+}
+
 static int
 cmd_backup(const struct tl_config *cfg, const struct args *a)
 {
+	if (backup_writable(a->dir) == -1)
+		return 1;
 	return tl_backup_take(cfg, a->dir, stdout) == TL_OK ? 0 : 1;
 }
 
@@ -651,6 +735,35 @@ static int
 cmd_restore(const struct tl_config *cfg, const struct args *a)
 {
 	return tl_backup_restore(cfg, a->dir, stdout) == TL_OK ? 0 : 1;
+}
+
+/*
+ * Says that the config at path (given with -c when given) could not be
+ * read, why (err), and what to do: name it with -c or TIPLINE_CONFIG
+ * when it is not there, run as a user who may read it when that is it.
+ */
+static void
+config_failed(const char *path, int given, const char *err)
+{
+	const char	*env = getenv("TIPLINE_CONFIG");
+	int		 e = access(path, R_OK) == -1 ? errno : 0;
+
+	fprintf(stderr, "tiplinectl: %s", err);
+	if (e == ENOENT)
+		fprintf(stderr, " (%s: name the config with -c FILE or "
+		    "TIPLINE_CONFIG=FILE%s)\n", given ? "-c names no file" :
+		    env != NULL && *env != '\0' ? "TIPLINE_CONFIG names no "
+		    "file" : "the default config", given || (env != NULL &&
+		    *env != '\0') ? "" : ", or install it there as README "
+		    "step 3 says");
+	else if (e == EACCES) {
+		fputs(" (it is readable by root and group tipline only: ",
+		    stderr);
+		say_run_as();
+		fputs(")\n", stderr);
+	} else
+		fputs(e == 0 ? " (fix that line; tipline.conf(5) lists the "
+		    "keys)\n" : "\n", stderr);
 }
 
 /* The usage: on stdout and 0 when asked for (-h, --help), else on
@@ -723,9 +836,10 @@ main(int argc, char *argv[])
 	/* The intake store is written by tipline.fcgi: what it holds runs
 	 * no trigger nor view here, nor is followed through a link. */
 	tl_store_distrust(1);
+	running = c;
 	if (tl_config_load(tl_config_path(conf), &cfg, err, sizeof(err))
 	    != TL_OK) {
-		fprintf(stderr, "tiplinectl: %s\n", err);
+		config_failed(tl_config_path(conf), conf != NULL, err);
 		return 1;
 	}
 	rc = c->run(&cfg, &a);

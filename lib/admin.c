@@ -57,6 +57,31 @@ find_owners(struct owners *o)
 	}
 }
 
+/*
+ * Says on stderr that path failed with errno, and what to do: init gives
+ * files to other users, which only root can.
+ */
+static void
+say_errno(const char *path)
+{
+	int	 e = errno;
+
+	fprintf(stderr, "tiplinectl: %s: %s%s\n", path, strerror(e),
+	    e == EACCES || e == EPERM || e == EROFS ? (geteuid() != 0 ?
+	    " (run tiplinectl init as root)" : " (is it on a read-only "
+	    "or immutable file system?)") : "");
+}
+
+/* Says err, a "PATH: reason" of a key or store, with what to do when the
+ * reason is a permission. */
+static void
+say_err(const char *err)
+{
+	fprintf(stderr, "tiplinectl: %s%s\n", err,
+	    strstr(err, strerror(EACCES)) != NULL && geteuid() != 0 ?
+	    " (run tiplinectl init as root)" : "");
+}
+
 /* The folder part of path into dir. */
 static void
 folder(const char *path, char dir[PATH_MAX])
@@ -87,17 +112,20 @@ fix(const char *path, int dir, uid_t uid, gid_t gid, mode_t mode)
 	    (dir ? O_DIRECTORY : 0));
 	if (fd == -1 && errno == ENOENT)
 		return TL_ENOTFOUND;
-	if (fd == -1)
-		fprintf(stderr, "tiplinectl: %s: %s\n", path, errno == ELOOP ?
-		    "a symbolic link: refused" : strerror(errno));
+	if (fd == -1 && errno == ELOOP)
+		fprintf(stderr, "tiplinectl: %s: a symbolic link: refused "
+		    "(remove it, then run tiplinectl init again)\n", path);
+	else if (fd == -1)
+		say_errno(path);
 	else if (fstat(fd, &st) == -1)
-		fprintf(stderr, "tiplinectl: %s: %s\n", path, strerror(errno));
+		say_errno(path);
 	else if (dir ? !S_ISDIR(st.st_mode) :
 	    !S_ISREG(st.st_mode) || st.st_nlink != 1)
-		fprintf(stderr, "tiplinectl: %s: not a %s: refused\n", path,
+		fprintf(stderr, "tiplinectl: %s: not a %s: refused (move it "
+		    "away, then run tiplinectl init again)\n", path,
 		    dir ? "folder" : "plain file with one link");
 	else if (fchown(fd, uid, gid) == -1 || fchmod(fd, mode) == -1)
-		fprintf(stderr, "tiplinectl: %s: %s\n", path, strerror(errno));
+		say_errno(path);
 	else
 		rc = TL_OK;
 	if (fd != -1)
@@ -106,7 +134,8 @@ fix(const char *path, int dir, uid_t uid, gid_t gid, mode_t mode)
 }
 
 /* Creates a key file if missing (never through a symbolic link); gives
- * it to uid when owners are known. TL_OK, or TL_EIO (said). */
+ * it, made now or kept, to uid when owners are known. TL_OK, or TL_EIO
+ * (said). */
 static enum tl_err
 make_key(const char *path, const char *content, const struct owners *o,
     uid_t uid, const char *what, FILE *out)
@@ -116,12 +145,13 @@ make_key(const char *path, const char *content, const struct owners *o,
 
 	if (tl_secret_create(path, content, 0400, &created, err,
 	    sizeof(err)) != TL_OK) {
-		fprintf(stderr, "tiplinectl: %s\n", err);
+		say_err(err);
 		return TL_EIO;
 	}
 	fprintf(out, "%s %s: %s\n", what, created ? "created" : "kept",
 	    path);
-	if (created && o->known)
+	/* A kept key too: its users may have been made since. */
+	if (o->known)
 		return fix(path, 0, uid, o->group, 0400);
 	return TL_OK;
 }
@@ -130,8 +160,9 @@ make_key(const char *path, const char *content, const struct owners *o,
  * The staff key pair (SPEC 11): made when neither file exists, never
  * overwritten; a missing public key is written again from the secret
  * one; a public key alone is kept (the secret one may live elsewhere).
- * The secret key is 0400 tipline-staff, the public one 0444. Its public
- * key into pk. TL_OK, or TL_EIO (said).
+ * The secret key is 0400 tipline-staff, the public one 0444, a kept
+ * secret key given to tipline-staff too (the desk, which runs as it,
+ * must read it). Its public key into pk. TL_OK, or TL_EIO (said).
  */
 static enum tl_err
 make_staff_keys(const struct tl_config *cfg, const struct owners *o,
@@ -178,8 +209,10 @@ make_staff_keys(const struct tl_config *cfg, const struct owners *o,
 	rc = TL_OK;
 out:
 	if (rc != TL_OK)
-		fprintf(stderr, "tiplinectl: %s\n", err);
+		say_err(err);
 	tl_seal_secret_free(sk);
+	if (rc == TL_OK && has_sec && o->known)
+		rc = fix(sec, 0, uid, gid, 0400);
 	return rc;
 }
 
@@ -204,7 +237,7 @@ store_path(const struct tl_config *cfg, char dir[PATH_MAX],
 
 	snprintf(tmp, sizeof(tmp), "%s", cfg->database);
 	if (realpath(dir, real) == NULL) {
-		fprintf(stderr, "tiplinectl: %s: %s\n", dir, strerror(errno));
+		say_errno(dir);
 		return TL_EIO;
 	}
 	if ((size_t)snprintf(path, PATH_MAX, "%s/%s", real, basename(tmp)) >=
@@ -218,7 +251,7 @@ store_path(const struct tl_config *cfg, char dir[PATH_MAX],
 		if (lstat(link, &st) == 0 && S_ISLNK(st.st_mode)) {
 			fprintf(stderr, "tiplinectl: %s is a symbolic link: "
 			    "refused (init follows no link in the store's "
-			    "folder)\n", link);
+			    "folder: remove it, then run init again)\n", link);
 			return TL_EIO;
 		}
 	}
@@ -241,7 +274,7 @@ make_store(const struct tl_config *cfg, const struct owners *o,
 	if (mkdir(dir, o->known ? 02770 : 0750) == 0)
 		fprintf(out, "folder created: %s\n", dir);
 	else if (errno != EEXIST) {
-		fprintf(stderr, "tiplinectl: %s: %s\n", dir, strerror(errno));
+		say_errno(dir);
 		return TL_EIO;
 	}
 	if (store_path(cfg, dir, path) != TL_OK ||
@@ -249,7 +282,7 @@ make_store(const struct tl_config *cfg, const struct owners *o,
 		return TL_EIO;
 	if (tl_store_open_sealing(path, pk, &s, &sealed, err, sizeof(err)) !=
 	    TL_OK) {
-		fprintf(stderr, "tiplinectl: %s\n", err);
+		say_err(err);
 		return TL_EIO;
 	}
 	tl_store_close(s);
@@ -277,7 +310,14 @@ tl_admin_init(const struct tl_config *cfg, FILE *out)
 	find_owners(&o);
 	if (geteuid() == 0 && !o.known)
 		fprintf(out, "note: users tipline and tipline-notify do not "
-		    "exist; files keep root's ownership\n");
+		    "exist; files keep root's ownership (create the users, "
+		    "e.g. systemd-sysusers, then run tiplinectl init again: "
+		    "it gives every file its owner)\n");
+	else if (o.known && !o.staff_known)
+		fprintf(out, "note: user tipline-staff does not exist: the "
+		    "staff secret key stays root's, which the desk cannot "
+		    "read (create the user, then run tiplinectl init "
+		    "again)\n");
 	/* The keys first: a Part I store is sealed with the public one. */
 	if (make_staff_keys(cfg, &o, pk, out) != TL_OK ||
 	    make_store(cfg, &o, pk, out) != TL_OK)
@@ -311,7 +351,8 @@ check_mode(FILE *out, const char *path, mode_t want, uid_t uid,
 	if ((st.st_mode & 07777) != want) {
 		snprintf(m, sizeof(m), "has mode %04o, expected %04o",
 		    (unsigned)(st.st_mode & 07777), (unsigned)want);
-		return tl_watch_say(out, 0, "%s %s", path, m);
+		return tl_watch_say(out, 0, "%s %s (chmod %04o %s)", path, m,
+		    (unsigned)want, path);
 	}
 	if (o->known && (st.st_uid != uid || st.st_gid != o->group))
 		return tl_watch_say(out, 0, "%s: wrong owner or group (run "
@@ -333,11 +374,14 @@ check_store(const struct tl_config *cfg, FILE *out)
 		    "store %s: %s (tiplinectl init creates "
 		    "it)", cfg->database, strerror(errno));
 	if (tl_store_attach(cfg->database, &s, err, sizeof(err)) != TL_OK)
-		return tl_watch_say(out, 0, "store: %s", err);
+		return tl_watch_say(out, 0, "store: %s (run tiplinectl check "
+		    "as tipline or root: runuser -u tipline -- tiplinectl "
+		    "check)", err);
 	bad = tl_store_health(s) != TL_OK;
 	if (bad)
-		tl_watch_say(out, 0, "store %s is not writable: %s",
-		    cfg->database,
+		tl_watch_say(out, 0, "store %s is not writable: %s (its "
+		    "folder and files must be group tipline's and writable "
+		    "by it: run tiplinectl init as root)", cfg->database,
 		    tl_store_errmsg(s));
 	else
 		tl_watch_say(out, 1,
@@ -363,7 +407,9 @@ check_staff_keys(const struct tl_config *cfg, const struct owners *o,
 
 	if (tl_seal_public_read(cfg->staff_public_key_file, pk, err,
 	    sizeof(err)) != TL_OK)
-		return tl_watch_say(out, 0, "staff public key: %s", err);
+		return tl_watch_say(out, 0, "staff public key: %s (tiplinectl "
+		    "init makes the key pair; or copy staff.pub from where "
+		    "the staff secret key is)", err);
 	tl_watch_say(out, 1, "staff public key %s", cfg->staff_public_key_file);
 	bad += check_mode(out, cfg->staff_public_key_file, 0444, 0,
 	    &(struct owners){ 0 });
@@ -377,17 +423,25 @@ check_staff_keys(const struct tl_config *cfg, const struct owners *o,
 		    "tipline-staff)", cfg->staff_secret_key_file);
 	else if (tl_seal_secret_read(cfg->staff_secret_key_file, &sk, err,
 	    sizeof(err)) != TL_OK)
-		bad += tl_watch_say(out, 0, "staff secret key: %s", err);
+		bad += tl_watch_say(out, 0, "staff secret key: %s (restore it "
+		    "from its backup)", err);
 	else if (!tl_seal_secret_matches(sk, pk))
 		bad += tl_watch_say(out, 0,
 		    "staff secret key %s is not the pair of %s: "
-		    "tips sealed to that public key cannot be read with it",
+		    "tips sealed to that public key cannot be read with it "
+		    "(put back the pair from their backup)",
 		    cfg->staff_secret_key_file, cfg->staff_public_key_file);
 	else {
 		tl_watch_say(out, 1, "staff secret key %s",
 		    cfg->staff_secret_key_file);
 		bad += check_mode(out, cfg->staff_secret_key_file, 0400,
 		    o->staff, o->staff_known ? o : &(struct owners){ 0 });
+		if (o->known && !o->staff_known)
+			bad += tl_watch_say(out, 0, "user tipline-staff does "
+			    "not exist: the desk, which runs as it, cannot "
+			    "read %s (create the user, e.g. systemd-sysusers, "
+			    "then run tiplinectl init)",
+			    cfg->staff_secret_key_file);
 	}
 	tl_seal_secret_free(sk);
 	return bad;
@@ -403,7 +457,8 @@ check_keys(const struct tl_config *cfg, const struct owners *o, FILE *out)
 
 	if (tl_token_read_key(cfg->form_key_file, key, err, sizeof(err)) !=
 	    TL_OK)
-		bad += tl_watch_say(out, 0, "form key: %s", err);
+		bad += tl_watch_say(out, 0, "form key: %s (tiplinectl init, as "
+		    "root, makes it)", err);
 	else {
 		tl_watch_say(out, 1, "form key %s", cfg->form_key_file);
 		bad += check_mode(out, cfg->form_key_file, 0400, o->fcgi, o);
@@ -415,7 +470,8 @@ check_keys(const struct tl_config *cfg, const struct owners *o, FILE *out)
 		    "tipline-notify)", cfg->webhook_secret_file);
 	else if (tl_secret_read(cfg->webhook_secret_file, key, &len, err,
 	    sizeof(err)) != TL_OK)
-		bad += tl_watch_say(out, 0, "webhook secret: %s", err);
+		bad += tl_watch_say(out, 0, "webhook secret: %s (tiplinectl "
+		    "init, as root, makes it)", err);
 	else {
 		tl_watch_say(out, 1, "webhook secret %s",
 		    cfg->webhook_secret_file);
@@ -498,11 +554,12 @@ check_error_pages(const struct tl_config *cfg, FILE *out)
 		if (stat(path, &st) == -1)
 			bad += tl_watch_say(out, 0,
 			    "error page %s: %s (nginx answers "
-			    "with it)", path, strerror(errno));
+			    "with it: make install puts it there; is "
+			    "`templates` right?)", path, strerror(errno));
 		else if (!S_ISREG(st.st_mode) || st.st_size == 0)
 			bad += tl_watch_say(out, 0,
 			    "error page %s is empty or not a "
-			    "file", path);
+			    "file (make install puts it back)", path);
 		else if (n > 5 && strcmp(error_pages[i] + n - 5, ".html") == 0)
 			bad += check_page_phones(cfg, path, out);
 	}
@@ -524,7 +581,8 @@ check_url_file(const struct tl_config *cfg, const struct owners *o,
 		    "webhook URL file %s exists (readable only "
 		    "by tipline-notify)", p);
 	if (access(p, R_OK) == -1)
-		return tl_watch_say(out, 0, "webhook URL file %s: %s", p,
+		return tl_watch_say(out, 0, "webhook URL file %s: %s (write "
+		    "the URL in it, 0400 tipline-notify)", p,
 		    strerror(errno));
 	tl_watch_say(out, 1, "webhook URL file %s", p);
 	return check_mode(out, p, 0400, o->notify, o);
@@ -561,7 +619,8 @@ check_catalogues(const struct tl_config *cfg, FILE *out)
 
 	snprintf(dir, sizeof(dir), "%s/lang", cfg->templates);
 	if ((d = opendir(dir)) == NULL)
-		return tl_watch_say(out, 0, "catalogues %s: %s", dir,
+		return tl_watch_say(out, 0, "catalogues %s: %s (make install "
+		    "puts them there; is `templates` right?)", dir,
 		    strerror(errno));
 	while ((e = readdir(d)) != NULL) {
 		n = strlen(e->d_name);
@@ -595,7 +654,9 @@ tl_admin_check(const struct tl_config *cfg, FILE *out)
 	site_of(cfg, &site);
 	if (tl_pages_load(cfg->templates, &site, &p, err, sizeof(err)) !=
 	    TL_OK)
-		bad += tl_watch_say(out, 0, "templates: %s", err);
+		bad += tl_watch_say(out, 0, "templates: %s (make install puts "
+		    "them under PREFIX/share/tipline/templates; is "
+		    "`templates` right?)", err);
 	else {
 		tl_watch_say(out, 1, "templates %s, languages %s",
 		    cfg->templates,

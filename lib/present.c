@@ -306,8 +306,9 @@ tl_present_export(FILE *out, const struct tl_tip *t)
 void
 tl_present_deliveries_head(FILE *out)
 {
-	fputs("REF           STATE      ATTEMPTS  NEXT ATTEMPT (UTC)    "
-	    "STATUS  LAST ERROR\n", out);
+	fputs("REF           TYPE          STATE      ATTEMPTS  "
+	    "NEXT ATTEMPT (UTC)    STATUS  WEBHOOK-ID (--ack)            "
+	    "LAST ERROR\n", out);
 }
 
 enum tl_err
@@ -329,8 +330,16 @@ tl_present_delivery(FILE *out, const struct tl_present_delivery *d)
 	start = b.len;
 	tl_text_line(&b, d->ref);
 	pad(&b, start, 12);
+	tl_buf_puts(&b, "  ");
+	start = b.len;
+	tl_text_line(&b, d->kind);
+	pad(&b, start, 12);
 	tl_buf_printf(&b, "  %-9s  %8d  %-20s  %-6s  ",
 	    tl_outbox_state_name(d->state), d->attempts, next, status);
+	start = b.len;
+	tl_text_line(&b, d->webhook_id);
+	pad(&b, start, 28);
+	tl_buf_puts(&b, "  ");
 	tl_text_line(&b, d->error);
 	tl_buf_putc(&b, '\n');
 	return flush(&b, out);

@@ -22,7 +22,9 @@
 
 /* One delivery as `deliveries` lists it. Strings are borrowed. */
 struct tl_present_delivery {
-	const char		*ref;
+	const char		*ref;		/* NULL: a digest's */
+	const char		*kind;		/* tip.received, tips.digest… */
+	const char		*webhook_id;	/* what --ack takes */
 	enum tl_outbox_state	 state;		/* TL_OUT__MAX: unreadable */
 	int			 attempts;
 	int64_t			 next_at;	/* shown when pending */
@@ -57,8 +59,10 @@ enum tl_err	 tl_present_tip(FILE *out, const struct tl_tip *t,
  */
 enum tl_err	 tl_present_export(FILE *out, const struct tl_tip *t);
 
-/* `deliveries`: the heading, then one line a delivery. A line returns
- * TL_OK or TL_ENOMEM. */
+/* `deliveries`: the heading, then one line a delivery: its tip (- for a
+ * digest), type, state, attempts, next attempt, last status, webhook id
+ * (what --ack takes) and last error. A line returns TL_OK or
+ * TL_ENOMEM. */
 void		 tl_present_deliveries_head(FILE *out);
 enum tl_err	 tl_present_delivery(FILE *out,
 		    const struct tl_present_delivery *d);

@@ -60,7 +60,7 @@ static const char purge_digest_sql[] =
     "  WHERE m.digest_id = deliveries.id AND m.tip_id IS NOT ?1)";
 
 static const char deliveries_sql[] =
-    "SELECT coalesce(tips.ref, d.kind || ' ' || d.webhook_id), d.state,"
+    "SELECT tips.ref, d.kind, d.webhook_id, d.state,"
     " d.attempts, d.next_at, d.last_status, d.last_error"
     " FROM deliveries d LEFT JOIN tips ON tips.id = d.tip_id"
     " WHERE ?1 IS NULL OR d.state = ?1"
@@ -465,16 +465,18 @@ delivery_row(sqlite3_stmt *st, FILE *out)
 
 	memset(&d, 0, sizeof(d));
 	d.ref = (const char *)sqlite3_column_text(st, 0);
-	if (tl_outbox_state_parse((const char *)sqlite3_column_text(st, 1),
+	d.kind = (const char *)sqlite3_column_text(st, 1);
+	d.webhook_id = (const char *)sqlite3_column_text(st, 2);
+	if (tl_outbox_state_parse((const char *)sqlite3_column_text(st, 3),
 	    &d.state) != TL_OK)
 		d.state = TL_OUT__MAX;
-	d.attempts = sqlite3_column_int(st, 2);
-	d.next_at = sqlite3_column_int64(st, 3);
-	if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
+	d.attempts = sqlite3_column_int(st, 4);
+	d.next_at = sqlite3_column_int64(st, 5);
+	if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
 		d.has_status = 1;
-		d.status = sqlite3_column_int64(st, 4);
+		d.status = sqlite3_column_int64(st, 6);
 	}
-	d.error = (const char *)sqlite3_column_text(st, 5);
+	d.error = (const char *)sqlite3_column_text(st, 7);
 	return tl_present_delivery(out, &d);
 }
 

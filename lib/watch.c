@@ -208,11 +208,15 @@ judge_beat(const struct tl_config *cfg, const struct tl_watch *w, FILE *out)
 	if (w->heartbeat_age < 0)
 		return tl_watch_say(out, 0,
 		    "tipline-notify has never run on this "
-		    "store: notifications are not being sent");
+		    "store: notifications are not being sent (see "
+		    "systemctl status tipline-notify and journalctl -u "
+		    "tipline-notify)");
 	if (w->heartbeat_age > TL_WATCH_STALE_AFTER)
 		return tl_watch_say(out, 0,
 		    "tipline-notify last ran %llds ago (more "
-		    "than %ds): notifications are not being sent",
+		    "than %ds): notifications are not being sent (see "
+		    "systemctl status tipline-notify and journalctl -u "
+		    "tipline-notify)",
 		    (long long)w->heartbeat_age, TL_WATCH_STALE_AFTER);
 	return tl_watch_say(out, 1, "tipline-notify ran %llds ago",
 	    (long long)w->heartbeat_age);
@@ -241,7 +245,9 @@ tl_watch_check(const struct tl_config *cfg, int64_t now, FILE *out)
 	if (cfg->alert_urgent_after > 0 && u > cfg->alert_urgent_after)
 		bad += tl_watch_say(out, 0,
 		    "an urgent tip has waited %llds for its "
-		    "notification (alert_urgent_after is %lds)",
+		    "notification (alert_urgent_after is %lds): see "
+		    "tiplinectl deliveries --state pending and journalctl "
+		    "-u tipline-notify",
 		    (long long)u, cfg->alert_urgent_after);
 	else
 		tl_watch_say(out, 1, "no urgent notification waiting too long");

@@ -532,7 +532,7 @@ def deliveries_listed(ctx):
     lines = tip_lines(out)
     check({l.split()[0] for l in lines} == want and
           len(lines) >= len(TIPS), "%d deliveries: %r" % (len(lines), out))
-    check(all(l.split()[1] in (state, "pending") for l in lines),
+    check(all(l.split()[2] in (state, "pending") for l in lines),
           "states: %r" % lines)
     check(tip_lines(ctx.ok("deliveries", "--state", "dead")) == [],
           "dead deliveries listed")
@@ -566,7 +566,8 @@ def redeliver_round_trip(ctx):
              " last_status = 410, last_error = 'gone' WHERE tip_id ="
              " (SELECT id FROM tips WHERE ref = ?)", (ref,))
     lines = tip_lines(ctx.ok("deliveries", "--state", "dead"))
-    check(len(lines) == 1 and lines[0].split()[:3] == [ref, "dead", "8"]
+    check(len(lines) == 1 and lines[0].split()[:4] ==
+          [ref, "tip.received", "dead", "8"]
           and "410" in lines[0] and "gone" in lines[0],
           "dead list: %r" % lines)
     out = ctx.ok("redeliver", "--dead")

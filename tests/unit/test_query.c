@@ -629,8 +629,10 @@ test_deliveries_and_redeliver(void **state)
 	t = captured(f);
 	assert_int_equal(lines(t), 2);
 	assert_non_null(strstr(t, f->refs[0]));
-	assert_non_null(strstr(t, "dead              8  -                 "
-	    "    503     HTTP 503\n"));
+	/* Its type and webhook id, which --ack takes, then the error. */
+	assert_non_null(strstr(t, "  tip.received  dead              8  -"
+	    "                     503     msg_"));
+	assert_non_null(strstr(t, "  HTTP 503\n"));
 	assert_int_equal(tl_query_deliveries(f->s, -1, capture(f)), TL_OK);
 	assert_int_equal(lines(captured(f)), 4);
 
