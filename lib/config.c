@@ -81,6 +81,9 @@ static const struct key keys[] = {
 	{ "staff_listen", K_OPTPATH, O(staff_listen), 0, 0, NULL },
 	{ "staff_threads", K_INT, O(staff_threads), 1, 64, "2" },
 	{ "staff_base_path", K_BASE, O(staff_base_path), 0, 0, "/staff" },
+	/* SPEC 17: what the desk says of itself, for tipline-check. */
+	{ "desk_status_file", K_PATH, O(desk_status_file), 0, 0,
+	    "/var/lib/tipline-desk/status" },
 	{ "remind_urgent_after", K_DURATION, O(remind_urgent_after), 0, 0,
 	    "15m" },
 	/* SPEC 16: the intake store is hostile input. */
@@ -139,6 +142,7 @@ tl_config_free(struct tl_config *cfg)
 	free(cfg->staff_listen);
 	free(cfg->staff_base_path);
 	free(cfg->backup_dir);
+	free(cfg->desk_status_file);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

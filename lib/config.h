@@ -62,6 +62,7 @@ struct tl_config {
 	int	 test_followup_remember;	/* tests only: seconds */
 	int	 test_followup_fail_slots;	/* tests only */
 	char	*staff_base_path;	/* "/staff" (no trailing /) */
+	char	*desk_status_file;	/* its heartbeat, for check */
 	long	 remind_urgent_after;	/* seconds; 0 = never */
 	size_t	 max_sealed_bytes;	/* a tip's blob the desk takes */
 };
