@@ -259,7 +259,8 @@ TL_MAN8		= deploy/man/tipline.fcgi.8 deploy/man/tipline-notify.8 \
 TL_UNITS	= tipline.socket tipline.service tipline-notify.service \
 		  tipline-purge.service tipline-purge.timer \
 		  tipline-check.service tipline-check.timer \
-		  tipline-staff.service tipline-staff-nginx.service
+		  tipline-staff.service tipline-staff-nginx.service \
+		  tipline-backup.service tipline-backup.timer
 TL_NGINX	= tipline-http.conf tipline-server.conf tipline-onion.conf \
 		  tipline-staff-http.conf tipline-staff-server.conf \
 		  tipline-staff-nginx.conf

@@ -24,6 +24,7 @@
 
 #include "admin.h"
 #include "backup.h"
+#include "backup_rotate.h"
 #include "config.h"
 #include "date.h"
 #include "desk_admin.h"
@@ -38,7 +39,7 @@
 #define MAX_DAYS	36500L		/* --older-than: 100 years */
 
 enum opt { O_SINCE, O_PRIORITY, O_LIMIT, O_JSON, O_OLDER_THAN, O_DRY_RUN,
-	O_STATE, O_DEAD, O_ACK, O_ALL, O_REF, O_USER, O__MAX };
+	O_STATE, O_DEAD, O_ACK, O_ALL, O_REF, O_USER, O_ROTATE, O__MAX };
 
 /* How an option's value is read. */
 enum kind { K_FLAG, K_DATE, K_PRIORITY, K_LIMIT, K_DAYS, K_STATE,
@@ -60,6 +61,7 @@ static const struct optdef {
 	[O_ALL] = { "--all", K_FLAG },
 	[O_REF] = { "--ref", K_REF },
 	[O_USER] = { "--user", K_USER },
+	[O_ROTATE] = { "--rotate", K_FLAG },
 };
 
 #define OPT(o)	(1u << (o))
@@ -121,7 +123,8 @@ static const struct cmd cmds[] = {
 	{ "redeliver", "redeliver REF | --dead", OPT(O_DEAD), R_REF_OR_DEAD,
 	    cmd_redeliver },
 	{ "stats", "stats [--json]", OPT(O_JSON), R_NONE, cmd_stats },
-	{ "backup", "backup DIR", 0, R_DIR, cmd_backup },
+	{ "backup", "backup DIR | --rotate", OPT(O_ROTATE), R_DIR,
+	    cmd_backup },
 	{ "restore", "restore DIR", 0, R_DIR, cmd_restore },
 	{ "audit", "audit [--ref REF] [--user NAME] [--since DATE] [--json]",
 	    OPT(O_REF) | OPT(O_USER) | OPT(O_SINCE) | OPT(O_JSON), R_NONE,
@@ -342,8 +345,10 @@ parse(const struct cmd *c, int argc, char **argv, struct args *a)
 			return -1;
 	if (c->ref == R_REF && a->ref[0] == '\0')
 		return bad("%s: which reference?", c->name);
-	if (c->ref == R_DIR && a->dir == NULL)
-		return bad("%s: which folder?", c->name);
+	/* --rotate names the folder itself (SPEC 17). */
+	if (c->ref == R_DIR && (a->dir == NULL) == !(a->set & OPT(O_ROTATE)))
+		return bad("%s: %s", c->name, a->dir == NULL ?
+		    "which folder?" : "--rotate names the folder itself");
 	if ((a->set & OPT(O_ALL)) && !(a->set & OPT(O_ACK)))
 		return bad("%s: --all goes with --ack", c->name);
 	if ((a->set & OPT(O_ACK)) && ((a->set & OPT(O_ALL)) != 0) ==
@@ -726,6 +731,9 @@ backup_writable(const char *dir)
 static int
 cmd_backup(const struct tl_config *cfg, const struct args *a)
 {
+	if (a->set & OPT(O_ROTATE))
+		return tl_backup_rotate(cfg, (int64_t)time(NULL), stdout) ==
+		    TL_OK ? 0 : 1;
 	if (backup_writable(a->dir) == -1)
 		return 1;
 	return tl_backup_take(cfg, a->dir, stdout) == TL_OK ? 0 : 1;

@@ -57,9 +57,17 @@ static const struct key keys[] = {
 	    "10000" },
 	{ "summary_excerpt_chars", K_LONG, O(summary_excerpt_chars), 0,
 	    5000, "0" },
-	{ "retry_schedule", K_SCHED, 0, 0, 0, "5s,5m,30m,2h,5h,10h,10h" },
+	{ "retry_schedule", K_SCHED, O(retry_schedule), 0, 0,
+	    "5s,5m,30m,2h,5h,10h,10h" },
+	/* SPEC 17: unset, URGENT_HEAD then retry_schedule's longer waits
+	 * (urgent_default()). */
+	{ "retry_schedule_urgent", K_SCHED, O(retry_schedule_urgent), 0, 0,
+	    NULL },
 	{ "poll_ms", K_LONG, O(poll_ms), 10, 3600000, "500" },
 	{ "retention_days", K_LONG, O(retention_days), 0, 36500, "365" },
+	/* SPEC 17: tipline-backup.service. */
+	{ "backup_dir", K_PATH, O(backup_dir), 0, 0, "/var/backups/tipline" },
+	{ "backup_keep", K_LONG, O(backup_keep), 1, 1000, "7" },
 	/* SPEC 15: nothing fails silently. */
 	{ "alert_urgent_after", K_DURATION, O(alert_urgent_after), 0, 0,
 	    "5m" },
@@ -73,6 +81,9 @@ static const struct key keys[] = {
 	{ "staff_listen", K_OPTPATH, O(staff_listen), 0, 0, NULL },
 	{ "staff_threads", K_INT, O(staff_threads), 1, 64, "2" },
 	{ "staff_base_path", K_BASE, O(staff_base_path), 0, 0, "/staff" },
+	/* SPEC 17: what the desk says of itself, for tipline-check. */
+	{ "desk_status_file", K_PATH, O(desk_status_file), 0, 0,
+	    "/var/lib/tipline-desk/status" },
 	{ "remind_urgent_after", K_DURATION, O(remind_urgent_after), 0, 0,
 	    "15m" },
 	/* SPEC 16: the intake store is hostile input. */
@@ -130,6 +141,8 @@ tl_config_free(struct tl_config *cfg)
 	free(cfg->staff_database);
 	free(cfg->staff_listen);
 	free(cfg->staff_base_path);
+	free(cfg->backup_dir);
+	free(cfg->desk_status_file);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -330,10 +343,13 @@ set_key(struct tl_config *cfg, const struct key *k, const char *dir,
 		free(*sp);
 		return (*sp = langs_dup(v)) == NULL ? "" : NULL;
 	case K_SCHED:
-		if (tl_config_parse_schedule(v, cfg->retry_schedule,
-		    TL_RETRY_MAX, &cfg->retry_count) != TL_OK)
-			return "retry_schedule must be waits like 5s,5m,2h,1d "
-			    "separated by commas";
+		if (tl_config_parse_schedule(v, (long *)((char *)cfg + k->off),
+		    TL_RETRY_MAX, k->off == O(retry_schedule) ?
+		    &cfg->retry_count : &cfg->retry_urgent_count) != TL_OK)
+			return k->off == O(retry_schedule) ? "retry_schedule "
+			    "must be waits like 5s,5m,2h,1d separated by commas"
+			    : "retry_schedule_urgent must be waits like "
+			    "10s,30s,1m separated by commas";
 		return NULL;
 	case K_DURATION:
 		if (strcmp(v, "0") == 0)
@@ -382,6 +398,35 @@ find_key(const char *name)
 		if (strcmp(keys[i].name, name) == 0)
 			return &keys[i];
 	return NULL;
+}
+
+/* The first waits of an urgent tip's schedule when retry_schedule_urgent
+ * is not set (SPEC 17). */
+static const long urgent_head[] = { 10, 30, 60, 120, 300 };
+#define URGENT_HEAD_N	(sizeof(urgent_head) / sizeof(urgent_head[0]))
+
+/* retry_schedule_urgent's default: urgent_head, then every wait of
+ * retry_schedule longer than its last (10s,30s,1m,2m,5m,30m,2h,5h,10h,10h
+ * with retry_schedule's default), at most TL_RETRY_MAX waits. */
+static void
+urgent_default(struct tl_config *cfg)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < URGENT_HEAD_N; i++)
+		cfg->retry_schedule_urgent[n++] = urgent_head[i];
+	for (i = 0; i < cfg->retry_count && n < TL_RETRY_MAX; i++)
+		if (cfg->retry_schedule[i] > urgent_head[URGENT_HEAD_N - 1])
+			cfg->retry_schedule_urgent[n++] =
+			    cfg->retry_schedule[i];
+	cfg->retry_urgent_count = n;
+}
+
+const long *
+tl_config_retry_waits(const struct tl_config *cfg, int urgent, size_t *n)
+{
+	*n = urgent ? cfg->retry_urgent_count : cfg->retry_count;
+	return urgent ? cfg->retry_schedule_urgent : cfg->retry_schedule;
 }
 
 /* Sets every key to its default: TL_OK, or TL_ENOMEM. */
@@ -492,6 +537,8 @@ tl_config_parse(const char *name, const char *dir, const char *text,
 		rc = TL_ECONFIG;
 		goto out;
 	}
+	if (!seen[find_key("retry_schedule_urgent") - keys])
+		urgent_default(cfg);
 	return TL_OK;
 out:
 	tl_config_free(cfg);

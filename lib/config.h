@@ -41,8 +41,12 @@ struct tl_config {
 	long	 summary_excerpt_chars;
 	long	 retry_schedule[TL_RETRY_MAX]; /* waits in seconds */
 	size_t	 retry_count;		/* number of waits */
+	long	 retry_schedule_urgent[TL_RETRY_MAX]; /* urgent tips' */
+	size_t	 retry_urgent_count;
 	long	 poll_ms;
 	long	 retention_days;
+	char	*backup_dir;		/* tiplinectl backup --rotate */
+	long	 backup_keep;		/* backups --rotate keeps */
 	/* SPEC 15 (and the keys of SPEC 11 and 12 it needs). */
 	long	 alert_urgent_after;	/* seconds; 0: never */
 	long	 digest_after;		/* normal tips; 0: no digests */
@@ -58,6 +62,7 @@ struct tl_config {
 	int	 test_followup_remember;	/* tests only: seconds */
 	int	 test_followup_fail_slots;	/* tests only */
 	char	*staff_base_path;	/* "/staff" (no trailing /) */
+	char	*desk_status_file;	/* its heartbeat, for check */
 	long	 remind_urgent_after;	/* seconds; 0 = never */
 	size_t	 max_sealed_bytes;	/* a tip's blob the desk takes */
 };
@@ -94,6 +99,14 @@ void tl_config_free(struct tl_config *cfg);
  */
 enum tl_err tl_config_parse_schedule(const char *s, long *waits,
 	    size_t max, size_t *n);
+
+/*
+ * The waits between a delivery's attempts: retry_schedule_urgent's for an
+ * urgent tip (urgent != 0), else retry_schedule's; their number in *n.
+ * Points into cfg.
+ */
+const long *tl_config_retry_waits(const struct tl_config *cfg, int urgent,
+	    size_t *n);
 
 /* Whether notifications are to be sent: webhook_url or webhook_url_file
  * is set. */

@@ -15,6 +15,7 @@
 #include "desk_admin.h"
 #include "desk_app.h"
 #include "desk_ingest.h"
+#include "desk_status.h"
 #include "desk_store.h"
 #include "json.h"
 #include "present.h"
@@ -239,14 +240,21 @@ tl_desk_export_copy(struct tl_desk_store *d, int64_t since, FILE *out)
 
 #define CHECK_NAMED	20	/* changed tips named by check */
 
+/* What check tells the admin to run when the desk is down. */
+#define DESK_RUN	"see systemctl status tipline-staff and journalctl -u " \
+	"tipline-staff"
+
 /*
- * check's comparison of every tip of the desk with its intake row, and
- * the ingest lag and skipped rows (SPEC 16), on the intake store opened
- * as the desk opens it. The number of problems, said on out.
+ * check's comparison of every tip of the desk d (when this user can read
+ * its store) with its intake row, and the ingest lag and skipped rows
+ * (SPEC 16) past the cursors of the desk's status file st if it was read
+ * (as tipline-check.service, which cannot read the desk's store, sees
+ * them; SPEC 17), else of d, on the intake store opened as the desk
+ * opens it. The number of problems, said on out.
  */
 static int
 check_intake(const struct tl_config *cfg, struct tl_desk_store *d,
-    int64_t now, FILE *out)
+    const struct tl_desk_status *st, int64_t now, FILE *out)
 {
 	struct tl_desk_intake	*in = NULL;
 	json_t			*changed = json_array();
@@ -263,7 +271,7 @@ check_intake(const struct tl_config *cfg, struct tl_desk_store *d,
 		    "store cannot be checked: %s", changed == NULL ?
 		    "out of memory" : err);
 	}
-	for (rc = TL_OK; rc == TL_OK && !wrapped; )
+	for (rc = TL_OK; d != NULL && rc == TL_OK && !wrapped; )
 		rc = tl_desk_recheck(d, in, 500, now, 0, changed, &wrapped);
 	if (rc != TL_OK)
 		bad += tl_watch_say(out, 0, "the tips could not all be "
@@ -277,8 +285,14 @@ check_intake(const struct tl_config *cfg, struct tl_desk_store *d,
 	if (i < json_array_size(changed))
 		bad += tl_watch_say(out, 0, "and %zu more tips changed",
 		    json_array_size(changed) - i);
-	if (tl_desk_intake_oldest(d, in, &key, &at) != TL_OK ||
-	    tl_desk_ingest_state(d, &skipped, &since) != TL_OK)
+	if (st != NULL) {
+		rc = tl_desk_intake_oldest_after(in, st->tip_cursor,
+		    st->msg_cursor, &key, &at);
+		skipped = st->skipped;
+		since = st->pending_since;
+	} else if ((rc = tl_desk_intake_oldest(d, in, &key, &at)) == TL_OK)
+		rc = tl_desk_ingest_state(d, &skipped, &since);
+	if (rc != TL_OK)
 		bad += tl_watch_say(out, 0, "the ingest lag cannot be read: "
 		    "%s", tl_desk_intake_errmsg(in));
 	else {
@@ -291,10 +305,11 @@ check_intake(const struct tl_config *cfg, struct tl_desk_store *d,
 		lag = key == 0 ? 0 : now - at;
 		if (cfg->alert_urgent_after > 0 &&
 		    lag > cfg->alert_urgent_after)
-			bad += tl_watch_say(out, 0, "the desk has not taken in "
-			    "a tip or message waiting for %llds (more than "
-			    "alert_urgent_after, %lds)", (long long)lag,
-			    cfg->alert_urgent_after);
+			bad += tl_watch_say(out, 0, "the desk "
+			    "(tipline-staff.fcgi) has not taken in a tip or "
+			    "message waiting for %llds (more than "
+			    "alert_urgent_after, %lds): staff do not see it; "
+			    DESK_RUN, (long long)lag, cfg->alert_urgent_after);
 		else
 			tl_watch_say(out, 1, "ingest lag %llds", (long long)lag);
 		if (skipped > 0)
@@ -308,38 +323,68 @@ check_intake(const struct tl_config *cfg, struct tl_desk_store *d,
 	return bad;
 }
 
+/*
+ * check's line on the desk's heartbeat, from its status file (SPEC 17),
+ * which st holds when rc is TL_OK (err says why not otherwise). The
+ * number of problems, said on out.
+ */
+static int
+check_heartbeat(const struct tl_config *cfg, enum tl_err rc,
+    const struct tl_desk_status *st, const char *err, int64_t now,
+    FILE *out)
+{
+	if (rc == TL_ENOTFOUND)
+		return tl_watch_say(out, 0, "the desk (tipline-staff.fcgi) "
+		    "has never run: no %s (desk_status_file); tips are not "
+		    "being taken in and no reminders are sent; " DESK_RUN,
+		    cfg->desk_status_file);
+	if (rc != TL_OK)
+		return tl_watch_say(out, 0, "the desk's status cannot be "
+		    "read: %s (its folder must be readable by group tipline, "
+		    "as tipline-check runs); " DESK_RUN, err);
+	if (now - st->heartbeat > TL_DESK_STALE_AFTER)
+		return tl_watch_say(out, 0, "the desk (tipline-staff.fcgi) "
+		    "is not running: no ingest round completed for %llds; "
+		    "tips are not being taken in and no reminders are sent; "
+		    DESK_RUN, (long long)(now - st->heartbeat));
+	tl_watch_say(out, 1, "the desk ran %llds ago",
+	    (long long)(now - st->heartbeat));
+	return 0;
+}
+
 int
 tl_desk_check(const struct tl_config *cfg, int64_t now, FILE *out)
 {
-	struct tl_desk_store	*d;
-	struct stat		 st;
+	struct tl_desk_status	 st;
+	struct tl_desk_store	*d = NULL;
+	struct stat		 sb;
 	char			 err[512];
-	int64_t			 at = 0, n = 0;
-	int			 bad = 0;
+	int64_t			 n = 0;
+	int			 bad = 0, readable;
+	enum tl_err		 rc;
 
-	if (stat(cfg->staff_database, &st) == -1)
-		return 0;
-	if (tl_desk_store_open(cfg->staff_database, &d, err, sizeof(err)) !=
-	    TL_OK)
-		return tl_watch_say(out, 0, "the desk's store: %s", err);
-	if (tl_desk_heartbeat_at(d, &at) != TL_OK ||
-	    tl_desk_flagged(d, &n) != TL_OK)
+	rc = tl_desk_status_read(cfg->desk_status_file, &st, err,
+	    sizeof(err));
+	/* A store this user cannot even stat (tipline: the folder is
+	 * tipline-staff's alone) is a desk: the status file speaks. */
+	readable = stat(cfg->staff_database, &sb) == 0;
+	if (rc == TL_ENOTFOUND && !readable && errno == ENOENT)
+		return 0;	/* no desk here */
+	bad += check_heartbeat(cfg, rc, &st, err, now, out);
+	if (readable && tl_desk_store_open(cfg->staff_database, &d, err,
+	    sizeof(err)) != TL_OK)
+		return bad + tl_watch_say(out, 0, "the desk's store: %s", err);
+	if (d != NULL && tl_desk_flagged(d, &n) != TL_OK)
 		bad += tl_watch_say(out, 0, "the desk's store cannot be read: "
 		    "%s", tl_desk_store_errmsg(d));
-	else if (at == 0 || now - at > TL_DESK_STALE_AFTER)
-		bad += tl_watch_say(out, 0, "the desk (tipline-staff.fcgi) %s: "
-		    "tips are not being taken in and no reminders are sent",
-		    at == 0 ? "has never run" : "has not completed an ingest "
-		    "round for over a minute");
-	else
-		tl_watch_say(out, 1, "the desk ran %llds ago",
-		    (long long)(now - at));
 	if (n > 0)
 		bad += tl_watch_say(out, 0, "%lld tip%s flagged in the desk "
 		    "(changed in the intake store after it was taken in, or "
 		    "its sealed content does not open)", (long long)n,
 		    n == 1 ? "" : "s");
-	bad += check_intake(cfg, d, now, out);
+	if (d != NULL || rc == TL_OK)
+		bad += check_intake(cfg, d, rc == TL_OK ? &st : NULL, now,
+		    out);
 	tl_desk_store_close(d);
 	return bad;
 }

@@ -72,15 +72,19 @@ enum tl_err tl_desk_export_copy(struct tl_desk_store *d, int64_t since,
 	    FILE *out);
 
 /*
- * tiplinectl check's lines about the desk: its heartbeat (a problem when
- * older than TL_DESK_STALE_AFTER seconds: tips are not being taken in
- * and no reminders are sent: it is written only after an ingest round
- * that completed), tips flagged at ingest (changed in the intake store
- * after it, or not opening), and, comparing every tip of the desk with
- * its intake row now (SPEC 16), each one changed since, named; the
- * ingest lag (a problem past alert_urgent_after) and intake rows skipped
- * as unreadable. Nothing when no desk store exists. Returns the number
- * of problems, written to out.
+ * tiplinectl check's lines about the desk: its heartbeat, from the
+ * desk's status file (desk_status_file, SPEC 17), which user tipline can
+ * read (a problem, naming the desk and what to run, when there is none or
+ * it is older than TL_DESK_STALE_AFTER seconds: the desk is not running,
+ * tips are not being taken in and no reminders are sent; it is written
+ * only after an ingest round that completed); the ingest lag past the
+ * status file's cursors (a problem past alert_urgent_after) and intake
+ * rows skipped as unreadable. When this user can read the desk's store
+ * too: tips flagged at ingest (changed in the intake store after it, or
+ * not opening), and, comparing every tip of the desk with its intake row
+ * now (SPEC 16), each one changed since, named. Nothing when neither the
+ * desk's store nor its status file exists. Returns the number of
+ * problems, written to out.
  */
 #define TL_DESK_STALE_AFTER	60
 int tl_desk_check(const struct tl_config *cfg, int64_t now, FILE *out);

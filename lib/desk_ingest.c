@@ -767,15 +767,25 @@ enum tl_err
 tl_desk_intake_oldest(struct tl_desk_store *d, struct tl_desk_intake *in,
     int64_t *key, int64_t *at)
 {
-	sqlite3_stmt	*st = NULL;
 	int64_t		 tc, mc;
-	int		 rc;
 	enum tl_err	 err;
 
 	*key = *at = 0;
 	if ((err = tl_desk_cursor(d, &tc)) != TL_OK ||
 	    (err = tl_desk_msg_cursor(d, &mc)) != TL_OK)
 		return err;
+	return tl_desk_intake_oldest_after(in, tc, mc, key, at);
+}
+
+enum tl_err
+tl_desk_intake_oldest_after(struct tl_desk_intake *in, int64_t tc,
+    int64_t mc, int64_t *key, int64_t *at)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 rc;
+	enum tl_err	 err = TL_OK;
+
+	*key = *at = 0;
 	/* The id and the time only: both in the row's first bytes, read
 	 * even when the rest of it is damaged. */
 	if ((rc = first_row(in, "SELECT id, received_at FROM tips"

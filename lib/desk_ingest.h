@@ -88,6 +88,11 @@ enum tl_err tl_desk_intake_digest(struct tl_desk_intake *in, const char *ref,
 enum tl_err tl_desk_intake_oldest(struct tl_desk_store *d,
 	    struct tl_desk_intake *in, int64_t *key, int64_t *at);
 
+/* The same, past the cursors tc (tips) and mc (messages) as the desk's
+ * status file says them (SPEC 17). TL_OK or TL_ESTORE. */
+enum tl_err tl_desk_intake_oldest_after(struct tl_desk_intake *in,
+	    int64_t tc, int64_t mc, int64_t *key, int64_t *at);
+
 /* Records it in the desk's store (tl_desk_pending), for the lag. */
 enum tl_err tl_desk_ingest_lag(struct tl_desk_store *d,
 	    struct tl_desk_intake *in, int64_t now);

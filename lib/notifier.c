@@ -228,6 +228,8 @@ deliver(struct tl_notifier *n, struct tl_delivery *d, int *failed)
 	enum tl_verdict	 v;
 	enum tl_err	 rc;
 	int64_t		 now = (int64_t)time(NULL), next = now;
+	const long	*waits;
+	size_t		 nwaits;
 	char		*body;
 
 	*failed = 1;
@@ -260,9 +262,12 @@ deliver(struct tl_notifier *n, struct tl_delivery *d, int *failed)
 	}
 	free(body);
 	/* Whole seconds: + 1 so that a wait is never cut short. */
+	/* An urgent tip's own schedule (SPEC 17), a digest's never. */
+	waits = tl_config_retry_waits(n->cfg, d->digest == NULL &&
+	    d->tip.report.priority == TL_PRIO_URGENT, &nwaits);
 	v = tl_retry_judge(a.status, a.retry_after, d->attempts + 1,
-	    n->cfg->retry_schedule, n->cfg->retry_count,
-	    tl_seal_random_u32(), (int64_t)time(NULL) + 1, &next);
+	    waits, nwaits, tl_seal_random_u32(), (int64_t)time(NULL) + 1,
+	    &next);
 	if (v != TL_DELIVERED)
 		fprintf(stderr, "tipline-notify: %s: %s%s\n", name(d),
 		    a.error, v == TL_DEAD ? " (dead)" : " (will retry)");

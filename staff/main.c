@@ -25,6 +25,7 @@
 #include "config.h"
 #include "desk_app.h"
 #include "desk_ingest.h"
+#include "desk_status.h"
 #include "desk_store.h"
 #include "seal_staff.h"
 #include "serve.h"
@@ -88,7 +89,32 @@ struct ingester {
 	struct tl_seal_secret	*sk;	/* opens sealed tips */
 	atomic_int		 stop;
 	int			 started;
+	int			 status_failed;	/* said once until it works */
 };
+
+/*
+ * The status file, after a round that completed (SPEC 17): what check,
+ * run as user tipline, reads of the desk. A failure is said once, until
+ * a write works again; check then says the desk is not running.
+ */
+static void
+write_status(struct ingester *g, struct tl_desk_store *d, int64_t now)
+{
+	struct tl_desk_status	 st;
+	char			 err[512];
+	enum tl_err		 rc;
+
+	if ((rc = tl_desk_status_of(d, now, &st)) == TL_OK)
+		rc = tl_desk_status_write(g->cfg->desk_status_file, &st, err,
+		    sizeof(err));
+	else
+		snprintf(err, sizeof(err), "%s", tl_desk_store_errmsg(d));
+	if (rc != TL_OK && !g->status_failed)
+		fprintf(stderr, "tipline-staff.fcgi: desk_status_file: %s "
+		    "(tiplinectl check will say the desk is not running)\n",
+		    err);
+	g->status_failed = rc != TL_OK;
+}
 
 /* After the round's tips and messages (SPEC 16): some tips compared
  * with their intake rows, and the lag recorded, on the intake
@@ -183,7 +209,8 @@ ingest_round(struct ingester *g, struct tl_desk_store **d,
 		    tl_desk_store_errmsg(*d));
 		tl_desk_store_close(*d);
 		*d = NULL;
-	}
+	} else if (mrc == TL_OK)
+		write_status(g, *d, (int64_t)time(NULL));
 }
 
 /* Runs from start to SIGTERM, whether or not anyone uses the desk. */

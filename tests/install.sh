@@ -102,7 +102,8 @@ done
 expect 644 share/tipline/tipline.conf.example
 for u in tipline.socket tipline.service tipline-notify.service \
     tipline-purge.service tipline-purge.timer tipline-check.service \
-    tipline-check.timer tipline-staff.service tipline-staff-nginx.service; do
+    tipline-check.timer tipline-staff.service tipline-staff-nginx.service \
+    tipline-backup.service tipline-backup.timer; do
 	expect 644 "lib/systemd/system/$u"
 done
 expect 644 lib/sysusers.d/tipline.conf
@@ -134,6 +135,23 @@ for p in tipline.fcgi tipline-notify tiplinectl; do
 	    "$unitdir/tipline.service" "$unitdir/tipline-notify.service" \
 	    "$unitdir/tipline-purge.service"
 done
+# SPEC 17: the daily backup, its folder and the desk's status folder.
+check "tipline-backup.service does not run tiplinectl backup --rotate" \
+    grep -qx 'ExecStart=/usr/local/bin/tiplinectl backup --rotate' \
+    "$unitdir/tipline-backup.service"
+check "tipline-backup.timer is not daily and persistent" sh -c \
+    "grep -qx 'OnCalendar=daily' '$unitdir/tipline-backup.timer' &&
+    grep -qx 'Persistent=true' '$unitdir/tipline-backup.timer' &&
+    grep -q '^RandomizedDelaySec=' '$unitdir/tipline-backup.timer'"
+check "tmpfiles does not make /var/backups/tipline 0700 root" grep -Eq \
+    '^d +/var/backups/tipline +0700 +root +root' \
+    "$root/lib/tmpfiles.d/tipline.conf"
+check "tmpfiles does not make the desk's status folder for group tipline" \
+    grep -Eq '^d +/var/lib/tipline-desk +0750 +tipline-staff +tipline ' \
+    "$root/lib/tmpfiles.d/tipline.conf"
+check "tipline-staff.service cannot write its status folder" grep -Eq \
+    '^ReadWritePaths=.*/var/lib/tipline-desk' \
+    "$unitdir/tipline-staff.service"
 check "nginx snippet does not serve the installed templates" \
     grep -q 'alias /usr/local/share/tipline/templates/static/;' \
     "$share/nginx/tipline-server.conf"
@@ -309,7 +327,8 @@ if mk PREFIX="$pre" install; then
 		(cd "$pre/lib/systemd/system" && MANPATH=$pre/share/man \
 		    systemd-analyze verify --man=no tipline.socket tipline.service \
 		    tipline-notify.service tipline-purge.service \
-		    tipline-purge.timer) >"$out" 2>&1
+		    tipline-purge.timer tipline-backup.service \
+		    tipline-backup.timer) >"$out" 2>&1
 		rc=$?
 		check "systemd-analyze verify: $(cat "$out")" \
 		    test $rc -eq 0 -a ! -s "$out"

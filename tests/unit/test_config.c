@@ -174,6 +174,63 @@ test_spec15_keys(void **state)
 	tl_config_free(&c);
 }
 
+/* Asserts that the waits of cfg for urgent (or not) are want[0..n-1]. */
+static void
+waits_are(const struct tl_config *c, int urgent, const long *want, size_t n)
+{
+	const long	*w;
+	size_t		 got, i;
+
+	w = tl_config_retry_waits(c, urgent, &got);
+	assert_int_equal(got, n);
+	for (i = 0; i < n; i++)
+		assert_int_equal(w[i], want[i]);
+}
+
+/* The keys of SPEC 17: an urgent tip's own retries, by default
+ * 10s,30s,1m,2m,5m then retry_schedule's longer waits; the backups. */
+static void
+test_spec17_keys(void **state)
+{
+	static const long urgent[] = { 10, 30, 60, 120, 300, 1800, 7200,
+	    18000, 36000, 36000 };
+	static const long normal[] = { 5, 300, 1800, 7200, 18000, 36000,
+	    36000 };
+	static const long own[] = { 10, 30, 60, 120, 300, 3600, 86400 };
+	static const long mine[] = { 1, 2 };
+	struct tl_config c;
+	char		 err[256];
+
+	(void)state;
+	assert_int_equal(parse("", &c, err, sizeof(err)), TL_OK);
+	waits_are(&c, 1, urgent, 10);
+	waits_are(&c, 0, normal, 7);
+	assert_string_equal(c.backup_dir, "/var/backups/tipline");
+	assert_int_equal(c.backup_keep, 7);
+	tl_config_free(&c);
+	/* Unset, it follows retry_schedule past its first 5 minutes. */
+	assert_int_equal(parse("retry_schedule = 1s,5m,1h,1d\n", &c, err,
+	    sizeof(err)), TL_OK);
+	waits_are(&c, 1, own, 7);
+	tl_config_free(&c);
+	assert_int_equal(parse("retry_schedule_urgent = 1s, 2s\n"
+	    "backup_dir = b\nbackup_keep = 30\n", &c, err, sizeof(err)),
+	    TL_OK);
+	waits_are(&c, 1, mine, 2);
+	waits_are(&c, 0, normal, 7);
+	assert_string_equal(c.backup_dir, "/etc/tl/b");
+	assert_int_equal(c.backup_keep, 30);
+	tl_config_free(&c);
+	assert_int_equal(parse("retry_schedule_urgent = 1s,,2s\n", &c, err,
+	    sizeof(err)), TL_ECONFIG);
+	assert_string_equal(err, "t.conf:1: retry_schedule_urgent must be "
+	    "waits like 10s,30s,1m separated by commas");
+	assert_int_equal(parse("backup_keep = 0\n", &c, err, sizeof(err)),
+	    TL_ECONFIG);
+	assert_string_equal(err, "t.conf:1: backup_keep must be a whole "
+	    "number from 1 to 1000");
+}
+
 /* webhook_url_file: one URL; never its text in an error. */
 static void
 test_url_file(void **state)
@@ -312,6 +369,7 @@ main(void)
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_spec15_keys),
+		cmocka_unit_test(test_spec17_keys),
 		cmocka_unit_test(test_url_file),
 		cmocka_unit_test(test_nul_and_long),
 		cmocka_unit_test(test_path),
