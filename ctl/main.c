@@ -34,7 +34,7 @@
 #define MAX_DAYS	36500L		/* --older-than: 100 years */
 
 enum opt { O_SINCE, O_PRIORITY, O_LIMIT, O_JSON, O_OLDER_THAN, O_DRY_RUN,
-	O_STATE, O_DEAD, O_ACK, O_ALL, O_REF, O_USER, O__MAX };
+	O_STATE, O_DEAD, O_ACK, O_ALL, O_REF, O_USER, O_INTAKE_ONLY, O__MAX };
 
 /* How an option's value is read. */
 enum kind { K_FLAG, K_DATE, K_PRIORITY, K_LIMIT, K_DAYS, K_STATE,
@@ -56,6 +56,7 @@ static const struct optdef {
 	[O_ALL] = { "--all", K_FLAG },
 	[O_REF] = { "--ref", K_REF },
 	[O_USER] = { "--user", K_USER },
+	[O_INTAKE_ONLY] = { "--intake-only", K_FLAG },
 };
 
 #define OPT(o)	(1u << (o))
@@ -117,7 +118,8 @@ static const struct cmd cmds[] = {
 	{ "redeliver", "redeliver REF | --dead", OPT(O_DEAD), R_REF_OR_DEAD,
 	    cmd_redeliver },
 	{ "stats", "stats [--json]", OPT(O_JSON), R_NONE, cmd_stats },
-	{ "backup", "backup DIR", 0, R_DIR, cmd_backup },
+	{ "backup", "backup DIR [--intake-only]", OPT(O_INTAKE_ONLY), R_DIR,
+	    cmd_backup },
 	{ "restore", "restore DIR", 0, R_DIR, cmd_restore },
 	{ "audit", "audit [--ref REF] [--user NAME] [--since DATE] [--json]",
 	    OPT(O_REF) | OPT(O_USER) | OPT(O_SINCE) | OPT(O_JSON), R_NONE,
@@ -644,7 +646,8 @@ cmd_audit(const struct tl_config *cfg, const struct args *a)
 static int
 cmd_backup(const struct tl_config *cfg, const struct args *a)
 {
-	return tl_backup_take(cfg, a->dir, stdout) == TL_OK ? 0 : 1;
+	return tl_backup_take(cfg, a->dir, (a->set & OPT(O_INTAKE_ONLY)) != 0,
+	    stdout) == TL_OK ? 0 : 1;
 }
 
 static int
