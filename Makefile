@@ -67,7 +67,8 @@ unit: $(UNIT)
 E2E	= $(wildcard tests/e2e/run.py tests/e2e/notify.py tests/e2e/ctl.py \
 	  tests/e2e/watch.py tests/e2e/deploy.py tests/e2e/sealed.py \
 	  tests/e2e/attack.py tests/e2e/desk.py tests/e2e/followup.py \
-	  $(sort $(wildcard tests/e2e/trust_*.py)))
+	  $(sort $(wildcard tests/e2e/trust_*.py)) \
+	  $(sort $(wildcard tests/e2e/ops_*.py)))
 # A test-only helper of the end-to-end suites (tests/e2e/redate.c).
 $(BUILD)/tests/redate: $(BUILD)/tests/e2e/redate.o $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
