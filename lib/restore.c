@@ -271,12 +271,27 @@ pair_intake(const char *path, const struct tl_seal_secret *sk,
 	return rc;
 }
 
+/* The folder path is in, into dir. */
+static void
+folder_of(const char *path, char dir[PATH_MAX])
+{
+	char	*slash;
+
+	snprintf(dir, PATH_MAX, "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, PATH_MAX, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+}
+
 /* Gives s->tmp, whole on disk and with no WAL beside it, the owner and
  * mode of the store it replaces (or its folder's owner and s->mode). */
 static int
 finish_tmp(struct side *s)
 {
-	char		 wal[PATH_MAX + 8];
+	char		 wal[PATH_MAX + 8], dir[PATH_MAX];
 	struct stat	 sb;
 	int		 fd, rc = 0;
 	uid_t		 uid = (uid_t)-1;
@@ -288,10 +303,12 @@ finish_tmp(struct side *s)
 	if (access(wal, F_OK) == 0)
 		return tl_backup_fail("restore: %s is left beside the copy",
 		    wal);
-	if (stat(s->path, &sb) == 0) {
+	folder_of(s->path, dir);
+	if (stat(s->path, &sb) == 0)
+		mode = sb.st_mode & 0777;
+	if (stat(s->path, &sb) == 0 || stat(dir, &sb) == 0) {
 		uid = sb.st_uid;
 		gid = sb.st_gid;
-		mode = sb.st_mode & 0777;
 	}
 	if ((fd = open(s->tmp, O_RDONLY | O_NOFOLLOW)) == -1)
 		return tl_backup_fail("%s: %s", s->tmp, strerror(errno));
@@ -399,14 +416,9 @@ static void
 sync_dir(const char *path)
 {
 	char	 dir[PATH_MAX];
-	char	*slash;
 	int	 fd;
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	if ((slash = strrchr(dir, '/')) == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else
-		slash[slash == dir] = '\0';
+	folder_of(path, dir);
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY)) != -1) {
 		fsync(fd);
 		close(fd);
