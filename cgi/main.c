@@ -19,6 +19,7 @@
 #include "config.h"
 #include "serve.h"
 #include "store.h"
+#include "storelock.h"
 
 /* What handle() needs: the app, and the store it attaches to. */
 struct prog {
@@ -77,7 +78,7 @@ main(int argc, char *argv[])
 	struct prog	 prog;
 	const char	*conf = NULL;
 	char		 err[512];
-	int		 ch, sock, rc = 1;
+	int		 ch, sock, lock = -1, rc = 1;
 
 	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1)
 		switch (ch) {
@@ -107,6 +108,9 @@ main(int argc, char *argv[])
 		fprintf(stderr, "tipline.fcgi: %s\n", err);
 		return 1;
 	}
+	/* For the whole life: `tiplinectl restore` waits for no one. */
+	if ((lock = tl_store_hold(cfg.database, "tipline.fcgi")) == -1)
+		goto out;
 	if (tl_app_new(&cfg, &app, err, sizeof(err)) != TL_OK) {
 		fprintf(stderr, "tipline.fcgi: %s\n", err);
 		goto out;
@@ -126,5 +130,7 @@ main(int argc, char *argv[])
 out:
 	tl_app_free(app);
 	tl_config_free(&cfg);
+	if (lock != -1)
+		close(lock);
 	return rc;
 }

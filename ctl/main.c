@@ -39,7 +39,8 @@
 #define MAX_DAYS	36500L		/* --older-than: 100 years */
 
 enum opt { O_SINCE, O_PRIORITY, O_LIMIT, O_JSON, O_OLDER_THAN, O_DRY_RUN,
-	O_STATE, O_DEAD, O_ACK, O_ALL, O_REF, O_USER, O_ROTATE, O__MAX };
+	O_STATE, O_DEAD, O_ACK, O_ALL, O_REF, O_USER, O_ROTATE,
+	O_INTAKE_ONLY, O__MAX };
 
 /* How an option's value is read. */
 enum kind { K_FLAG, K_DATE, K_PRIORITY, K_LIMIT, K_DAYS, K_STATE,
@@ -62,6 +63,7 @@ static const struct optdef {
 	[O_REF] = { "--ref", K_REF },
 	[O_USER] = { "--user", K_USER },
 	[O_ROTATE] = { "--rotate", K_FLAG },
+	[O_INTAKE_ONLY] = { "--intake-only", K_FLAG },
 };
 
 #define OPT(o)	(1u << (o))
@@ -123,7 +125,8 @@ static const struct cmd cmds[] = {
 	{ "redeliver", "redeliver REF | --dead", OPT(O_DEAD), R_REF_OR_DEAD,
 	    cmd_redeliver },
 	{ "stats", "stats [--json]", OPT(O_JSON), R_NONE, cmd_stats },
-	{ "backup", "backup DIR | --rotate", OPT(O_ROTATE), R_DIR,
+	{ "backup", "backup DIR [--intake-only] | --rotate",
+	    OPT(O_ROTATE) | OPT(O_INTAKE_ONLY), R_DIR,
 	    cmd_backup },
 	{ "restore", "restore DIR", 0, R_DIR, cmd_restore },
 	{ "audit", "audit [--ref REF] [--user NAME] [--since DATE] [--json]",
@@ -736,7 +739,8 @@ cmd_backup(const struct tl_config *cfg, const struct args *a)
 		    TL_OK ? 0 : 1;
 	if (backup_writable(a->dir) == -1)
 		return 1;
-	return tl_backup_take(cfg, a->dir, stdout) == TL_OK ? 0 : 1;
+	return tl_backup_take(cfg, a->dir, (a->set & OPT(O_INTAKE_ONLY)) != 0,
+	    stdout) == TL_OK ? 0 : 1;
 }
 
 static int

@@ -170,7 +170,7 @@ tl_backup_rotate(const struct tl_config *cfg, int64_t now, FILE *out)
 		    "made by systemd-tmpfiles --create)" : "");
 		return TL_EIO;
 	}
-	if (tl_backup_take(cfg, part, out) != TL_OK)
+	if (tl_backup_take(cfg, part, 0, out) != TL_OK)
 		goto failed;
 	if (rename(part, final) == -1) {
 		fprintf(stderr, "tiplinectl: %s: %s\n", final,

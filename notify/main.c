@@ -15,6 +15,7 @@
 #include "config.h"
 #include "notifier.h"
 #include "store.h"
+#include "storelock.h"
 
 static volatile sig_atomic_t stop;
 
@@ -44,7 +45,7 @@ main(int argc, char *argv[])
 	const char		*conf = NULL;
 	char			 err[512];
 	size_t			 failed = 0;
-	int			 i, once = 0, rc = 1;
+	int			 i, once = 0, lock = -1, rc = 1;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--once") == 0)
@@ -82,7 +83,10 @@ main(int argc, char *argv[])
 		fprintf(stderr, "tipline-notify: %s\n", err);
 		goto out;
 	}
-	if (tl_notifier_new(&cfg, &n, err, sizeof(err)) != TL_OK)
+	/* For the whole life: `tiplinectl restore` waits for no one. */
+	if ((lock = tl_store_hold(cfg.database, "tipline-notify")) == -1)
+		rc = 1;
+	else if (tl_notifier_new(&cfg, &n, err, sizeof(err)) != TL_OK)
 		fprintf(stderr, "tipline-notify: %s\n", err);
 	else if (once)
 		rc = tl_notifier_pass(n, &failed) == TL_OK && failed == 0 ?
@@ -91,6 +95,8 @@ main(int argc, char *argv[])
 		rc = tl_notifier_run(n, &stop) == TL_OK ? 0 : 1;
 	tl_notifier_free(n);
 	tl_config_free(&cfg);
+	if (lock != -1)
+		close(lock);
 out:
 	curl_global_cleanup();
 	return rc;

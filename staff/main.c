@@ -29,6 +29,7 @@
 #include "desk_store.h"
 #include "seal_staff.h"
 #include "serve.h"
+#include "storelock.h"
 
 #define MAX_BODY	(64 * 1024) /* a desk form: a note of 5000
 				   characters and a few fields */
@@ -251,7 +252,7 @@ main(int argc, char *argv[])
 	sigset_t	 set;
 	const char	*conf = NULL;
 	char		 err[512];
-	int		 ch, sock, rc = 1;
+	int		 ch, sock, lock = -1, ilock = -1, rc = 1;
 
 	memset(&g, 0, sizeof(g));
 	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1)
@@ -284,6 +285,12 @@ main(int argc, char *argv[])
 		fprintf(stderr, "tipline-staff.fcgi: %s\n", err);
 		return 1;
 	}
+	/* Both stores' locks for the whole life, before either is opened:
+	 * `tiplinectl restore` waits for no one. */
+	if ((lock = tl_store_hold(cfg.staff_database, "tipline-staff.fcgi"))
+	    == -1 || (ilock = tl_store_hold(cfg.database,
+	    "tipline-staff.fcgi")) == -1)
+		goto out;
 	/* The store is made (or brought up to date) before anything runs. */
 	if (tl_desk_store_open(cfg.staff_database, &d, err, sizeof(err)) !=
 	    TL_OK || tl_desk_app_new(&cfg, &app, err, sizeof(err)) != TL_OK ||
@@ -327,5 +334,9 @@ out:
 	tl_desk_store_close(d);
 	tl_desk_app_free(app);
 	tl_config_free(&cfg);
+	if (ilock != -1)
+		close(ilock);
+	if (lock != -1)
+		close(lock);
 	return rc;
 }

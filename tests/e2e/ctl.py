@@ -52,7 +52,7 @@ USAGES = {
                   "--ack REF|WEBHOOK-ID | --ack --all",
     "redeliver": "redeliver REF | --dead",
     "stats": "stats [--json]",
-    "backup": "backup DIR | --rotate",
+    "backup": "backup DIR [--intake-only] | --rotate",
     "restore": "restore DIR",
 }
 
