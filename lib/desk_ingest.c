@@ -640,26 +640,29 @@ out:
 }
 
 /*
- * The highest id the intake store has given a tip: its sqlite_sequence
- * (AUTOINCREMENT: a purge does not lower it) or its highest id, which
- * is more. TL_OK or TL_ESTORE.
+ * The highest id the intake store has given a row of tips (or with
+ * messages set, of messages): its sqlite_sequence (AUTOINCREMENT: a
+ * purge does not lower it) or its highest id, which is more. TL_OK or
+ * TL_ESTORE.
  */
 static enum tl_err
-intake_seq(struct tl_desk_intake *in, int64_t *seq)
+intake_seq(struct tl_desk_intake *in, int messages, int64_t *seq)
 {
 	sqlite3_stmt	*st = NULL;
 	enum tl_err	 err = TL_OK;
 
 	*seq = 0;
-	if (one_row(in, "SELECT max(id) FROM tips", 0, &st))
+	if (one_row(in, messages ? "SELECT max(id) FROM messages" :
+	    "SELECT max(id) FROM tips", 0, &st))
 		*seq = sqlite3_column_int64(st, 0);
 	else
 		err = fail(in, "highest id");
 	sqlite3_finalize(st);
 	st = NULL;
 	/* No such table, or no row: the highest id alone. */
-	if (err == TL_OK && one_row(in, "SELECT seq FROM sqlite_sequence"
-	    " WHERE name = 'tips'", 0, &st) &&
+	if (err == TL_OK && one_row(in, messages ? "SELECT seq FROM"
+	    " sqlite_sequence WHERE name = 'messages'" : "SELECT seq FROM"
+	    " sqlite_sequence WHERE name = 'tips'", 0, &st) &&
 	    sqlite3_column_int64(st, 0) > *seq)
 		*seq = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -667,30 +670,33 @@ intake_seq(struct tl_desk_intake *in, int64_t *seq)
 }
 
 /*
- * Ids are not trusted to rise (SPEC 16): when the intake store's ids
- * went back below *cursor (its sqlite_sequence set back, or an older
- * copy restored), said loudly, counted, and *cursor rewound
- * (tl_desk_rewind), so that rows under the old cursor are read. TL_OK,
- * TL_ESTORE.
+ * Ids are not trusted to rise (SPEC 16): when the intake store's tip
+ * ids (or with messages set, its message ids) went back below *cursor
+ * (its sqlite_sequence set back, or an older copy restored), said
+ * loudly, counted, and *cursor rewound (tl_desk_rewind), so that rows
+ * under the old cursor are read. TL_OK, TL_ESTORE.
  */
 static enum tl_err
-went_back(struct tl_desk_store *d, struct tl_desk_intake *in, int64_t now,
-    int64_t *cursor)
+went_back(struct tl_desk_store *d, struct tl_desk_intake *in, int messages,
+    int64_t now, int64_t *cursor)
 {
 	int64_t		 seq, was = *cursor;
 	enum tl_err	 err;
 
-	if ((err = intake_seq(in, &seq)) != TL_OK || seq >= *cursor)
+	if ((err = intake_seq(in, messages, &seq)) != TL_OK ||
+	    seq >= *cursor)
 		return err;
-	if ((err = tl_desk_rewind(d, seq, now, cursor)) != TL_OK) {
+	if ((err = tl_desk_rewind(d, messages, seq, now, cursor)) !=
+	    TL_OK) {
 		snprintf(in->err, sizeof(in->err), "rewind: %s",
 		    tl_desk_store_errmsg(d));
 		return err;
 	}
-	fprintf(stderr, "tipline-staff.fcgi: the intake store's tip ids went "
+	fprintf(stderr, "tipline-staff.fcgi: the intake store's %s ids went "
 	    "back to %lld, below the desk's cursor %lld (its sequence was "
 	    "set back, or an older copy restored); reading again from "
-	    "%lld\n", (long long)seq, (long long)was, (long long)*cursor);
+	    "%lld\n", messages ? "message" : "tip", (long long)seq,
+	    (long long)was, (long long)*cursor);
 	return TL_OK;
 }
 
@@ -710,7 +716,7 @@ tl_desk_ingest_round(struct tl_desk_store *d, struct tl_desk_intake *in,
 	if (rows == NULL || p == NULL)
 		goto out;
 	if ((err = tl_desk_cursor(d, &cursor)) != TL_OK ||
-	    (err = went_back(d, in, now, &cursor)) != TL_OK ||
+	    (err = went_back(d, in, 0, now, &cursor)) != TL_OK ||
 	    (err = row_prepare(in, "WHERE tips.id > ?1 ORDER BY tips.id"
 	    " LIMIT ?2", &st)) != TL_OK)
 		goto out;
@@ -812,7 +818,8 @@ tl_desk_sweep(struct tl_desk_store *d, struct tl_desk_intake *in,
 		return err;
 	/* The id and ref only, and whether a purge leaves the row to the
 	 * intake store's own purge (received at or before its cutoff). */
-	if (sqlite3_prepare_v2(in->db, "SELECT id, ref, received_at > ?4"
+	if (sqlite3_prepare_v2(in->db, "SELECT id, ref, ?4 = 0 OR"
+	    " received_at > ?4"
 	    " FROM tips WHERE id > ?1 AND id <= ?2 ORDER BY id LIMIT ?3", -1,
 	    &st, NULL) != SQLITE_OK)
 		return fail(in, "sweep");
@@ -1177,7 +1184,8 @@ tl_desk_ingest_messages_round(struct tl_desk_store *d,
 	*n = 0;
 	if (rows == NULL || p == NULL)
 		goto out;
-	if ((err = tl_desk_msg_cursor(d, &cursor)) != TL_OK)
+	if ((err = tl_desk_msg_cursor(d, &cursor)) != TL_OK ||
+	    (err = went_back(d, in, 1, now, &cursor)) != TL_OK)
 		goto out;
 	if (sqlite3_prepare_v2(in->db, sql, -1, &st, NULL) != SQLITE_OK) {
 		err = fail(in, "read messages");

@@ -800,9 +800,10 @@ tl_desk_holds(struct tl_desk_store *d, const char *ref, int *held)
 }
 
 enum tl_err
-tl_desk_rewind(struct tl_desk_store *d, int64_t seq, int64_t now,
-    int64_t *cursor)
+tl_desk_rewind(struct tl_desk_store *d, int messages, int64_t seq,
+    int64_t now, int64_t *cursor)
 {
+	const char	*key = messages ? "message_cursor" : "intake_cursor";
 	sqlite3_stmt	*st;
 	char		 why[160];
 	int64_t		 was = 0;
@@ -811,9 +812,11 @@ tl_desk_rewind(struct tl_desk_store *d, int64_t seq, int64_t now,
 	*cursor = 0;
 	if (tl_desk_exec(d, "BEGIN IMMEDIATE") != TL_OK)
 		return TL_ESTORE;
-	if ((rc = tl_desk_cursor(d, &was)) == TL_OK &&
-	    (rc = tl_desk_prep(d, "SELECT coalesce(max(intake_id), 0)"
-	    " FROM tips WHERE intake_id <= ?1", &st)) == TL_OK) {
+	if ((rc = tl_desk_meta_get(d, key, &was)) == TL_OK &&
+	    (rc = tl_desk_prep(d, messages ? "SELECT coalesce(max(intake_id),"
+	    " 0) FROM messages WHERE intake_id <= ?1" : "SELECT"
+	    " coalesce(max(intake_id), 0) FROM tips WHERE intake_id <= ?1",
+	    &st)) == TL_OK) {
 		sqlite3_bind_int64(st, 1, seq);
 		if (sqlite3_step(st) == SQLITE_ROW)
 			*cursor = sqlite3_column_int64(st, 0);
@@ -822,13 +825,14 @@ tl_desk_rewind(struct tl_desk_store *d, int64_t seq, int64_t now,
 		sqlite3_finalize(st);
 	}
 	if (rc == TL_OK)
-		rc = tl_desk_meta_set(d, "intake_cursor", *cursor);
+		rc = tl_desk_meta_set(d, key, *cursor);
 	if (rc == TL_OK)
 		rc = run_sql(d, "UPDATE meta SET value = value + 1"
 		    " WHERE key = 'ingest_backwards'", NULL, 0, NULL, 0);
-	snprintf(why, sizeof(why), "the intake store's ids went back to "
+	snprintf(why, sizeof(why), "the intake store's %s ids went back to "
 	    "%lld, below the ingest cursor %lld; cursor rewound to %lld",
-	    (long long)seq, (long long)was, (long long)*cursor);
+	    messages ? "message" : "tip", (long long)seq, (long long)was,
+	    (long long)*cursor);
 	if (rc == TL_OK)
 		rc = tl_desk_audit(d, now, "tipline-staff", "ingest_backwards",
 		    NULL, why);

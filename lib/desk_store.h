@@ -119,15 +119,15 @@ enum tl_err tl_desk_holds(struct tl_desk_store *d, const char *ref,
 	    int *held);
 
 /*
- * The intake store's ids went back to seq, below the cursor (its
- * sqlite_sequence set back, or an older copy restored): the cursor is
- * set to the highest intake id the desk holds up to seq (*cursor), and
- * the event counted and audited, in one transaction. What lies between
- * is read again; a tip the desk holds is not changed. TL_OK or
- * TL_ESTORE.
+ * The intake store's tip ids (with messages set, its message ids) went
+ * back to seq, below the cursor (its sqlite_sequence set back, or an
+ * older copy restored): that cursor is set to the highest intake id of
+ * a tip (a message) the desk holds up to seq (*cursor), and the event
+ * counted and audited, in one transaction. What lies between is read
+ * again; what the desk holds is not changed. TL_OK or TL_ESTORE.
  */
-enum tl_err tl_desk_rewind(struct tl_desk_store *d, int64_t seq,
-	    int64_t now, int64_t *cursor);
+enum tl_err tl_desk_rewind(struct tl_desk_store *d, int messages,
+	    int64_t seq, int64_t now, int64_t *cursor);
 
 /* Counts a message row given up on (SPEC 16: it could not be read in 3
  * rounds) in ingest_skipped, forgets the retries, and audits why

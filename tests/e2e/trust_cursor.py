@@ -11,6 +11,9 @@ written into the file.
                      low id) is still taken in, the jump counted
                      (tipline_desk_ingest_backwards_total), the deleted
                      row's tip flagged, `tiplinectl check` fails.
+  msg_jump           the same with a message row (id 5000000, taken in,
+                     deleted, the sequence set back): the next message
+                     is still taken in.
   id_moved_below     a new tip's id moved below the desk's cursor (to
                      -5) while the highest id stays: the desk finds it,
                      takes it in flagged and counts it
@@ -126,6 +129,30 @@ def cursor_jump(ctx):
     rc, out, _ = ctx.ctl("check")
     check(rc == 1 and "went backwards" in out and b in out,
           "check: %d %s" % (rc, out))
+
+
+@test
+def msg_jump(ctx):
+    back = metric(ctx, "tipline_desk_ingest_backwards_total")
+    a = ctx.submit(dict(tt.URGENT, description="tip whose messages jump "
+                        "MSGJUMPqx7"))
+    ctx.wait_desk(a)
+    tid = ctx.intake("SELECT id FROM tips WHERE ref = ?", (a,))[0][0]
+    mx = ctx.intake("SELECT coalesce(max(id), 0) FROM messages")[0][0]
+    ctx.intake("INSERT INTO messages (id, tip_id, author, at, kind, sealed)"
+               " VALUES (5000000, ?, 2, strftime('%s', 'now'), 'text', ?)",
+               (tid, os.urandom(600)))
+    e2e.wait_until(lambda: desk_message(ctx, 5000000),
+                   "the jumped message taken in", timeout=30)
+    ctx.intake("DELETE FROM messages WHERE id = 5000000")
+    ctx.intake("UPDATE sqlite_sequence SET seq = ? WHERE name = 'messages'",
+               (mx,))
+    m = add_message(ctx, a, os.urandom(600))
+    check(m < 5000000, "the sequence was not set back")
+    e2e.wait_until(lambda: desk_message(ctx, m),
+                   "the next message taken in", timeout=20)
+    check(metric(ctx, "tipline_desk_ingest_backwards_total") > back,
+          "the jump back was not counted")
 
 
 @test
