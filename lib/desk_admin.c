@@ -259,8 +259,9 @@ check_intake(const struct tl_config *cfg, struct tl_desk_store *d,
 	struct tl_desk_intake	*in = NULL;
 	json_t			*changed = json_array();
 	char			 err[512];
-	int64_t			 key, at, skipped, since, lag;
-	size_t			 i;
+	int64_t			 key, at, skipped, since, lag, found,
+				 back, cutoff;
+	size_t			 i, missing = 0, k;
 	int			 bad = 0, wrapped = 0;
 	enum tl_err		 rc;
 
@@ -285,6 +286,37 @@ check_intake(const struct tl_config *cfg, struct tl_desk_store *d,
 	if (i < json_array_size(changed))
 		bad += tl_watch_say(out, 0, "and %zu more tips changed",
 		    json_array_size(changed) - i);
+	/* Rows below the cursor the desk lacks (SPEC 16: ids are not
+	 * trusted to rise): counted, not taken in; the desk does that. */
+	for (rc = TL_OK, wrapped = d == NULL; rc == TL_OK && !wrapped;
+	    missing += k)
+		rc = tl_desk_sweep(d, in, NULL, 1000, now, 0, &k, &wrapped);
+	if (rc != TL_OK)
+		bad += tl_watch_say(out, 0, "the intake rows could not all be "
+		    "compared with the desk's tips: %s",
+		    tl_desk_intake_errmsg(in));
+	if (missing > 0)
+		bad += tl_watch_say(out, 0, "%zu tip%s in the intake store "
+		    "below the desk's ingest cursor %s not been taken in (their "
+		    "ids were changed)", missing, missing == 1 ? "" : "s",
+		    missing == 1 ? "has" : "have");
+	if (d == NULL)
+		;	/* the status file's view only: see below */
+	else if (tl_desk_ingest_odd(d, &found, &back, &cutoff) != TL_OK)
+		bad += tl_watch_say(out, 0, "the desk's store cannot be read: "
+		    "%s", tl_desk_store_errmsg(d));
+	else {
+		if (found > 0)
+			bad += tl_watch_say(out, 0, "%lld tip%s found below the "
+			    "ingest cursor and taken in late, flagged (the "
+			    "intake store's ids were changed)",
+			    (long long)found, found == 1 ? " was" : "s were");
+		if (back > 0)
+			bad += tl_watch_say(out, 0, "the intake store's ids went "
+			    "backwards %lld time%s (its sequence set back, or an "
+			    "older copy restored); the desk read it again",
+			    (long long)back, back == 1 ? "" : "s");
+	}
 	if (st != NULL) {
 		rc = tl_desk_intake_oldest_after(in, st->tip_cursor,
 		    st->msg_cursor, &key, &at);

@@ -12,6 +12,7 @@
  * is not text, is still taken in, flagged with why and none of its
  * content, so that nothing is silently dropped or silently shown.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,8 @@ struct tl_desk_intake {
 	size_t		 max_sealed;	/* bytes of a tip's blob taken */
 	int64_t		 recheck_after;	/* desk tip id a recheck goes on
 					   after (tl_desk_recheck) */
+	int64_t		 sweep_after;	/* intake id a sweep goes on after
+					   (tl_desk_sweep) */
 	char		 err[256];
 };
 
@@ -39,6 +42,12 @@ struct tl_desk_intake {
 
 /* Rounds that try to read an intake row before it is given up on. */
 #define READ_TRIES	3
+
+/* Bytes any one value read from the intake store may have beyond
+ * max_sealed_bytes (SQLITE_LIMIT_LENGTH): a larger one, a text column
+ * or a message's blob, fails with SQLITE_TOOBIG before it is loaded,
+ * and its row is one that cannot be read. */
+#define VALUE_SLACK	(64 * 1024)
 
 /* One row as read: what tl_desk_ingest() takes, and what it points to. */
 struct row {
@@ -75,13 +84,14 @@ tl_desk_intake_open(const char *path, struct tl_desk_intake **out,
 		snprintf(err, errlen, "out of memory");
 		return TL_ENOMEM;
 	}
-	in->max_sealed = TL_DESK_SEALED_MAX;
 	if (sqlite3_open_v2(path, &in->db, SQLITE_OPEN_READONLY |
 	    SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
 	    tl_store_harden(in->db) == -1) {
 		fail(in, path);
 		goto bad;
 	}
+	tl_desk_intake_set_max_sealed(in, TL_DESK_SEALED_MAX);
+	in->sweep_after = INT64_MIN;	/* an id may be 0 or less */
 	sqlite3_busy_timeout(in->db, 5000);
 	for (i = 0; i < sizeof(pragmas) / sizeof(pragmas[0]); i++)
 		if (sqlite3_exec(in->db, pragmas[i], NULL, NULL, NULL) !=
@@ -110,6 +120,8 @@ void
 tl_desk_intake_set_max_sealed(struct tl_desk_intake *in, size_t bytes)
 {
 	in->max_sealed = bytes;
+	sqlite3_limit(in->db, SQLITE_LIMIT_LENGTH, bytes > INT_MAX -
+	    VALUE_SLACK ? INT_MAX : (int)(bytes + VALUE_SLACK));
 }
 
 const char *
@@ -161,8 +173,9 @@ row_sql(struct tl_buf *b, const char *tail)
 	    cols, SEALED_BOUNDED, at + strlen(SEALED_COL), SEALED_SIZE, tail);
 }
 
-/* row_sql()'s tail for one tip, by its reference (?1). */
+/* row_sql()'s tail for one tip, by its reference (?1), or its id. */
 #define BY_REF	"WHERE tips.ref = ?1"
+#define BY_ID	"WHERE tips.id = ?1"
 
 /* Prepares row_sql(tail) on the intake store with max_sealed_bytes
  * bound: TL_OK, or an error with in->err set. */
@@ -626,6 +639,67 @@ out:
 	return rc;
 }
 
+/*
+ * The highest id the intake store has given a row of tips (or with
+ * messages set, of messages): its sqlite_sequence (AUTOINCREMENT: a
+ * purge does not lower it) or its highest id, which is more. TL_OK or
+ * TL_ESTORE.
+ */
+static enum tl_err
+intake_seq(struct tl_desk_intake *in, int messages, int64_t *seq)
+{
+	sqlite3_stmt	*st = NULL;
+	enum tl_err	 err = TL_OK;
+
+	*seq = 0;
+	if (one_row(in, messages ? "SELECT max(id) FROM messages" :
+	    "SELECT max(id) FROM tips", 0, &st))
+		*seq = sqlite3_column_int64(st, 0);
+	else
+		err = fail(in, "highest id");
+	sqlite3_finalize(st);
+	st = NULL;
+	/* No such table, or no row: the highest id alone. */
+	if (err == TL_OK && one_row(in, messages ? "SELECT seq FROM"
+	    " sqlite_sequence WHERE name = 'messages'" : "SELECT seq FROM"
+	    " sqlite_sequence WHERE name = 'tips'", 0, &st) &&
+	    sqlite3_column_int64(st, 0) > *seq)
+		*seq = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return err;
+}
+
+/*
+ * Ids are not trusted to rise (SPEC 16): when the intake store's tip
+ * ids (or with messages set, its message ids) went back below *cursor
+ * (its sqlite_sequence set back, or an older copy restored), said
+ * loudly, counted, and *cursor rewound (tl_desk_rewind), so that rows
+ * under the old cursor are read. TL_OK, TL_ESTORE.
+ */
+static enum tl_err
+went_back(struct tl_desk_store *d, struct tl_desk_intake *in, int messages,
+    int64_t now, int64_t *cursor)
+{
+	int64_t		 seq, was = *cursor;
+	enum tl_err	 err;
+
+	if ((err = intake_seq(in, messages, &seq)) != TL_OK ||
+	    seq >= *cursor)
+		return err;
+	if ((err = tl_desk_rewind(d, messages, seq, now, cursor)) !=
+	    TL_OK) {
+		snprintf(in->err, sizeof(in->err), "rewind: %s",
+		    tl_desk_store_errmsg(d));
+		return err;
+	}
+	fprintf(stderr, "tipline-staff.fcgi: the intake store's %s ids went "
+	    "back to %lld, below the desk's cursor %lld (its sequence was "
+	    "set back, or an older copy restored); reading again from "
+	    "%lld\n", messages ? "message" : "tip", (long long)seq,
+	    (long long)was, (long long)*cursor);
+	return TL_OK;
+}
+
 enum tl_err
 tl_desk_ingest_round(struct tl_desk_store *d, struct tl_desk_intake *in,
     const struct tl_seal_secret *sk, size_t max, int64_t now, size_t *n)
@@ -642,6 +716,7 @@ tl_desk_ingest_round(struct tl_desk_store *d, struct tl_desk_intake *in,
 	if (rows == NULL || p == NULL)
 		goto out;
 	if ((err = tl_desk_cursor(d, &cursor)) != TL_OK ||
+	    (err = went_back(d, in, 0, now, &cursor)) != TL_OK ||
 	    (err = row_prepare(in, "WHERE tips.id > ?1 ORDER BY tips.id"
 	    " LIMIT ?2", &st)) != TL_OK)
 		goto out;
@@ -682,29 +757,153 @@ out:
 	return err;
 }
 
+/* Reads intake row id, found below the cursor, and takes it in flagged
+ * (tl_desk_ingest_found). A row that cannot be read is the cursor's
+ * path's (skip_bad) to give up on. TL_OK, TL_ESTORE, TL_ENOMEM. */
+static enum tl_err
+take_found(struct tl_desk_store *d, struct tl_desk_intake *in,
+    const struct tl_seal_secret *sk, int64_t id, int64_t now)
+{
+	const struct tl_desk_in	*p;
+	struct row		*w;
+	sqlite3_stmt		*st = NULL;
+	size_t			 added = 0;
+	int			 got = 0;
+	enum tl_err		 err;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return TL_ENOMEM;
+	if ((err = row_prepare(in, BY_ID, &st)) != TL_OK)
+		goto out;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    (got = read_row(in, st, sk, now, w)) < 0)
+		err = TL_ENOMEM;
+	if (got > 0) {
+		p = &w->in;
+		if ((err = tl_desk_ingest_found(d, &p, 1, now, &added)) !=
+		    TL_OK)
+			snprintf(in->err, sizeof(in->err), "found: %s",
+			    tl_desk_store_errmsg(d));
+		else if (added > 0)
+			fprintf(stderr, "tipline-staff.fcgi: intake row %lld "
+			    "(%s) lay below the ingest cursor, never taken in "
+			    "(its id was changed); taken in now, flagged\n",
+			    (long long)id, w->t.ref);
+		tl_tip_free(&w->t);
+	}
+out:
+	sqlite3_finalize(st);
+	free(w);
+	return err;
+}
+
+enum tl_err
+tl_desk_sweep(struct tl_desk_store *d, struct tl_desk_intake *in,
+    const struct tl_seal_secret *sk, size_t max, int64_t now, int take,
+    size_t *found, int *wrapped)
+{
+	sqlite3_stmt	*st = NULL, *nx = NULL;
+	const char	*ref;
+	char		 canon[TL_REF_SIZE];
+	int64_t		 cursor, nfound, nback, cutoff, last = in->sweep_after;
+	size_t		 seen = 0;
+	int		 rc = SQLITE_DONE, held;
+	enum tl_err	 err;
+
+	*found = 0;
+	*wrapped = 0;
+	if ((err = tl_desk_cursor(d, &cursor)) != TL_OK ||
+	    (err = tl_desk_ingest_odd(d, &nfound, &nback, &cutoff)) != TL_OK)
+		return err;
+	/* The id and ref only, and whether a purge leaves the row to the
+	 * intake store's own purge (received at or before its cutoff). */
+	if (sqlite3_prepare_v2(in->db, "SELECT id, ref, ?4 = 0 OR"
+	    " received_at > ?4"
+	    " FROM tips WHERE id > ?1 AND id <= ?2 ORDER BY id LIMIT ?3", -1,
+	    &st, NULL) != SQLITE_OK)
+		return fail(in, "sweep");
+	sqlite3_bind_int64(st, 1, in->sweep_after);
+	sqlite3_bind_int64(st, 2, cursor);
+	sqlite3_bind_int64(st, 3, (int64_t)max);
+	sqlite3_bind_int64(st, 4, cutoff);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		seen++;
+		last = sqlite3_column_int64(st, 0);
+		ref = (const char *)sqlite3_column_text(st, 1);
+		/* A row with no valid reference is never taken in (the
+		 * cursor's path said so when it passed it). */
+		if (!sqlite3_column_int(st, 2) || ref == NULL ||
+		    sqlite3_column_bytes(st, 1) != TL_REF_LEN ||
+		    tl_ref_parse(ref, canon) != TL_OK ||
+		    strcmp(canon, ref) != 0)
+			continue;
+		if ((err = tl_desk_holds(d, canon, &held)) != TL_OK) {
+			snprintf(in->err, sizeof(in->err), "sweep: %s",
+			    tl_desk_store_errmsg(d));
+			goto out;
+		}
+		if (held)
+			continue;
+		(*found)++;
+		if (take && (err = take_found(d, in, sk, last, now)) != TL_OK)
+			goto out;
+	}
+	if (rc != SQLITE_DONE && !row_error(in)) {
+		err = fail(in, "sweep");
+		goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		/* Past the row that cannot be read: the cursor's path
+		 * gives up on it (skip_bad). */
+		if (one_row(in, "SELECT id FROM tips WHERE id > ?1"
+		    " ORDER BY id LIMIT 1", last, &nx))
+			last = sqlite3_column_int64(nx, 0);
+		seen = max;
+	}
+	in->sweep_after = last;
+	if (seen < max) {
+		in->sweep_after = INT64_MIN;
+		*wrapped = 1;
+	}
+out:
+	sqlite3_finalize(nx);
+	sqlite3_finalize(st);
+	return err;
+}
+
 enum tl_err
 tl_desk_recheck(struct tl_desk_store *d, struct tl_desk_intake *in,
     size_t max, int64_t now, int flag, json_t *changed, int *wrapped)
 {
 	sqlite3_stmt	*st = NULL;
 	json_t		*tips = NULL, *e;
-	const char	*ref, *was;
+	const char	*ref, *was, *now_ref;
 	char		 dg[TL_SEAL_HASH_HEX];
+	int64_t		 nfound, nback, cutoff;
 	size_t		 i;
 	int		 rc, differs;
 	enum tl_err	 err;
 
 	*wrapped = 0;
-	if ((err = tl_desk_digests(d, in->recheck_after, max, &tips)) !=
-	    TL_OK || (err = row_prepare(in, BY_REF, &st)) != TL_OK)
+	if ((err = tl_desk_ingest_odd(d, &nfound, &nback, &cutoff)) !=
+	    TL_OK || (err = tl_desk_digests(d, in->recheck_after, max,
+	    &tips)) != TL_OK || (err = row_prepare(in, BY_ID, &st)) != TL_OK)
 		goto out;
 	json_array_foreach(tips, i, e) {
 		ref = json_string_value(json_array_get(e, 1));
 		was = json_string_value(json_array_get(e, 2));
-		sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+		/* By the id the desk took it from: a row renamed, moved or
+		 * deleted is seen, not just one changed in place. */
+		sqlite3_bind_int64(st, 1,
+		    json_integer_value(json_array_get(e, 4)));
 		rc = sqlite3_step(st);
 		differs = 0;
-		if (rc == SQLITE_ROW) {
+		if (rc == SQLITE_ROW && ((now_ref = (const char *)
+		    sqlite3_column_text(st, 1)) == NULL ||
+		    strcmp(now_ref, ref) != 0))
+			differs = 1;	/* another tip's row, or renamed */
+		else if (rc == SQLITE_ROW) {
 			row_digest(st, dg);
 			differs = strcmp(dg, was) != 0;
 			if (differs) {
@@ -715,9 +914,14 @@ tl_desk_recheck(struct tl_desk_store *d, struct tl_desk_intake *in,
 					err = tl_desk_set_digest(d, ref, dg);
 				}
 			}
-		} else if (rc != SQLITE_DONE && row_error(in))
+		} else if (rc == SQLITE_DONE)
+			/* Gone: a purge's (the desk's copy goes first), or
+			 * deleted behind the desk's back. */
+			differs = json_integer_value(json_array_get(e, 5)) >
+			    cutoff;
+		else if (row_error(in))
 			differs = 1;	/* the row as taken in is gone */
-		else if (rc != SQLITE_DONE)
+		else
 			err = fail(in, "recheck");
 		sqlite3_reset(st);
 		/* A row skipped as unreadable ("-") was never compared. */
@@ -833,6 +1037,11 @@ struct msg_row {
 	uint8_t			*sealed;
 };
 
+/* The most bytes of a message's blob a round reads: a larger one is
+ * never loaded (its size is read, not its bytes). */
+#define MSG_READ_MAX	(MSG_SEALED_MAX > END_SEALED_MAX ? MSG_SEALED_MAX : \
+	END_SEALED_MAX)
+
 /*
  * Reads a message row (columns of msg_sql) into w, checked as hostile
  * input: the reference, author, kind and the blob's size. A row that is
@@ -868,9 +1077,15 @@ read_msg(sqlite3_stmt *st, struct msg_row *w)
 		w->in.fault = "the row is not one the schema allows";
 		return 0;
 	}
+	if (sqlite3_column_int64(st, 7) < 0) {
+		w->in.fault = "its sealed column is not a blob";
+		return 0;
+	}
 	blob = sqlite3_column_blob(st, 6);
 	len = (size_t)sqlite3_column_bytes(st, 6);
-	if (blob == NULL)
+	if (sqlite3_column_int64(st, 7) > (int64_t)MSG_READ_MAX)
+		len = SIZE_MAX;		/* not read: too big */
+	else if (blob == NULL)
 		return 0;
 	if (len > (w->in.end ? END_SEALED_MAX : MSG_SEALED_MAX)) {
 		w->in.fault = "its sealed text is larger than any message";
@@ -884,26 +1099,103 @@ read_msg(sqlite3_stmt *st, struct msg_row *w)
 	return 0;
 }
 
+/*
+ * The message row after after could not be read (SPEC 16), as skip_bad
+ * for a tip: counted as one more try (tl_desk_bad_row, as -id); after
+ * READ_TRIES rounds taken in as a flagged message of its tip when what
+ * names the tip can still be read (none of its text), else passed, and
+ * counted (tl_desk_skip_message). TL_OK when skipped, or it waits for
+ * its tip; else TL_ESTORE (tried again next round).
+ */
+static enum tl_err
+skip_bad_msg(struct tl_desk_store *d, struct tl_desk_intake *in,
+    const struct tl_seal_secret *sk, int64_t after, int64_t now)
+{
+	struct tl_desk_msg_in	 m;
+	sqlite3_stmt		*st = NULL;
+	const char		*ref;
+	char			 canon[TL_REF_SIZE], why[160];
+	int64_t			 id = 0, tries;
+	size_t			 taken, added;
+	int			 author;
+	enum tl_err		 rc = TL_ESTORE;
+
+	if (one_row(in, "SELECT id FROM messages WHERE id > ?1 ORDER BY id"
+	    " LIMIT 1", after, &st))
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (id <= 0 || tl_desk_bad_row(d, -id, &tries) != TL_OK)
+		goto out;
+	if (tries < READ_TRIES) {
+		snprintf(in->err, sizeof(in->err), "message row %lld could "
+		    "not be read (%d of %d tries)", (long long)id, (int)tries,
+		    READ_TRIES);
+		goto out;
+	}
+	memset(&m, 0, sizeof(m));
+	snprintf(canon, sizeof(canon), "-");
+	m.intake_id = id;
+	m.ref = canon;
+	m.author = TL_SEAL_FROM_SENDER;
+	m.at = now;
+	m.fault = "the intake row could not be read (the intake store is "
+	    "damaged): nothing of it is shown";
+	if (one_row(in, "SELECT t.id, t.ref, m.author, m.at FROM messages m"
+	    " JOIN tips t ON t.id = m.tip_id WHERE m.id = ?1", id, &st) &&
+	    (ref = (const char *)sqlite3_column_text(st, 1)) != NULL &&
+	    tl_ref_parse(ref, canon) == TL_OK && strcmp(canon, ref) == 0) {
+		m.tip_intake_id = sqlite3_column_int64(st, 0);
+		author = sqlite3_column_int(st, 2);
+		if (author == TL_SEAL_FROM_STAFF)
+			m.author = author;
+		if (sqlite3_column_int64(st, 3) > 0 &&
+		    sqlite3_column_int64(st, 3) <= now)
+			m.at = sqlite3_column_int64(st, 3);
+	} else
+		snprintf(canon, sizeof(canon), "-");
+	if ((rc = tl_desk_ingest_messages(d, sk, &m, 1, now, &taken,
+	    &added)) != TL_OK || taken == 0)
+		goto out;
+	snprintf(why, sizeof(why), "intake message row %lld could not be "
+	    "read in %d tries; skipped", (long long)id, READ_TRIES);
+	if ((rc = tl_desk_skip_message(d, strcmp(canon, "-") != 0 ? canon :
+	    NULL, now, why)) == TL_OK)
+		fprintf(stderr, "tipline-staff.fcgi: %s%s%s\n", why,
+		    added > 0 ? ", flagged on " : "", added > 0 ? canon : "");
+out:
+	if (rc != TL_OK && in->err[0] == '\0')
+		snprintf(in->err, sizeof(in->err), "message skip: %s",
+		    tl_desk_store_errmsg(d));
+	sqlite3_finalize(st);
+	return rc;
+}
+
 enum tl_err
 tl_desk_ingest_messages_round(struct tl_desk_store *d,
     struct tl_desk_intake *in, const struct tl_seal_secret *sk, size_t max,
     int64_t now, size_t *n)
 {
+	/* The blob only when it could be a message (?3), and its size. */
 	static const char sql[] = "SELECT m.id, t.id, t.ref, m.author, m.at,"
-	    " m.kind, m.sealed FROM messages m JOIN tips t ON t.id = m.tip_id"
+	    " m.kind, CASE WHEN typeof(m.sealed) = 'blob' AND"
+	    " length(m.sealed) <= ?3 THEN m.sealed END, CASE typeof(m.sealed)"
+	    " WHEN 'blob' THEN length(m.sealed) WHEN 'null' THEN 0 ELSE -1 END"
+	    " FROM messages m JOIN tips t ON t.id = m.tip_id"
 	    " WHERE m.id > ?1 ORDER BY m.id LIMIT ?2";
 	struct msg_row		*rows = calloc(max, sizeof(*rows));
 	struct tl_desk_msg_in	*p = calloc(max, sizeof(*p));
 	sqlite3_stmt		*st = NULL;
-	int64_t			 cursor;
+	int64_t			 cursor, last;
 	size_t			 k = 0, i, added;
-	int			 rc = SQLITE_DONE;
+	int			 rc = SQLITE_DONE, bad = 0;
 	enum tl_err		 err = TL_ENOMEM;
 
 	*n = 0;
 	if (rows == NULL || p == NULL)
 		goto out;
-	if ((err = tl_desk_msg_cursor(d, &cursor)) != TL_OK)
+	if ((err = tl_desk_msg_cursor(d, &cursor)) != TL_OK ||
+	    (err = went_back(d, in, 1, now, &cursor)) != TL_OK)
 		goto out;
 	if (sqlite3_prepare_v2(in->db, sql, -1, &st, NULL) != SQLITE_OK) {
 		err = fail(in, "read messages");
@@ -911,6 +1203,7 @@ tl_desk_ingest_messages_round(struct tl_desk_store *d,
 	}
 	sqlite3_bind_int64(st, 1, cursor);
 	sqlite3_bind_int64(st, 2, (int64_t)max);
+	sqlite3_bind_int64(st, 3, (int64_t)MSG_READ_MAX);
 	while (k < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (read_msg(st, &rows[k]) < 0) {
 			err = TL_ENOMEM;
@@ -920,13 +1213,21 @@ tl_desk_ingest_messages_round(struct tl_desk_store *d,
 		k++;
 	}
 	if (k < max && rc != SQLITE_DONE) {
+		/* One row that cannot be read stops no other: those
+		 * before it go in, and it is tried again, then skipped. */
 		err = fail(in, "read messages");
-		goto out;
+		if (!(bad = row_error(in)))
+			goto out;
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	err = k == 0 ? TL_OK : tl_desk_ingest_messages(d, sk, p, k, now, n,
-	    &added);
+	last = k > 0 ? p[k - 1].intake_id : cursor;
+	if (k > 0 && (err = tl_desk_ingest_messages(d, sk, p, k, now, n,
+	    &added)) != TL_OK)
+		goto out;
+	/* The bad row waits while one before it waits for its tip. */
+	if (bad)
+		err = *n < k ? TL_OK : skip_bad_msg(d, in, sk, last, now);
 out:
 	sqlite3_finalize(st);
 	for (i = 0; rows != NULL && i < max; i++)

@@ -34,7 +34,10 @@ void tl_desk_intake_close(struct tl_desk_intake *in);
 
 /* Sets the most bytes of a tip's sealed blob in takes (TL_DESK_SEALED_MAX
  * until set): a larger blob is never read from the store; its tip is
- * taken in flagged, with none of its content. */
+ * taken in flagged, with none of its content. Any other value read
+ * from the store (a text column, a message's blob) larger than that and
+ * 64 KiB fails to read (SQLITE_LIMIT_LENGTH): its row is one that cannot
+ * be read, tried again and then skipped, never loaded. */
 void tl_desk_intake_set_max_sealed(struct tl_desk_intake *in, size_t bytes);
 
 /* Whether the intake store answers a read: TL_OK or TL_ESTORE. */
@@ -59,16 +62,39 @@ enum tl_err tl_desk_ingest_round(struct tl_desk_store *d,
  * and the round returns TL_ESTORE; after 3 rounds on the same row it is
  * given up on (tl_desk_skip: flagged, counted in
  * tipline_desk_ingest_skipped_total) and the round returns TL_OK.
+ *
+ * Ids are not trusted to rise: when the intake store's highest id (its
+ * sqlite_sequence, or its highest row) is below the cursor, the round
+ * says so, counts it and rewinds the cursor (tl_desk_rewind) before it
+ * reads. A row given an id below the cursor otherwise is
+ * tl_desk_sweep()'s.
  */
 
 /*
+ * Compares up to max intake rows at or below the desk's cursor, after
+ * where the last call on in stopped, with the tips the desk holds, by
+ * reference (SPEC 16: ids are the intake store's to change): a row
+ * whose valid reference the desk lacks, received after the latest
+ * purge's cutoff, is counted in *found and, when take is set, read and
+ * taken in flagged (tl_desk_ingest_found). A row that cannot be read is
+ * passed. *wrapped: every row has been compared and the next call starts
+ * again. TL_OK, TL_ESTORE, TL_ENOMEM.
+ */
+enum tl_err tl_desk_sweep(struct tl_desk_store *d, struct tl_desk_intake *in,
+	    const struct tl_seal_secret *sk, size_t max, int64_t now,
+	    int take, size_t *found, int *wrapped);
+
+/*
  * Compares up to max of the desk's tips, after where the last call on
- * in stopped, with their intake rows as they are now (SPEC 16: the
- * desk's copy is the truth): a row whose digest differs, or that can no
- * longer be read, is flagged "changed after it was taken in"
- * (tl_desk_flag_changed) when flag is set. The refs of those, and of
- * every tip already flagged changed, are appended to changed (a JSON
- * array) when not NULL. A deleted row (purged) is no change. *wrapped:
+ * in stopped, with their intake rows as they are now, found by the
+ * intake id the desk took each from (SPEC 16: the desk's copy is the
+ * truth): a row whose digest differs, whose reference is another, that
+ * is gone, or that can no longer be read, is flagged "changed after it
+ * was taken in" (tl_desk_flag_changed) when flag is set. The refs of
+ * those, and of every tip already flagged changed, are appended to
+ * changed (a JSON array) when not NULL. A row gone that a purge covers
+ * (received at or before its cutoff, tl_desk_ingest_odd) is no change.
+ * *wrapped:
  * every tip has been compared and the next call starts again. TL_OK,
  * TL_ESTORE, TL_ENOMEM.
  */
@@ -103,8 +129,12 @@ enum tl_err tl_desk_ingest_lag(struct tl_desk_store *d,
  * each row as hostile input (a row not as the schema allows is taken in
  * flagged, with no text) and hands them to tl_desk_ingest_messages(),
  * which opens them with sk. *n: messages the cursor passed (fewer than
- * max when there were no more, or one waits for its tip). TL_OK;
- * TL_ESTORE; TL_ENOMEM.
+ * max when there were no more, or one waits for its tip). A blob larger
+ * than any message is never read: the message is taken in flagged. A
+ * row that cannot be read stops no other: after 3 rounds on it, it is
+ * taken in as a flagged message of its tip with none of its text (when
+ * its tip is known) and counted in tipline_desk_ingest_skipped_total.
+ * TL_OK; TL_ESTORE; TL_ENOMEM.
  */
 enum tl_err tl_desk_ingest_messages_round(struct tl_desk_store *d,
 	    struct tl_desk_intake *in, const struct tl_seal_secret *sk,

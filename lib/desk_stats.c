@@ -163,6 +163,12 @@ static const struct {
 	 * how long the oldest tip or message not taken in has waited. */
 	{ "tipline_desk_ingest_skipped_total",
 	    "SELECT value FROM meta WHERE key = 'ingest_skipped'" },
+	/* Intake rows found below the cursor (ids changed), and times
+	 * the intake store's ids went backwards. */
+	{ "tipline_desk_ingest_found_total",
+	    "SELECT value FROM meta WHERE key = 'ingest_found'" },
+	{ "tipline_desk_ingest_backwards_total",
+	    "SELECT value FROM meta WHERE key = 'ingest_backwards'" },
 	{ "tipline_desk_ingest_lag_seconds",
 	    "SELECT CASE WHEN value = 0 THEN 0 ELSE max(?1 - value, 0) END"
 	    " FROM meta WHERE key = 'ingest_pending_since'" },

@@ -177,6 +177,18 @@ static const char *const migrations[] = {
 	"INSERT INTO meta VALUES ('ingest_bad_id', 0), ('ingest_bad_tries', 0),"
 	" ('ingest_skipped', 0), ('ingest_pending_id', 0),"
 	" ('ingest_pending_since', 0);",
+	/*
+	 * 4: ingest trusts no id to rise (SPEC 16). ingest_found: intake
+	 * rows found below the cursor that the desk lacked (their ids
+	 * changed), taken in and flagged; ingest_backwards: times the
+	 * intake store's ids went below the cursor (sqlite_sequence set
+	 * back, or an older store restored), each a rewind of the cursor;
+	 * purge_cutoff: the latest purge's, whose older rows the sweep
+	 * below the cursor leaves to the purge, and a recheck does not
+	 * miss.
+	 */
+	"INSERT INTO meta VALUES ('ingest_found', 0), ('ingest_backwards', 0),"
+	" ('purge_cutoff', 0);",
 };
 #define SCHEMA_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -684,15 +696,31 @@ out:
 	tl_buf_free(&ex);
 }
 
+/* Flags the tip found below the cursor, t, as changed, audited. */
+static void
+found_tip(struct ingest *in, const struct tl_desk_in *t, int64_t now)
+{
+	tl_desk_bind(in->st[IN_FLAG], 1, t->ref);
+	if (!run(in->st[IN_FLAG]))
+		in->rc = tl_desk_fail(in->d, "flag");
+	else
+		in->rc = tl_desk_audit(in->d, now, "tipline-staff",
+		    "ingest_found", t->ref, "the intake row was found below "
+		    "the ingest cursor (its id was changed, or the intake "
+		    "store's ids went backwards): taken in late, flagged");
+}
+
 /*
  * One ingest transaction: tips[0..n) as tl_desk_ingest() says, the
  * cursor moved to cursor; with skipped (why an intake row was given up
- * on), the skip counted and audited in the same transaction.
+ * on), the skip counted and audited in the same transaction. With found
+ * (rows found below the cursor), the cursor stays, and each new tip is
+ * flagged, audited and counted in ingest_found.
  */
 static enum tl_err
-ingest_tx(struct tl_desk_store *d, const struct tl_desk_in *const *tips,
+ingest_txf(struct tl_desk_store *d, const struct tl_desk_in *const *tips,
     size_t n, int64_t cursor, int64_t now, size_t *added,
-    const char *skipped)
+    const char *skipped, int found)
 {
 	struct ingest	 in;
 	size_t		 i;
@@ -709,10 +737,16 @@ ingest_tx(struct tl_desk_store *d, const struct tl_desk_in *const *tips,
 		if ((h = held(&in, tips[i], now)) != 0)
 			continue;
 		insert_tip(&in, tips[i], now);
+		if (in.rc == TL_OK && found)
+			found_tip(&in, tips[i], now);
 		*added += in.rc == TL_OK;
 	}
-	if (in.rc == TL_OK)
+	if (in.rc == TL_OK && !found)
 		in.rc = tl_desk_meta_set(d, "intake_cursor", cursor);
+	if (in.rc == TL_OK && found)
+		in.rc = run_sql(d, "UPDATE meta SET value = value + ?1"
+		    " WHERE key = 'ingest_found'", NULL, 0,
+		    (const int64_t[]){ (int64_t)*added }, 1);
 	if (in.rc == TL_OK && skipped != NULL)
 		in.rc = run_sql(d, "UPDATE meta SET value = CASE key"
 		    " WHEN 'ingest_skipped' THEN value + 1 ELSE 0 END"
@@ -728,6 +762,118 @@ ingest_tx(struct tl_desk_store *d, const struct tl_desk_in *const *tips,
 	tl_desk_rollback(d);
 	*added = 0;
 	return in.rc != TL_OK ? in.rc : TL_ESTORE;
+}
+
+/* ingest_txf() of rows after the cursor. */
+static enum tl_err
+ingest_tx(struct tl_desk_store *d, const struct tl_desk_in *const *tips,
+    size_t n, int64_t cursor, int64_t now, size_t *added,
+    const char *skipped)
+{
+	return ingest_txf(d, tips, n, cursor, now, added, skipped, 0);
+}
+
+enum tl_err
+tl_desk_ingest_found(struct tl_desk_store *d,
+    const struct tl_desk_in *const *tips, size_t n, int64_t now,
+    size_t *added)
+{
+	return ingest_txf(d, tips, n, 0, now, added, NULL, 1);
+}
+
+enum tl_err
+tl_desk_holds(struct tl_desk_store *d, const char *ref, int *held)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	*held = 0;
+	if (tl_desk_prep(d, "SELECT 1 FROM tips WHERE ref = ?1", &st) !=
+	    TL_OK)
+		return TL_ESTORE;
+	tl_desk_bind(st, 1, ref);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	*held = rc == SQLITE_ROW;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? TL_OK :
+	    tl_desk_fail(d, "holds");
+}
+
+enum tl_err
+tl_desk_rewind(struct tl_desk_store *d, int messages, int64_t seq,
+    int64_t now, int64_t *cursor)
+{
+	const char	*key = messages ? "message_cursor" : "intake_cursor";
+	sqlite3_stmt	*st;
+	char		 why[160];
+	int64_t		 was = 0;
+	enum tl_err	 rc;
+
+	*cursor = 0;
+	if (tl_desk_exec(d, "BEGIN IMMEDIATE") != TL_OK)
+		return TL_ESTORE;
+	if ((rc = tl_desk_meta_get(d, key, &was)) == TL_OK &&
+	    (rc = tl_desk_prep(d, messages ? "SELECT coalesce(max(intake_id),"
+	    " 0) FROM messages WHERE intake_id <= ?1" : "SELECT"
+	    " coalesce(max(intake_id), 0) FROM tips WHERE intake_id <= ?1",
+	    &st)) == TL_OK) {
+		sqlite3_bind_int64(st, 1, seq);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			*cursor = sqlite3_column_int64(st, 0);
+		else
+			rc = tl_desk_fail(d, "rewind");
+		sqlite3_finalize(st);
+	}
+	if (rc == TL_OK)
+		rc = tl_desk_meta_set(d, key, *cursor);
+	if (rc == TL_OK)
+		rc = run_sql(d, "UPDATE meta SET value = value + 1"
+		    " WHERE key = 'ingest_backwards'", NULL, 0, NULL, 0);
+	snprintf(why, sizeof(why), "the intake store's %s ids went back to "
+	    "%lld, below the ingest cursor %lld; cursor rewound to %lld",
+	    messages ? "message" : "tip", (long long)seq, (long long)was,
+	    (long long)*cursor);
+	if (rc == TL_OK)
+		rc = tl_desk_audit(d, now, "tipline-staff", "ingest_backwards",
+		    NULL, why);
+	if (rc == TL_OK && tl_desk_exec(d, "COMMIT") == TL_OK)
+		return TL_OK;
+	tl_desk_rollback(d);
+	return rc != TL_OK ? rc : TL_ESTORE;
+}
+
+enum tl_err
+tl_desk_skip_message(struct tl_desk_store *d, const char *ref, int64_t now,
+    const char *why)
+{
+	enum tl_err	 rc;
+
+	if (tl_desk_exec(d, "BEGIN IMMEDIATE") != TL_OK)
+		return TL_ESTORE;
+	rc = run_sql(d, "UPDATE meta SET value = CASE key"
+	    " WHEN 'ingest_skipped' THEN value + 1 ELSE 0 END"
+	    " WHERE key IN ('ingest_skipped', 'ingest_bad_id',"
+	    " 'ingest_bad_tries')", NULL, 0, NULL, 0);
+	if (rc == TL_OK)
+		rc = tl_desk_audit(d, now, "tipline-staff", "ingest_skipped",
+		    ref, why);
+	if (rc == TL_OK && tl_desk_exec(d, "COMMIT") == TL_OK)
+		return TL_OK;
+	tl_desk_rollback(d);
+	return rc != TL_OK ? rc : TL_ESTORE;
+}
+
+enum tl_err
+tl_desk_ingest_odd(struct tl_desk_store *d, int64_t *found,
+    int64_t *backwards, int64_t *purge_cutoff)
+{
+	enum tl_err	 rc;
+
+	if ((rc = tl_desk_meta_get(d, "ingest_found", found)) != TL_OK ||
+	    (rc = tl_desk_meta_get(d, "ingest_backwards", backwards)) !=
+	    TL_OK)
+		return rc;
+	return tl_desk_meta_get(d, "purge_cutoff", purge_cutoff);
 }
 
 enum tl_err
@@ -808,17 +954,20 @@ tl_desk_digests(struct tl_desk_store *d, int64_t after, size_t max,
 	int		 rc, oom = a == NULL;
 
 	*out = NULL;
-	if (tl_desk_prep(d, "SELECT id, ref, digest, changed FROM tips"
-	    " WHERE id > ?1 ORDER BY id LIMIT ?2", &st) != TL_OK) {
+	if (tl_desk_prep(d, "SELECT id, ref, digest, changed, intake_id,"
+	    " received_at FROM tips WHERE id > ?1 ORDER BY id LIMIT ?2",
+	    &st) != TL_OK) {
 		json_decref(a);
 		return TL_ESTORE;
 	}
 	sqlite3_bind_int64(st, 1, after);
 	sqlite3_bind_int64(st, 2, (int64_t)max);
 	while (!oom && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		oom = json_array_append_new(a, json_pack("[I,s,s,b]",
+		oom = json_array_append_new(a, json_pack("[I,s,s,b,I,I]",
 		    sqlite3_column_int64(st, 0), tl_desk_col(st, 1),
-		    tl_desk_col(st, 2), sqlite3_column_int(st, 3))) != 0;
+		    tl_desk_col(st, 2), sqlite3_column_int(st, 3),
+		    sqlite3_column_int64(st, 4),
+		    sqlite3_column_int64(st, 5))) != 0;
 	sqlite3_finalize(st);
 	if (oom || rc != SQLITE_DONE) {
 		json_decref(a);
@@ -1089,6 +1238,10 @@ static const char *const purge_sql[] = {
 	"DELETE FROM msg_fts WHERE rowid IN (SELECT m.id FROM messages m"
 	" JOIN tips t ON t.id = m.tip_id WHERE t.received_at <= ?1)",
 	"DELETE FROM tips WHERE received_at <= ?1",
+	/* The intake rows it leaves to the intake store's purge: a sweep
+	 * below the cursor does not take them back, and a recheck does
+	 * not miss them. */
+	"UPDATE meta SET value = max(value, ?1) WHERE key = 'purge_cutoff'",
 	"DELETE FROM entities WHERE NOT EXISTS (SELECT 1 FROM tip_entities"
 	" WHERE entity_id = entities.id)",
 	/* The one way past the audit log's guard: open it for entries

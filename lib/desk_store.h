@@ -103,9 +103,47 @@ enum tl_err tl_desk_ingest(struct tl_desk_store *d,
 enum tl_err tl_desk_skip(struct tl_desk_store *d, const struct tl_desk_in *t,
 	    int64_t cursor, int64_t now, const char *why);
 
-/* Records one more round that could not read intake row id (counting
- * from 1 when the last one failed on another row): *tries. TL_OK or
- * TL_ESTORE. */
+/*
+ * Ingests tips[0..n), intake rows found below the cursor that the desk
+ * lacked (SPEC 16: their ids changed), as tl_desk_ingest() but leaving
+ * the cursor: each new one is flagged changed, audited and counted
+ * (tl_desk_ingest_odd). *added: how many were new. TL_OK, TL_ESTORE,
+ * TL_ENOMEM.
+ */
+enum tl_err tl_desk_ingest_found(struct tl_desk_store *d,
+	    const struct tl_desk_in *const *tips, size_t n, int64_t now,
+	    size_t *added);
+
+/* Whether the desk holds a tip of ref: *held. TL_OK or TL_ESTORE. */
+enum tl_err tl_desk_holds(struct tl_desk_store *d, const char *ref,
+	    int *held);
+
+/*
+ * The intake store's tip ids (with messages set, its message ids) went
+ * back to seq, below the cursor (its sqlite_sequence set back, or an
+ * older copy restored): that cursor is set to the highest intake id of
+ * a tip (a message) the desk holds up to seq (*cursor), and the event
+ * counted and audited, in one transaction. What lies between is read
+ * again; what the desk holds is not changed. TL_OK or TL_ESTORE.
+ */
+enum tl_err tl_desk_rewind(struct tl_desk_store *d, int messages,
+	    int64_t seq, int64_t now, int64_t *cursor);
+
+/* Counts a message row given up on (SPEC 16: it could not be read in 3
+ * rounds) in ingest_skipped, forgets the retries, and audits why
+ * against ref (NULL: its tip is not known). TL_OK or TL_ESTORE. */
+enum tl_err tl_desk_skip_message(struct tl_desk_store *d, const char *ref,
+	    int64_t now, const char *why);
+
+/* Intake rows found below the cursor and taken in late, times the
+ * intake store's ids went backwards, and the latest purge's cutoff (0
+ * none). TL_OK or TL_ESTORE. */
+enum tl_err tl_desk_ingest_odd(struct tl_desk_store *d, int64_t *found,
+	    int64_t *backwards, int64_t *purge_cutoff);
+
+/* Records one more round that could not read intake row id (a tip's
+ * id; a message's as -id), counting from 1 when the last one failed on
+ * another row: *tries. TL_OK or TL_ESTORE. */
 enum tl_err tl_desk_bad_row(struct tl_desk_store *d, int64_t id,
 	    int64_t *tries);
 
@@ -126,7 +164,8 @@ enum tl_err tl_desk_ingest_state(struct tl_desk_store *d, int64_t *skipped,
 
 /*
  * Up to max tips after desk id after, in id order, as a JSON array of
- * [id, ref, digest, changed] (the digest of the intake row taken in):
+ * [id, ref, digest, changed, intake_id, received_at] (the digest of the
+ * intake row taken in, its id there, its time as the desk holds it):
  * what a recheck compares. TL_OK, TL_ESTORE, TL_ENOMEM.
  */
 enum tl_err tl_desk_digests(struct tl_desk_store *d, int64_t after,

@@ -37,6 +37,8 @@
 #define INGEST_BATCH	500	/* tips per transaction */
 #define RECHECK_BATCH	200	/* tips compared with their intake rows a
 				   round (SPEC 16) */
+#define SWEEP_BATCH	1000	/* intake rows below the cursor compared
+				   with the desk's tips a round (SPEC 16) */
 
 static const struct option longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -118,12 +120,21 @@ write_status(struct ingester *g, struct tl_desk_store *d, int64_t now)
 }
 
 /* After the round's tips and messages (SPEC 16): some tips compared
- * with their intake rows, and the lag recorded, on the intake
- * connection even when a read of the round failed on one row. */
+ * with their intake rows, some intake rows below the cursor with the
+ * desk's tips (any it lacks taken in, flagged), and the lag recorded,
+ * on the intake connection even when a read of the round failed on one
+ * row. */
 static void
-after_ingest(struct tl_desk_store *d, struct tl_desk_intake *in)
+after_ingest(struct tl_desk_store *d, struct tl_desk_intake *in,
+    const struct tl_seal_secret *sk)
 {
+	size_t	 found;
 	int	 wrapped;
+
+	if (tl_desk_sweep(d, in, sk, SWEEP_BATCH, (int64_t)time(NULL), 1,
+	    &found, &wrapped) != TL_OK)
+		fprintf(stderr, "tipline-staff.fcgi: sweep: %s; %s\n",
+		    tl_desk_intake_errmsg(in), tl_desk_store_errmsg(d));
 
 	if (tl_desk_recheck(d, in, RECHECK_BATCH, (int64_t)time(NULL), 1,
 	    NULL, &wrapped) != TL_OK)
@@ -187,7 +198,7 @@ ingest_round(struct ingester *g, struct tl_desk_store **d,
 	if (total > 0 && mrc == TL_OK)
 		fprintf(stderr, "tipline-staff.fcgi: took in %zu message(s)\n",
 		    total);
-	after_ingest(*d, *in);
+	after_ingest(*d, *in, g->sk);
 	if (mrc != TL_OK) {
 		tl_desk_intake_close(*in);
 		*in = NULL;
