@@ -23,14 +23,11 @@ Prints one line per test and then `desk: N passed, M failed`; exits 1 if
 any test failed. Python standard library (and curl, via run.py) only.
 """
 
-import base64
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 
@@ -70,47 +67,13 @@ TIPS = {
 }
 
 
-class Ctx:
-    def __init__(self, stack, port, tmp, build):
-        self.stack = stack
-        self.public = e2e.Client(port, tmp)
-        self.desk = e2e.Client(port + 2, tmp)
-        self.build = build
+class Ctx(e2e.DeskCtx):
+    def __init__(self, stack, tmp, build):
+        super().__init__(stack, tmp, build)
         self.refs = {}
-        with open(stack.path("staff.password")) as f:
-            pw = f.read().strip()
-        self.auth = "Authorization: Basic " + base64.b64encode(
-            ("staff:" + pw).encode()).decode()
-
-    def get(self, path, headers=()):
-        return self.desk.get(path, headers=(self.auth,) + tuple(headers))
-
-    def post(self, path, pairs, headers=()):
-        return self.desk.post_form(pairs, path=path,
-                                   headers=(self.auth,) + tuple(headers))
 
     def tip(self, name):
-        res = self.get("/staff/tips/%s.json" % self.refs[name])
-        check(res.status == 200, "tip json: %d" % res.status)
-        return res.json()
-
-    def tip_json(self, ref):
-        res = self.get("/staff/tips/%s.json" % ref)
-        check(res.status == 200, "tip json: %d" % res.status)
-        return res.json()
-
-    def csrf(self, ref):
-        res = self.get("/staff/tips/" + ref)
-        check(res.status == 200, "tip page: %d" % res.status)
-        m = re.search(r'name="csrf" value="([^"]+)"', res.text)
-        check(m, "no csrf field on the tip page")
-        return m.group(1)
-
-    def ctl(self, *args):
-        p = subprocess.run([os.path.join(self.build, "tiplinectl"), "-c",
-                            self.stack.path("tipline.conf")] + list(args),
-                           capture_output=True, timeout=60)
-        return p.returncode, p.stdout.decode(), p.stderr.decode()
+        return self.tip_json(self.refs[name])
 
     def audit(self, ref):
         rc, out, err = self.ctl("audit", "--ref", ref, "--json")
@@ -118,11 +81,7 @@ class Ctx:
         return json.loads(out)
 
     def desk_query(self, sql, args=()):
-        con = sqlite3.connect(self.stack.path("staff.db"), timeout=10)
-        try:
-            return con.execute(sql, args).fetchall()
-        finally:
-            con.close()
+        return self.stack.desk_query(sql, args)
 
 
 def fill(ctx):
@@ -133,10 +92,8 @@ def fill(ctx):
         check(res.status == 201, "submit %s: %d" % (name, res.status))
         ctx.refs[name] = res.json()["ref"]
         time.sleep(1.1)     # distinct received_at seconds
-    for name, ref in ctx.refs.items():
-        e2e.wait_until(lambda: ctx.desk_query(
-            "SELECT 1 FROM tips WHERE ref = ?", (ref,)),
-            "the desk took in %s" % name, timeout=30)
+    for ref in ctx.refs.values():
+        ctx.taken_in(ref)
 
 
 TESTS = []
@@ -322,23 +279,9 @@ def desk_rounds(ctx, n):
 
 
 def reminders_of(ctx, ref):
-    """The tip.reminder bodies the sink received for ref."""
-    out = []
-    try:
-        with open(ctx.stack.path("webhook.log")) as f:
-            lines = f.readlines()
-    except OSError:
-        return out
-    for line in lines:
-        try:
-            e = json.loads(line)
-            body = json.loads(e["body"])
-        except (ValueError, KeyError, TypeError):
-            continue
-        if body.get("type") == "tip.reminder" and \
-                body.get("data", {}).get("ref") == ref:
-            out.append((e, body))
-    return out
+    """The tip.reminder requests the sink received for ref: (record,
+    body)."""
+    return e2e.sink_requests(ctx.stack, "tip.reminder", ref)
 
 
 @test
@@ -524,32 +467,19 @@ def purge_both_stores(ctx):
           "purged tip still shown")
 
 
+def make_ctx(stack, tmp, build):
+    ctx = Ctx(stack, tmp, build)
+    fill(ctx)
+    return ctx
+
+
 def main():
-    args = e2e.parse_args(__doc__)
     # followup off: the tips sent through the API get no follow-up code
     # (question_to_sender plants the one that has; followup.py tests the
     # public side).
-    env = dict(os.environ, TIPLINE_BUILD=args.build,
-               TIPLINE_REMIND_AFTER="3s", TIPLINE_FOLLOWUP="off")
-    tmp = tempfile.mkdtemp(prefix="tipline-desk.")
-    port = e2e.free_port_pair()     # P, P+1 and P+2 free
-    stack = e2e.Stack(os.path.join(tmp, "state"), port, env)
-    ctx = None
-    tests = e2e.selected(TESTS, args.only)
-    t0 = time.time()
-    try:
-        stack.up()
-        ctx = Ctx(stack, port, tmp, args.build)
-        fill(ctx)
-        passed, failed = e2e.run_tests(tests, ctx)
-    except Exception as e:
-        passed, failed = 0, e2e.no_stack("desk", tests, e)
-    try:
-        stack.down()
-    except Exception as e:
-        print("desk: down: %s" % e)
-        failed += 1
-    return e2e.finish("desk", passed, failed, args.keep, tmp, t0)
+    return e2e.suite_main("desk", __doc__, TESTS, make_ctx,
+                          env={"TIPLINE_REMIND_AFTER": "3s",
+                               "TIPLINE_FOLLOWUP": "off"})
 
 
 if __name__ == "__main__":

@@ -29,15 +29,12 @@ only.
 import base64
 import hashlib
 import hmac
-import html
 import json
 import os
 import random
 import re
-import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the tree
@@ -51,7 +48,6 @@ BASE = "/report"
 CODE_RE = re.compile(r"^[0-9]{4} [0-9]{4} [0-9]{4} [0-9]{4}$")
 PAGE_CODE_RE = re.compile(r'<p class="code" id="followup-code"><strong>'
                           r'([0-9]{4} [0-9]{4} [0-9]{4} [0-9]{4})</strong>')
-REF_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 SAME = ("Sec-Fetch-Site: same-origin",)
 
 # Unique strings in what each side writes: they must never be found in
@@ -63,17 +59,9 @@ RMARKER = "RESENDrk2hq"         # the resent /follow-up/add
 EMARKER = "ENDEDem5zc"          # a message before the end
 
 
-class Ctx:
-    def __init__(self, stack, port, tmp, build):
-        self.stack = stack
-        self.tmp = tmp
-        self.build = build
-        self.public = e2e.Client(port, tmp)
-        self.desk = e2e.Client(port + 2, tmp)
-        with open(stack.path("staff.password")) as f:
-            pw = f.read().strip()
-        self.auth = "Authorization: Basic " + base64.b64encode(
-            ("staff:" + pw).encode()).decode()
+class Ctx(e2e.DeskCtx):
+    def __init__(self, stack, tmp, build):
+        super().__init__(stack, tmp, build)
         with open(stack.path("webhook.secret"), "rb") as f:
             secret = f.read().strip().decode()
         check(secret.startswith("whsec_"), "webhook.secret: no whsec_")
@@ -126,36 +114,8 @@ class Ctx:
 
     # -- the desk
 
-    def dget(self, path):
-        return self.desk.get(path, headers=(self.auth,))
-
     def dpost(self, path, pairs, headers=SAME):
-        return self.desk.post_form(pairs, path=path,
-                                   headers=(self.auth,) + tuple(headers))
-
-    def desk_query(self, sql, args=()):
-        con = sqlite3.connect(self.stack.path("staff.db"), timeout=10)
-        try:
-            return con.execute(sql, args).fetchall()
-        finally:
-            con.close()
-
-    def desk_has(self, ref):
-        e2e.wait_until(lambda: self.desk_query(
-            "SELECT 1 FROM tips WHERE ref = ?", (ref,)),
-            "the desk took in %s" % ref, timeout=30)
-
-    def tip_json(self, ref):
-        res = self.dget("/staff/tips/%s.json" % ref)
-        check(res.status == 200, "tip json: %d" % res.status)
-        return res.json()
-
-    def csrf(self, ref):
-        res = self.dget("/staff/tips/" + ref)
-        check(res.status == 200, "tip page: %d" % res.status)
-        m = re.search(r'name="csrf" value="([^"]+)"', res.text)
-        check(m, "no csrf field on the tip page")
-        return m.group(1)
+        return self.post(path, pairs, headers)
 
     def ask(self, ref, text):
         res = self.dpost("/staff/tips/%s/messages" % ref,
@@ -176,22 +136,7 @@ class Ctx:
 
     def hooks(self, kind, ref):
         """(record, body) of the sink's requests of type kind for ref."""
-        out = []
-        try:
-            with open(self.stack.path("webhook.log"), encoding="utf-8") as f:
-                lines = f.readlines()
-        except OSError:
-            return out
-        for line in lines:
-            try:
-                rec = json.loads(line)
-                body = json.loads(rec["body"])
-            except (ValueError, KeyError, TypeError):
-                continue
-            if body.get("type") == kind and \
-                    body.get("data", {}).get("ref") == ref:
-                out.append((rec, body))
-        return out
+        return e2e.sink_requests(self.stack, kind, ref)
 
     def check_signed(self, rec):
         """SPEC 6.1: a valid Standard Webhooks signature (as notify.py)."""
@@ -208,30 +153,6 @@ class Ctx:
         want = "v1," + base64.b64encode(mac).decode()
         check(sig and want in sig.split(" "),
               "webhook-signature %r, expected %r" % (sig, want))
-
-
-def hidden_of(res, action):
-    """The hidden fields of the form posting to action on a page."""
-    m = re.search(r'<form action="%s"[^>]*>(.*?)</form>' % re.escape(action),
-                  res.text, re.S)
-    check(m, "no form to %s on %r" % (action, res))
-    fields = []
-    for tag in re.findall(r"<input\b[^>]*>", m.group(1)):
-        if 'type="hidden"' in tag:
-            n = re.search(r'\bname="([^"]*)"', tag).group(1)
-            v = re.search(r'\bvalue="([^"]*)"', tag)
-            fields.append((n, html.unescape(v.group(1) if v else "")))
-    return fields
-
-
-def unknown_ref(ctx):
-    """A well-formed reference no tip has."""
-    for _ in range(100):
-        ref = "TL-%s-%s" % tuple("".join(random.choice(REF_ALPHABET)
-                                         for _ in range(4)) for _ in "ab")
-        if ctx.stack.tips_with_ref(ref) == 0:
-            return ref
-    raise Failure("no unknown reference found")
 
 
 def wrong_code(code):
@@ -304,8 +225,8 @@ def round_trip(ctx):
     ref, code = ctx.main or ctx.submit()
     # A later tip, above it in the queue until the answers come.
     later, _ = ctx.submit()
-    ctx.desk_has(ref)
-    ctx.desk_has(later)
+    ctx.taken_in(ref)
+    ctx.taken_in(later)
     question = "Which floor is the flat on? <b>" + QMARKER + "</b>"
     ctx.ask(ref, question)
     # The page, with only the reference and the code.
@@ -331,7 +252,7 @@ def round_trip(ctx):
                    "the clock passed %s's second" % later, timeout=5)
     # The answer on the page.
     page = ctx.conversation(ref, code)
-    pairs = hidden_of(page, BASE + "/follow-up/add")
+    pairs = e2e.hidden_of(page, BASE + "/follow-up/add")
     check(sorted(n for n, _ in pairs) == ["code", "ref", "token"],
           "hidden fields %r" % [n for n, _ in pairs])
     answer1 = "Third floor, the door with the red tape " + AMARKER
@@ -354,11 +275,11 @@ def round_trip(ctx):
     # The desk, once it has taken them in (read from its store, since
     # opening the tip is seeing its new information): back at the top of
     # the queue, above the later tip, marked; then the tip's JSON and page.
-    e2e.wait_until(lambda: ctx.desk_query(
+    e2e.wait_until(lambda: ctx.stack.desk_query(
         "SELECT count(*) FROM messages m JOIN tips t ON t.id = m.tip_id"
         " WHERE t.ref = ? AND m.author = 2", (ref,))[0][0] == 2,
         "the desk took in both answers", timeout=30)
-    queue = ctx.dget("/staff/").text
+    queue = ctx.get("/staff/").text
     rows = re.findall(r'<tr><th scope="row">(.*?)</th>', queue)
     mine = [r for r in rows if ref in r or later in r]
     check(len(mine) == 2 and ref in mine[0] and "New information" in
@@ -368,7 +289,7 @@ def round_trip(ctx):
     t = ctx.tip_json(ref)
     check([(m["from"], m["text"]) for m in t["messages"]] == want,
           "the desk's messages %r" % t["messages"])
-    page = ctx.dget("/staff/tips/" + ref).text
+    page = ctx.get("/staff/tips/" + ref).text
     check(AMARKER in page and BMARKER in page, "answers not on the tip page")
     # Two tip.updated deliveries reach the sink.
     got = e2e.wait_until(lambda: (lambda h: h if len(h) >= 2 else None)(
@@ -399,7 +320,7 @@ def round_trip(ctx):
 def resent_add_stores_once(ctx):
     ref, code = ctx.submit()
     page = ctx.conversation(ref, code)
-    pairs = hidden_of(page, BASE + "/follow-up/add") + [
+    pairs = e2e.hidden_of(page, BASE + "/follow-up/add") + [
         ("message", "They changed the door " + RMARKER)]
     for i in range(2):
         res = ctx.public.post_form(pairs, path=BASE + "/follow-up/add")
@@ -426,7 +347,7 @@ def wrong_code_like_unknown_ref(ctx):
     the same status and bytes (the page's token and the reference typed
     aside), on the page and through both API routes."""
     known, code = ctx.submit()
-    unknown = unknown_ref(ctx)
+    unknown = e2e.unknown_ref(ctx.stack)
     bad = wrong_code(code)
     a = ctx.fu_open(known, bad)
     b = ctx.fu_open(unknown, bad)
@@ -448,7 +369,7 @@ def wrong_code_like_unknown_ref(ctx):
               [("code", "no_match")], "%s: %r" % (path, x.body))
     # The page's add route too.
     page = ctx.conversation(known, code)
-    pairs = dict(hidden_of(page, BASE + "/follow-up/add"))
+    pairs = dict(e2e.hidden_of(page, BASE + "/follow-up/add"))
     outs = []
     for ref in (known, unknown):
         outs.append(ctx.public.post_form(
@@ -468,7 +389,7 @@ def eleventh_failure_429(ctx):
     is refused for that reference, while another opens."""
     known, code = ctx.submit()
     other, other_code = ctx.submit()
-    unknown = unknown_ref(ctx)
+    unknown = e2e.unknown_ref(ctx.stack)
     bad = wrong_code(code)
     for ref in (known, unknown):
         for i in range(10):
@@ -499,21 +420,21 @@ def end_conversation(ctx):
     """/follow-up/end with confirm=yes: the code no longer opens (422,
     page and API), and the desk says the conversation ended."""
     ref, code = ctx.submit()
-    ctx.desk_has(ref)
+    ctx.taken_in(ref)
     page = ctx.conversation(ref, code)
-    pairs = hidden_of(page, BASE + "/follow-up/add")
+    pairs = e2e.hidden_of(page, BASE + "/follow-up/add")
     res = ctx.public.post_form(pairs + [("message", "One more thing " +
                                          EMARKER)],
                                path=BASE + "/follow-up/add")
     check(res.status == 200, "add: %r" % res)
     # Without confirm: refused, nothing ended.
     page = ctx.conversation(ref, code)
-    pairs = hidden_of(page, BASE + "/follow-up/end")
+    pairs = e2e.hidden_of(page, BASE + "/follow-up/end")
     res = ctx.public.post_form(pairs, path=BASE + "/follow-up/end")
     check(res.status == 422, "end without confirm: %r" % res)
     ctx.conversation(ref, code)
     page = ctx.conversation(ref, code)
-    pairs = hidden_of(page, BASE + "/follow-up/end")
+    pairs = e2e.hidden_of(page, BASE + "/follow-up/end")
     res = ctx.public.post_form(pairs + [("confirm", "yes")],
                                path=BASE + "/follow-up/end")
     check(res.status == 200, "end: %r %r" % (res, res.text[:300]))
@@ -534,7 +455,7 @@ def end_conversation(ctx):
     check([(m["from"], m["text"]) for m in t["messages"]] ==
           [("sender", "One more thing " + EMARKER)],
           "messages before the end %r" % t["messages"])
-    page = ctx.dget("/staff/tips/" + ref).text
+    page = ctx.get("/staff/tips/" + ref).text
     check("The sender ended the conversation" in page,
           "the tip page does not say the conversation ended")
     check('action="/staff/tips/%s/messages"' % ref not in page,
@@ -692,29 +613,16 @@ def markers_nowhere(ctx):
             check(c.encode() not in data, "%s holds a follow-up code" % f)
 
 
+def make_ctx(stack, tmp, build):
+    ctx = Ctx(stack, tmp, build)
+    ctx.aged = [e2e.token_of(ctx.public.get(BASE + "/"))
+                for _ in range(4)]
+    time.sleep(e2e.MIN_SECONDS + 0.05)
+    return ctx
+
+
 def main():
-    args = e2e.parse_args(__doc__)
-    env = dict(os.environ, TIPLINE_BUILD=args.build)
-    tmp = tempfile.mkdtemp(prefix="tipline-followup.")
-    port = e2e.free_port_pair()     # P, P+1 and P+2 free
-    stack = e2e.Stack(os.path.join(tmp, "state"), port, env)
-    tests = e2e.selected(TESTS, args.only)
-    t0 = time.time()
-    try:
-        stack.up()
-        ctx = Ctx(stack, port, tmp, args.build)
-        ctx.aged = [e2e.token_of(ctx.public.get(BASE + "/"))
-                    for _ in range(4)]
-        time.sleep(e2e.MIN_SECONDS + 0.05)
-        passed, failed = e2e.run_tests(tests, ctx)
-    except Exception as e:
-        passed, failed = 0, e2e.no_stack("followup", tests, e)
-    try:
-        stack.down()
-    except Exception as e:
-        print("followup: down: %s" % e)
-        failed += 1
-    return e2e.finish("followup", passed, failed, args.keep, tmp, t0)
+    return e2e.suite_main("followup", __doc__, TESTS, make_ctx)
 
 
 if __name__ == "__main__":

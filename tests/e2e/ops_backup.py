@@ -26,15 +26,12 @@ Prints one line per test and then `ops_backup: N passed, M failed`;
 exits 1 if any test failed. Python standard library only.
 """
 
-import base64
 import hashlib
 import os
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
-import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -46,55 +43,28 @@ Failure = e2e.Failure
 NOBODY = 65534
 
 
-class Ctx:
-    def __init__(self, stack, port, tmp, build):
-        self.stack = stack
-        self.port = port
-        self.tmp = tmp
-        self.build = build
+class Ctx(e2e.DeskCtx):
+    def __init__(self, stack, tmp, build):
+        super().__init__(stack, tmp, build)
         self.n = 0
-        self.connect()
-
-    def connect(self):
-        self.public = e2e.Client(self.port, self.tmp)
-        self.desk = e2e.Client(self.port + 2, self.tmp)
-        with open(self.stack.path("staff.password")) as f:
-            pw = f.read().strip()
-        self.auth = "Authorization: Basic " + base64.b64encode(
-            ("staff:" + pw).encode()).decode()
 
     def submit(self, word):
         """A tip whose description holds word: its ref."""
         self.n += 1
-        res = self.public.post_json({
+        return super().submit({
             "concerns": ["dealing"], "location": "Bus shelter %d" % self.n,
             "description": "Dealing every evening, %s on the wall." % word})
-        check(res.status == 201, "submit: %d %s" % (res.status, res.text))
-        return res.json()["ref"]
-
-    def tip_json(self, ref):
-        res = self.desk.get("/staff/tips/%s.json" % ref,
-                            headers=(self.auth,))
-        return res.json() if res.status == 200 else None
 
     def opens(self, ref, word):
         """The desk shows ref with its words."""
-        t = self.tip_json(ref)
-        return t is not None and word in (t.get("description") or "")
+        res = self.get("/staff/tips/%s.json" % ref)
+        return res.status == 200 and \
+            word in (res.json().get("description") or "")
 
     def wait_desk(self, ref, word, timeout=30):
         e2e.wait_until(lambda: self.opens(ref, word),
                        "the desk shows %s with its words" % ref,
                        timeout=timeout)
-
-    def ctl(self, *args, conf=None, user=None):
-        cmd = [os.path.join(self.build, "tiplinectl"), "-c",
-               conf or self.stack.path("tipline.conf")] + list(args)
-        if user is not None:
-            cmd = ["setpriv", "--reuid=%d" % user, "--regid=%d" % user,
-                   "--clear-groups"] + cmd
-        p = subprocess.run(cmd, capture_output=True, timeout=120)
-        return p.returncode, p.stdout.decode(), p.stderr.decode()
 
     def conf(self, path, **over):
         """The stack's config with keys changed, written to path."""
@@ -235,9 +205,7 @@ def fresh(ctx, name):
 def desk_fresh_paths(ctx):
     ref = ctx.submit("FRESHqz")
     ctx.wait_desk(ref, "FRESHqz")
-    con = sqlite3.connect(ctx.stack.path("staff.db"), timeout=10)
-    mode = con.execute("PRAGMA journal_mode").fetchone()[0]
-    con.close()
+    mode = ctx.stack.desk_query("PRAGMA journal_mode")[0][0]
     check(mode == "wal", "the desk's store is in %s mode" % mode)
     bdir = ctx.backup("b-fresh")
     conf, d = fresh(ctx, "fresh")
@@ -355,26 +323,8 @@ def desk_unreadable(ctx):
 
 
 def main():
-    args = e2e.parse_args(__doc__)
-    env = dict(os.environ, TIPLINE_BUILD=args.build,
-               TIPLINE_FOLLOWUP="off")
-    tmp = tempfile.mkdtemp(prefix="tipline-ops_backup.")
-    port = e2e.free_port_pair()     # P, P+1 and P+2 free
-    stack = e2e.Stack(os.path.join(tmp, "state"), port, env)
-    tests = e2e.selected(TESTS, args.only)
-    t0 = time.time()
-    try:
-        stack.up()
-        ctx = Ctx(stack, port, tmp, args.build)
-        passed, failed = e2e.run_tests(tests, ctx)
-    except Exception as e:
-        passed, failed = 0, e2e.no_stack("ops_backup", tests, e)
-    try:
-        stack.down()
-    except Exception as e:
-        print("ops_backup: down: %s" % e)
-        failed += 1
-    return e2e.finish("ops_backup", passed, failed, args.keep, tmp, t0)
+    return e2e.suite_main("ops_backup", __doc__, TESTS, Ctx,
+                          env={"TIPLINE_FOLLOWUP": "off"})
 
 
 if __name__ == "__main__":

@@ -23,10 +23,8 @@ Prints one line per test and then `ops_guide: N passed, M failed`.
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the tree
@@ -35,8 +33,7 @@ import run as e2e  # noqa: E402  (helpers: Stack, Client, check, ...)
 
 check = e2e.check
 Failure = e2e.Failure
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
+REPO = e2e.REPO
 README = os.path.join(REPO, "README.md")
 WHID = re.compile(r"\bmsg_[0-9a-z]{24}\b")
 NOBODY = 65534
@@ -46,32 +43,25 @@ class Ctx:
     """The stack (started by the first test that needs it), tiplinectl
     and a scratch folder."""
 
-    def __init__(self, build, tmp):
-        self.build = build
+    def __init__(self, stack, tmp, build):
+        self.stack = stack
         self.tmp = tmp
+        self.build = build
         self.ctl_path = os.path.join(build, "tiplinectl")
-        self.stack = None
+        self.started = False
 
     def up(self):
-        if self.stack is None:
-            port = e2e.free_port_pair()
-            env = dict(os.environ, TIPLINE_BUILD=self.build)
-            self.stack = e2e.Stack(os.path.join(self.tmp, "state"), port,
-                                   env)
+        if not self.started:
+            self.started = True
             self.stack.up()
-            self.client = e2e.Client(port, self.tmp)
+            self.client = e2e.Client(self.stack.port, self.tmp)
         return self.stack
 
     def ctl(self, *args, conf=None, env=None, pre=()):
-        cmd = list(pre) + [self.ctl_path]
-        if conf is not None:
-            cmd += ["-c", conf]
         e = dict(os.environ)
         e.pop("TIPLINE_CONFIG", None)
         e.update(env or {})
-        p = subprocess.run(cmd + list(args), capture_output=True,
-                           timeout=60, env=e)
-        return p.returncode, p.stdout.decode(), p.stderr.decode()
+        return e2e.tiplinectl(self.build, *args, conf=conf, pre=pre, env=e)
 
 
 TESTS = []
@@ -125,16 +115,11 @@ def urgent_tip_with_reminder(ctx):
         description="A man showed a knife outside the shop, now."))
     check(res.status == 201, "submit: %r" % res)
     ref = res.json()["ref"]
-    con = sqlite3.connect(stack.path("tipline.db"), timeout=10)
-    try:
-        now = int(time.time())
-        con.execute("INSERT INTO deliveries (tip_id, kind, webhook_id,"
-                    " urgent, next_at, created_at) SELECT id,"
-                    " 'tip.reminder', 'msg_remindzzzzzzzzzzzzzzzzzz', 1,"
-                    " ?2, ?2 FROM tips WHERE ref = ?1", (ref, now + 3600))
-        con.commit()
-    finally:
-        con.close()
+    now = int(time.time())
+    stack.intake_exec("INSERT INTO deliveries (tip_id, kind, webhook_id,"
+                      " urgent, next_at, created_at) SELECT id,"
+                      " 'tip.reminder', 'msg_remindzzzzzzzzzzzzzzzzzz', 1,"
+                      " ?2, ?2 FROM tips WHERE ref = ?1", (ref, now + 3600))
     return ref
 
 
@@ -185,13 +170,8 @@ def deliveries_type_and_webhook_id(ctx):
         check(any(WHID.fullmatch(x) for x in w) or whid in w,
               "no webhook id in %r" % w)
     # The reminder dies; the id the listing shows acknowledges it.
-    con = sqlite3.connect(stack.path("tipline.db"), timeout=10)
-    try:
-        con.execute("UPDATE deliveries SET state = 'dead', attempts = 8"
-                    " WHERE webhook_id = ?", (whid,))
-        con.commit()
-    finally:
-        con.close()
+    stack.intake_exec("UPDATE deliveries SET state = 'dead', attempts = 8"
+                      " WHERE webhook_id = ?", (whid,))
     rc, out, _ = ctx.ctl("deliveries", "--state", "dead", conf=conf)
     dead = [ln.split() for ln in out.splitlines() if ln.startswith(ref)]
     check(len(dead) == 1 and dead[0][1] == "tip.reminder" and whid in
@@ -257,8 +237,7 @@ def check_names_notify_unit(ctx):
 def as_nobody():
     if os.geteuid() != 0:
         raise e2e.Skip("not root: cannot run as another user")
-    return ["setpriv", "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY,
-            "--clear-groups"]
+    return e2e.as_user(NOBODY)
 
 
 @test
@@ -511,21 +490,14 @@ def desk_and_public_ports_apart(ctx):
 
 # -------------------------------------------------------------- runner ---
 
-def main():
-    args = e2e.parse_args(__doc__)
-    tmp = tempfile.mkdtemp(prefix="tipline-ops-guide.")
+def make_ctx(stack, tmp, build):
     os.chmod(tmp, 0o755)
-    ctx = Ctx(args.build, tmp)
-    tests = e2e.selected(TESTS, args.only)
-    t0 = time.time()
-    passed, failed = e2e.run_tests(tests, ctx, timed=True)
-    if ctx.stack is not None:
-        try:
-            ctx.stack.down()
-        except Exception as e:
-            print("ops_guide: down: %s" % e)
-            failed += 1
-    return e2e.finish("ops_guide", passed, failed, args.keep, tmp, t0)
+    return Ctx(stack, tmp, build)
+
+
+def main():
+    return e2e.suite_main("ops_guide", __doc__, TESTS, make_ctx, up=False,
+                          timed=True)
 
 
 if __name__ == "__main__":

@@ -27,14 +27,10 @@ if any test failed. Python standard library only.
 """
 
 import http.server
-import json
 import os
 import shutil
-import signal
-import sqlite3
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -44,8 +40,6 @@ import run as e2e  # noqa: E402  (helpers: Stack, Client, check, ...)
 
 check = e2e.check
 Failure = e2e.Failure
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
 
 URGENT = {"concerns": ["weapons"], "when": "now",
           "location": "High Street by the bank"}
@@ -53,18 +47,7 @@ NORMAL = {"concerns": ["dealing"], "location": "Bus shelter by the park"}
 RUN = "systemctl status tipline-staff"
 
 
-class Ctx:
-    def __init__(self, stack, port, tmp, build):
-        self.stack = stack
-        self.public = e2e.Client(port, tmp)
-        self.build = build
-        self.tmp = tmp
-
-    def submit(self, body):
-        res = self.public.post_json(body)
-        check(res.status == 201, "submit: %d %s" % (res.status, res.text))
-        return res.json()["ref"]
-
+class Ctx(e2e.DeskCtx):
     def keys(self):
         keys = {}
         with open(self.stack.path("tipline.conf")) as f:
@@ -83,39 +66,6 @@ class Ctx:
             for k, v in keys.items():
                 f.write("%s = %s\n" % (k, v))
         return path
-
-    def ctl(self, conf, *args):
-        p = subprocess.run([os.path.join(self.build, "tiplinectl"), "-c",
-                            conf] + list(args), capture_output=True,
-                           timeout=60)
-        return p.returncode, p.stdout.decode(), p.stderr.decode()
-
-    def desk_has(self, ref):
-        con = sqlite3.connect(self.stack.path("staff.db"), timeout=10)
-        try:
-            return con.execute("SELECT 1 FROM tips WHERE ref = ?",
-                               (ref,)).fetchall()
-        finally:
-            con.close()
-
-    def pid(self, name):
-        pid = self.stack.pid(name)
-        check(pid, "no pid of %s" % name)
-        return pid
-
-
-class Stopped:
-    """A program stopped (SIGSTOP) for the block; always continued."""
-
-    def __init__(self, ctx, name):
-        self.pid = ctx.pid(name)
-
-    def __enter__(self):
-        os.kill(self.pid, signal.SIGSTOP)
-        return self
-
-    def __exit__(self, *exc):
-        os.kill(self.pid, signal.SIGCONT)
 
 
 def tipline_view(ctx, name, **over):
@@ -143,28 +93,27 @@ def failed_naming_desk(rc, out, what):
 def desk_stopped(ctx):
     full = ctx.conf("full", alert_urgent_after="2s")
     view = tipline_view(ctx, "view", alert_urgent_after="2s")
-    e2e.wait_until(lambda: ctx.ctl(full, "check")[0] == 0,
+    e2e.wait_until(lambda: ctx.ctl("check", conf=full)[0] == 0,
                    "check passing with the desk running", timeout=20)
-    rc, out, err = ctx.ctl(view, "check")
+    rc, out, err = ctx.ctl("check", conf=view)
     check(rc == 0 and "the desk ran" in out,
           "tipline's view, desk running: %d %s %s" % (rc, out, err))
     st = os.stat(ctx.stack.path("desk.status"))
     check(st.st_mode & 0o777 == 0o640, "status file mode %o" % st.st_mode)
-    with Stopped(ctx, "tipline-staff.fcgi"):
+    with e2e.Stopped(ctx.stack, "tipline-staff.fcgi"):
         ref = ctx.submit(dict(URGENT, description="Knife shown outside "
                               "the bank, DESKSTOPPEDqx7 now."))
         time.sleep(4)
-        rc, out, _ = ctx.ctl(full, "check")
+        rc, out, _ = ctx.ctl("check", conf=full)
         failed_naming_desk(rc, out, "the desk's store readable")
         check("has not taken in a tip or message waiting" in out,
               "no lag said: %s" % out)
-        rc, out, _ = ctx.ctl(view, "check")
+        rc, out, _ = ctx.ctl("check", conf=view)
         failed_naming_desk(rc, out, "as tipline-check.service")
         check("has not taken in a tip or message waiting" in out,
               "no lag said as tipline: %s" % out)
-    e2e.wait_until(lambda: ctx.desk_has(ref), "the desk took in %s" % ref,
-                   timeout=30)
-    e2e.wait_until(lambda: ctx.ctl(view, "check")[0] == 0,
+    ctx.taken_in(ref)
+    e2e.wait_until(lambda: ctx.ctl("check", conf=view)[0] == 0,
                    "check passing again", timeout=20)
 
 
@@ -179,19 +128,18 @@ def desk_status_stale(ctx):
             if k == "heartbeat":
                 v = str(int(time.time()) - 120)
             f.write("%s %s\n" % (k, v))
-    rc, out, _ = ctx.ctl(tipline_view(ctx, "stale", desk_status_file=old),
-                         "check")
+    rc, out, _ = ctx.ctl("check", conf=tipline_view(
+        ctx, "stale", desk_status_file=old))
     failed_naming_desk(rc, out, "stale")
     check("is not running" in out, "stale: %s" % out)
-    rc, out, _ = ctx.ctl(tipline_view(ctx, "none", desk_status_file=os.path
-                                      .join(ctx.tmp, "none.status")),
-                         "check")
+    rc, out, _ = ctx.ctl("check", conf=tipline_view(
+        ctx, "none", desk_status_file=os.path.join(ctx.tmp, "none.status")))
     failed_naming_desk(rc, out, "none")
     check("has never run" in out, "none: %s" % out)
     # No desk at all (no store, no status file): nothing said of it.
-    rc, out, _ = ctx.ctl(ctx.conf("nodesk", staff_database=os.path.join(
-        ctx.tmp, "no", "staff.db"), desk_status_file=os.path.join(
-        ctx.tmp, "no", "status")), "check")
+    rc, out, _ = ctx.ctl("check", conf=ctx.conf(
+        "nodesk", staff_database=os.path.join(ctx.tmp, "no", "staff.db"),
+        desk_status_file=os.path.join(ctx.tmp, "no", "status")))
     check("tipline-staff" not in out, "no desk: %d %s" % (rc, out))
 
 
@@ -204,7 +152,7 @@ def promtool():
 
 @test
 def promtool_rules(ctx):
-    d = os.path.join(REPO, "deploy", "prometheus")
+    d = os.path.join(e2e.REPO, "deploy", "prometheus")
     for args in (["check", "rules", "--lint-fatal", "tipline-alerts.yml"],
                  ["test", "rules", "tipline-alerts.test.yml"]):
         p = subprocess.run([promtool()] + args, cwd=d, capture_output=True,
@@ -235,7 +183,7 @@ def urgent_retry(ctx):
                     srv.server_address[1], retry_schedule="1h",
                     retry_schedule_urgent="2s,2s", digest_after="0")
     try:
-        with Stopped(ctx, "tipline-notify"):
+        with e2e.Stopped(ctx.stack, "tipline-notify"):
             urgent = ctx.submit(dict(URGENT, description="Knife, now, "
                                      "URGENTRETRYqx7."))
             normal = ctx.submit(dict(NORMAL, description="Dealing, "
@@ -270,10 +218,8 @@ def urgent_retry(ctx):
         srv.shutdown()
         srv.server_close()
     # Leave them to the stack's notifier and sink.
-    with sqlite3.connect(ctx.stack.path("tipline.db"), timeout=10) as con:
-        con.execute("UPDATE deliveries SET next_at = 0 WHERE state ="
-                    " 'pending'")
-    con.close()
+    ctx.stack.intake_exec("UPDATE deliveries SET next_at = 0 WHERE state ="
+                          " 'pending'")
 
 
 @test
@@ -291,7 +237,7 @@ def backup_rotate(ctx):
         with open(os.path.join(made[-1], "tipline.db"), "w") as f:
             f.write("old")
     conf = ctx.conf("rotate", backup_dir=bdir, backup_keep=2)
-    rc, out, err = ctx.ctl(conf, "backup", "--rotate")
+    rc, out, err = ctx.ctl("backup", "--rotate", conf=conf)
     check(rc == 0, "backup --rotate: %d %s %s" % (rc, out, err))
     names = sorted(os.listdir(bdir))
     new = [n for n in names if n.startswith("tipline-2") and
@@ -302,32 +248,14 @@ def backup_rotate(ctx):
           os.listdir(os.path.join(bdir, new[0])))
     check(names == sorted(["tipline-mine", "tipline-20200103T000000Z",
                            new[0]]), "kept %r" % names)
-    rc, out, err = ctx.ctl(conf, "backup", "--rotate", bdir)
+    rc, out, err = ctx.ctl("backup", "--rotate", bdir, conf=conf)
     check(rc == 2 and "--rotate names the folder itself" in err,
           "--rotate with DIR: %d %s" % (rc, err))
 
 
 def main():
-    args = e2e.parse_args(__doc__)
-    env = dict(os.environ, TIPLINE_BUILD=args.build,
-               TIPLINE_FOLLOWUP="off")
-    tmp = tempfile.mkdtemp(prefix="tipline-ops_ops.")
-    port = e2e.free_port_pair()     # P, P+1 and P+2 free
-    stack = e2e.Stack(os.path.join(tmp, "state"), port, env)
-    tests = e2e.selected(TESTS, args.only)
-    t0 = time.time()
-    try:
-        stack.up()
-        ctx = Ctx(stack, port, tmp, args.build)
-        passed, failed = e2e.run_tests(tests, ctx)
-    except Exception as e:
-        passed, failed = 0, e2e.no_stack("ops_ops", tests, e)
-    try:
-        stack.down()
-    except Exception as e:
-        print("ops_ops: down: %s" % e)
-        failed += 1
-    return e2e.finish("ops_ops", passed, failed, args.keep, tmp, t0)
+    return e2e.suite_main("ops_ops", __doc__, TESTS, Ctx,
+                          env={"TIPLINE_FOLLOWUP": "off"})
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ test failed. Python standard library and the curl command only.
 """
 
 import argparse
+import base64
 import html
 import http.client
 import json
@@ -143,6 +144,38 @@ def finish(name, passed, failed, keep, tmp, t0):
         shutil.rmtree(tmp, ignore_errors=True)
     print("%s: %d passed, %d failed" % (name, passed, failed))
     return 1 if failed else 0
+
+
+def suite_main(name, doc, tests, make_ctx, env=None, up=True,
+               timed=False):
+    """main() of a suite on one stack: parses the arguments (doc is the
+    suite's __doc__), makes a temporary folder and a Stack in it on a
+    free port pair (environment: TIPLINE_BUILD and env), starts it
+    (unless up is False: a test then starts it when it needs it), runs
+    the selected tests with make_ctx(stack, tmp, build) (made after the
+    start: a failure there fails every test), stops the stack and prints
+    the tally. Returns the exit status."""
+    args = parse_args(doc)
+    env = dict(os.environ, TIPLINE_BUILD=args.build, **(env or {}))
+    tmp = tempfile.mkdtemp(prefix="tipline-%s." % name)
+    port = free_port_pair()         # P, P+1 and P+2 free
+    stack = Stack(os.path.join(tmp, "state"), port, env)
+    tests = selected(tests, args.only)
+    t0 = time.time()
+    try:
+        if up:
+            stack.up()
+        ctx = make_ctx(stack, tmp, args.build)
+        passed, failed = run_tests(tests, ctx, timed=timed)
+    except Exception as e:
+        passed, failed = 0, no_stack(name, tests, e)
+    try:
+        if up or os.path.exists(stack.state):
+            stack.down()
+    except Exception as e:
+        print("%s: down: %s" % (name, e))
+        failed += 1
+    return finish(name, passed, failed, args.keep, tmp, t0)
 
 
 def check(cond, what):
@@ -468,6 +501,27 @@ class Stack:
         finally:
             con.close()
 
+    def intake_exec(self, sql, args=()):
+        """Runs one statement on the intake store (tipline.db) and
+        commits: a write as tipline.fcgi (or an attacker holding it)
+        could make. Returns the rows."""
+        con = sqlite3.connect(self.path("tipline.db"), timeout=10)
+        try:
+            with con:
+                return con.execute(sql, args).fetchall()
+        finally:
+            con.close()
+
+    def desk_query(self, sql, args=()):
+        """Runs one statement on the desk's store (staff.db) and commits
+        (a read commits nothing). Returns the rows."""
+        con = sqlite3.connect(self.path("staff.db"), timeout=10)
+        try:
+            with con:
+                return con.execute(sql, args).fetchall()
+        finally:
+            con.close()
+
     def tip_count(self):
         return self.query("SELECT count(*) FROM tips")[0][0]
 
@@ -615,6 +669,178 @@ class Ctx:
     def fill_pool(self, n):
         self.aged = [self.fresh_token() for _ in range(n)]
         time.sleep(MIN_SECONDS + 0.05)
+
+
+# ---------------------------------------------- helpers of the suites ---
+# What the suites of the desk, the conversation and the operations share
+# (desk.py, followup.py, trust_*.py, ops_*.py).
+
+REF_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def as_user(uid):
+    """The command prefix that runs a program as uid (its group too, no
+    supplementary groups)."""
+    return ["setpriv", "--reuid=%d" % uid, "--regid=%d" % uid,
+            "--clear-groups"]
+
+
+def tiplinectl(build, *args, conf=None, pre=(), env=None, timeout=120):
+    """Runs build's tiplinectl (with -c conf when given, after the
+    command prefix pre, in env or this environment). Returns (exit
+    status, stdout, stderr)."""
+    cmd = list(pre) + [os.path.join(build, "tiplinectl")]
+    if conf is not None:
+        cmd += ["-c", conf]
+    p = subprocess.run(cmd + list(args), capture_output=True,
+                       timeout=timeout, env=env)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+def sink_requests(stack, kind, ref):
+    """(record, body) of each request of type kind for the tip ref that
+    the stack's webhook sink logged in webhook.log; none while there is
+    no log. Lines that do not parse are skipped."""
+    out = []
+    try:
+        with open(stack.path("webhook.log"), encoding="utf-8") as f:
+            lines = f.readlines()
+    except OSError:
+        return out
+    for line in lines:
+        try:
+            rec = json.loads(line)
+            body = json.loads(rec["body"])
+        except (ValueError, KeyError, TypeError):
+            continue
+        if body.get("type") == kind and \
+                body.get("data", {}).get("ref") == ref:
+            out.append((rec, body))
+    return out
+
+
+def proc_bytes(pid, key):
+    """A size of /proc/PID/status (VmHWM, VmRSS, ...) in bytes."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) * 1024
+    raise Failure("no %s for pid %d" % (key, pid))
+
+
+class Stopped:
+    """The stack's program `name` stopped (SIGSTOP) for the block;
+    always continued (SIGCONT) after."""
+
+    def __init__(self, stack, name):
+        self.pid = stack.pid(name)
+        check(self.pid, "no pid of %s" % name)
+
+    def __enter__(self):
+        os.kill(self.pid, signal.SIGSTOP)
+        return self
+
+    def __exit__(self, *exc):
+        os.kill(self.pid, signal.SIGCONT)
+
+
+def hidden_of(res, action):
+    """The hidden fields of the form posting to action on a page."""
+    m = re.search(r'<form action="%s"[^>]*>(.*?)</form>' % re.escape(action),
+                  res.text, re.S)
+    check(m, "no form to %s on %r" % (action, res))
+    fields = []
+    for tag in re.findall(r"<input\b[^>]*>", m.group(1)):
+        if 'type="hidden"' in tag:
+            n = re.search(r'\bname="([^"]*)"', tag).group(1)
+            v = re.search(r'\bvalue="([^"]*)"', tag)
+            fields.append((n, html.unescape(v.group(1) if v else "")))
+    return fields
+
+
+def unknown_ref(stack):
+    """A well-formed reference no tip of the stack has."""
+    for _ in range(100):
+        ref = "TL-%s-%s" % tuple("".join(random.choice(REF_ALPHABET)
+                                         for _ in range(4)) for _ in "ab")
+        if stack.tips_with_ref(ref) == 0:
+            return ref
+    raise Failure("no unknown reference found")
+
+
+class DeskCtx:
+    """What a suite of the desk shares: the stack, a Client on the
+    public site (port P) and one on the desk (P+2) that sends staff's
+    Basic credentials (staff.password), the build folder and the
+    temporary folder."""
+
+    def __init__(self, stack, tmp, build):
+        self.stack = stack
+        self.tmp = tmp
+        self.build = build
+        self.connect()
+
+    def connect(self):
+        """The clients and credentials (again after a restart)."""
+        self.public = Client(self.stack.port, self.tmp)
+        self.desk = Client(self.stack.port + 2, self.tmp)
+        with open(self.stack.path("staff.password")) as f:
+            pw = f.read().strip()
+        self.auth = "Authorization: Basic " + base64.b64encode(
+            ("staff:" + pw).encode()).decode()
+
+    def get(self, path, headers=()):
+        """GET on the desk as staff."""
+        return self.desk.get(path, headers=(self.auth,) + tuple(headers))
+
+    def post(self, path, pairs, headers=()):
+        """A form POSTed to the desk as staff."""
+        return self.desk.post_form(pairs, path=path,
+                                   headers=(self.auth,) + tuple(headers))
+
+    def tip_json(self, ref):
+        """The desk's JSON of a tip (200)."""
+        res = self.get("/staff/tips/%s.json" % ref)
+        check(res.status == 200, "tip json %s: %d" % (ref, res.status))
+        return res.json()
+
+    def csrf(self, ref):
+        """The CSRF token of the desk's forms on ref's page."""
+        res = self.get("/staff/tips/" + ref)
+        check(res.status == 200, "tip page: %d" % res.status)
+        m = re.search(r'name="csrf" value="([^"]+)"', res.text)
+        check(m, "no csrf field on the tip page")
+        return m.group(1)
+
+    def ctl(self, *args, conf=None, user=None):
+        """tiplinectl with the stack's config (or conf), as user (a uid)
+        when given: (exit status, stdout, stderr)."""
+        return tiplinectl(self.build, *args,
+                          conf=conf or self.stack.path("tipline.conf"),
+                          pre=as_user(user) if user is not None else ())
+
+    def submit(self, body, headers=()):
+        """Sends a tip through the public API (201): its reference."""
+        res = self.public.post_json(body, headers=headers)
+        check(res.status == 201, "submit: %d %s" % (res.status, res.text))
+        return res.json()["ref"]
+
+    def on_desk(self, ref):
+        """Whether the desk's store holds the tip ref (its rows)."""
+        return self.stack.desk_query("SELECT 1 FROM tips WHERE ref = ?",
+                                     (ref,))
+
+    def taken_in(self, ref, timeout=30):
+        """Waits until the desk has taken the tip ref in."""
+        wait_until(lambda: self.on_desk(ref), "the desk took in %s" % ref,
+                   timeout=timeout)
+
+    def submit_to_desk(self, body):
+        """submit, then waits until the desk took the tip in: its
+        reference."""
+        ref = self.submit(body)
+        self.taken_in(ref)
+        return ref
 
 
 # --------------------------------------------------------------- tests ---

@@ -25,15 +25,11 @@ exits 1 if any test failed. Python standard library (and curl, via
 run.py) only.
 """
 
-import base64
-import html
 import json
 import os
 import random
 import re
-import sqlite3
 import sys
-import tempfile
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the tree
@@ -46,23 +42,11 @@ Failure = e2e.Failure
 BASE = "/report"
 REMEMBER = 4            # test_followup_remember, seconds
 FAIL_SLOTS = 8          # test_followup_fail_slots
-REF_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 SAME = ("Sec-Fetch-Site: same-origin",)
 ENDED = "The sender ended the conversation"
 
 
-class Ctx:
-    def __init__(self, stack, port, tmp):
-        self.stack = stack
-        self.public = e2e.Client(port, tmp)
-        self.desk = e2e.Client(port + 2, tmp)
-        with open(stack.path("staff.password")) as f:
-            pw = f.read().strip()
-        self.auth = "Authorization: Basic " + base64.b64encode(
-            ("staff:" + pw).encode()).decode()
-
-    # -- the public side
-
+class Ctx(e2e.DeskCtx):
     def submit(self, headers=()):
         """A tip through the API: (ref, code)."""
         res = self.public.post_json(e2e.valid_json(), headers=headers)
@@ -85,52 +69,11 @@ class Ctx:
         check(res.status == 200, "open %s: %r" % (ref, res))
         return res
 
-    # -- the desk
-
-    def dget(self, path):
-        return self.desk.get(path, headers=(self.auth,))
-
-    def desk_query(self, sql, args=()):
-        con = sqlite3.connect(self.stack.path("staff.db"), timeout=10)
-        try:
-            return con.execute(sql, args).fetchall()
-        finally:
-            con.close()
-
-    def desk_has(self, ref):
-        e2e.wait_until(lambda: self.desk_query(
-            "SELECT 1 FROM tips WHERE ref = ?", (ref,)),
-            "the desk took in %s" % ref, timeout=30)
-
-    # -- the intake store, written as tipline.fcgi could
-
-    def intake_write(self, sql, args=()):
-        con = sqlite3.connect(self.stack.path("tipline.db"), timeout=10)
-        try:
-            with con:
-                con.execute(sql, args)
-        finally:
-            con.close()
-
-
-def hidden_of(res, action):
-    """The hidden fields of the form posting to action on a page."""
-    m = re.search(r'<form action="%s"[^>]*>(.*?)</form>' % re.escape(action),
-                  res.text, re.S)
-    check(m, "no form to %s on %r" % (action, res))
-    fields = []
-    for tag in re.findall(r"<input\b[^>]*>", m.group(1)):
-        if 'type="hidden"' in tag:
-            n = re.search(r'\bname="([^"]*)"', tag).group(1)
-            v = re.search(r'\bvalue="([^"]*)"', tag)
-            fields.append((n, html.unescape(v.group(1) if v else "")))
-    return fields
-
 
 def end_conversation(ctx, ref, code):
     """The sender ends the conversation ("forget this code")."""
     page = ctx.conversation(ref, code)
-    pairs = hidden_of(page, BASE + "/follow-up/end")
+    pairs = e2e.hidden_of(page, BASE + "/follow-up/end")
     res = ctx.public.post_form(pairs + [("confirm", "yes")],
                                path=BASE + "/follow-up/end")
     check(res.status == 200, "end: %r %r" % (res, res.text[:300]))
@@ -140,10 +83,7 @@ def unknown_refs(ctx, n):
     """n well-formed references no tip has."""
     out = set()
     while len(out) < n:
-        ref = "TL-%s-%s" % tuple("".join(random.choice(REF_ALPHABET)
-                                         for _ in range(4)) for _ in "ab")
-        if ctx.stack.tips_with_ref(ref) == 0:
-            out.add(ref)
+        out.add(e2e.unknown_ref(ctx.stack))
     return sorted(out)
 
 
@@ -190,10 +130,10 @@ def forged_end_ignored(ctx):
     the question form, says nothing ended, and flags each row."""
     ref, code = ctx.submit()
     other, other_code = ctx.submit()
-    ctx.desk_has(ref)
-    ctx.desk_has(other)
+    ctx.taken_in(ref)
+    ctx.taken_in(other)
     end_conversation(ctx, other, other_code)
-    e2e.wait_until(lambda: ctx.desk_query(
+    e2e.wait_until(lambda: ctx.stack.desk_query(
         "SELECT ended_at FROM tips WHERE ref = ?", (other,))[0][0],
         "the desk took in the real end of %s" % other, timeout=30)
     (tip_id,), = ctx.stack.query("SELECT id FROM tips WHERE ref = ?",
@@ -204,19 +144,19 @@ def forged_end_ignored(ctx):
     now = int(time.time())
     for blob, when in ((None, now), (os.urandom(len(real)), now),
                        (real, at)):
-        ctx.intake_write("INSERT INTO messages (tip_id, author, at, kind,"
+        ctx.stack.intake_exec("INSERT INTO messages (tip_id, author, at, kind,"
                          " sealed) VALUES (?, 2, ?, 'end', ?)",
                          (tip_id, when, blob))
-    e2e.wait_until(lambda: ctx.desk_query(
+    e2e.wait_until(lambda: ctx.stack.desk_query(
         "SELECT count(*) FROM messages m JOIN tips t ON t.id = m.tip_id"
         " WHERE t.ref = ?", (ref,))[0][0] == 3,
         "the desk took in the three end rows", timeout=30)
-    page = ctx.dget("/staff/tips/" + ref)
+    page = ctx.get("/staff/tips/" + ref)
     check(page.status == 200, "tip page: %r" % page)
     check(ENDED not in page.text, "a forged end ended the conversation")
     check('action="/staff/tips/%s/messages"' % ref in page.text,
           "the question form is gone")
-    t = ctx.dget("/staff/tips/%s.json" % ref).json()
+    t = ctx.get("/staff/tips/%s.json" % ref).json()
     check(t.get("follow_up") == "open", "follow_up %r" % t.get("follow_up"))
     check([m.get("fault") for m in t["messages"]] == [True] * 3,
           "the forged ends are not flagged: %r" % t["messages"])
@@ -296,27 +236,9 @@ def spraying_locks_no_sender_out(ctx):
 
 
 def main():
-    args = e2e.parse_args(__doc__)
-    env = dict(os.environ, TIPLINE_BUILD=args.build,
-               TIPLINE_TEST_FOLLOWUP_REMEMBER=str(REMEMBER),
-               TIPLINE_TEST_FOLLOWUP_FAIL_SLOTS=str(FAIL_SLOTS))
-    tmp = tempfile.mkdtemp(prefix="tipline-trust-conv.")
-    port = e2e.free_port_pair()     # P, P+1 and P+2 free
-    stack = e2e.Stack(os.path.join(tmp, "state"), port, env)
-    tests = e2e.selected(TESTS, args.only)
-    t0 = time.time()
-    try:
-        stack.up()
-        ctx = Ctx(stack, port, tmp)
-        passed, failed = e2e.run_tests(tests, ctx)
-    except Exception as e:
-        passed, failed = 0, e2e.no_stack("trust_conv", tests, e)
-    try:
-        stack.down()
-    except Exception as e:
-        print("trust_conv: down: %s" % e)
-        failed += 1
-    return e2e.finish("trust_conv", passed, failed, args.keep, tmp, t0)
+    return e2e.suite_main("trust_conv", __doc__, TESTS, Ctx, env={
+        "TIPLINE_TEST_FOLLOWUP_REMEMBER": str(REMEMBER),
+        "TIPLINE_TEST_FOLLOWUP_FAIL_SLOTS": str(FAIL_SLOTS)})
 
 
 if __name__ == "__main__":

@@ -30,13 +30,10 @@ exits 1 if any test failed. Python standard library (and curl, via
 run.py) only.
 """
 
-import base64
 import os
 import re
-import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 
@@ -64,29 +61,16 @@ TIPS = {
 MIB = 1024 * 1024
 
 
-class Ctx:
-    def __init__(self, stack, port, tmp, build):
-        self.stack = stack
-        self.public = e2e.Client(port, tmp)
-        self.desk = e2e.Client(port + 2, tmp)
-        self.build = build
+class Ctx(e2e.DeskCtx):
+    def __init__(self, stack, tmp, build):
+        super().__init__(stack, tmp, build)
         self.refs = {}
-        with open(stack.path("staff.password")) as f:
-            pw = f.read().strip()
-        self.auth = "Authorization: Basic " + base64.b64encode(
-            ("staff:" + pw).encode()).decode()
 
-    def get(self, path):
-        res = self.desk.get(path, headers=(self.auth,))
+    def get(self, path, headers=()):
+        """A desk page that must answer 200."""
+        res = super().get(path, headers)
         check(res.status == 200, "GET %s: %d" % (path, res.status))
         return res
-
-    def desk_query(self, sql, args=()):
-        con = sqlite3.connect(self.stack.path("staff.db"), timeout=10)
-        try:
-            return con.execute(sql, args).fetchall()
-        finally:
-            con.close()
 
     def forge(self, *pairs):
         """Stores a forged tip (NAME=VALUE pairs, see forge.c) as the
@@ -97,17 +81,12 @@ class Ctx:
                            capture_output=True, timeout=120)
         check(p.returncode == 0, "forge: %s" % p.stderr.decode())
         ref = p.stdout.decode().strip()
-        self.taken_in(ref)
+        self.taken_in(ref, timeout=60)
         return ref
 
-    def taken_in(self, ref):
-        e2e.wait_until(lambda: self.desk_query(
-            "SELECT 1 FROM tips WHERE ref = ?", (ref,)),
-            "the desk took in %s" % ref, timeout=60)
-
     def fault(self, ref):
-        rows = self.desk_query("SELECT fault FROM tips WHERE ref = ?",
-                               (ref,))
+        rows = self.stack.desk_query("SELECT fault FROM tips WHERE ref = ?",
+                                     (ref,))
         check(rows, "%s is not in the desk" % ref)
         return rows[0][0]
 
@@ -118,7 +97,7 @@ def fill(ctx):
         check(res.status == 201, "submit %s: %d" % (name, res.status))
         ctx.refs[name] = res.json()["ref"]
     for ref in ctx.refs.values():
-        ctx.taken_in(ref)
+        ctx.taken_in(ref, timeout=60)
 
 
 TESTS = []
@@ -199,23 +178,15 @@ def forged_columns_dropped(ctx):
         check(not tip.get(column), "%s: the JSON has %s: %r" % (
             pair, column, tip.get(column)))
     # A received_at from the future is not believed either.
-    rows = ctx.desk_query("SELECT max(received_at) FROM tips")
+    rows = ctx.stack.desk_query("SELECT max(received_at) FROM tips")
     check(rows[0][0] < time.time() + 3600, "a future received_at kept")
-
-
-def vm(pid, key):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) * 1024
-    raise e2e.Failure("no %s for pid %d" % (key, pid))
 
 
 @test
 def huge_blobs_bounded(ctx):
     pid = ctx.stack.pid("tipline-staff.fcgi")
     check(pid, "no pid of the desk")
-    before = vm(pid, "VmHWM")
+    before = e2e.proc_bytes(pid, "VmHWM")
     refs = []
     for _ in range(5):
         p = subprocess.run([os.path.join(ctx.build, "tests", "forge"),
@@ -226,8 +197,8 @@ def huge_blobs_bounded(ctx):
         check(p.returncode == 0, "forge: %s" % p.stderr.decode())
         refs.append(p.stdout.decode().strip())
     for ref in refs:
-        ctx.taken_in(ref)
-    grew = vm(pid, "VmHWM") - before
+        ctx.taken_in(ref, timeout=60)
+    grew = e2e.proc_bytes(pid, "VmHWM") - before
     check(grew < 16 * MIB, "the desk's peak memory grew by %.1f MiB for "
           "five 20 MiB blobs" % (grew / MIB))
     for ref in refs:
@@ -240,28 +211,15 @@ def huge_blobs_bounded(ctx):
     return "peak grew %.1f MiB" % (grew / MIB)
 
 
+def make_ctx(stack, tmp, build):
+    ctx = Ctx(stack, tmp, build)
+    fill(ctx)
+    return ctx
+
+
 def main():
-    args = e2e.parse_args(__doc__)
-    env = dict(os.environ, TIPLINE_BUILD=args.build,
-               TIPLINE_FOLLOWUP="off")
-    tmp = tempfile.mkdtemp(prefix="tipline-trust-ingest.")
-    port = e2e.free_port_pair()     # P, P+1 and P+2 free
-    stack = e2e.Stack(os.path.join(tmp, "state"), port, env)
-    tests = e2e.selected(TESTS, args.only)
-    t0 = time.time()
-    try:
-        stack.up()
-        ctx = Ctx(stack, port, tmp, args.build)
-        fill(ctx)
-        passed, failed = e2e.run_tests(tests, ctx)
-    except Exception as e:
-        passed, failed = 0, e2e.no_stack("trust_ingest", tests, e)
-    try:
-        stack.down()
-    except Exception as e:
-        print("trust_ingest: down: %s" % e)
-        failed += 1
-    return e2e.finish("trust_ingest", passed, failed, args.keep, tmp, t0)
+    return e2e.suite_main("trust_ingest", __doc__, TESTS, make_ctx,
+                          env={"TIPLINE_FOLLOWUP": "off"})
 
 
 if __name__ == "__main__":

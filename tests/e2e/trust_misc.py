@@ -22,14 +22,12 @@ Prints one line per test and then `trust_misc: N passed, M failed`;
 exits 1 if any test failed. Python standard library (and curl) only.
 """
 
-import base64
 import ctypes
 import json
 import os
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 
@@ -53,54 +51,6 @@ for pid in sys.argv[1:]:
     r = libc.ptrace(0x4206, int(pid), None, None)
     print(pid, 0 if r == 0 else ctypes.get_errno())
 """
-
-
-class Ctx:
-    def __init__(self, stack, port, tmp, build):
-        self.stack = stack
-        self.public = e2e.Client(port, tmp)
-        self.desk = e2e.Client(port + 2, tmp)
-        self.build = build
-        with open(stack.path("staff.password")) as f:
-            pw = f.read().strip()
-        self.auth = "Authorization: Basic " + base64.b64encode(
-            ("staff:" + pw).encode()).decode()
-
-    def get(self, path, headers=()):
-        return self.desk.get(path, headers=(self.auth,) + tuple(headers))
-
-    def ctl(self, *args):
-        p = subprocess.run([os.path.join(self.build, "tiplinectl"), "-c",
-                            self.stack.path("tipline.conf")] + list(args),
-                           capture_output=True, timeout=120)
-        return p.returncode, p.stdout.decode(), p.stderr.decode()
-
-    def desk_query(self, sql, args=()):
-        con = sqlite3.connect(self.stack.path("staff.db"), timeout=10)
-        try:
-            with con:
-                return con.execute(sql, args).fetchall()
-        finally:
-            con.close()
-
-    def intake(self, sql):
-        """Writes the intake store as tipline.fcgi could."""
-        con = sqlite3.connect(self.stack.path("tipline.db"), timeout=10)
-        try:
-            con.executescript(sql)
-        finally:
-            con.close()
-
-    def submit(self, body):
-        """Sends a tip through the API and waits until the desk took it
-        in: its reference."""
-        res = self.public.post_json(body)
-        check(res.status == 201, "submit: %d" % res.status)
-        ref = res.json()["ref"]
-        e2e.wait_until(lambda: self.desk_query(
-            "SELECT 1 FROM tips WHERE ref = ?", (ref,)),
-            "the desk took in %s" % ref, timeout=30)
-        return ref
 
 
 TESTS = []
@@ -155,9 +105,10 @@ def audit_survives_multibyte_cut(ctx):
 @test
 def audit_prints_a_bad_row(ctx):
     # A row that is not UTF-8 (as the old cut left), then a good one.
-    ctx.desk_query("INSERT INTO audit (at, who, action, detail) VALUES"
-                   " (?, 'staff', 'search', CAST(X'4241444DC3' AS TEXT))",
-                   (int(time.time()),))
+    ctx.stack.desk_query("INSERT INTO audit (at, who, action, detail)"
+                         " VALUES (?, 'staff', 'search',"
+                         " CAST(X'4241444DC3' AS TEXT))",
+                         (int(time.time()),))
     check(ctx.get("/staff/search?q=AFTERBAD").status == 200, "search")
     rc, out, err = ctx.ctl("audit")
     check(rc == 0, "tiplinectl audit: %d %s" % (rc, err))
@@ -174,33 +125,20 @@ def audit_prints_a_bad_row(ctx):
 
 def reminders_of(ctx, ref):
     """How many tip.reminder bodies the sink received for ref."""
-    n = 0
-    try:
-        with open(ctx.stack.path("webhook.log")) as f:
-            lines = f.readlines()
-    except OSError:
-        return n
-    for line in lines:
-        try:
-            body = json.loads(json.loads(line)["body"])
-        except (ValueError, KeyError, TypeError):
-            continue
-        if body.get("type") == "tip.reminder" and \
-                body.get("data", {}).get("ref") == ref:
-            n += 1
-    return n
+    return len(e2e.sink_requests(ctx.stack, "tip.reminder", ref))
 
 
 def opened_at(ctx, ref):
-    return ctx.desk_query("SELECT first_opened_at FROM tips WHERE ref = ?",
-                          (ref,))[0][0]
+    return ctx.stack.desk_query("SELECT first_opened_at FROM tips"
+                                " WHERE ref = ?", (ref,))[0][0]
 
 
 @test
 def reading_is_not_opening(ctx):
-    ref = ctx.submit({"concerns": ["weapons"], "when": "now",
-                      "description": "A knife shown at the bus stop.",
-                      "location": "Station Road"})
+    ref = ctx.submit_to_desk({
+        "concerns": ["weapons"], "when": "now",
+        "description": "A knife shown at the bus stop.",
+        "location": "Station Road"})
     page = "/staff/tips/" + ref
     reads = [
         (page, ("Sec-Fetch-Site: cross-site", "Sec-Fetch-Mode: no-cors",
@@ -233,9 +171,10 @@ def reading_is_not_opening(ctx):
 
 @test
 def typed_in_navigation_opens(ctx):
-    ref = ctx.submit({"concerns": ["weapons"], "when": "now",
-                      "description": "A gun seen in the car park.",
-                      "location": "Market Square"})
+    ref = ctx.submit_to_desk({
+        "concerns": ["weapons"], "when": "now",
+        "description": "A gun seen in the car park.",
+        "location": "Market Square"})
     res = ctx.get("/staff/tips/" + ref, headers=(
         "Sec-Fetch-Site: none", "Sec-Fetch-Mode: navigate"))
     check(res.status == 200 and opened_at(ctx, ref) is not None,
@@ -246,40 +185,27 @@ def typed_in_navigation_opens(ctx):
 
 @test
 def planted_trigger_never_runs(ctx):
-    ref = ctx.submit({"concerns": ["dealing"],
-                      "description": "TRIGGERWORD dealing at the arcade.",
-                      "location": "Pier Arcade"})
+    ref = ctx.submit_to_desk({
+        "concerns": ["dealing"],
+        "description": "TRIGGERWORD dealing at the arcade.",
+        "location": "Pier Arcade"})
     time.sleep(1.1)     # received before the cutoff of --older-than 0
-    ctx.intake("CREATE TRIGGER keep_tips BEFORE DELETE ON tips BEGIN"
-               " SELECT RAISE(ABORT, 'planted'); END;")
+    ctx.stack.intake_exec("CREATE TRIGGER keep_tips BEFORE DELETE ON tips"
+                          " BEGIN SELECT RAISE(ABORT, 'planted'); END;")
     try:
         rc, out, err = ctx.ctl("purge", "--older-than", "0")
-        check(not ctx.desk_query("SELECT 1 FROM tips WHERE ref = ?",
-                                 (ref,)),
+        check(not ctx.on_desk(ref),
               "the desk's store still holds the tip: %d %s" % (rc, err))
         check(rc == 0, "purge: %d %s" % (rc, err))
         check(ctx.stack.tips_with_ref(ref) == 0,
               "the intake store still holds the tip")
     finally:
-        ctx.intake("DROP TRIGGER IF EXISTS keep_tips;")
+        ctx.stack.intake_exec("DROP TRIGGER IF EXISTS keep_tips;")
 
 
 def received_by_sink(ctx, ref):
     """Whether the sink received ref's tip.received."""
-    try:
-        with open(ctx.stack.path("webhook.log")) as f:
-            lines = f.readlines()
-    except OSError:
-        return False
-    for line in lines:
-        try:
-            body = json.loads(json.loads(line)["body"])
-        except (ValueError, KeyError, TypeError):
-            continue
-        if body.get("type") == "tip.received" and \
-                body.get("data", {}).get("ref") == ref:
-            return True
-    return False
+    return bool(e2e.sink_requests(ctx.stack, "tip.received", ref))
 
 
 @test
@@ -287,8 +213,9 @@ def planted_trigger_stops_no_notification(ctx):
     """A trigger planted in the intake store does not run in
     tipline-notify, which holds the webhook secret: here one that would
     refuse every change to a delivery, so no tip would be announced."""
-    ctx.intake("CREATE TRIGGER stop_deliveries BEFORE UPDATE ON deliveries"
-               " BEGIN SELECT RAISE(ABORT, 'planted'); END;")
+    ctx.stack.intake_exec("CREATE TRIGGER stop_deliveries BEFORE UPDATE ON"
+                          " deliveries BEGIN SELECT RAISE(ABORT, 'planted');"
+                          " END;")
     try:
         res = ctx.public.post_json({"concerns": ["weapons"],
                                     "description": "Knife shown outside"
@@ -299,14 +226,15 @@ def planted_trigger_stops_no_notification(ctx):
         e2e.wait_until(lambda: received_by_sink(ctx, ref),
                        "the sink received %s" % ref, timeout=30)
     finally:
-        ctx.intake("DROP TRIGGER IF EXISTS stop_deliveries;")
+        ctx.stack.intake_exec("DROP TRIGGER IF EXISTS stop_deliveries;")
 
 
 @test
 def desk_purged_while_intake_cannot_be(ctx):
-    ref = ctx.submit({"concerns": ["dealing"],
-                      "description": "LOCKWORD sold from the van.",
-                      "location": "Quay Street"})
+    ref = ctx.submit_to_desk({
+        "concerns": ["dealing"],
+        "description": "LOCKWORD sold from the van.",
+        "location": "Quay Street"})
     time.sleep(1.1)
     # Another writer holds the intake store (tipline.fcgi could, for
     # ever): its half of the purge fails after the busy wait.
@@ -317,7 +245,7 @@ def desk_purged_while_intake_cannot_be(ctx):
         rc, out, err = ctx.ctl("purge", "--older-than", "0")
     finally:
         con.close()
-    check(not ctx.desk_query("SELECT 1 FROM tips WHERE ref = ?", (ref,)),
+    check(not ctx.on_desk(ref),
           "the desk's store still holds the tip: %d %s" % (rc, err))
     check(rc == 1, "purge said it succeeded: %d %s" % (rc, err))
     check(ctx.stack.tips_with_ref(ref) == 1, "the intake store was purged")
@@ -339,27 +267,10 @@ def drop_ptrace():
 
 
 def main():
-    args = e2e.parse_args(__doc__)
-    env = dict(os.environ, TIPLINE_BUILD=args.build,
-               TIPLINE_REMIND_AFTER="3s", TIPLINE_FOLLOWUP="off")
-    tmp = tempfile.mkdtemp(prefix="tipline-trust-misc.")
-    port = e2e.free_port_pair()     # P, P+1 and P+2 free
-    stack = e2e.Stack(os.path.join(tmp, "state"), port, env)
-    tests = e2e.selected(TESTS, args.only)
-    t0 = time.time()
     drop_ptrace()
-    try:
-        stack.up()
-        ctx = Ctx(stack, port, tmp, args.build)
-        passed, failed = e2e.run_tests(tests, ctx)
-    except Exception as e:
-        passed, failed = 0, e2e.no_stack("trust_misc", tests, e)
-    try:
-        stack.down()
-    except Exception as e:
-        print("trust_misc: down: %s" % e)
-        failed += 1
-    return e2e.finish("trust_misc", passed, failed, args.keep, tmp, t0)
+    return e2e.suite_main("trust_misc", __doc__, TESTS, e2e.DeskCtx,
+                          env={"TIPLINE_REMIND_AFTER": "3s",
+                               "TIPLINE_FOLLOWUP": "off"})
 
 
 if __name__ == "__main__":

@@ -29,16 +29,11 @@ Prints one line per test and then `trust_truth: N passed, M failed`;
 exits 1 if any test failed. Python standard library only.
 """
 
-import base64
 import json
 import os
-import signal
 import sqlite3
 import struct
-import subprocess
 import sys
-import tempfile
-import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -52,62 +47,7 @@ URGENT = {"concerns": ["weapons"], "when": "now",
 NORMAL = {"concerns": ["dealing"], "location": "Bus shelter by the park"}
 
 
-class Ctx:
-    def __init__(self, stack, port, tmp, build):
-        self.stack = stack
-        self.public = e2e.Client(port, tmp)
-        self.desk = e2e.Client(port + 2, tmp)
-        self.build = build
-        with open(stack.path("staff.password")) as f:
-            pw = f.read().strip()
-        self.auth = "Authorization: Basic " + base64.b64encode(
-            ("staff:" + pw).encode()).decode()
-
-    def get(self, path):
-        return self.desk.get(path, headers=(self.auth,))
-
-    def tip_json(self, ref):
-        res = self.get("/staff/tips/%s.json" % ref)
-        check(res.status == 200, "tip json %s: %d" % (ref, res.status))
-        return res.json()
-
-    def submit(self, body):
-        res = self.public.post_json(body)
-        check(res.status == 201, "submit: %d %s" % (res.status, res.text))
-        return res.json()["ref"]
-
-    def ctl(self, *args, conf=None):
-        p = subprocess.run([os.path.join(self.build, "tiplinectl"), "-c",
-                            conf or self.stack.path("tipline.conf")] +
-                           list(args), capture_output=True, timeout=60)
-        return p.returncode, p.stdout.decode(), p.stderr.decode()
-
-    def desk_has(self, ref):
-        con = sqlite3.connect(self.stack.path("staff.db"), timeout=10)
-        try:
-            return con.execute("SELECT 1 FROM tips WHERE ref = ?",
-                               (ref,)).fetchall()
-        finally:
-            con.close()
-
-    def wait_desk(self, ref, timeout=30):
-        e2e.wait_until(lambda: self.desk_has(ref),
-                       "the desk took in %s" % ref, timeout=timeout)
-
-    def intake(self, sql, args=()):
-        """Writes the intake store as the public side could."""
-        con = sqlite3.connect(self.stack.path("tipline.db"), timeout=10)
-        try:
-            with con:
-                return con.execute(sql, args).fetchall()
-        finally:
-            con.close()
-
-    def desk_pid(self):
-        pid = self.stack.pid("tipline-staff.fcgi")
-        check(pid, "no pid of tipline-staff.fcgi")
-        return pid
-
+class Ctx(e2e.DeskCtx):
     def metrics(self):
         res = self.get("/staff/metrics")
         check(res.status == 200, "metrics: %d" % res.status)
@@ -119,38 +59,15 @@ class Ctx:
         return out
 
 
-class Paused:
+def paused(ctx):
     """The desk stopped (SIGSTOP) for the block, so the intake store can
     be changed before it takes a tip in; always continued after."""
-
-    def __init__(self, ctx):
-        self.pid = ctx.desk_pid()
-
-    def __enter__(self):
-        os.kill(self.pid, signal.SIGSTOP)
-        return self
-
-    def __exit__(self, *exc):
-        os.kill(self.pid, signal.SIGCONT)
+    return e2e.Stopped(ctx.stack, "tipline-staff.fcgi")
 
 
 def reminders_of(ctx, ref):
-    """The tip.reminder bodies the sink received for ref."""
-    try:
-        with open(ctx.stack.path("webhook.log")) as f:
-            lines = f.readlines()
-    except OSError:
-        return []
-    out = []
-    for line in lines:
-        try:
-            body = json.loads(json.loads(line)["body"])
-        except (ValueError, KeyError, TypeError):
-            continue
-        if body.get("type") == "tip.reminder" and \
-                body.get("data", {}).get("ref") == ref:
-            out.append(body)
-    return out
+    """The tip.reminder requests the sink received for ref."""
+    return e2e.sink_requests(ctx.stack, "tip.reminder", ref)
 
 
 TESTS = []
@@ -167,14 +84,14 @@ def changed_after_ingest(ctx):
                         "the bank, ORIGWORDSqx7 on his jacket."))
     b = ctx.submit(dict(NORMAL, description="Dealing from the shelter, "
                         "OTHERWORDSqx7 on the wall."))
-    ctx.wait_desk(a)
-    ctx.wait_desk(b)
+    ctx.taken_in(a)
+    ctx.taken_in(b)
     check(ctx.tip_json(a)["priority"] == "urgent", "not urgent at first")
     # In place, as tipline.fcgi could: the urgent tip made normal, and
     # its blob replaced with the other tip's.
-    ctx.intake("UPDATE tips SET priority = 'normal',"
-               " sealed = (SELECT sealed FROM tips WHERE ref = ?2)"
-               " WHERE ref = ?1", (a, b))
+    ctx.stack.intake_exec("UPDATE tips SET priority = 'normal',"
+                          " sealed = (SELECT sealed FROM tips WHERE ref = ?2)"
+                          " WHERE ref = ?1", (a, b))
     t = e2e.wait_until(lambda: (lambda j: j if j["changed"] else None)(
         ctx.tip_json(a)), "the desk flagged %s as changed" % a, timeout=30)
     check(t["priority"] == "urgent", "priority now %r" % t["priority"])
@@ -203,12 +120,12 @@ def changed_after_ingest(ctx):
 
 @test
 def changed_before_ingest(ctx):
-    with Paused(ctx):
+    with paused(ctx):
         ref = ctx.submit(dict(URGENT, description="Knife shown outside "
                               "the shop, BEFOREWORDqx7 here."))
-        ctx.intake("UPDATE tips SET priority = 'normal' WHERE ref = ?",
-                   (ref,))
-    ctx.wait_desk(ref)
+        ctx.stack.intake_exec("UPDATE tips SET priority = 'normal'"
+                              " WHERE ref = ?", (ref,))
+    ctx.taken_in(ref)
     # Reminded while nobody opens it (its page, or its JSON while an
     # opening still counts there, would stop them).
     e2e.wait_until(lambda: reminders_of(ctx, ref),
@@ -220,15 +137,15 @@ def changed_before_ingest(ctx):
 
 @test
 def lag_checked(ctx):
-    with Paused(ctx):
+    with paused(ctx):
         ref = ctx.submit(dict(NORMAL, description="Dealing behind the "
                               "library every night, LAGWORDqx7."))
-        ctx.intake("UPDATE tips SET received_at = received_at - 3600"
-                   " WHERE ref = ?", (ref,))
+        ctx.stack.intake_exec("UPDATE tips SET received_at ="
+                              " received_at - 3600 WHERE ref = ?", (ref,))
         rc, out, err = ctx.ctl("check")
     check(rc == 1 and "has not taken in a tip or message waiting" in out,
           "check: %d %s" % (rc, out))
-    ctx.wait_desk(ref)
+    ctx.taken_in(ref)
     e2e.wait_until(lambda: ctx.metrics().get(
         "tipline_desk_ingest_lag_seconds", 1e9) < 60,
         "the lag back under a minute")
@@ -279,12 +196,12 @@ def corrupt(ctx, ref):
 @test
 def corrupt_row(ctx):
     # Three overflow pages: 4000 characters of three bytes each.
-    with Paused(ctx):
+    with paused(ctx):
         bad = ctx.submit(dict(URGENT, description="Big " + "\u20ac" * 4000))
         corrupt(ctx, bad)
         later = ctx.submit(dict(URGENT, description="After the damaged "
                                 "row, LATERWORDqx7 came in."))
-    ctx.wait_desk(later, timeout=40)
+    ctx.taken_in(later, timeout=40)
     m = ctx.metrics()
     check(m.get("tipline_desk_ingest_skipped_total") == 1,
           "skipped: %r" % m.get("tipline_desk_ingest_skipped_total"))
@@ -302,26 +219,9 @@ def corrupt_row(ctx):
 
 
 def main():
-    args = e2e.parse_args(__doc__)
-    env = dict(os.environ, TIPLINE_BUILD=args.build,
-               TIPLINE_REMIND_AFTER="3s", TIPLINE_FOLLOWUP="off")
-    tmp = tempfile.mkdtemp(prefix="tipline-trust_truth.")
-    port = e2e.free_port_pair()     # P, P+1 and P+2 free
-    stack = e2e.Stack(os.path.join(tmp, "state"), port, env)
-    tests = e2e.selected(TESTS, args.only)
-    t0 = time.time()
-    try:
-        stack.up()
-        ctx = Ctx(stack, port, tmp, args.build)
-        passed, failed = e2e.run_tests(tests, ctx)
-    except Exception as e:
-        passed, failed = 0, e2e.no_stack("trust_truth", tests, e)
-    try:
-        stack.down()
-    except Exception as e:
-        print("trust_truth: down: %s" % e)
-        failed += 1
-    return e2e.finish("trust_truth", passed, failed, args.keep, tmp, t0)
+    return e2e.suite_main("trust_truth", __doc__, TESTS, Ctx,
+                          env={"TIPLINE_REMIND_AFTER": "3s",
+                               "TIPLINE_FOLLOWUP": "off"})
 
 
 if __name__ == "__main__":
