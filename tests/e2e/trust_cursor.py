@@ -41,7 +41,6 @@ import os
 import sqlite3
 import struct
 import sys
-import tempfile
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the tree
@@ -79,11 +78,11 @@ def changed(ctx, ref):
 def add_message(ctx, ref, blob):
     """A sender's message row for ref's tip, as tipline.fcgi writes one;
     its id."""
-    tid = ctx.intake("SELECT id FROM tips WHERE ref = ?", (ref,))[0][0]
-    ctx.intake("INSERT INTO messages (tip_id, author, at, kind, sealed)"
+    tid = ctx.stack.intake_exec("SELECT id FROM tips WHERE ref = ?", (ref,))[0][0]
+    ctx.stack.intake_exec("INSERT INTO messages (tip_id, author, at, kind, sealed)"
                " VALUES (?, 2, strftime('%s', 'now'), 'text', ?)",
                (tid, blob))
-    return ctx.intake("SELECT max(id) FROM messages")[0][0]
+    return ctx.stack.intake_exec("SELECT max(id) FROM messages")[0][0]
 
 
 def desk_message(ctx, intake_id):
@@ -105,22 +104,22 @@ def cursor_jump(ctx):
     back = metric(ctx, "tipline_desk_ingest_backwards_total")
     a = ctx.submit(dict(tt.URGENT, description="first tip JUMPAqx7 with "
                         "enough words here"))
-    ctx.wait_desk(a)
-    with tt.Paused(ctx):
+    ctx.taken_in(a)
+    with tt.paused(ctx):
         b = ctx.submit(dict(tt.NORMAL, description="jump tip JUMPBqx7 with "
                             "enough words in it"))
-        ctx.intake("UPDATE tips SET id = 5000000 WHERE ref = ?", (b,))
-    ctx.wait_desk(b)
-    mx = ctx.intake("SELECT max(id) FROM tips WHERE id < 5000000")[0][0]
-    ctx.intake("DELETE FROM deliveries WHERE tip_id = 5000000")
-    ctx.intake("DELETE FROM tips WHERE id = 5000000")
-    ctx.intake("UPDATE sqlite_sequence SET seq = ? WHERE name = 'tips'",
+        ctx.stack.intake_exec("UPDATE tips SET id = 5000000 WHERE ref = ?", (b,))
+    ctx.taken_in(b)
+    mx = ctx.stack.intake_exec("SELECT max(id) FROM tips WHERE id < 5000000")[0][0]
+    ctx.stack.intake_exec("DELETE FROM deliveries WHERE tip_id = 5000000")
+    ctx.stack.intake_exec("DELETE FROM tips WHERE id = 5000000")
+    ctx.stack.intake_exec("UPDATE sqlite_sequence SET seq = ? WHERE name = 'tips'",
                (mx,))
     c = ctx.submit(dict(tt.URGENT, description="real urgent tip JUMPCqx7 "
                         "with enough words here"))
-    check(ctx.intake("SELECT id FROM tips WHERE ref = ?", (c,))[0][0] <
+    check(ctx.stack.intake_exec("SELECT id FROM tips WHERE ref = ?", (c,))[0][0] <
           5000000, "the sequence was not set back")
-    ctx.wait_desk(c, timeout=20)
+    ctx.taken_in(c, timeout=20)
     check(ctx.tip_json(c)["priority"] == "urgent", "not urgent")
     check(metric(ctx, "tipline_desk_ingest_backwards_total") > back,
           "the jump back was not counted")
@@ -136,16 +135,16 @@ def msg_jump(ctx):
     back = metric(ctx, "tipline_desk_ingest_backwards_total")
     a = ctx.submit(dict(tt.URGENT, description="tip whose messages jump "
                         "MSGJUMPqx7"))
-    ctx.wait_desk(a)
-    tid = ctx.intake("SELECT id FROM tips WHERE ref = ?", (a,))[0][0]
-    mx = ctx.intake("SELECT coalesce(max(id), 0) FROM messages")[0][0]
-    ctx.intake("INSERT INTO messages (id, tip_id, author, at, kind, sealed)"
+    ctx.taken_in(a)
+    tid = ctx.stack.intake_exec("SELECT id FROM tips WHERE ref = ?", (a,))[0][0]
+    mx = ctx.stack.intake_exec("SELECT coalesce(max(id), 0) FROM messages")[0][0]
+    ctx.stack.intake_exec("INSERT INTO messages (id, tip_id, author, at, kind, sealed)"
                " VALUES (5000000, ?, 2, strftime('%s', 'now'), 'text', ?)",
                (tid, os.urandom(600)))
     e2e.wait_until(lambda: desk_message(ctx, 5000000),
                    "the jumped message taken in", timeout=30)
-    ctx.intake("DELETE FROM messages WHERE id = 5000000")
-    ctx.intake("UPDATE sqlite_sequence SET seq = ? WHERE name = 'messages'",
+    ctx.stack.intake_exec("DELETE FROM messages WHERE id = 5000000")
+    ctx.stack.intake_exec("UPDATE sqlite_sequence SET seq = ? WHERE name = 'messages'",
                (mx,))
     m = add_message(ctx, a, os.urandom(600))
     check(m < 5000000, "the sequence was not set back")
@@ -158,14 +157,14 @@ def msg_jump(ctx):
 @test
 def id_moved_below(ctx):
     found = metric(ctx, "tipline_desk_ingest_found_total")
-    with tt.Paused(ctx):
+    with tt.paused(ctx):
         y = ctx.submit(dict(tt.URGENT, description="moved tip MOVEDqx7 "
                             "with enough words in it"))
-        ctx.intake("UPDATE tips SET id = -5 WHERE ref = ?", (y,))
+        ctx.stack.intake_exec("UPDATE tips SET id = -5 WHERE ref = ?", (y,))
         rc, out, _ = ctx.ctl("check")
     check(rc == 1 and "below the desk's ingest cursor" in out,
           "check before: %d %s" % (rc, out))
-    ctx.wait_desk(y, timeout=20)
+    ctx.taken_in(y, timeout=20)
     t = ctx.tip_json(y)
     check(t["changed"] and t["priority"] == "urgent" and
           "MOVEDqx7" in t["description"], "found tip: %r" % t)
@@ -181,10 +180,10 @@ def msg_stall(ctx):
     skipped = metric(ctx, "tipline_desk_ingest_skipped_total")
     a = ctx.submit(dict(tt.URGENT, description="tip with a damaged "
                         "message row after it"))
-    ctx.wait_desk(a)
+    ctx.taken_in(a)
     blob = os.urandom(10000)
     path = ctx.stack.path("tipline.db")
-    with tt.Paused(ctx):
+    with tt.paused(ctx):
         bad = add_message(ctx, a, blob)
         con = sqlite3.connect(path, timeout=10)
         page = con.execute("PRAGMA page_size").fetchone()[0]
@@ -213,23 +212,23 @@ def msg_stall(ctx):
 
 @test
 def huge_values(ctx):
-    pid = ctx.desk_pid()
+    pid = ctx.stack.pid("tipline-staff.fcgi")
     skipped = metric(ctx, "tipline_desk_ingest_skipped_total")
     a = ctx.submit(dict(tt.NORMAL, description="tip that gets a huge "
                         "message HUGEAqx7"))
-    ctx.wait_desk(a)
+    ctx.taken_in(a)
     time.sleep(3)
     before = vm(pid, "VmHWM")
-    with tt.Paused(ctx):
+    with tt.paused(ctx):
         h = ctx.submit(dict(tt.URGENT, description="tip whose concerns "
                             "grow HUGEHqx7"))
-        ctx.intake("UPDATE tips SET concerns = ? WHERE ref = ?",
+        ctx.stack.intake_exec("UPDATE tips SET concerns = ? WHERE ref = ?",
                    ("x" * (20 * MIB), h))
         big = add_message(ctx, a, b"\0" * (20 * MIB))
     later = ctx.submit(dict(tt.URGENT, description="after the huge ones "
                             "HUGELqx7"))
-    ctx.wait_desk(later, timeout=40)
-    ctx.wait_desk(h, timeout=20)
+    ctx.taken_in(later, timeout=40)
+    ctx.taken_in(h, timeout=20)
     small = add_message(ctx, a, os.urandom(600))
     e2e.wait_until(lambda: desk_message(ctx, small),
                    "a later message taken in", timeout=30)
@@ -251,51 +250,32 @@ def deleted_renamed(ctx):
                         "DELETEDqx7"))
     r = ctx.submit(dict(tt.NORMAL, description="tip whose ref changes "
                         "RENAMEDqx7"))
-    ctx.wait_desk(d)
-    ctx.wait_desk(r)
-    with tt.Paused(ctx):
+    ctx.taken_in(d)
+    ctx.taken_in(r)
+    with tt.paused(ctx):
         # A valid reference nobody holds: a tip's, deleted before the
         # desk saw it.
         spare = ctx.submit(dict(tt.NORMAL, description="spare reference for a rename"))
-        ctx.intake("DELETE FROM deliveries WHERE tip_id ="
+        ctx.stack.intake_exec("DELETE FROM deliveries WHERE tip_id ="
                    " (SELECT id FROM tips WHERE ref = ?)", (spare,))
-        ctx.intake("DELETE FROM tips WHERE ref = ?", (spare,))
-        ctx.intake("DELETE FROM deliveries WHERE tip_id ="
+        ctx.stack.intake_exec("DELETE FROM tips WHERE ref = ?", (spare,))
+        ctx.stack.intake_exec("DELETE FROM deliveries WHERE tip_id ="
                    " (SELECT id FROM tips WHERE ref = ?)", (d,))
-        ctx.intake("DELETE FROM tips WHERE ref = ?", (d,))
-        ctx.intake("UPDATE tips SET ref = ? WHERE ref = ?", (spare, r))
+        ctx.stack.intake_exec("DELETE FROM tips WHERE ref = ?", (d,))
+        ctx.stack.intake_exec("UPDATE tips SET ref = ? WHERE ref = ?", (spare, r))
     e2e.wait_until(lambda: changed(ctx, d),
                    "the deleted row's tip %s flagged" % d, timeout=30)
     e2e.wait_until(lambda: changed(ctx, r),
                    "the renamed row's tip %s flagged" % r, timeout=30)
     # The renamed row is one the desk lacks: found, and its blob,
     # bound to the old reference, does not open.
-    if ctx.desk_has(spare):
+    if ctx.on_desk(spare):
         check(ctx.tip_json(spare)["fault"], "the renamed row opened")
 
 
 def main():
-    args = e2e.parse_args(__doc__)
-    env = dict(os.environ, TIPLINE_BUILD=args.build,
-               TIPLINE_FOLLOWUP="off")
-    tmp = tempfile.mkdtemp(prefix="tipline-trust_cursor.")
-    port = e2e.free_port_pair()     # P, P+1 and P+2 free
-    stack = e2e.Stack(os.path.join(tmp, "state"), port, env)
-    tests = e2e.selected(TESTS, args.only)
-    t0 = time.time()
-    try:
-        stack.up()
-        ctx = tt.Ctx(stack, port, tmp, args.build)
-        passed, failed = e2e.run_tests(tests, ctx)
-    except Exception as e:
-        passed, failed = 0, e2e.no_stack("trust_cursor", tests, e)
-    try:
-        stack.down()
-    except Exception as e:
-        print("trust_cursor: down: %s" % e)
-        failed += 1
-    return e2e.finish("trust_cursor", passed, failed, args.keep, tmp, t0)
-
+    return e2e.suite_main("trust_cursor", __doc__, TESTS, tt.Ctx,
+                          env={"TIPLINE_FOLLOWUP": "off"})
 
 if __name__ == "__main__":
     sys.exit(main())
