@@ -139,15 +139,16 @@ ref_ok(const char *ref)
 	return 1;
 }
 
-/* Whether the file at path holds needle (0 when there is no file). */
+/* Whether the file at path holds the len bytes of needle (0 when there
+ * is no file). */
 static inline int
-file_holds(const char *path, const char *needle)
+file_holds_bytes(const char *path, const void *needle, size_t len)
 {
 	FILE	*fp;
 	char	*data;
 	long	 n;
 	int	 found = 0;
-	size_t	 i, len = strlen(needle);
+	size_t	 i;
 
 	if ((fp = fopen(path, "rb")) == NULL)
 		return 0;
@@ -161,6 +162,13 @@ file_holds(const char *path, const char *needle)
 		found = memcmp(data + i, needle, len) == 0;
 	free(data);
 	return found;
+}
+
+/* Whether the file at path holds the string needle. */
+static inline int
+file_holds(const char *path, const char *needle)
+{
+	return file_holds_bytes(path, needle, strlen(needle));
 }
 
 /* A store of its own in a temporary folder, for cmocka's setup and

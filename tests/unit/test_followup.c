@@ -342,30 +342,6 @@ test_spray_no_lockout(void **state)
 	assert_int_equal(read_as(f, u, code, T0 + 50), 429);
 }
 
-/* Whether the file at path holds the len bytes of needle. */
-static int
-bytes_in(const char *path, const uint8_t *needle, size_t len)
-{
-	FILE	*fp;
-	uint8_t	*data;
-	long	 n;
-	size_t	 i;
-	int	 found = 0;
-
-	if ((fp = fopen(path, "rb")) == NULL)
-		return 0;
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	rewind(fp);
-	assert_non_null(data = malloc((size_t)n + 1));
-	assert_int_equal(fread(data, 1, (size_t)n, fp), (size_t)n);
-	fclose(fp);
-	for (i = 0; !found && i + len <= (size_t)n; i++)
-		found = memcmp(data + i, needle, len) == 0;
-	free(data);
-	return found;
-}
-
 /* Whether the store's file or its WAL holds the len bytes of needle. */
 static int
 store_holds(struct fx *f, const uint8_t *needle, size_t len)
@@ -373,8 +349,8 @@ store_holds(struct fx *f, const uint8_t *needle, size_t len)
 	char	 wal[160];
 
 	snprintf(wal, sizeof(wal), "%s-wal", f->st->path);
-	return bytes_in(f->st->path, needle, len) ||
-	    bytes_in(wal, needle, len);
+	return file_holds_bytes(f->st->path, needle, len) ||
+	    file_holds_bytes(wal, needle, len);
 }
 
 static void
