@@ -76,6 +76,37 @@ class Skip(Exception):
     failed."""
 
 
+def memory_holds(pid, needles):
+    """The needles (bytes) found in the readable memory of process pid
+    (every readable mapping of /proc/PID/mem; root only), and the bytes
+    read. Raises Skip under AddressSanitizer: its shadow spans terabytes,
+    and its own allocator keeps freed blocks (quarantine) where glibc's
+    perturb would have overwritten them, so the promise is glibc's."""
+    regions = []
+    with open("/proc/%d/maps" % pid) as maps:
+        for line in maps:
+            m = re.match(r"([0-9a-f]+)-([0-9a-f]+) (r)", line)
+            if m:
+                regions.append((int(m.group(1), 16), int(m.group(2), 16)))
+    if any(hi - lo >= 1 << 40 for lo, hi in regions):
+        raise Skip("built with AddressSanitizer (its allocator)")
+    found, mapped = set(), 0
+    with open("/proc/%d/mem" % pid, "rb", 0) as mem:
+        for lo, hi in regions:
+            tail = b""
+            for at in range(lo, hi, 16 << 20):
+                try:
+                    mem.seek(at)
+                    data = mem.read(min(16 << 20, hi - at))
+                except OSError:
+                    break
+                mapped += len(data)
+                data = tail + data
+                found |= {n for n in needles if n in data}
+                tail = data[-64:]
+    return found, mapped
+
+
 # ------------------------------------------------------------- running ---
 # What every suite's main() shares: its arguments, running the tests with
 # one line each, and the closing tally.

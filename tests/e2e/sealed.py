@@ -152,31 +152,12 @@ def process_memory_holds_none(ctx):
         return "SKIPPED: reading another process's memory needs root"
     pid = ctx.stack.pid("tipline.fcgi")
     check(pid and e2e.pid_alive(pid), "tipline.fcgi is not running")
-    found, mapped = set(), 0
-    with open("/proc/%d/maps" % pid) as maps:
-        regions = []
-        for line in maps:
-            m = re.match(r"([0-9a-f]+)-([0-9a-f]+) (r)", line)
-            if m:
-                regions.append((int(m.group(1), 16), int(m.group(2), 16)))
-    # AddressSanitizer's shadow spans terabytes, and its own allocator
-    # keeps freed blocks (quarantine) where glibc's perturb would have
-    # overwritten them: the promise is glibc's, so is this test.
-    if any(hi - lo >= 1 << 40 for lo, hi in regions):
-        return "SKIPPED: built with AddressSanitizer (its allocator)"
-    with open("/proc/%d/mem" % pid, "rb", 0) as mem:
-        for lo, hi in regions:
-            tail = b""
-            for at in range(lo, hi, 16 << 20):
-                try:
-                    mem.seek(at)
-                    data = mem.read(min(16 << 20, hi - at))
-                except OSError:
-                    break
-                mapped += len(data)
-                data = tail + data
-                found |= {mk for mk in MARKERS if mk.encode() in data}
-                tail = data[-64:]
+    try:
+        found, mapped = e2e.memory_holds(pid, [mk.encode() for mk in
+                                               MARKERS])
+    except e2e.Skip as e:
+        return "SKIPPED: %s" % e
+    found = {mk.decode() for mk in found}
     check(mapped > 1 << 20, "read only %d bytes of its memory" % mapped)
     check(not found, "tipline.fcgi's memory holds %r" % sorted(found))
     return "%d MB read" % (mapped >> 20)

@@ -28,7 +28,6 @@ run.py) only.
 import json
 import os
 import random
-import re
 import sys
 import time
 
@@ -85,34 +84,6 @@ def unknown_refs(ctx, n):
     while len(out) < n:
         out.add(e2e.unknown_ref(ctx.stack))
     return sorted(out)
-
-
-def memory_holds(pid, needles):
-    """The needles (bytes) found in the readable memory of process pid,
-    and the bytes read."""
-    regions = []
-    with open("/proc/%d/maps" % pid) as maps:
-        for line in maps:
-            m = re.match(r"([0-9a-f]+)-([0-9a-f]+) (r)", line)
-            if m:
-                regions.append((int(m.group(1), 16), int(m.group(2), 16)))
-    if any(hi - lo >= 1 << 40 for lo, hi in regions):
-        raise e2e.Skip("built with AddressSanitizer (its allocator)")
-    found, mapped = set(), 0
-    with open("/proc/%d/mem" % pid, "rb", 0) as mem:
-        for lo, hi in regions:
-            tail = b""
-            for at in range(lo, hi, 16 << 20):
-                try:
-                    mem.seek(at)
-                    data = mem.read(min(16 << 20, hi - at))
-                except OSError:
-                    break
-                mapped += len(data)
-                data = tail + data
-                found |= {n for n in needles if n in data}
-                tail = data[-64:]
-    return found, mapped
 
 
 TESTS = []
@@ -177,12 +148,12 @@ def held_code_gone_at_expiry(ctx):
     t0 = time.monotonic()
     ref, code = ctx.submit(headers=[key])
     needles = {code.encode(), code.replace(" ", "").encode()}
-    found, _ = memory_holds(pid, needles)
+    found, _ = e2e.memory_holds(pid, needles)
     if time.monotonic() - t0 < REMEMBER - 0.5:
         check(code.encode() in found,
               "the held code was not seen in memory before its expiry")
     time.sleep(max(0.0, t0 + REMEMBER + 1.5 - time.monotonic()))
-    found, mapped = memory_holds(pid, needles)
+    found, mapped = e2e.memory_holds(pid, needles)
     check(mapped > 1 << 20, "read only %d bytes of its memory" % mapped)
     check(not found, "%.1f s after the receipt (held %d s), tipline.fcgi's "
           "memory still holds the code" % (time.monotonic() - t0,
