@@ -483,6 +483,18 @@ drop_content(struct row *w)
 	w->t.sealed_len = 0;
 }
 
+/* Whether column i of st is a reference exactly as the desk keeps one
+ * (canonical, the whole column, no NUL): 1 with it in canon, or 0. */
+static int
+col_ref(sqlite3_stmt *st, int i, char canon[TL_REF_SIZE])
+{
+	const char	*v = (const char *)sqlite3_column_text(st, i);
+
+	return v != NULL && sqlite3_column_bytes(st, i) == TL_REF_LEN &&
+	    strlen(v) == TL_REF_LEN && tl_ref_parse(v, canon) == TL_OK &&
+	    strcmp(canon, v) == 0;
+}
+
 /*
  * Reads one row into w and opens it with sk. Returns 1 to ingest it
  * (with w->in.fault set when its content cannot be shown), 0 to skip a
@@ -507,9 +519,7 @@ read_row(struct tl_desk_intake *in, sqlite3_stmt *st,
 		return -1;
 	/* The whole column, not the part before a NUL or past the
 	 * reference's size, which tl_store_read_tip() keeps. */
-	if (sqlite3_column_bytes(st, 1) != TL_REF_LEN ||
-	    tl_ref_parse(w->t.ref, canon) != TL_OK ||
-	    strcmp(canon, w->t.ref) != 0) {
+	if (!col_ref(st, 1, canon)) {
 		fprintf(stderr, "tipline-staff.fcgi: intake row %lld has no "
 		    "valid reference; not taken in\n", (long long)w->t.id);
 		tl_tip_free(&w->t);
@@ -593,7 +603,6 @@ skip_bad(struct tl_desk_store *d, struct tl_desk_intake *in, int64_t after,
 {
 	struct tl_desk_in	 t;
 	sqlite3_stmt		*st = NULL;
-	const char		*ref;
 	char			 canon[TL_REF_SIZE], why[160];
 	int64_t			 id = 0, tries;
 	enum tl_err		 rc = TL_ESTORE;
@@ -618,9 +627,7 @@ skip_bad(struct tl_desk_store *d, struct tl_desk_intake *in, int64_t after,
 	t.fault = "the intake row could not be read (the intake store is "
 	    "damaged): nothing of it is shown";
 	if (one_row(in, "SELECT ref, received_at FROM tips WHERE id = ?1",
-	    id, &st) && (ref = (const char *)sqlite3_column_text(st, 0)) !=
-	    NULL && tl_ref_parse(ref, canon) == TL_OK &&
-	    strcmp(canon, ref) == 0) {
+	    id, &st) && col_ref(st, 0, canon)) {
 		t.ref = canon;
 		t.received_at = sqlite3_column_int64(st, 1);
 	}
@@ -804,7 +811,6 @@ tl_desk_sweep(struct tl_desk_store *d, struct tl_desk_intake *in,
     size_t *found, int *wrapped)
 {
 	sqlite3_stmt	*st = NULL, *nx = NULL;
-	const char	*ref;
 	char		 canon[TL_REF_SIZE];
 	int64_t		 cursor, nfound, nback, cutoff, last = in->sweep_after;
 	size_t		 seen = 0;
@@ -830,13 +836,9 @@ tl_desk_sweep(struct tl_desk_store *d, struct tl_desk_intake *in,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		seen++;
 		last = sqlite3_column_int64(st, 0);
-		ref = (const char *)sqlite3_column_text(st, 1);
 		/* A row with no valid reference is never taken in (the
 		 * cursor's path said so when it passed it). */
-		if (!sqlite3_column_int(st, 2) || ref == NULL ||
-		    sqlite3_column_bytes(st, 1) != TL_REF_LEN ||
-		    tl_ref_parse(ref, canon) != TL_OK ||
-		    strcmp(canon, ref) != 0)
+		if (!sqlite3_column_int(st, 2) || !col_ref(st, 1, canon))
 			continue;
 		if ((err = tl_desk_holds(d, canon, &held)) != TL_OK) {
 			snprintf(in->err, sizeof(in->err), "sweep: %s",
@@ -1051,7 +1053,6 @@ struct msg_row {
 static int
 read_msg(sqlite3_stmt *st, struct msg_row *w)
 {
-	const char	*ref = (const char *)sqlite3_column_text(st, 2);
 	const char	*kind = (const char *)sqlite3_column_text(st, 5);
 	const void	*blob;
 	size_t		 len;
@@ -1062,8 +1063,7 @@ read_msg(sqlite3_stmt *st, struct msg_row *w)
 	w->in.author = sqlite3_column_int(st, 3);
 	w->in.at = sqlite3_column_int64(st, 4);
 	w->in.ref = w->ref;
-	if (ref == NULL || tl_ref_parse(ref, w->ref) != TL_OK ||
-	    strcmp(ref, w->ref) != 0) {
+	if (!col_ref(st, 2, w->ref)) {
 		/* Not a ref the desk can hold: it matches no tip. */
 		snprintf(w->ref, sizeof(w->ref), "-");
 		return 0;
@@ -1113,7 +1113,6 @@ skip_bad_msg(struct tl_desk_store *d, struct tl_desk_intake *in,
 {
 	struct tl_desk_msg_in	 m;
 	sqlite3_stmt		*st = NULL;
-	const char		*ref;
 	char			 canon[TL_REF_SIZE], why[160];
 	int64_t			 id = 0, tries;
 	size_t			 taken, added;
@@ -1143,8 +1142,7 @@ skip_bad_msg(struct tl_desk_store *d, struct tl_desk_intake *in,
 	    "damaged): nothing of it is shown";
 	if (one_row(in, "SELECT t.id, t.ref, m.author, m.at FROM messages m"
 	    " JOIN tips t ON t.id = m.tip_id WHERE m.id = ?1", id, &st) &&
-	    (ref = (const char *)sqlite3_column_text(st, 1)) != NULL &&
-	    tl_ref_parse(ref, canon) == TL_OK && strcmp(canon, ref) == 0) {
+	    col_ref(st, 1, canon)) {
 		m.tip_intake_id = sqlite3_column_int64(st, 0);
 		author = sqlite3_column_int(st, 2);
 		if (author == TL_SEAL_FROM_STAFF)
